@@ -585,6 +585,8 @@ def _score_person(raw: Mapping, rules: _Rules, problems: list, entry, member=Non
             missing.append(component.key)
         else:
             number = _read_score(value, component, problems, entry, member)
+            if number is None:  # reported; the call will raise
+                missing.append(component.key)
         recorded.append(number)
         rounded.append(None if number is None
                        else number.quantize(exponent, rounding=ROUND_HALF_UP))
