@@ -331,7 +331,8 @@ def promote_spec(rule, requires=()):
         ({"to": 2}, 2, {"from": 2, "to": 1}, "given"),  # default cap 1
         ({"to": 1}, 1, None, "cap_reached"),  # never into 特级/首席
         ({"to": 3, "cap": 2}, 2, None, "level_already_at_or_above"),  # k < t
-        ({"to": 3, "cap": 2}, 0, None, "level_already_at_or_above"),  # 特级 stored as 0
+        ({"to": 3, "cap": 2}, 0, None, "level_already_at_or_above"),  # 特级技师
+        ({"step": 1}, -1, None, "cap_reached"),  # 首席技师
         ({"step": 1, "cap": 3}, None, {"from": None, "to": 5}, "given"),
         ({"step": 1, "cap": 3}, 5, {"from": 5, "to": 4}, "given"),
         ({"step": 1, "cap": 3}, 4, {"from": 4, "to": 3}, "given"),
@@ -616,6 +617,7 @@ def test_every_input_problem_is_reported_at_once():
             entry(5, "80", theory="80", times={"practical": -1, "oral": 3}),
             entry(1, "80", theory="80"),
             {"entry": 6, "components": {}, "status": "late", "level": 6, "worker_status": "yes"},
+            {"entry": 7, "components": {}, "level": -2},
             {"entry": True, "components": {}},
         ])
     problems = [(p["entry"], p["component"], p["code"]) for p in caught.value.problems]
@@ -632,6 +634,7 @@ def test_every_input_problem_is_reported_at_once():
         (6, None, "invalid_worker_status"),
         (6, None, "invalid_level"),
         (6, None, "invalid_status"),
+        (7, None, "invalid_level"),
         (None, None, "invalid_entry_number"),
     ]
     assert caught.value.problems[0]["params"] == {"value": "-1", "max": "100"}

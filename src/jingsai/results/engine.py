@@ -35,8 +35,8 @@ An entry is ``{"entry": int, "id_number", "components": {key: str|int|Decimal|No
 "worker_status": bool (default true), "level": int|None, "person": hashable}``;
 ``person`` identifies the person for the once-per-year rule and defaults to
 ``id_number``. A component key missing from ``components`` counts as not recorded.
-Levels are the codes of §1 (5..1); codes below 1 stand for the levels above 一级
-(特级技师, 首席技师), which are stored and compared but never granted.
+Levels are the codes of §1 (5..1), and 0 (特级技师) and -1 (首席技师) as
+`people.models.Level` stores them: compared, never granted.
 
 Errors (``code``: params): ``invalid_entry_number``, ``duplicate_entry``,
 ``unknown_component`` (key), ``float_not_allowed`` / ``bool_not_allowed`` /
@@ -183,6 +183,7 @@ J_MAX_SCORE = 3
 S_TRIM_FROM = 5
 LOWEST_LEVEL = 5
 HIGHEST_GRANTABLE_LEVEL = 1
+HIGHEST_LEVEL = -1  # 首席技师; 0 is 特级技师 (people.models.Level)
 
 # Enough digits that every division here is either exact or off by far less
 # than any rounding boundary it is later rounded at.
@@ -557,7 +558,8 @@ def _score_person(raw: Mapping, rules: _Rules, problems: list, entry, member=Non
         _fail(problems, entry, member, None, "invalid_worker_status", value=repr(worker_status))
     scored.worker_status = worker_status is True
     level = raw.get("level")
-    if level is not None and (type(level) is not int or level > LOWEST_LEVEL):
+    if level is not None and (type(level) is not int
+                              or not HIGHEST_LEVEL <= level <= LOWEST_LEVEL):
         _fail(problems, entry, member, None, "invalid_level", value=repr(level))
         level = None
     scored.level = level
