@@ -7,6 +7,7 @@ from math import floor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jingsai.core.numbers import format_decimal, round_half_up
 from jingsai.results.engine import FLAG_PROMOTION_ALREADY_GRANTED, compute
 
 SETTINGS = settings(max_examples=200, deadline=None,
@@ -234,3 +235,58 @@ def test_promotions_stay_within_the_cap_and_once_per_year(case):
         # Titles and recommendations do not depend on earlier promotions.
         assert result["titles"] == plain[result["entry"]]["titles"]
         assert result["recommendations"] == plain[result["entry"]]["recommendations"]
+
+
+@st.composite
+def team_competitions(draw):
+    spec, entries, earlier = draw(competitions())
+    size = draw(st.integers(2, 3))
+    spec.update(mode="team", team_size=size,
+                team_score=draw(st.sampled_from(["sum", "mean"])))
+    spec["scale"] = "none"
+    spec["awards"]["bands"] = [b for b in spec["awards"]["bands"] if "scale_at_least" not in b]
+    people = iter(entries)
+    teams = []
+    for number in range(1, len(entries) // size + 1):
+        members = []
+        for _ in range(size):
+            person = next(people)
+            members.append({**{k: v for k, v in person.items() if k != "entry"},
+                            "person": person["id_number"]})
+        teams.append({"entry": number, "members": members,
+                      "status": draw(st.sampled_from([None] * 9 + ["disqualified"]))})
+    return spec, teams, earlier
+
+
+@SETTINGS
+@given(team_competitions(), st.randoms(use_true_random=False))
+def test_teams_rank_once_and_benefit_each_member(case, rng: random.Random):
+    spec, teams, earlier = case
+    results = compute(spec, teams, promoted_earlier_this_year=earlier)
+    shuffled = list(teams)
+    rng.shuffle(shuffled)
+    assert compute(spec, shuffled, promoted_earlier_this_year=earlier) == results
+    caps = [b["promote"]["cap"] for b in spec["benefits"] if "promote" in b]
+    for team in results:
+        assert team["promotion"] is None and team["titles"] == [] and team["flags"] == []
+        statuses = {m["status"] for m in team["members"]}
+        if team["status"] == "ranked":
+            assert statuses == {"ranked"}
+            totals = [Decimal(m["total"]) for m in team["members"]]
+            expected = sum(totals)
+            if spec["team_score"] == "mean":
+                expected = round_half_up(expected / len(totals), spec["rounding"]["places"])
+            assert team["total"] == format_decimal(expected, spec["rounding"]["places"])
+        else:
+            assert team["rank"] is None and team["award"] is None
+            assert (team["status"] == "disqualified") == (
+                "disqualified" in statuses
+                or next(t for t in teams if t["entry"] == team["entry"])["status"]
+                == "disqualified")
+        for member in team["members"]:
+            if member["promotion"] is not None:
+                assert team["status"] == "ranked"
+                assert member["promotion"]["to"] >= max(1, min(caps))
+                assert member["person"] not in earlier
+            if team["status"] != "ranked":
+                assert member["titles"] == [] and member["recommendations"] == []
