@@ -189,7 +189,6 @@ HIGHEST_LEVEL = -1  # 首席技师; 0 is 特级技师 (people.models.Level)
 # than any rounding boundary it is later rounded at.
 _PRECISION = 60
 _ONE = Decimal(1)
-_HUNDRED = Decimal(100)
 
 
 class EngineInputError(ValueError):
