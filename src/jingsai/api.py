@@ -1,0 +1,92 @@
+"""The API: one NinjaAPI mounting each app's `router` (in <app>/api.py) at /api/<app>/.
+
+Authentication is the browser session (with CSRF on unsafe methods) or a bearer token
+(`Authorization: Bearer js_...`, created on the profile page). Every endpoint asks
+jingsai.accounts.permissions, the same module the pages use. OpenAPI at /api/openapi.json,
+interactive documentation at /api/docs.
+"""
+
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from jingsai.accounts.services import user_for_token
+from jingsai.core.errors import UserError
+
+APPS = ["accounts", "orgs", "people", "competitions", "registration", "judging", "exams", "results", "public"]
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The logged-in browser session; unsafe methods need the CSRF token."""
+
+    param_name = "sessionid"
+
+    def __init__(self):
+        super().__init__(csrf=True)
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        return None
+
+
+api = NinjaAPI(
+    title="jingsai API",
+    version="1",
+    description="职工劳动和技能竞赛平台 API",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    return api.create_response(request, {"detail": _("You do not have permission to do this.")}, status=403)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorized(request, exc):
+    return api.create_response(request, {"detail": _("Log in or send an API token.")}, status=401)
+
+
+@api.exception_handler(UserError)
+def user_error(request, exc):
+    body = {"detail": str(exc.message), "code": exc.code}
+    if exc.problems:
+        body["problems"] = [p.as_dict() for p in exc.problems]
+    return api.create_response(request, body, status=403 if exc.code == "forbidden" else 400)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, exc):
+    messages = (
+        [f"{field}: {m}" for field, ms in exc.message_dict.items() for m in ms]
+        if hasattr(exc, "error_dict") else list(exc.messages)
+    )
+    return api.create_response(request, {"detail": "；".join(messages), "code": "invalid"}, status=400)
+
+
+for label in APPS:
+    if find_spec(f"jingsai.{label}.api"):
+        api.add_router(f"/{label}/", import_module(f"jingsai.{label}.api").router)

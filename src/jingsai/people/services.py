@@ -1,0 +1,144 @@
+"""Every change to workers' records, each with its audit record.
+
+Personal data never enters the audit log in full: changes to an identity number or a phone
+are recorded with masked values."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jingsai.core import audit, idnumber
+from jingsai.core.errors import UserError
+from jingsai.core.masking import mask_id_number, mask_name
+
+from .models import PHONE_RE, GroupTag, Person, WorkerStatus, id_digest
+
+EDITABLE = ("name", "employer", "occupation", "level", "worker_status")
+
+
+def parse_id_number(raw):
+    try:
+        return idnumber.parse(raw)
+    except idnumber.InvalidIdNumber as error:
+        raise UserError(error.message, code=f"id_number.{error.code}") from None
+
+
+def normalize_phone(raw):
+    phone = idnumber.normalize(raw or "").replace("-", "").removeprefix("+86")
+    if phone and not PHONE_RE.match(phone):
+        raise UserError(
+            _("“%(value)s” is not a mainland mobile number (11 digits starting with 1).") % {"value": raw},
+            code="phone",
+        )
+    return phone
+
+
+def find_by_id_number(raw):
+    value = idnumber.normalize(raw or "")
+    return Person.objects.select_related("employer").filter(id_number_digest=id_digest(value)).first()
+
+
+def _name_mismatch(person, name):
+    return UserError(
+        _(
+            "This identity number is already registered under another name (%(masked)s). "
+            "Check the name and the number."
+        ) % {"masked": mask_name(person.name)},
+        code="name_mismatch",
+    )
+
+
+@transaction.atomic
+def create_person(
+    actor, *, name, id_number, employer, phone="", occupation="", level=None,
+    worker_status=WorkerStatus.WORKER, groups=(), reason="",
+):
+    parsed = id_number if isinstance(id_number, idnumber.IdNumber) else parse_id_number(id_number)
+    name = (name or "").strip()
+    if not name:
+        raise UserError(_("The name is empty."), code="name")
+    existing = Person.objects.filter(id_number_digest=id_digest(parsed.value)).first()
+    if existing is not None:
+        raise UserError(
+            _("A worker with this identity number already exists (%(masked)s).")
+            % {"masked": mask_id_number(parsed.value)},
+            code="duplicate",
+        )
+    person = Person(
+        name=name, employer=employer, occupation=occupation or "", level=level, worker_status=worker_status
+    )
+    person.set_id_number(parsed)
+    person.set_phone(normalize_phone(phone))
+    person.full_clean(exclude=["id_number_encrypted", "id_number_digest"])
+    person.save()
+    if groups:
+        person.groups.set(groups)
+    audit.record(
+        actor, "people.create", person, reason=reason,
+        data={"employer": employer.code, "id_number": person.id_number_masked},
+    )
+    return person
+
+
+@transaction.atomic
+def find_or_create_person(actor, *, name, id_number, employer, **fields):
+    """The existing person with this identity number (whose name must match), or a new one.
+    Returns (person, created)."""
+    parsed = id_number if isinstance(id_number, idnumber.IdNumber) else parse_id_number(id_number)
+    person = Person.objects.filter(id_number_digest=id_digest(parsed.value)).first()
+    if person is not None:
+        if person.name != (name or "").strip():
+            raise _name_mismatch(person, name)
+        return person, False
+    return create_person(actor, name=name, id_number=parsed, employer=employer, **fields), True
+
+
+@transaction.atomic
+def update_person(actor, person, *, reason="", phone=None, groups=None, **fields):
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    before = {name: getattr(person, name) for name in EDITABLE}
+    before_groups = sorted(person.groups.values_list("name", flat=True))
+    for name, value in fields.items():
+        setattr(person, name, value)
+    changes = audit.changes_between(before, person, [n for n in EDITABLE if n in fields])
+    if "employer" in changes:
+        changes["employer"] = [before["employer"].code, person.employer.code]
+    if phone is not None:
+        phone = normalize_phone(phone)
+        if phone != person.phone:
+            old = person.phone_masked
+            person.set_phone(phone)
+            changes["phone"] = [old, person.phone_masked]
+    person.full_clean(exclude=["id_number_encrypted", "id_number_digest"])
+    person.save()
+    if groups is not None:
+        person.groups.set(groups)
+        after_groups = sorted(g.name for g in groups)
+        if after_groups != before_groups:
+            changes["groups"] = [before_groups, after_groups]
+    if changes:
+        audit.record(actor, "people.update", person, reason=reason, changes=changes)
+    return changes
+
+
+@transaction.atomic
+def reveal(actor, person, what):
+    """The full identity number or phone, for a role allowed to see it; the look is audited."""
+    value = person.id_number if what == "id_number" else person.phone
+    audit.record(actor, f"people.reveal_{what}", person)
+    return value
+
+
+def group_tags(names):
+    """GroupTag objects for the given names, creating unknown ones is not allowed here."""
+    names = [n.strip() for n in names if n and n.strip()]
+    tags = {t.name: t for t in GroupTag.objects.filter(name__in=names)}
+    missing = [n for n in names if n not in tags]
+    if missing:
+        raise UserError(
+            _("Unknown group: %(names)s. Known groups: %(known)s.")
+            % {"names": "、".join(missing), "known": "、".join(GroupTag.objects.values_list("name", flat=True))},
+            code="groups",
+        )
+    return [tags[n] for n in names]
