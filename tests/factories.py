@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+import json
 
 from jingsai.accounts import services as account_services
 from jingsai.accounts.models import User
@@ -70,3 +71,60 @@ def tree():
 def refresh(obj):
     return type(obj).objects.get(pk=obj.pk)
 
+
+
+def spec(code, host, **overrides):
+    """A valid competition spec (raw form, as YAML would give it): theory 30%, practical 70%."""
+    raw = {
+        "code": code, "name": f"{code} 焊工", "host": host.code, "occupation": "6-18-02-04",
+        "series": {"code": "S-2026", "name": "2026年职工职业技能系列竞赛", "year": 2026},
+        "level": "district", "class": "class2",
+        "components": [
+            {"key": "theory", "name": "理论知识", "max": 100, "weight": "0.3", "pass": 60},
+            {"key": "practical", "name": "操作技能", "max": 100, "weight": "0.7", "pass": 60},
+        ],
+    }
+    raw.update(overrides)
+    return raw
+
+
+def competition(code=None, *, host, status="registration_open", **overrides):
+    """A competition with its stages, stored directly (tests of other apps need one; the
+    competitions app's own tests go through its services)."""
+    from jingsai.competitions.models import Competition, Series, Stage
+    from jingsai.competitions.spec import load_spec, spec_as_json
+
+    code = code or f"C-{_next():04d}"
+    normalized = load_spec(spec(code, host, **overrides))
+    series_spec = normalized["series"]
+    series, _created = Series.objects.get_or_create(
+        code=series_spec["code"], defaults={"name": series_spec["name"], "year": series_spec["year"], "host": host}
+    )
+    item = Competition.objects.create(
+        code=code, name=normalized["name"], series=series, host=host, occupation=normalized["occupation"],
+        level=normalized["level"], klass=normalized["class"], mode=normalized["mode"],
+        team_size=normalized["team_size"], spec=spec_as_json(normalized), status=status,
+    )
+    for order, stage in enumerate(normalized["stages"]):
+        Stage.objects.create(
+            competition=item, key=stage["key"], name=stage["name"], order=order,
+            scope_type=stage["scope"] or "",
+            advance=json.loads(json.dumps(stage["advance"], default=str)) if stage["advance"] else None,
+        )
+    return item
+
+
+def entry(competition, person=None, *, stage=None, status="approved", unit=None, number=None, **fields):
+    from jingsai.registration.models import Entry
+
+    stage = stage or competition.stages.order_by("order").first()
+    if person is None:
+        person = make_person(employer=unit)
+    number = number or (stage.entries.count() + 1)
+    return Entry.objects.create(
+        competition=competition, stage=stage, person=person, unit=unit or person.employer, number=number,
+        status=status, level=person.level, worker_status=person.worker_status, **fields,
+    )
+
+
+make_person = person
