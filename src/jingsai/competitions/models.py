@@ -9,12 +9,12 @@ from jingsai.people.models import validate_occupation_code
 class CompetitionLevel(models.TextChoices):
     """Where in the organization tree a competition is held (层层办赛)."""
 
-    CITY = "city", _("City")
-    DISTRICT = "district", _("District")
-    INDUSTRY = "industry", _("Industry")
-    STREET = "street", _("Street")
-    ENTERPRISE = "enterprise", _("Enterprise")
-    TEAM = "team", _("Team")
+    CITY = "city", _("City competition")
+    DISTRICT = "district", _("District competition")
+    INDUSTRY = "industry", _("Industry competition")
+    STREET = "street", _("Street competition")
+    ENTERPRISE = "enterprise", _("Enterprise competition")
+    TEAM = "team", _("Work-team competition")
 
 
 class CompetitionClass(models.TextChoices):
@@ -25,7 +25,7 @@ class CompetitionClass(models.TextChoices):
 
 class Mode(models.TextChoices):
     INDIVIDUAL = "individual", _("Individual")
-    TEAM = "team", _("Team")
+    TEAM = "team", _("Team event")
 
 
 class Status(models.TextChoices):

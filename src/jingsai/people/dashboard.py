@@ -11,9 +11,9 @@ def cards(user, request):
     out = []
     if user.person_id:
         person = user.person
+        level = person.get_level_display() or _("no skill level held")
         out.append(Card(
-            title=_("My record"), body=f"{person.name} · {person.employer.name} · "
-            f"{person.get_level_display() or _('no skill level held')}",
+            title=_("My record"), body=f"{person.name} · {person.employer.name} · {level}",
             url=reverse("people:detail", args=[person.pk]), action=_("View"), priority=10,
         ))
     if permissions.has_perm(user, "people.change"):
