@@ -83,6 +83,10 @@ RULES = {
     # Competitions (hosted in the organizer's subtree: 层层办赛)
     "competitions.view": (ADMIN, host(ORGANIZER), under_host(ORGANIZER), under_host(UNIT_CONTACT)),
     "competitions.manage": (ADMIN, host(ORGANIZER)),
+    # Registration
+    # Judging
+    # Exams
+    # Results
 }
 
 
