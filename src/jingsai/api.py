@@ -12,12 +12,14 @@ from importlib.util import find_spec
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as InputError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from jingsai.accounts.services import user_for_token
-from jingsai.core.errors import UserError
+from jingsai.core.errors import Problem, UserError
 
 APPS = ["accounts", "orgs", "people", "competitions", "registration", "judging", "exams", "results", "public"]
 
@@ -76,6 +78,41 @@ def user_error(request, exc):
     if exc.problems:
         body["problems"] = [p.as_dict() for p in exc.problems]
     return api.create_response(request, body, status=403 if exc.code == "forbidden" else 400)
+
+
+# Pydantic's messages are English; a person gets these instead, by kind of error.
+INPUT_MESSAGES = {
+    "missing": gettext_lazy("This field is required."),
+    "enum": gettext_lazy("This is not one of the allowed values."),
+    "literal_error": gettext_lazy("This is not one of the allowed values."),
+    "int_parsing": gettext_lazy("A whole number is needed here."),
+    "int_type": gettext_lazy("A whole number is needed here."),
+    "int_from_float": gettext_lazy("A whole number is needed here."),
+    "bool_parsing": gettext_lazy("Use true or false here."),
+    "bool_type": gettext_lazy("Use true or false here."),
+    "string_type": gettext_lazy("Text is needed here."),
+    "list_type": gettext_lazy("A list is needed here."),
+    "json_invalid": gettext_lazy("The request body is not valid JSON."),
+}
+
+
+@api.exception_handler(InputError)
+def invalid_input(request, exc):
+    """Input the schema refuses: still 422, with a message the person can read."""
+    problems = []
+    for error in exc.errors:
+        where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "data", "payload"))
+        message = INPUT_MESSAGES.get(error.get("type"), gettext_lazy("This value is not valid."))
+        problems.append(Problem(message, where=where or None, value=_short(error.get("input")), code="invalid"))
+    detail = "；".join(f"{p.where}: {p.message}" if p.where else str(p.message) for p in problems)
+    body = {"detail": detail, "code": "invalid", "problems": [p.as_dict() for p in problems]}
+    return api.create_response(request, body, status=422)
+
+
+def _short(value):
+    if value is None or isinstance(value, dict | list):
+        return None
+    return str(value)[:100]
 
 
 @api.exception_handler(ValidationError)

@@ -15,6 +15,7 @@ ROUTES = {
     "core:job": Route(allow=ADMIN | {"organizer"}, kwargs=fixed(pk=lambda w: w.job.pk)),
     "core:job_download": Route(allow=ADMIN | {"organizer"}, kwargs=fixed(pk=lambda w: w.job.pk)),
     "core:audit": Route(allow=ADMIN),
+    "admin:index": Route(allow=ADMIN),
     # A stashed download belongs to the session that made it: nobody else may fetch it.
     "core:stash": Route(allow=frozenset(), kwargs=fixed(token="not-yours")),
     "set_language": Route(public=True, method="post", data={"language": "en"}),

@@ -7,31 +7,43 @@ from jingsai.people.models import PHONE_RE, id_digest, phone_digest
 
 from .models import User
 
+# Family members sometimes share one phone; each keeps their own password.
+MAX_SHARED_PHONE = 5
 
-def find_user(login):
-    """The user a login name designates, or None."""
+
+def candidates(login):
+    """The users a login name may designate: one for a username or an identity number,
+    those registered with the phone for a mobile number."""
     login = (login or "").strip()
     if not login:
-        return None
+        return []
     user = User.objects.filter(username__iexact=login).first()
     if user:
-        return user
+        return [user]
     normalized = idnumber.normalize(login)
     if len(normalized) == 18 and idnumber.is_valid(normalized):
-        return User.objects.filter(person__id_number_digest=id_digest(normalized)).first()
+        return list(User.objects.filter(person__id_number_digest=id_digest(normalized))[:1])
     if PHONE_RE.match(normalized):
-        return User.objects.filter(person__phone_digest=phone_digest(normalized)).first()
-    return None
+        sharing = User.objects.filter(person__phone_digest=phone_digest(normalized)).order_by("pk")
+        return list(sharing[:MAX_SHARED_PHONE])
+    return []
+
+
+def find_user(login):
+    """The user a login name designates (the first, for a shared phone), or None."""
+    found = candidates(login)
+    return found[0] if found else None
 
 
 class JingsaiBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:
             return None
-        user = find_user(username)
-        if user is None:
+        users = candidates(username)
+        if not users:
             User().set_password(password)  # same work as a real check: no timing oracle
             return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
+        for user in users:
+            if user.check_password(password) and self.user_can_authenticate(user):
+                return user
         return None

@@ -32,14 +32,18 @@ class LoginForm(StyledForm, forms.Form):
         if not login or not password:
             return self.cleaned_data
         ip = client_ip(self.request)
-        if throttle.is_locked(login, ip):
+        key = throttle.account_key(login)
+        until = throttle.locked_until(key, ip)
+        if until is not None:
             raise forms.ValidationError(
-                _("Too many failed attempts. For your safety, logging in is paused for %(minutes)s minutes.")
-                % {"minutes": throttle.minutes_left()},
+                _(
+                    "Too many failed attempts. For your safety, logging in is paused; try again in "
+                    "%(minutes)s minutes."
+                ) % {"minutes": throttle.minutes_until(until)},
                 code="throttled",
             )
         self.user = authenticate(self.request, username=login, password=password)
-        throttle.note(login, ip, user=self.user, success=self.user is not None)
+        throttle.note(key, ip, user=self.user, success=self.user is not None)
         if self.user is None:
             raise forms.ValidationError(
                 _("The login name or the password is wrong. Note that the password is case-sensitive."),

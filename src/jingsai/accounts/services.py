@@ -38,6 +38,34 @@ def create_user(actor, *, username, password=None, name="", person=None, email="
 
 
 @transaction.atomic
+def sign_up(*, name, id_number, employer, phone, password):
+    """A worker creates their own login. The record their unit made (same identity number)
+    is linked when the name matches, and the phone too where the record holds one: name and
+    identity number are known to too many people to prove who is signing up. Otherwise a
+    new record is made. Returns the new user."""
+    from jingsai.people import services as people_services
+
+    person, created = people_services.find_or_create_person(
+        None, name=name, id_number=id_number, employer=employer, phone=phone,
+    )
+    if not created:
+        if User.objects.filter(person=person).exists():
+            raise UserError(_("This worker already has a login. Log in with the identity number or phone."))
+        if person.phone_masked and person.phone != phone:
+            raise UserError(
+                _(
+                    "Your unit registered you with another mobile number (%(masked)s). Enter that "
+                    "number, or ask your unit contact to correct it."
+                ) % {"masked": person.phone_masked},
+                code="phone_mismatch",
+            )
+    return create_user(
+        None, username=f"w{person.pk}", password=password, name=person.name, person=person,
+        reason=_("self-registration"),
+    )
+
+
+@transaction.atomic
 def set_password(actor, user, password, reason=""):
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -88,10 +116,11 @@ def revoke_role(actor, assignment, reason=""):
         raise UserError(_("Only a platform administrator can revoke the administrator role."))
     if (
         assignment.organization_id
-        and not permissions.is_admin(actor)
         and not permissions.has_perm(actor, "accounts.manage_roles", assignment.organization)
     ):
         raise UserError(_("You can only revoke roles within your own organizations."))
+    if assignment.competition_id and not permissions.has_perm(actor, "competitions.manage", assignment.competition):
+        raise UserError(_("You can only revoke roles for competitions you manage."))
     audit.record(
         actor, "accounts.revoke_role", assignment.user, reason=reason,
         data={"role": assignment.role, "organization": assignment.organization_id,

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jingsai.core.decorators import permission_required
 from jingsai.core.errors import UserError
-from jingsai.people import services as people_services
 
 from . import permissions, services
 from .forms import GrantRoleForm, LoginForm, NewUserForm, SignupForm, StyledPasswordChangeForm, TokenForm
@@ -56,17 +55,10 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                person, _created = people_services.find_or_create_person(
-                    None, name=data["name"], id_number=data["id_number"], employer=data["employer_code"],
-                    phone=data["phone"],
-                )
-                if hasattr(person, "user"):
-                    raise UserError(_("This worker already has a login. Log in with the identity number or phone."))
-                user = services.create_user(
-                    None, username=f"w{person.pk}", password=data["password1"], name=person.name, person=person,
-                    reason=_("self-registration"),
-                )
+            user = services.sign_up(
+                name=data["name"], id_number=data["id_number"], employer=data["employer_code"],
+                phone=data["phone"], password=data["password1"],
+            )
         except UserError as error:
             form.add_error(None, error.message)
         else:

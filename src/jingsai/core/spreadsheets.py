@@ -271,6 +271,10 @@ def id_text(value):
         digits = str(int(value)) if float(value).is_integer() else shown
         if len(digits) == 17:
             raise NumberIdCell("lost_x", digits)
+        if len(digits) <= 15 and digits.isdigit():
+            # Up to 15 digits a number cell is exact: the number (a first-generation one,
+            # or a typing error) is judged and named as the person typed it.
+            return digits
         raise NumberIdCell("number", shown)
     raw = text(value)
     if SCIENTIFIC.match(raw):

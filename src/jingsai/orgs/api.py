@@ -107,11 +107,8 @@ def create_org(request, data: OrgIn):
 @router.post("/import", response=ImportResult)
 def import_orgs(request, file: File[UploadedFile]):
     permissions.require(request.user, "orgs.import")
-    scope = None
-    if not permissions.is_admin(request.user):
-        scope = list(Organization.objects.filter(path__in=permissions.role_paths(request.user, permissions.ORGANIZER)))
     table = sheets.read_table(file, file.name)
-    return services.import_table(request.user, table, filename=file.name, scope=scope)
+    return services.import_table(request.user, table, filename=file.name, scope=services.import_scope(request.user))
 
 
 # Literal paths come before "/{code}", which would otherwise take them.
@@ -129,7 +126,7 @@ def org_children(request, code: str):
 @router.patch("/{code}", response=OrgOut)
 def update_org(request, code: str, data: OrgPatch):
     org = _get(request.user, code, "orgs.change")
-    fields = {k: v for k, v in data.dict(exclude={"reason", "parent_code"}).items() if v is not None}
+    fields = data.dict(exclude={"reason", "parent_code"}, exclude_unset=True)
     kwargs = {}
     if "parent_code" in data.model_fields_set:
         kwargs["parent"] = _parent(request.user, data.parent_code)

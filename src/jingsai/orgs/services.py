@@ -5,6 +5,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext as _
 
+from jingsai.accounts import permissions
 from jingsai.core import audit
 from jingsai.core import spreadsheets as sheets
 from jingsai.core.errors import Problem, Rejected, UserError
@@ -19,6 +20,9 @@ from .models import (
     Ownership,
     encode_pk,
 )
+
+# Larger than any employer; beyond it a number is a typing error (and the column's limit).
+MAX_EMPLOYEES = 100_000_000
 
 FIELDS = ("code", "name", "type", "region_code", "ownership", "employee_count", "is_active")
 
@@ -46,15 +50,6 @@ def _set_path(org):
     org.depth = org.parent.depth + 1 if org.parent_id else 0
 
 
-def _check_parent(org, parent):
-    if parent is not None and org.pk is not None and parent.path.startswith(org.path):
-        raise UserError(
-            _("“%(parent)s” lies inside “%(org)s”: an organization cannot be placed under itself.")
-            % {"parent": parent.name, "org": org.name},
-            code="cycle",
-        )
-
-
 @transaction.atomic
 def create_organization(actor, *, parent, reason="", **fields):
     org = Organization(parent=parent, **fields)
@@ -68,35 +63,53 @@ def create_organization(actor, *, parent, reason="", **fields):
 
 
 def _move_subtree(org, new_parent):
-    """Re-root org's subtree under new_parent in one UPDATE of every descendant's path."""
-    old_path, old_depth = org.path, org.depth
+    """Re-root org's subtree under new_parent: one SELECT of the current paths (objects in
+    memory may hold stale ones after earlier moves), one UPDATE of every descendant's path
+    and depth, one UPDATE of org's parent."""
+    ids = [org.pk] + ([new_parent.pk] if new_parent is not None else [])
+    current = {pk: (path, depth) for pk, path, depth in
+               Organization.objects.filter(pk__in=ids).values_list("pk", "path", "depth")}
+    old_path, old_depth = current[org.pk]
+    if new_parent is not None:
+        new_parent.path, new_parent.depth = current[new_parent.pk]
+        if new_parent.path.startswith(old_path):
+            raise UserError(
+                _("“%(parent)s” lies inside “%(org)s”: an organization cannot be placed under itself.")
+                % {"parent": new_parent.name, "org": org.name},
+                code="cycle",
+            )
     org.parent = new_parent
     _set_path(org)
     Organization.objects.filter(path__startswith=old_path).update(
         path=Concat(Value(org.path), Substr("path", Length(Value(old_path)) + 1)),
         depth=F("depth") + (org.depth - old_depth),
     )
+    Organization.objects.filter(pk=org.pk).update(parent=new_parent)
 
 
 @transaction.atomic
 def update_organization(actor, org, *, reason="", parent=..., **fields):
+    """Change an organization's fields and, when `parent` is given, move its subtree.
+    Returns the changes as {field: [old, new]} (empty when nothing changed)."""
     unknown = set(fields) - set(FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     before = {name: getattr(org, name) for name in FIELDS}
-    old_parent = org.parent
     for name, value in fields.items():
         setattr(org, name, value)
     org.full_clean(exclude=["path", "depth", "parent"])
     changes = audit.changes_between(before, org, FIELDS)
-    if parent is not ... and parent != old_parent:
-        _check_parent(org, parent)
-        org.save()
+    moving = parent is not ... and (parent.pk if parent is not None else None) != org.parent_id
+    if changes:
+        # Never save path or depth from memory: they are only ever written by _move_subtree.
+        org.save(update_fields=[*changes, "updated_at"])
+    if moving:
+        old_parent_code = (
+            Organization.objects.filter(pk=org.parent_id).values_list("code", flat=True).first()
+            if org.parent_id else None
+        )
         _move_subtree(org, parent)
-        org.refresh_from_db()
-        changes["parent"] = [old_parent.code if old_parent else None, parent.code if parent else None]
-    else:
-        org.save()
+        changes["parent"] = [old_parent_code, parent.code if parent is not None else None]
     if changes:
         audit.record(actor, "orgs.update", org, reason=reason, changes=changes)
     return changes
@@ -140,7 +153,8 @@ def _parse_row(number, cells, mapping, problems):
     if org_type is None:
         bad("类型", raw_type, _("The type must be one of 工会, 人社, 市, 区, 产业, 街道, 企业, 院校, 班组."))
     row["type"] = org_type
-    row["parent_code"] = cell("parent_code")
+    # None when the file has no parent column: stored organizations then keep their parent.
+    row["parent_code"] = cell("parent_code") if "parent_code" in mapping else None
     region = cell("region_code")
     if region and not REGION_RE.match(region):
         bad("行政区划代码", region, _("A region code is 6 digits (GB/T 2260)."))
@@ -155,7 +169,7 @@ def _parse_row(number, cells, mapping, problems):
     if not sheets.is_blank(raw_count):
         try:
             count = sheets.integer(raw_count)
-            if count < 0:
+            if not 0 <= count <= MAX_EMPLOYEES:
                 raise ValueError(count)
         except ValueError:
             bad("职工人数", sheets.text(raw_count), _("The number of employees is a whole number, 0 or more."))
@@ -168,6 +182,10 @@ def _parse_rows(table):
     if problems:
         return [], problems
     rows = [_parse_row(number, cells, mapping, problems) for number, cells in table.data_rows()]
+    if not rows:
+        problems.append(Problem(
+            _("The file has a header row but no organizations below it."), row=2, code="empty",
+        ))
     return rows, problems
 
 
@@ -188,7 +206,7 @@ def plan_import(table, actor=None, scope=None):
         else:
             by_code[row["code"]] = row
     codes = set(by_code) | {r["parent_code"] for r in rows if r["parent_code"]}
-    stored = {o.code: o for o in Organization.objects.filter(code__in=codes)}
+    stored = {o.code: o for o in Organization.objects.filter(code__in=codes).select_related("parent")}
     for row in rows:
         parent_code = row["parent_code"]
         if parent_code and parent_code not in by_code and parent_code not in stored:
@@ -215,7 +233,7 @@ def _cycles(by_code, stored):
     stored_by_code = {org.code: org for org in by_pk.values()}
 
     def parent_of(code):
-        if code in by_code:
+        if code in by_code and by_code[code]["parent_code"] is not None:
             return by_code[code]["parent_code"] or None
         org = stored_by_code.get(code)
         if org is None or org.parent_id is None:
@@ -239,30 +257,43 @@ def _cycles(by_code, stored):
 
 
 def _outside_scope(rows, by_code, stored, scope_orgs):
-    """An organizer may only import into their own subtrees."""
-    problems = []
+    """An organizer imports only within their own subtrees: every stored organization the
+    file names must lie inside them, and every organization the file creates or moves must
+    end up below one of their nodes. A parent named in the file is judged on its own row."""
     paths = [o.path for o in scope_orgs]
+
+    def inside(org):
+        return any(org.path.startswith(p) for p in paths)
+
+    problems = []
     for row in rows:
         target = stored.get(row["code"])
-        if target is not None and not any(target.path.startswith(p) for p in paths):
+        if target is not None and not inside(target):
             problems.append(Problem(
                 _("“%(code)s” is outside the organizations you manage.") % {"code": row["code"]},
                 row=row["row"], column="编码", value=row["code"], code="scope",
             ))
             continue
-        # The top of the chain within the file must hang below one of the actor's nodes.
-        code, top = row["code"], row
-        while top["parent_code"] in by_code:
-            top = by_code[top["parent_code"]]
-            if top["code"] == code:
-                break
-        parent = stored.get(top["parent_code"])
-        if target is None and (parent is None or not any(parent.path.startswith(p) for p in paths)):
+        parent_code = row["parent_code"]
+        if target is not None and (parent_code is None or parent_code == (target.parent.code if target.parent else "")):
+            continue  # stays where it is
+        if parent_code and parent_code in by_code:
+            continue
+        parent = stored.get(parent_code) if parent_code else None
+        if parent is None or not inside(parent):
             problems.append(Problem(
                 _("“%(code)s” would be placed outside the organizations you manage.") % {"code": row["code"]},
-                row=row["row"], column="上级编码", value=row["parent_code"], code="scope",
+                row=row["row"], column="上级编码", value=parent_code, code="scope",
             ))
     return problems
+
+
+def import_scope(user):
+    """Where `user` may import: None (anywhere) for administrators, else the organizations
+    at which they are organizers. The same for the page, the API and the command."""
+    if permissions.is_admin(user):
+        return None
+    return list(Organization.objects.filter(path__in=permissions.role_paths(user, permissions.ORGANIZER)))
 
 
 @transaction.atomic
@@ -295,7 +326,8 @@ def import_table(actor, table, *, filename="", scope=None):
                 org = create_organization(actor, parent=parent, code=row["code"], reason=filename, **fields)
                 created += 1
             else:
-                changes = update_organization(actor, org, parent=parent, reason=filename, **fields)
+                placement = {} if parent_code is None else {"parent": parent}
+                changes = update_organization(actor, org, reason=filename, **placement, **fields)
                 updated += bool(changes)
                 unchanged += not changes
             resolved[row["code"]] = org

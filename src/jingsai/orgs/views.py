@@ -35,6 +35,11 @@ def _roots(user):
     return Organization.objects.filter(path__in=tops)
 
 
+def _int(value):
+    """A primary key from a query string; anything else finds nothing (404), never a 500."""
+    return int(value) if str(value).isdigit() else 0
+
+
 def _with_child_counts(queryset):
     return queryset.annotate(child_count=Count("children"))
 
@@ -85,7 +90,7 @@ def _form_context(form, org=None, parent=None):
 def create(request):
     parent = None
     if request.GET.get("parent"):
-        parent = get_object_or_404(Organization, pk=request.GET["parent"])
+        parent = get_object_or_404(Organization, pk=_int(request.GET["parent"]))
         permissions.require(request.user, "orgs.change", parent)
     initial = {"parent_code": parent.code if parent else "", "region_code": parent.region_code if parent else ""}
     form = OrganizationForm(request.POST or None, initial=initial)
@@ -144,13 +149,15 @@ def import_view(request):
     context = {"form": form}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        scope = None if permissions.is_admin(request.user) else list(_roots(request.user))
+        table = None
         try:
             table = sheets.read_table(upload, upload.name)
-            result = services.import_table(request.user, table, filename=upload.name, scope=scope)
+            result = services.import_table(
+                request.user, table, filename=upload.name, scope=services.import_scope(request.user)
+            )
         except Rejected as rejected:
             context["problems"] = [p.as_dict() for p in rejected.problems]
-            if rejected.code != "unreadable":
+            if table is not None:
                 by_row = {}
                 for p in rejected.problems:
                     by_row.setdefault(p.row or 1, []).append(p.message)
@@ -185,7 +192,7 @@ def template(request):
 def export(request):
     root_pk = request.GET.get("root")
     if root_pk:
-        root = get_object_or_404(Organization, pk=root_pk)
+        root = get_object_or_404(Organization, pk=_int(root_pk))
         permissions.require(request.user, "orgs.view", root)
         queryset = Organization.objects.subtree(root)
         name = f"组织机构-{root.code}.xlsx"

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,6 +15,13 @@ from jingsai.orgs.models import Organization
 from . import services
 from .forms import PersonForm
 from .models import PHONE_RE, GroupTag, Level, Person, WorkerStatus, id_digest, phone_digest
+
+REVEALABLE = {"id": "id_number", "phone": "phone"}
+
+
+def _int(value):
+    """A primary key from a query string; anything else finds nothing (404), never a 500."""
+    return int(value) if str(value).isdigit() else 0
 
 
 def search(queryset, query):
@@ -34,13 +42,13 @@ def person_list(request):
     people = permissions.filter_queryset(request.user, "people.view", Person.objects.all())
     org = None
     if request.GET.get("org"):
-        org = get_object_or_404(Organization, pk=request.GET["org"])
+        org = get_object_or_404(Organization, pk=_int(request.GET["org"]))
         permissions.require(request.user, "orgs.view", org)
         people = people.filter(employer__path__startswith=org.path)
     people = search(people, request.GET.get("q", ""))
     if request.GET.get("group"):
         people = people.filter(groups__code=request.GET["group"])
-    if request.GET.get("level"):
+    if request.GET.get("level") in {str(value) for value in Level.values}:
         people = people.filter(level=request.GET["level"])
     if request.GET.get("status"):
         people = people.filter(worker_status=request.GET["status"])
@@ -67,9 +75,11 @@ def detail(request, pk):
 @permission_required("people.view_pii")
 @require_POST
 def reveal(request, pk, what):
-    person = get_object_or_404(Person, pk=pk)
+    if what not in REVEALABLE:
+        raise Http404
+    person = get_object_or_404(Person.objects.select_related("employer"), pk=pk)
     permissions.require(request.user, "people.view_pii", person)
-    value = services.reveal(request.user, person, "id_number" if what == "id" else "phone")
+    value = services.reveal(request.user, person, REVEALABLE[what])
     return render(request, "people/_revealed.html", {"value": value})
 
 

@@ -26,11 +26,9 @@ class Command(JingsaiCommand):
     def do_import(self, file, **options):
         self.require("orgs.import")
         path = Path(file)
-        if not path.exists():
+        if not path.is_file():
             self.fail(_("The file %(file)s does not exist.") % {"file": file})
-        scope = None
-        if self.checked and not permissions.is_admin(self.user):
-            scope = list(Organization.objects.filter(path__in=permissions.role_paths(self.user, permissions.ORGANIZER)))
+        scope = services.import_scope(self.user) if self.checked else None
         table = sheets.read_table(path)
         result = services.import_table(self.user, table, filename=path.name, scope=scope)
         self.stdout.write(
@@ -47,5 +45,8 @@ class Command(JingsaiCommand):
             queryset = Organization.objects.subtree(org)
         elif self.checked and not permissions.is_admin(self.user):
             self.fail(_("Only a platform administrator can export the whole tree; name a --root."))
-        Path(out).write_bytes(services.export_xlsx(queryset))
+        try:
+            Path(out).write_bytes(services.export_xlsx(queryset))
+        except OSError as error:
+            self.fail(_("Could not write %(file)s: %(error)s") % {"file": out, "error": error.strerror or error})
         self.stdout.write(_("Wrote %(count)s organizations to %(file)s.") % {"count": queryset.count(), "file": out})

@@ -1,0 +1,186 @@
+import datetime
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+import xlwt
+
+from jingsai.core import spreadsheets as sheets
+from jingsai.core.errors import Rejected
+from jingsai.core.spreadsheets import Column, NumberIdCell
+
+COLUMNS = [Column("code", "编码", required=True), Column("name", "名称", required=True), Column("count", "人数")]
+
+
+def xlsx(rows):
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def xls(rows):
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Sheet1")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+ROWS = [["编码", "名称", "人数"], ["A-1", "甲企业", 85.555], ["A-2", "乙企业", 12]]
+
+
+@pytest.mark.parametrize("data", [xlsx(ROWS), xls(ROWS), sheets.xlsx_bytes(["编码", "名称", "人数"], ROWS[1:])])
+def test_workbooks_read_as_displayed(data):
+    table = sheets.read_table(data, "x.xlsx")
+    assert table.headers == ["编码", "名称", "人数"]
+    rows = [cells for _n, cells in table.data_rows()]
+    assert sheets.text(rows[0][0]) == "A-1"
+    assert sheets.decimal(rows[0][2]) == Decimal("85.555")
+    assert sheets.text(rows[1][2]) == "12"
+
+
+def test_xls_by_its_name_and_its_content():
+    assert sheets.read_table(xls(ROWS), "orgs.xls").headers[0] == "编码"
+    assert sheets.read_table(xls(ROWS), "upload").headers[0] == "编码"  # OLE signature
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gbk"])
+def test_csv_in_utf8_with_or_without_bom_and_gbk(encoding):
+    data = "编码,名称,人数\nA-1,甲企业,12\n".encode(encoding)
+    table = sheets.read_table(data, "orgs.csv")
+    assert table.headers == ["编码", "名称", "人数"]
+    assert table.rows[0] == ["A-1", "甲企业", "12"]
+
+
+def test_csv_that_is_no_known_encoding():
+    with pytest.raises(Rejected) as caught:
+        sheets.read_table(b"\xff\xfe\x00\xd8\x00\xdc" * 3, "x.csv")
+    assert caught.value.code == "unreadable"
+
+
+@pytest.mark.parametrize(("data", "name", "words"), [
+    (b"", "orgs.xlsx", "文件为空"),
+    (b"%PDF-1.4 something", "orgs.pdf", ".pdf"),
+    (b"PK\x03\x04 but not a workbook", "orgs.xlsx", ".xlsx"),
+])
+def test_unreadable_files_say_why(data, name, words):
+    with pytest.raises(Rejected) as caught:
+        sheets.read_table(data, name)
+    assert words in caught.value.message
+    assert caught.value.problems[0].code == "unreadable"
+
+
+def test_an_empty_sheet():
+    with pytest.raises(Rejected, match="工作表为空"):
+        sheets.read_table(xlsx([]), "x.xlsx")
+
+
+def test_columns_matched_by_chinese_or_key_ignoring_case_and_spaces():
+    table = sheets.Table(headers=[" CODE ", "名称", "序号"], rows=[])
+    mapping, problems = sheets.match_columns(table, COLUMNS)
+    assert mapping == {"code": 0, "name": 1}
+    assert problems == []
+
+
+def test_unknown_missing_and_repeated_columns_are_all_reported():
+    table = sheets.Table(headers=["编码", "code", "颜色"], rows=[])
+    _mapping, problems = sheets.match_columns(table, COLUMNS)
+    codes = sorted(p.code for p in problems)
+    assert codes == ["duplicate_column", "missing_column", "unknown_column"]
+    assert all(p.row == 1 for p in problems)
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (85.555, "85.555"), (0.1 + 0.2, "0.30000000000000004"), (3.0, "3"), (12, "12"),
+    (True, "TRUE"), (" 甲 ", "甲"), (None, ""), (datetime.date(2026, 5, 1), "2026-05-01"),
+])
+def test_text_is_what_the_cell_displays(value, shown):
+    assert sheets.text(value) == shown
+
+
+def test_decimal_and_integer_readers():
+    assert sheets.decimal(" 1,234.50 ") == Decimal("1234.50")
+    assert sheets.integer(320.0) == 320
+    for bad in ("abc", "NaN", "Infinity", True):
+        with pytest.raises(ValueError):
+            sheets.decimal(bad)
+    with pytest.raises(ValueError):
+        sheets.integer(12.5)
+
+
+def test_dates():
+    assert sheets.date("2026/05/01") == datetime.date(2026, 5, 1)
+    assert sheets.date("20260501") == datetime.date(2026, 5, 1)
+    assert sheets.date(datetime.datetime(2026, 5, 1, 8)) == datetime.date(2026, 5, 1)
+    with pytest.raises(ValueError):
+        sheets.date("明天")
+
+
+class TestIdText:
+    def test_text_cells_pass_through(self):
+        assert sheets.id_text(" 11010519491231002X ") == "11010519491231002X"
+
+    def test_an_18_digit_number_cell_is_refused(self):
+        with pytest.raises(NumberIdCell) as caught:
+            sheets.id_text(110105194912310021.0)
+        assert caught.value.code == "number"
+        assert "15" in caught.value.message
+
+    def test_a_number_cell_that_lost_its_x(self):
+        with pytest.raises(NumberIdCell) as caught:
+            sheets.id_text(11010519491231002.0)
+        assert caught.value.code == "lost_x"
+        assert "11010519491231002" in caught.value.message
+
+    def test_an_integer_cell_too(self):
+        with pytest.raises(NumberIdCell):
+            sheets.id_text(110105194912310021)
+
+    @pytest.mark.parametrize("raw", ["1.10105E+17", "1.10105194912310E+17", "1.1e17"])
+    def test_scientific_notation_in_text(self, raw):
+        with pytest.raises(NumberIdCell) as caught:
+            sheets.id_text(raw)
+        assert caught.value.code == "number"
+
+    def test_a_short_number_cell_is_exact_and_judged_as_typed(self):
+        assert sheets.id_text(110105491231002.0) == "110105491231002"
+
+    def test_from_a_real_workbook(self):
+        data = xlsx([["身份证号"], [110105194912310021], ["11010519491231002X"], [11010519491231002]])
+        cells = [c[0] for _n, c in sheets.read_table(data, "x.xlsx").data_rows()]
+        with pytest.raises(NumberIdCell):
+            sheets.id_text(cells[0])
+        assert sheets.id_text(cells[1]) == "11010519491231002X"
+        with pytest.raises(NumberIdCell) as caught:
+            sheets.id_text(cells[2])
+        assert caught.value.code == "lost_x" and "X" in caught.value.message
+
+
+def test_blank_rows_are_skipped_and_numbered_as_in_the_sheet():
+    table = sheets.read_table(xlsx([["编码", "名称"], ["A", "甲"], [None, None], ["B", "乙"]]), "x.xlsx")
+    assert [n for n, _c in table.data_rows()] == [2, 4]
+
+
+def test_the_error_file_keeps_every_row_and_adds_the_messages():
+    table = sheets.read_table(xlsx([["编码", "名称"], ["A", "甲"], ["B!", "乙"]]), "x.xlsx")
+    data = sheets.problems_xlsx(table, {3: ["编码不对"], 1: ["缺少列"]})
+    back = sheets.read_table(data, "errors.xlsx")
+    assert back.headers[:2] == ["编码", "名称"]
+    assert len(back.headers) == 3
+    texts = [[sheets.text(c) for c in row] for row in back.rows]
+    assert texts[0][2] == "缺少列"
+    assert texts[1][:2] == ["A", "甲"] and texts[1][2] == ""
+    assert texts[2] == ["B!", "乙", "编码不对"]
+
+
+def test_written_text_columns_stay_text():
+    data = sheets.xlsx_bytes([Column("id", "身份证号", text=True)], [["110105194912310021"]])
+    cell = sheets.read_table(data, "x.xlsx").rows[0][0]
+    assert cell == "110105194912310021"
