@@ -1,6 +1,7 @@
 """Base for the project's commands: the user's language, an audit channel, and errors
 printed as clear messages with exit status 1, never as a traceback."""
 
+import argparse
 import getpass
 import sys
 
@@ -29,6 +30,15 @@ class JingsaiCommand(BaseCommand):
 
     def add_command_arguments(self, parser):
         pass
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        """`--user` is accepted after a sub-command too (`jingsai orgs import F --user X`)."""
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        for action in parser._subparsers._group_actions if parser._subparsers else ():
+            for sub in getattr(action, "choices", {}).values():
+                sub.add_argument("--user", dest="acting_user", default=argparse.SUPPRESS,
+                                 help=_("act as this user, with their permissions"))
+        return parser
 
     def execute(self, *args, **options):
         translation.activate(settings.LANGUAGE_CODE)

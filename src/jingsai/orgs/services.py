@@ -160,7 +160,7 @@ def _parse_row(number, cells, mapping, problems):
         bad("行政区划代码", region, _("A region code is 6 digits (GB/T 2260)."))
     row["region_code"] = region
     raw_ownership = cell("ownership")
-    ownership = OWNERSHIP_VALUES.get(raw_ownership, "") if raw_ownership else ""
+    ownership = OWNERSHIP_VALUES.get(raw_ownership) or OWNERSHIP_VALUES.get(raw_ownership.lower(), "")
     if raw_ownership and not ownership:
         bad("所有制", raw_ownership, _("Ownership must be one of 国有, 集体, 非公, 外资, 其他."))
     row["ownership"] = ownership
