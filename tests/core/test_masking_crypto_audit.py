@@ -103,3 +103,23 @@ def test_jobs_run_after_commit_and_record_the_outcome(make, run_jobs, func, stat
         assert job.error == "坏文件" and job.result["problems"][0]["row"] == 2
     else:
         assert "意外" in job.error or job.error
+
+
+def test_styled_forms_validate_after_their_set_up():
+    from django import forms as django_forms
+
+    from jingsai.core.forms import StyledForm
+
+    class Picky(StyledForm, django_forms.Form):
+        choice = django_forms.ChoiceField(choices=[])
+        dropped = django_forms.CharField()
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["choice"].choices = [("a", "A")]
+            del self.fields["dropped"]
+
+    form = Picky({"choice": "a"})
+    assert form.is_valid(), form.errors
+    bad = Picky({"choice": "b"})
+    assert not bad.is_valid() and "is-invalid" in bad.fields["choice"].widget.attrs["class"]

@@ -14,7 +14,7 @@ class StyledForm:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
@@ -24,8 +24,8 @@ class StyledForm:
                 css = ""
             else:
                 css = "form-control"
-            if self.is_bound and name in self.errors:
-                css += " is-invalid"
+            # Invalid fields are marked in full_clean: reading self.errors here would validate
+            # before a subclass has finished setting up its fields (choices, removed fields).
             if css:
                 widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
 
