@@ -83,7 +83,15 @@ RULES = {
     # Competitions (hosted in the organizer's subtree: 层层办赛)
     "competitions.view": (ADMIN, host(ORGANIZER), under_host(ORGANIZER), under_host(UNIT_CONTACT)),
     "competitions.manage": (ADMIN, host(ORGANIZER)),
-    # Registration
+    # Registration. An entry sits at its unit (org), in its competition's host (host) and
+    # with its worker (SELF). Registering someone else is asked on the entry-to-be.
+    "registration.view": (ADMIN, host(ORGANIZER), org(ORGANIZER), org(UNIT_CONTACT), SELF),
+    "registration.register": (ADMIN, host(ORGANIZER), org(ORGANIZER), org(UNIT_CONTACT)),
+    "registration.register_self": (SELF,),
+    "registration.review_unit": (ADMIN, org(UNIT_CONTACT), org(ORGANIZER)),
+    "registration.review": (ADMIN, host(ORGANIZER)),
+    "registration.withdraw": (ADMIN, host(ORGANIZER), org(ORGANIZER), org(UNIT_CONTACT), SELF),
+    "registration.export": (ADMIN, host(ORGANIZER), org(ORGANIZER), org(UNIT_CONTACT)),
     # Judging
     # Exams
     # Results

@@ -6,11 +6,11 @@ are recorded with masked values."""
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jingsai.core import audit, idnumber
+from jingsai.core import audit, crypto, idnumber
 from jingsai.core.errors import UserError
-from jingsai.core.masking import mask_id_number, mask_name
+from jingsai.core.masking import mask_id_number, mask_name, mask_phone
 
-from .models import PHONE_RE, GroupTag, Person, WorkerStatus, id_digest
+from .models import PHONE_RE, GroupTag, Person, WorkerStatus, id_digest, phone_digest
 
 EDITABLE = ("name", "employer", "occupation", "level", "worker_status")
 
@@ -142,3 +142,63 @@ def group_tags(names):
             code="groups",
         )
     return [tags[n] for n in names]
+
+
+# ---- Bulk, for registration imports (one query per chunk, one audit record per call) ----
+
+LOOKUP_CHUNK = 2000
+
+
+def lookup_by_digests(digests):
+    """Stored people by identity-number digest, in one query per chunk: {digest: values}
+    with pk, name, employer_id, employer__path, level, worker_status and birth_date."""
+    found = {}
+    digests = list(digests)
+    fields = ("pk", "id_number_digest", "name", "employer_id", "employer__path", "level", "worker_status",
+              "birth_date")
+    for start in range(0, len(digests), LOOKUP_CHUNK):
+        chunk = digests[start : start + LOOKUP_CHUNK]
+        for values in Person.objects.filter(id_number_digest__in=chunk).values(*fields):
+            found[values["id_number_digest"]] = values
+    return found
+
+
+@transaction.atomic
+def bulk_create_people(actor, records, *, reason="", batch_size=2000):
+    """Create validated people in bulk; returns their primary keys in order.
+
+    Each record is a dict: name, parsed (core.idnumber.IdNumber), digest (its id_digest,
+    computed once by the caller), employer_id, phone (normalized or ""), level,
+    worker_status, group_ids. One audit record says how many were made and why."""
+    people = []
+    encrypt = crypto.encrypt
+    for record in records:
+        parsed, phone = record["parsed"], record["phone"]
+        people.append(Person(
+            name=record["name"], employer_id=record["employer_id"], level=record["level"],
+            worker_status=record["worker_status"],
+            id_number_encrypted=encrypt(parsed.value), id_number_digest=record["digest"],
+            id_number_masked=mask_id_number(parsed.value), birth_date=parsed.birth_date, sex=parsed.sex,
+            phone_encrypted=encrypt(phone) if phone else "", phone_digest=phone_digest(phone),
+            phone_masked=mask_phone(phone),
+        ))
+    Person.objects.bulk_create(people, batch_size=batch_size)
+    if any(p.pk is None for p in people):  # a backend that does not return keys
+        by_digest = dict(Person.objects.filter(id_number_digest__in=[p.id_number_digest for p in people])
+                         .values_list("id_number_digest", "pk"))
+        for person in people:
+            person.pk = by_digest[person.id_number_digest]
+    add_groups([(p.pk, g) for p, r in zip(people, records, strict=True) for g in r.get("group_ids", ())])
+    if people:
+        audit.record(actor, "people.bulk_create", None, reason=reason, data={"count": len(people)},
+                     repr_text=reason)
+    return [p.pk for p in people]
+
+
+def add_groups(pairs, batch_size=5000):
+    """Add (person_id, grouptag_id) memberships; existing ones are kept as they are."""
+    through = Person.groups.through
+    through.objects.bulk_create(
+        [through(person_id=person_id, grouptag_id=tag_id) for person_id, tag_id in pairs],
+        batch_size=batch_size, ignore_conflicts=True,
+    )
