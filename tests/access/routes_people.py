@@ -16,6 +16,7 @@ def _reveal(world, scope):
 ROUTES = {
     "people:list": Route(allow=VIEWERS),
     "people:create": Route(allow=EDITORS),
+    "people:export": Route(allow=VIEWERS, query="?full=1"),
     "people:detail": Route(allow=VIEWERS, kwargs=on("person")),
     "people:edit": Route(allow=EDITORS, kwargs=on("person")),
     "people:reveal": Route(allow=VIEWERS, method="post", kwargs=_reveal),

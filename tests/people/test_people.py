@@ -199,3 +199,38 @@ def test_the_edit_page_saves(client, make, city, worker):
     assert response.status_code == 302, response.context["form"].errors
     worker.refresh_from_db()
     assert (worker.occupation, worker.level, worker.phone) == ("6-18-02-04", 3, PHONE)
+
+
+class TestExport:
+    def rows(self, response):
+        from jingsai.core import spreadsheets as sheets
+
+        table = sheets.read_table(response.content, "x.xlsx")
+        return table.headers, [[sheets.text(c) for c in row] for row in table.rows]
+
+    def test_masked_by_default_full_on_request_and_audited(self, client, make, city, worker):
+        make.person(employer=city["unit_b"], name="外区人")
+        organizer = make.user("org3", role=Role.ORGANIZER, org=city["A"])
+        client.force_login(organizer)
+        headers, rows = self.rows(client.get(reverse("people:export")))
+        assert headers[:3] == ["姓名", "身份证号", "手机号"]
+        assert rows == [["张三", "110105********002X", "138****5678", "EA", "甲企业", "", "无", "职工", ""]]
+        assert not AuditRecord.objects.filter(action="people.export_pii").exists()
+        _headers, rows = self.rows(client.get(reverse("people:export"), {"full": "1", "q": "张三"}))
+        assert rows[0][1:3] == [ID, PHONE]
+        record = AuditRecord.objects.get(action="people.export_pii")
+        assert record.actor == organizer and record.data["count"] == 1 and "q=" in record.data["filters"]
+
+    def test_a_worker_exports_only_their_own_record(self, client, make, city, worker):
+        make.person(employer=city["unit_a"], name="同事")
+        client.force_login(make.user("self", person=worker))
+        _headers, rows = self.rows(client.get(reverse("people:export"), {"full": "1"}))
+        assert [r[0] for r in rows] == ["张三"]
+
+    def test_export_is_a_fixed_number_of_queries(self, client, make, city, django_assert_max_num_queries):
+        for _ in range(30):
+            make.person(employer=city["unit_a"], groups=services.group_tags(["农民工"]))
+        client.force_login(make.user("org4", role=Role.ORGANIZER, org=city["A"]))
+        with django_assert_max_num_queries(12):
+            _headers, rows = self.rows(client.get(reverse("people:export"), {"full": "1"}))
+        assert len(rows) == 30 and all(r[8] == "农民工" for r in rows)

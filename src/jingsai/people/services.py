@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jingsai.core import audit, crypto, idnumber
+from jingsai.core import spreadsheets as sheets
 from jingsai.core.errors import UserError
 from jingsai.core.masking import mask_id_number, mask_name, mask_phone
 
@@ -128,6 +129,47 @@ def reveal(actor, person, what):
     value = person.id_number if what == "id_number" else person.phone
     audit.record(actor, f"people.reveal_{what}", person)
     return value
+
+
+# Level names as results-rules.md §1 writes them (and registration files accept).
+LEVEL_NAMES = {5: "五级/初级工", 4: "四级/中级工", 3: "三级/高级工", 2: "二级/技师", 1: "一级/高级技师",
+               0: "特级技师", -1: "首席技师"}
+EXPORT_COLUMNS = [
+    sheets.Column("name", "姓名", width=10),
+    sheets.Column("id_number", "身份证号", text=True, width=20),
+    sheets.Column("phone", "手机号", text=True, width=14),
+    sheets.Column("unit_code", "单位编码", text=True, width=16),
+    sheets.Column("unit_name", "单位名称", width=30),
+    sheets.Column("occupation", "职业编码", text=True, width=12),
+    sheets.Column("level", "职业技能等级", width=14),
+    sheets.Column("status", "身份类别", width=10),
+    sheets.Column("groups", "人员类别", width=20),
+]
+
+
+def export_rows(people, *, full=False):
+    """One row per person in EXPORT_COLUMNS order; numbers masked unless `full`."""
+    status_names = {WorkerStatus.WORKER: "职工", WorkerStatus.STUDENT: "学生"}
+    for person in people:
+        yield [
+            person.name,
+            person.id_number if full else person.id_number_masked,
+            (person.phone if full else person.phone_masked) or "",
+            person.employer.code, person.employer.name, person.occupation,
+            LEVEL_NAMES.get(person.level, "无"), status_names.get(person.worker_status, ""),
+            ",".join(g.name for g in person.groups.all()),
+        ]
+
+
+def export_xlsx(actor, people, *, full=False, filters=""):
+    """The people as .xlsx. An export with full numbers is recorded in the audit log (who,
+    how many, with which filters), as a reveal is."""
+    people = list(people)
+    data = sheets.xlsx_bytes(EXPORT_COLUMNS, export_rows(people, full=full), sheet_name="职工")
+    if full:
+        audit.record(actor, "people.export_pii", None, data={"count": len(people), "filters": filters},
+                     repr_text=_("%(count)s workers") % {"count": len(people)})
+    return data
 
 
 def group_tags(names):

@@ -10,6 +10,7 @@ from jingsai.accounts import permissions
 from jingsai.core import audit, idnumber
 from jingsai.core.decorators import permission_required
 from jingsai.core.errors import UserError
+from jingsai.core.http import xlsx_response
 from jingsai.orgs.models import Organization
 
 from . import services
@@ -37,8 +38,8 @@ def search(queryset, query):
     return queryset.filter(Q(name__contains=query) | Q(employer__name__contains=query))
 
 
-@permission_required("people.view")
-def person_list(request):
+def _filtered(request):
+    """The people the list shows for this request's filters, and the organization chosen."""
     people = permissions.filter_queryset(request.user, "people.view", Person.objects.all())
     org = None
     if request.GET.get("org"):
@@ -52,12 +53,33 @@ def person_list(request):
         people = people.filter(level=request.GET["level"])
     if request.GET.get("status"):
         people = people.filter(worker_status=request.GET["status"])
-    people = people.select_related("employer").prefetch_related("groups").order_by("employer__path", "id")
+    return people.select_related("employer").prefetch_related("groups").order_by("employer__path", "id"), org
+
+
+@permission_required("people.view")
+def person_list(request):
+    people, org = _filtered(request)
     page = Paginator(people, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(request, "people/list.html", {
         "page_obj": page, "org": org, "groups": GroupTag.objects.all(), "levels": Level.choices,
         "statuses": WorkerStatus.choices, "can_create": permissions.has_perm(request.user, "people.change"),
+        "can_export_full": permissions.has_perm(request.user, "people.view_pii"), "filters": query.urlencode(),
     })
+
+
+@permission_required("people.view")
+def export(request):
+    """The filtered list as .xlsx: masked numbers, or with `full=1` (for roles holding
+    people.view_pii, on the people they hold it for) full ones, the export audited."""
+    people, _org = _filtered(request)
+    full = request.GET.get("full") == "1"
+    if full:
+        permissions.require(request.user, "people.view_pii")
+        people = permissions.filter_queryset(request.user, "people.view_pii", people)
+    data = services.export_xlsx(request.user, people, full=full, filters=request.GET.urlencode())
+    return xlsx_response(data, "职工名单（完整证件号）.xlsx" if full else "职工名单.xlsx")
 
 
 @permission_required("people.view")

@@ -29,6 +29,8 @@ class Command(JingsaiCommand):
         worker = subprocess.Popen(  # noqa: S603 - our own interpreter and command
             [sys.executable, "-m", "jingsai.cli", worker_command], env=os.environ.copy()
         )
+        # Stopped with SIGTERM (not only Ctrl+C), still stop the worker on the way out.
+        signal.signal(signal.SIGTERM, lambda *_args: sys.exit(0))
         try:
             call_command("runserver", addr, use_reloader=False)
         finally:
