@@ -93,7 +93,20 @@ RULES = {
     "registration.withdraw": (ADMIN, host(ORGANIZER), org(ORGANIZER), org(UNIT_CONTACT), SELF),
     "registration.export": (ADMIN, host(ORGANIZER), org(ORGANIZER), org(UNIT_CONTACT)),
     # Judging
-    # Exams
+    # Exams. A question bank sits at its owner organization: organizers there and above
+    # keep it, organizers below may see it (to build papers for their own competitions).
+    # Sessions and papers belong to a competition's host; invigilators and graders to the
+    # competition; an attempt and a practice round to their worker (SELF). Graders see
+    # answers blind, never attempts.
+    "exams.view_bank": (ADMIN, org(ORGANIZER), under_host(ORGANIZER)),
+    "exams.manage_bank": (ADMIN, org(ORGANIZER)),
+    "exams.manage": (ADMIN, host(ORGANIZER)),
+    "exams.invigilate": (ADMIN, host(ORGANIZER), competition(INVIGILATOR)),
+    "exams.grade": (ADMIN, competition(GRADER)),
+    "exams.take": (SELF,),
+    "exams.view_attempt": (ADMIN, host(ORGANIZER), competition(INVIGILATOR), SELF),
+    "exams.practice": (SELF,),
+    "exams.view_practice_stats": (ADMIN, org(ORGANIZER), org(UNIT_CONTACT)),
     # Results
 }
 

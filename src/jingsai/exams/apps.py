@@ -6,3 +6,6 @@ class ExamsConfig(AppConfig):
     name = "jingsai.exams"
     label = "exams"
     verbose_name = _("Theory exams")
+
+    def ready(self):
+        from . import lifecycle  # noqa: F401 - registers the lifecycle guards

@@ -1,0 +1,719 @@
+"""The exams API: question banks, papers, sessions, the candidate's attempt, grading and
+practice.
+
+A candidate's attempt is driven by its attempt token (returned by the start endpoint),
+sent as the `X-Attempt-Token` header or a `token` field: saving answers, heartbeats and
+handing in need nothing else, so the hot path reads no session and no user. Answers are
+`{"answers": [{"q": position, "seq": n, "r": response}]}`; `seq` counts up per question
+on the client, and a save never replaces a stored answer with an older one."""
+
+import json
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
+
+from jingsai.accounts import permissions
+from jingsai.competitions.models import Competition, Stage
+from jingsai.core.errors import UserError
+from jingsai.core.middleware import client_ip
+from jingsai.orgs.models import Organization
+from jingsai.registration.models import Entry
+
+from . import content, scoring, services
+from .formats import CONTENT_TYPES, FORMATS, SUFFIXES
+from .models import (
+    Attempt, AttemptItem, AttemptStatus, Bank, ExamSession, Paper, PracticeItem, PracticeSet, Question,
+    QuestionType, WrongAnswer,
+)
+
+router = Router(tags=["exams"])
+
+
+def image_url(image):
+    return reverse("exams:image", args=[image.pk])
+
+
+# ---------------------------------------------------------------- the hot path
+
+
+def _token(request, body=None):
+    token = request.headers.get("X-Attempt-Token") or (body or {}).get("token") or ""
+    found = services.read_token(token)
+    if found is None:
+        raise UserError(_("The attempt token is missing or invalid; reload the exam page."), code="forbidden")
+    return found
+
+
+def _body(request):
+    try:
+        return json.loads(request.body or b"{}")
+    except ValueError:
+        raise UserError(_("The request body is not valid JSON.")) from None
+
+
+@router.get("/ping", auth=None)
+def ping(request):
+    """A trivial endpoint: the baseline bench/exam_load.py compares answer saves with."""
+    return {"ok": True}
+
+
+@router.post("/attempts/{attempt_id}/answers", auth=None)
+def save_answers(request, attempt_id: int):
+    body = _body(request)
+    token_attempt, device = _token(request, body)
+    if token_attempt != attempt_id:
+        raise UserError(_("The attempt token belongs to another attempt."), code="forbidden")
+    answers = services.parse_answers(body)
+    services.save_answers(attempt_id, device, answers)
+    return {"saved": [position for position, _s, _r in answers]}
+
+
+@router.post("/attempts/{attempt_id}/heartbeat", auth=None)
+def heartbeat(request, attempt_id: int):
+    token_attempt, device = _token(request, _body(request))
+    if token_attempt != attempt_id:
+        raise UserError(_("The attempt token belongs to another attempt."), code="forbidden")
+    return services.heartbeat(attempt_id, device)
+
+
+@router.post("/attempts/{attempt_id}/submit", auth=None)
+def submit(request, attempt_id: int):
+    token_attempt, device = _token(request, _body(request))
+    if token_attempt != attempt_id:
+        raise UserError(_("The attempt token belongs to another attempt."), code="forbidden")
+    attempt = get_object_or_404(Attempt.objects.select_related("session"), pk=attempt_id)
+    user = request.user if request.user.is_authenticated else None
+    attempt = services.submit(user, attempt, device=device)
+    return {"status": attempt.status, "submitted_at": attempt.submitted_at.isoformat() if attempt.submitted_at else None}
+
+
+# ---------------------------------------------------------------- banks and questions
+
+
+class BankOut(Schema):
+    id: int
+    occupation: str
+    level: int
+    name: str
+    owner: str
+    practice_open: bool
+    questions: int
+
+    @staticmethod
+    def resolve_owner(obj):
+        return obj.owner.code
+
+    @staticmethod
+    def resolve_questions(obj):
+        return obj.questions.filter(is_active=True).count()
+
+
+class BankIn(Schema):
+    occupation: str
+    level: int
+    owner: str
+    name: str = ""
+    practice_open: bool = True
+
+
+class QuestionIn(Schema):
+    type: QuestionType
+    stem: str
+    options: list[str] = []
+    answer: object = None
+    explanation: str = ""
+    knowledge_point: str = ""
+    difficulty: int = 3
+    title: str = ""
+    reason: str = ""
+
+
+class VersionOut(Schema):
+    number: int
+    type: str
+    stem: str
+    options: list
+    answer: object
+    explanation: str
+    knowledge_point: str | None
+    difficulty: int
+    title: str
+    images: list[str]
+    created_at: datetime
+
+    @staticmethod
+    def resolve_knowledge_point(obj):
+        return obj.knowledge_point.name if obj.knowledge_point_id else None
+
+    @staticmethod
+    def resolve_images(obj):
+        return [image_url(i) for i in obj.images.all()]
+
+
+class QuestionOut(Schema):
+    id: int
+    bank: int
+    number: int
+    is_active: bool
+    times_drawn: int
+    current: VersionOut
+
+    @staticmethod
+    def resolve_bank(obj):
+        return obj.bank_id
+
+
+class QuestionDetail(QuestionOut):
+    versions: list[VersionOut]
+
+    @staticmethod
+    def resolve_versions(obj):
+        return obj.versions.select_related("knowledge_point").prefetch_related("images")
+
+
+class ImportResult(Schema):
+    format: str
+    added: dict
+    duplicates: int
+    skipped: int
+
+
+def _bank(user, bank_id, perm="exams.view_bank"):
+    bank = get_object_or_404(Bank.objects.select_related("owner"), pk=bank_id)
+    permissions.require(user, perm, bank)
+    return bank
+
+
+def _question_data(data):
+    return content.QuestionData(
+        type=data.type, stem=data.stem, options=list(data.options), answer=data.answer,
+        explanation=data.explanation, knowledge_point=data.knowledge_point, difficulty=data.difficulty,
+        title=data.title,
+    )
+
+
+@router.get("/banks", response=list[BankOut])
+def list_banks(request):
+    permissions.require(request.user, "exams.view_bank")
+    return permissions.filter_queryset(request.user, "exams.view_bank", Bank.objects.select_related("owner"))
+
+
+@router.post("/banks", response={201: BankOut})
+def create_bank(request, data: BankIn):
+    owner = Organization.objects.filter(code=data.owner).first()
+    if owner is None:
+        raise UserError(_("No organization has the code “%(code)s”.") % {"code": data.owner})
+    permissions.require(request.user, "exams.manage_bank", owner)
+    bank = services.create_bank(request.user, occupation=data.occupation, level=data.level, owner=owner,
+                                name=data.name, practice_open=data.practice_open)
+    return Status(201, bank)
+
+
+@router.get("/banks/{bank_id}", response=BankOut)
+def get_bank(request, bank_id: int):
+    return _bank(request.user, bank_id)
+
+
+@router.get("/banks/{bank_id}/questions", response=list[QuestionOut])
+@paginate(PageNumberPagination, page_size=100)
+def list_questions(request, bank_id: int, type: QuestionType | None = None, knowledge_point: str = "",
+                   q: str = "", retired: bool = False):
+    bank = _bank(request.user, bank_id)
+    questions = bank.questions.filter(is_active=not retired).select_related(
+        "current__knowledge_point").prefetch_related("current__images")
+    if type:
+        questions = questions.filter(type=type)
+    if knowledge_point:
+        questions = questions.filter(knowledge_point__name=knowledge_point)
+    if q:
+        questions = questions.filter(current__stem__contains=q)
+    return questions.order_by("number")
+
+
+@router.post("/banks/{bank_id}/questions", response={201: QuestionOut})
+def add_question(request, bank_id: int, data: QuestionIn):
+    bank = _bank(request.user, bank_id, "exams.manage_bank")
+    question = services.add_question(request.user, bank, _question_data(data), reason=data.reason)
+    return Status(201, question)
+
+
+@router.post("/banks/{bank_id}/import", response=ImportResult)
+def import_questions(request, bank_id: int, file: File[UploadedFile], format: Form[str] = ""):
+    bank = _bank(request.user, bank_id, "exams.manage_bank")
+    if format and format not in FORMATS:
+        raise UserError(_("Unknown format “%(format)s”: use xlsx, moodle-xml or gift.") % {"format": format})
+    return services.import_questions(request.user, bank, file.read(), filename=file.name, fmt=format or None)
+
+
+@router.get("/banks/{bank_id}/export")
+def export_questions(request, bank_id: int, format: str = "xlsx"):
+    bank = _bank(request.user, bank_id, "exams.manage_bank")
+    data = services.export_questions(bank, format)
+    response = HttpResponse(data, content_type=CONTENT_TYPES[format])
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"题库-{bank.occupation}-{bank.level}{SUFFIXES[format]}"
+    )
+    return response
+
+
+def _question(user, question_id, perm="exams.view_bank"):
+    question = get_object_or_404(
+        Question.objects.select_related("bank__owner", "current__knowledge_point"), pk=question_id
+    )
+    permissions.require(user, perm, question.bank)
+    return question
+
+
+@router.get("/questions/{question_id}", response=QuestionDetail)
+def get_question(request, question_id: int):
+    return _question(request.user, question_id)
+
+
+@router.put("/questions/{question_id}", response=QuestionDetail)
+def edit_question(request, question_id: int, data: QuestionIn):
+    question = _question(request.user, question_id, "exams.manage_bank")
+    q = _question_data(data)
+    q.images = list(question.current.images.values_list("pk", flat=True))
+    services.edit_question(request.user, question, q, reason=data.reason)
+    return _question(request.user, question_id)
+
+
+# ---------------------------------------------------------------- papers
+
+
+class SectionIn(Schema):
+    type: QuestionType
+    count: int = 0
+    points: Decimal
+    knowledge_point: str = ""
+    difficulty: int | None = None
+    title: str = ""
+    questions: list[int] = []
+
+
+class PaperIn(Schema):
+    competition: str
+    bank: int
+    name: str
+    kind: Paper.Kind = Paper.Kind.BLUEPRINT
+    sections: list[SectionIn]
+    shuffle_questions: bool = True
+    shuffle_options: bool = True
+    multiple_scoring: Paper.MultipleScoring = Paper.MultipleScoring.ALL_OR_NOTHING
+
+
+class SectionOut(Schema):
+    title: str
+    type: str
+    knowledge_point: str | None
+    difficulty: int | None
+    count: int
+    points: Decimal
+    questions: list[int]
+
+    @staticmethod
+    def resolve_knowledge_point(obj):
+        return obj.knowledge_point.name if obj.knowledge_point_id else None
+
+
+class PaperOut(Schema):
+    id: int
+    competition: str
+    bank: int
+    name: str
+    kind: str
+    shuffle_questions: bool
+    shuffle_options: bool
+    multiple_scoring: str
+    total: Decimal
+    sections: list[SectionOut]
+    shortages: list[str]
+
+    @staticmethod
+    def resolve_competition(obj):
+        return obj.competition.code
+
+    @staticmethod
+    def resolve_bank(obj):
+        return obj.bank_id
+
+    @staticmethod
+    def resolve_total(obj):
+        return services.paper_total(obj)
+
+    @staticmethod
+    def resolve_sections(obj):
+        return obj.sections.select_related("knowledge_point")
+
+    @staticmethod
+    def resolve_shortages(obj):
+        return [str(m) for m in services.paper_shortages(obj)]
+
+
+def _competition(user, code, perm="exams.manage"):
+    competition = get_object_or_404(Competition.objects.select_related("host"), code=code)
+    permissions.require(user, perm, competition)
+    return competition
+
+
+@router.get("/papers", response=list[PaperOut])
+def list_papers(request, competition: str):
+    found = _competition(request.user, competition)
+    return found.exam_papers.select_related("competition")
+
+
+@router.post("/papers", response={201: PaperOut})
+def create_paper(request, data: PaperIn):
+    competition = _competition(request.user, data.competition)
+    bank = _bank(request.user, data.bank)
+    paper = services.save_paper(
+        request.user, competition=competition, bank=bank, name=data.name, kind=data.kind,
+        sections=[s.dict() for s in data.sections], shuffle_questions=data.shuffle_questions,
+        shuffle_options=data.shuffle_options, multiple_scoring=data.multiple_scoring,
+    )
+    return Status(201, paper)
+
+
+@router.get("/papers/{paper_id}", response=PaperOut)
+def get_paper(request, paper_id: int):
+    paper = get_object_or_404(Paper.objects.select_related("competition__host"), pk=paper_id)
+    permissions.require(request.user, "exams.manage", paper)
+    return paper
+
+
+# ---------------------------------------------------------------- sessions
+
+
+class SessionIn(Schema):
+    competition: str
+    paper: int
+    name: str
+    stage: str = ""
+    component: str = "theory"
+    opens_at: datetime
+    closes_at: datetime
+    duration_minutes: int
+    grace_seconds: int = 30
+    ip_ranges: str = ""
+    access_code: str = ""
+    graders_per_answer: int = 2
+    disagreement_percent: int = 20
+    show_score: bool = True
+
+
+class SessionPatch(Schema):
+    name: str | None = None
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    duration_minutes: int | None = None
+    grace_seconds: int | None = None
+    ip_ranges: str | None = None
+    access_code: str | None = None
+    graders_per_answer: int | None = None
+    disagreement_percent: int | None = None
+    show_score: bool | None = None
+    reason: str = ""
+
+
+class SessionOut(Schema):
+    id: int
+    competition: str
+    stage: str | None
+    paper: int
+    name: str
+    component: str
+    opens_at: datetime
+    closes_at: datetime
+    duration_minutes: int
+    grace_seconds: int
+    ip_ranges: str
+    graders_per_answer: int
+    disagreement_percent: int
+    show_score: bool
+    candidates: int
+
+    @staticmethod
+    def resolve_competition(obj):
+        return obj.competition.code
+
+    @staticmethod
+    def resolve_stage(obj):
+        return obj.stage.key if obj.stage_id else None
+
+    @staticmethod
+    def resolve_paper(obj):
+        return obj.paper_id
+
+    @staticmethod
+    def resolve_candidates(obj):
+        return services.candidates(obj).count()
+
+
+class AllowanceIn(Schema):
+    entry: int
+    minutes: int
+    reason: str
+
+
+class StartIn(Schema):
+    device: str = ""
+    access_code: str = ""
+
+
+class MinutesIn(Schema):
+    minutes: int
+    reason: str
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class MonitorRow(Schema):
+    entry: int
+    name: str
+    unit: str
+    state: str
+    attempt: int | None
+    answered: int
+    items: int | None
+    remaining_seconds: int | None
+    last_seen: datetime | None
+    connection_lost: bool
+    device_switches: int
+
+
+def _session(user, session_id, perm="exams.manage"):
+    session = get_object_or_404(
+        ExamSession.objects.select_related("competition__host", "paper", "stage"), pk=session_id
+    )
+    permissions.require(user, perm, session)
+    return session
+
+
+@router.get("/sessions", response=list[SessionOut])
+def list_sessions(request, competition: str):
+    found = _competition(request.user, competition, "exams.invigilate")
+    return found.exam_sessions.select_related("competition", "stage")
+
+
+@router.post("/sessions", response={201: SessionOut})
+def create_session(request, data: SessionIn):
+    competition = _competition(request.user, data.competition)
+    paper = get_object_or_404(Paper, pk=data.paper, competition=competition)
+    stage = get_object_or_404(Stage, competition=competition, key=data.stage) if data.stage else None
+    fields = data.dict(exclude={"competition", "paper", "stage"})
+    session = services.create_session(request.user, competition, paper=paper, stage=stage, **fields)
+    return Status(201, session)
+
+
+@router.get("/sessions/{session_id}", response=SessionOut)
+def get_session(request, session_id: int):
+    return _session(request.user, session_id, "exams.invigilate")
+
+
+@router.patch("/sessions/{session_id}", response=SessionOut)
+def update_session(request, session_id: int, data: SessionPatch):
+    session = _session(request.user, session_id)
+    fields = {k: v for k, v in data.dict(exclude={"reason"}).items() if v is not None}
+    services.update_session(request.user, session, reason=data.reason, **fields)
+    return _session(request.user, session_id)
+
+
+@router.get("/sessions/{session_id}/monitor", response=list[MonitorRow])
+def monitor(request, session_id: int):
+    session = _session(request.user, session_id, "exams.invigilate")
+    return [
+        {"entry": row["entry"].number, "name": row["entry"].person.name, "unit": row["entry"].unit.name,
+         "state": row["state"], "attempt": row["attempt"].pk if row["attempt"] else None,
+         "answered": row["answered"], "items": row["attempt"].item_count if row["attempt"] else None,
+         "remaining_seconds": row["remaining"], "last_seen": row["last_seen"],
+         "connection_lost": row["connection_lost"],
+         "device_switches": row["attempt"].device_switches if row["attempt"] else 0}
+        for row in services.attempt_progress(session)
+    ]
+
+
+@router.post("/sessions/{session_id}/allowances")
+def set_allowance(request, session_id: int, data: AllowanceIn):
+    session = _session(request.user, session_id, "exams.invigilate")
+    entry = get_object_or_404(Entry, pk=data.entry, competition_id=session.competition_id)
+    allowance = services.set_allowance(request.user, session, entry, data.minutes, reason=data.reason)
+    return {"entry": entry.pk, "extra_minutes": allowance.extra_minutes}
+
+
+@router.post("/sessions/{session_id}/start")
+def start(request, session_id: int, data: StartIn):
+    session = get_object_or_404(ExamSession.objects.select_related("competition", "paper"), pk=session_id)
+    permissions.require(request.user, "exams.take")
+    attempt = services.start(request.user, session, device=data.device, ip=client_ip(request),
+                             access_code=data.access_code, user_agent=request.headers.get("User-Agent", ""))
+    state = services.attempt_state(attempt, image_url=image_url)
+    if attempt.status == AttemptStatus.IN_PROGRESS:
+        state["token"] = services.attempt_token(attempt)
+    return state
+
+
+def _attempt(user, attempt_id, perm="exams.view_attempt"):
+    attempt = get_object_or_404(
+        Attempt.objects.select_related("session__competition__host", "entry__unit"), pk=attempt_id
+    )
+    permissions.require(user, perm, attempt)
+    return attempt
+
+
+@router.get("/attempts/{attempt_id}")
+def get_attempt(request, attempt_id: int):
+    attempt = services.finalize_if_due(_attempt(request.user, attempt_id))
+    state = services.attempt_state(attempt, image_url=image_url)
+    own = attempt.person_id == request.user.person_id
+    if attempt.status == AttemptStatus.GRADED and (attempt.session.show_score or not own):
+        state["score"] = str(attempt.score)
+        state["max_score"] = str(attempt.max_score)
+    return state
+
+
+@router.post("/attempts/{attempt_id}/extend")
+def extend(request, attempt_id: int, data: MinutesIn):
+    attempt = _attempt(request.user, attempt_id, "exams.invigilate")
+    attempt = services.extend(request.user, attempt, data.minutes, reason=data.reason)
+    return {"deadline": attempt.deadline.isoformat(), "remaining_seconds": services.remaining_seconds(attempt)}
+
+
+@router.post("/attempts/{attempt_id}/end")
+def end(request, attempt_id: int, data: ReasonIn):
+    attempt = _attempt(request.user, attempt_id, "exams.invigilate")
+    attempt = services.end_attempt(request.user, attempt, reason=data.reason)
+    return {"status": attempt.status}
+
+
+# ---------------------------------------------------------------- grading
+
+
+class GradeIn(Schema):
+    score: Decimal
+    comment: str = ""
+
+
+def _blind(item):
+    version = item.version
+    response = item.attempt.answers.filter(position=item.position).values_list("response", flat=True).first()
+    return {"item": item.pk, "candidate": item.attempt.blind_code, "position": item.position,
+            "points": str(item.points), "stem": version.stem, "reference": version.answer,
+            "images": [image_url(i) for i in version.images.all()], "response": response or ""}
+
+
+@router.get("/sessions/{session_id}/grading/next")
+def next_to_grade(request, session_id: int):
+    session = _session(request.user, session_id, "exams.grade")
+    item = services.next_to_grade(session, request.user)
+    return {"progress": services.grading_progress(session), "next": _blind(item) if item else None}
+
+
+@router.post("/grading/{item_id}")
+def grade(request, item_id: int, data: GradeIn):
+    item = get_object_or_404(AttemptItem.objects.select_related("attempt__session__competition__host"), pk=item_id)
+    permissions.require(request.user, "exams.grade", item.attempt.session)
+    item = services.grade(request.user, item, data.score, comment=data.comment)
+    return {"item": item.pk, "resolved": not item.needs_grading, "score": str(item.score) if item.score is not None
+            else None}
+
+
+# ---------------------------------------------------------------- practice
+
+
+class PracticeIn(Schema):
+    bank: int
+    knowledge_point: str = ""
+    count: int = 10
+    mode: PracticeSet.Mode = PracticeSet.Mode.PRACTICE
+
+
+class PracticeAnswerIn(Schema):
+    position: int
+    response: object = None
+
+
+def _practice_view(practice):
+    items = practice.items.select_related("version__knowledge_point").prefetch_related("version__images")
+    out = []
+    for item in items:
+        view = services.item_view(_PracticeShim(item), image_url)
+        if item.answered_at:
+            view.update(response=item.response, correct=item.correct,
+                        answer=scoring.correct_response(item.version.type, item.version.answer),
+                        explanation=item.version.explanation)
+        out.append(view)
+    return {"id": practice.pk, "bank": practice.bank_id, "mode": practice.mode, "total": practice.total,
+            "answered": practice.answered, "correct": practice.correct, "items": out}
+
+
+class _PracticeShim:
+    """A PracticeItem seen as an AttemptItem by services.item_view (no section, 1 point)."""
+
+    def __init__(self, item):
+        self.position, self.version, self.option_order = item.position, item.version, item.option_order
+        self.section, self.points = None, Decimal(1)
+
+
+@router.post("/practice", response={201: dict})
+def start_practice(request, data: PracticeIn):
+    permissions.require(request.user, "exams.practice")
+    bank = get_object_or_404(Bank, pk=data.bank)
+    kp = bank.knowledge_points.filter(name=data.knowledge_point).first() if data.knowledge_point else None
+    practice = services.start_practice(request.user.person, bank, knowledge_point=kp, count=data.count,
+                                       mode=data.mode)
+    return Status(201, _practice_view(practice))
+
+
+@router.get("/practice/wrong")
+def wrong_answers(request):
+    permissions.require(request.user, "exams.practice")
+    rows = WrongAnswer.objects.filter(person_id=request.user.person_id, mastered_at__isnull=True).select_related(
+        "question__current", "question__bank")[:500]
+    return [{"question": w.question_id, "bank": w.question.bank_id, "stem": w.question.current.stem,
+             "times_wrong": w.times_wrong, "last_wrong_at": w.last_wrong_at.isoformat()} for w in rows]
+
+
+@router.get("/practice/stats")
+def practice_stats(request, by: str = "unit", days: int = 30):
+    permissions.require(request.user, "exams.view_practice_stats")
+    items = _visible_practice(request.user, days)
+    return {"by": by, "days": days, "rows": [
+        {**row, "accuracy": str(row["accuracy"]) if row["accuracy"] is not None else None}
+        for row in services.practice_activity(items, by="group" if by == "group" else "unit")
+    ]}
+
+
+def _visible_practice(user, days):
+    since = timezone.now() - timezone.timedelta(days=max(1, min(days, 366)))
+    sets = permissions.filter_queryset(user, "exams.view_practice_stats", PracticeSet.objects.all())
+    return PracticeItem.objects.filter(practice__in=sets, practice__created_at__gte=since)
+
+
+@router.get("/practice/{practice_id}")
+def get_practice(request, practice_id: int):
+    practice = get_object_or_404(PracticeSet.objects.select_related("person__employer"), pk=practice_id)
+    permissions.require(request.user, "exams.practice", practice)
+    return _practice_view(practice)
+
+
+@router.post("/practice/{practice_id}/answers")
+def answer_practice(request, practice_id: int, data: PracticeAnswerIn):
+    practice = get_object_or_404(PracticeSet.objects.select_related("person__employer"), pk=practice_id)
+    permissions.require(request.user, "exams.practice", practice)
+    item = get_object_or_404(PracticeItem, practice=practice, position=data.position)
+    item = services.answer_practice(request.user.person, item, data.response)
+    version = item.version
+    return {"correct": item.correct, "answer": scoring.correct_response(version.type, version.answer),
+            "explanation": version.explanation}

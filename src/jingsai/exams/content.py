@@ -1,0 +1,232 @@
+"""A question's content, independent of where it came from (a form, the API, an xlsx
+row, a Moodle XML or GIFT file): checked and normalized in one place, so every door
+accepts and refuses the same things with the same messages."""
+
+import hashlib
+import json
+import string
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from .models import Difficulty, QuestionType
+
+KEYS = string.ascii_uppercase[:8]
+MAX_STEM = 10000
+MAX_OPTION = 2000
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+IMAGE_TYPES = {  # magic bytes -> content type; SVG is refused (it can carry scripts)
+    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
+    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
+    b"GIF87a": ("image/gif", "gif"),
+    b"GIF89a": ("image/gif", "gif"),
+}
+
+
+@dataclass
+class ImageData:
+    name: str
+    data: bytes
+
+    @property
+    def kind(self):
+        for magic, kind in IMAGE_TYPES.items():
+            if self.data.startswith(magic):
+                return kind
+        if self.data[:4] == b"RIFF" and self.data[8:12] == b"WEBP":
+            return ("image/webp", "webp")
+        return None
+
+
+@dataclass
+class QuestionData:
+    type: str
+    stem: str
+    options: list = field(default_factory=list)
+    answer: object = None
+    explanation: str = ""
+    knowledge_point: str = ""
+    difficulty: int = Difficulty.MEDIUM
+    title: str = ""
+    images: list = field(default_factory=list)  # ImageData to store, or stored image pks
+    where: str = ""
+
+
+def fraction(value):
+    """A fraction of the points as a normalized decimal string, or ValueError."""
+    try:
+        number = Decimal(str(value).strip().rstrip("%")) if value not in (None, "") else Decimal(1)
+    except InvalidOperation:
+        raise ValueError(value) from None
+    if not number.is_finite():
+        raise ValueError(value)
+    text = format(number.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def check(q):
+    """Normalize `q` in place; return the list of messages saying what is wrong."""
+    problems = []
+    q.stem = (q.stem or "").strip()
+    q.title = (q.title or "").strip()[:200]
+    q.explanation = (q.explanation or "").strip()
+    q.knowledge_point = "/".join(p.strip() for p in (q.knowledge_point or "").split("/") if p.strip())[:200]
+    if q.type not in QuestionType.values:
+        return [_("Unknown question type “%(type)s”.") % {"type": q.type}]
+    if not q.stem and not q.images:
+        problems.append(_("The question text is empty."))
+    if len(q.stem) > MAX_STEM:
+        problems.append(_("The question text is longer than %(max)s characters.") % {"max": MAX_STEM})
+    try:
+        q.difficulty = int(q.difficulty)
+    except (TypeError, ValueError):
+        q.difficulty = -1
+    if q.difficulty not in Difficulty.values:
+        problems.append(_("The difficulty must be 1 (easy) to 5 (hard)."))
+    if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        problems += _check_options(q)
+    else:
+        if q.options:
+            problems.append(_("Only choice questions have options."))
+        q.options = []
+    checker = {
+        QuestionType.SINGLE: _check_single, QuestionType.MULTIPLE: _check_multiple,
+        QuestionType.JUDGE: _check_judge, QuestionType.FILL: _check_fill, QuestionType.SHORT: _check_short,
+    }[q.type]
+    problems += checker(q)
+    for image in q.images:
+        if isinstance(image, ImageData):
+            if image.kind is None:
+                problems.append(_("The image “%(name)s” is not a PNG, JPEG, GIF or WebP picture.") % {"name": image.name})
+            elif len(image.data) > MAX_IMAGE_BYTES:
+                problems.append(_("The image “%(name)s” is larger than 2 MB.") % {"name": image.name})
+    return problems
+
+
+def _check_options(q):
+    options = []
+    for index, option in enumerate(q.options):
+        if isinstance(option, str):
+            option = {"text": option}
+        text = str(option.get("text") or "").strip()
+        if not text:
+            continue
+        entry = {"key": KEYS[index] if index < len(KEYS) else "?", "text": text[:MAX_OPTION]}
+        if option.get("feedback"):
+            entry["feedback"] = str(option["feedback"]).strip()
+        options.append(entry)
+    q.options = options
+    if len(options) < 2:
+        return [_("A choice question needs at least two options.")]
+    if len(options) > len(KEYS):
+        return [_("A choice question has at most %(max)s options.") % {"max": len(KEYS)}]
+    return []
+
+
+def _keys(q):
+    return [o["key"] for o in q.options]
+
+
+def _check_single(q):
+    raw = q.answer
+    if isinstance(raw, str):
+        raw = {raw.strip().upper(): "1"} if raw.strip() else {}
+    if isinstance(raw, list):
+        raw = {str(k).strip().upper(): "1" for k in raw}
+    if not isinstance(raw, dict) or not raw:
+        return [_("Name the right option (for example A).")]
+    answer = {}
+    for key, value in raw.items():
+        key = str(key).strip().upper()
+        if key not in _keys(q):
+            return [_("The answer “%(key)s” is not one of the options (%(keys)s).") % {"key": key, "keys": "".join(_keys(q))}]
+        try:
+            value = fraction(value)
+        except ValueError:
+            return [_("“%(value)s” is not a fraction of the points.") % {"value": value}]
+        if Decimal(value) > 1:
+            return [_("An option is worth at most the full points.")]
+        if Decimal(value) > 0:
+            answer[key] = value
+    if not any(Decimal(v) == 1 for v in answer.values()):
+        return [_("A single-choice question needs one option that is fully right.")]
+    q.answer = answer
+    return []
+
+
+def _check_multiple(q):
+    raw = q.answer
+    if isinstance(raw, str):
+        raw = [c for c in raw.upper() if c.strip() and c not in ",，、;；"]
+    if not isinstance(raw, list | tuple) or not raw:
+        return [_("Name the right options (for example ACD).")]
+    answer = []
+    for key in raw:
+        key = str(key).strip().upper()
+        if key not in _keys(q):
+            return [_("The answer “%(key)s” is not one of the options (%(keys)s).") % {"key": key, "keys": "".join(_keys(q))}]
+        if key not in answer:
+            answer.append(key)
+    q.answer = sorted(answer)
+    return []
+
+
+TRUE_WORDS = {"对", "正确", "是", "√", "✓", "t", "true", "y", "yes", "1"}
+FALSE_WORDS = {"错", "错误", "否", "×", "✗", "x", "f", "false", "n", "no", "0"}
+
+
+def _check_judge(q):
+    raw = q.answer
+    if isinstance(raw, str):
+        word = raw.strip().casefold()
+        raw = True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
+    if not isinstance(raw, bool):
+        return [_("The answer of a true-or-false question is 对 or 错.")]
+    q.answer = raw
+    return []
+
+
+def _check_fill(q):
+    raw = q.answer
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw:
+        return [_("Give the accepted answer of every blank.")]
+    blanks = []
+    for index, blank in enumerate(raw, start=1):
+        if isinstance(blank, str | dict):
+            blank = [blank]
+        accepted = []
+        for item in blank:
+            if isinstance(item, str):
+                item = {"text": item}
+            text = str(item.get("text") or "").strip()
+            if not text:
+                continue
+            try:
+                value = fraction(item.get("fraction"))
+            except ValueError:
+                return [_("“%(value)s” is not a fraction of the points.") % {"value": item.get("fraction")}]
+            if Decimal(value) > 0:
+                accepted.append({"text": text, "fraction": value})
+        if not any(Decimal(a["fraction"]) == 1 for a in accepted):
+            return [_("Blank %(n)s has no answer that is fully right.") % {"n": index}]
+        blanks.append(accepted)
+    if len(blanks) > 20:
+        return [_("A question has at most 20 blanks.")]
+    q.answer = blanks
+    return []
+
+
+def _check_short(q):
+    q.answer = str(q.answer or "").strip()
+    return []
+
+
+def fingerprint(q):
+    """Identity of a question's content, to recognise a question imported twice."""
+    payload = json.dumps(
+        [q.type, q.stem, [o["text"] for o in q.options], q.answer], ensure_ascii=False, sort_keys=True
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()

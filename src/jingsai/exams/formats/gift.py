@@ -1,0 +1,326 @@
+"""GIFT, Moodle's text format for questions.
+
+Read: $CATEGORY (knowledge point), ::titles::, [html]/[plain]/[moodle]/[markdown]
+text, multiple choice with one right answer (=) or several (~%weight%), partial weights,
+per-answer #feedback and ####general feedback (explanation), true-false ({T}, {FALSE}),
+short answer ({=a =b}, as a fill-in; in mid-sentence a "missing word" blank), essay ({}),
+pictures as data: URIs in [html] text, and two comment lines of our own that Moodle
+ignores: `// difficulty: N` and `// reference: ...` (an essay's reference answer). A
+question with several short-answer blocks is a fill-in with several blanks, which
+Moodle's GIFT cannot express; everything else reads in Moodle too.
+Numerical and matching questions are refused by name."""
+
+import re
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from jingsai.core.errors import Problem
+
+from ..content import ImageData, QuestionData
+from ..models import QuestionType
+from . import Parsed, blanks
+from .html import data_uri, html_to_text, plugin_file_name, text_to_html, to_data_uri
+
+SPECIAL = "~=#{}:"
+WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
+TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
+FORMATS = ("html", "moodle", "plain", "markdown")
+
+
+def _decode(data):
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
+
+
+def _find(text, chars, start=0):
+    """Index of the first unescaped character of `chars` at or after `start`, or -1."""
+    index = start
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char in chars:
+            return index
+        index += 1
+    return -1
+
+
+def _unescape(text):
+    out, index = [], 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and index + 1 < len(text):
+            following = text[index + 1]
+            out.append("\n" if following == "n" else following)
+            index += 2
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def escape(text):
+    out = text.replace("\\", "\\\\")
+    for char in SPECIAL:
+        out = out.replace(char, "\\" + char)
+    return out.replace("\r", "").replace("\n", "\\n")
+
+
+class _Question:
+    def __init__(self, block, where, category, difficulty, reference):
+        self.block, self.where, self.problems, self.images = block, where, [], []
+        self.q = QuestionData(type="", stem="", knowledge_point=category, difficulty=difficulty, where=where)
+        self.reference = reference
+        self.format = "moodle"
+
+    def problem(self, message, code="invalid"):
+        self.problems.append(Problem(message, where=self.where, code=code))
+
+    def text(self, raw):
+        raw = _unescape(raw).strip()
+        if self.format != "html":
+            return raw
+        text, sources = html_to_text(raw)
+        for src in sources:
+            decoded = data_uri(src)
+            if decoded is None:
+                name = plugin_file_name(src) or src[:60]
+                self.problem(_("The picture “%(src)s” is not in the file: GIFT carries pictures only as data: URIs.")
+                             % {"src": name})
+                continue
+            data, subtype = decoded
+            self.images.append(ImageData(name=f"image{len(self.images) + 1}.{subtype}", data=data))
+        return text
+
+    def parse(self):
+        body = self.block.strip()
+        if body.startswith("::"):
+            end = body.find("::", 2)
+            if end < 0:
+                self.problem(_("The title is not closed with ::."))
+                return None
+            self.q.title = _unescape(body[2:end]).strip()
+            body = body[end + 2:].lstrip()
+        match = re.match(r"\[(\w+)\]", body)
+        if match and match.group(1).lower() in FORMATS:
+            self.format = match.group(1).lower()
+            body = body[match.end():]
+        pieces, answers, position = [], [], 0
+        while True:
+            start = _find(body, "{", position)
+            if start < 0:
+                pieces.append(body[position:])
+                break
+            end = _find(body, "}", start + 1)
+            if end < 0:
+                self.problem(_("An answer block opened with { is not closed with }."))
+                return None
+            pieces.append(body[position:start])
+            answers.append(body[start + 1:end])
+            position = end + 1
+        if not answers:
+            return "description"
+        if len(answers) > 1:
+            return self._blanks(pieces, answers)
+        prefix, suffix = pieces[0], pieces[1]
+        self._answer(answers[0])
+        stem = self.text(prefix) + ((blanks.MARK + self.text(suffix)) if suffix.strip() else "")
+        self.q.stem = stem
+        self.q.images = self.images
+        return self.q
+
+    def _general_feedback(self, block):
+        index = block.find("####")
+        while index > 0 and block[index - 1] == "\\":
+            index = block.find("####", index + 1)
+        if index < 0:
+            return block
+        self.q.explanation = self.text(block[index + 4:])
+        return block[:index]
+
+    def _items(self, block):
+        """[(marker, weight or None, text, feedback)] of the = and ~ answers of a block."""
+        items, index = [], _find(block, "=~")
+        while index >= 0:
+            following = _find(block, "=~", index + 1)
+            raw = block[index + 1:following if following >= 0 else len(block)]
+            feedback_at = _find(raw, "#")
+            text, feedback = (raw[:feedback_at], raw[feedback_at + 1:]) if feedback_at >= 0 else (raw, "")
+            text = text.strip()
+            weight = None
+            match = WEIGHT.match(text)
+            if match:
+                weight, text = Decimal(match.group(1)) / 100, text[match.end():]
+            items.append((block[index], weight, self.text(text), self.text(feedback)))
+            index = following
+        return items
+
+    def _answer(self, block):
+        block = self._general_feedback(block)
+        stripped = block.strip()
+        head = _find(stripped, "#")
+        word = (stripped[:head] if head >= 0 else stripped).strip().upper()
+        if not stripped:
+            self.q.type, self.q.answer = QuestionType.SHORT, self.reference
+            return
+        if word in TRUE_FALSE:
+            self.q.type, self.q.answer = QuestionType.JUDGE, TRUE_FALSE[word]
+            return
+        if stripped.startswith("#"):
+            self.problem(_("Numerical GIFT questions cannot be imported."), code="unsupported")
+            return
+        if "->" in stripped:
+            self.problem(_("Matching GIFT questions cannot be imported."), code="unsupported")
+            return
+        items = self._items(block)
+        if not items:
+            self.problem(_("The answer block has no answers starting with = or ~."))
+            return
+        if all(marker == "=" for marker, *_rest in items):
+            self.q.type = QuestionType.FILL
+            self.q.answer = [[{"text": text, "fraction": str(weight if weight is not None else 1)}
+                              for _m, weight, text, _f in items]]
+            return
+        self.q.options = [{"text": text, "feedback": feedback} for _m, _w, text, feedback in items]
+        keys = [chr(ord("A") + i) for i in range(len(items))]
+        if any(marker == "=" for marker, *_rest in items):
+            self.q.type = QuestionType.SINGLE
+            self.q.answer = {
+                key: str(weight if weight is not None else (1 if marker == "=" else 0))
+                for key, (marker, weight, _t, _f) in zip(keys, items, strict=True)
+                if (weight is not None and weight > 0) or (weight is None and marker == "=")
+            }
+        else:
+            self.q.type = QuestionType.MULTIPLE
+            self.q.answer = [key for key, (_m, weight, _t, _f) in zip(keys, items, strict=True)
+                             if weight is not None and weight > 0]
+
+    def _blanks(self, pieces, answers):
+        self.q.type = QuestionType.FILL
+        self.q.answer = []
+        for block in answers:
+            items = self._items(self._general_feedback(block))
+            if not items or any(marker != "=" for marker, *_rest in items):
+                self.problem(_("A question with several answer blocks must have only short answers (=) in each."))
+                return None
+            self.q.answer.append([{"text": text, "fraction": str(weight if weight is not None else 1)}
+                                  for _m, weight, text, _f in items])
+        self.q.stem = blanks.MARK.join(self.text(piece) for piece in pieces)
+        self.q.images = self.images
+        return self.q
+
+
+def _blocks(text):
+    """(first line number, lines) of each blank-line-separated block."""
+    block, start = [], 1
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            if not block:
+                start = number
+            block.append(line)
+        elif block:
+            yield start, block
+            block = []
+    if block:
+        yield start, block
+
+
+def read(data, filename=""):
+    result = Parsed()
+    text = _decode(data).replace("\r\n", "\n").replace("\r", "\n")
+    category, number = "", 0
+    for line_number, lines in _blocks(text):
+        difficulty, reference, body = 3, "", []
+        for line in lines:
+            stripped = line.strip()
+            if stripped.startswith("//"):
+                comment = stripped[2:].strip()
+                match = re.match(r"(?:difficulty|难度)\s*[:：]\s*([1-5])$", comment, re.I)
+                if match:
+                    difficulty = int(match.group(1))
+                elif comment.lower().startswith("reference:"):
+                    reference = _unescape(comment[len("reference:"):]).strip()
+                continue
+            if stripped.startswith("$CATEGORY:"):
+                path = [p for p in stripped[len("$CATEGORY:"):].strip().split("/") if p.strip()]
+                path = [p for p in path if not (p.startswith("$") and p.endswith("$"))]
+                category = "/".join(path[1:] if path and path[0] == "top" else path)
+                continue
+            body.append(line)
+        if not body:
+            continue
+        number += 1
+        where = _("question %(number)s (line %(line)s)") % {"number": number, "line": line_number}
+        question = _Question("\n".join(body), where, category, difficulty, reference)
+        parsed = question.parse()
+        result.problems += question.problems
+        if parsed == "description":
+            result.skipped += 1
+            number -= 1
+        elif parsed is not None and not question.problems:
+            result.questions.append(parsed)
+    return result
+
+
+def _weight(fraction):
+    value = Decimal(str(fraction))
+    return "" if value == 1 else f"%{format((value * 100).normalize(), 'f')}%"
+
+
+def _option_answers(q):
+    lines = []
+    right = q.answer if q.type == QuestionType.MULTIPLE else []
+    for option in q.options:
+        if q.type == QuestionType.SINGLE:
+            fraction = Decimal(q.answer.get(option["key"], "0"))
+            prefix = "=" if fraction == 1 else "~" + (_weight(fraction) if fraction else "")
+        else:
+            share = (Decimal(100) / len(right)).quantize(Decimal("0.00001")).normalize()
+            prefix = f"~%{format(share, 'f')}%" if option["key"] in right else "~%-100%"
+        feedback = f"#{escape(option['feedback'])}" if option.get("feedback") else ""
+        lines.append(f"\t{prefix}{escape(option['text'])}{feedback}")
+    return lines
+
+
+def _fill_block(blank):
+    return "{" + " ".join(("=" + _weight(a["fraction"]) + escape(a["text"])) for a in blank) + "}"
+
+
+def write(questions):
+    out = ["// 题库导出 (jingsai) — GIFT", ""]
+    category = None
+    for q in questions:
+        if q.knowledge_point != category:
+            category = q.knowledge_point
+            out += ["$CATEGORY: $course$/top" + (f"/{category}" if category else ""), ""]
+        out.append(f"// difficulty: {q.difficulty}")
+        if q.type == QuestionType.SHORT and q.answer:
+            out.append(f"// reference: {escape(q.answer)}")
+        title = f"::{escape(q.title)}::" if q.title else ""
+        if q.images:
+            stem = "[html]" + escape(text_to_html(q.stem, [to_data_uri(i.kind[0], i.data) for i in q.images if i.kind]))
+        else:
+            stem = "[plain]" + escape(q.stem)
+        feedback = f"\t####{escape(q.explanation)}" if q.explanation else ""
+        if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+            out += [f"{title}{stem}{{", *_option_answers(q), *([feedback] if feedback else []), "}"]
+        elif q.type == QuestionType.JUDGE:
+            out.append(f"{title}{stem}{{{'TRUE' if q.answer else 'FALSE'}{feedback.strip()}}}")
+        elif q.type == QuestionType.SHORT:
+            out.append(f"{title}{stem}{{{feedback.strip()}}}")
+        elif len(q.answer) == 1:
+            block = _fill_block(q.answer[0])
+            out.append(f"{title}{stem}{block[:-1]}{(' ' + feedback.strip()) if feedback else ''}}}")
+        else:
+            blocks = [_fill_block(blank) for blank in q.answer]
+            if feedback:
+                blocks[-1] = blocks[-1][:-1] + " " + feedback.strip() + "}"
+            out.append(title + blanks.fill(stem, blocks))
+        out.append("")
+    return "\n".join(out).encode("utf-8")

@@ -1,0 +1,307 @@
+"""Moodle XML (the format of Moodle's question bank export).
+
+Read: categories (as knowledge points), multichoice (single and multiple), truefalse,
+shortanswer (a fill-in with one blank), essay (short answer, the grader information as
+reference), and cloze (multianswer) made only of short-answer blanks (a fill-in with
+several blanks); answer fractions, per-answer feedback, general feedback (explanation),
+pictures embedded as base64 files referenced by @@PLUGINFILE@@, and a tag
+"difficulty:N". Description items are skipped; other types are refused by name.
+
+Write: the same constructs, so a file written here reads back to the same questions."""
+
+import base64
+import re
+import xml.etree.ElementTree as ET
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from jingsai.core.errors import Problem
+
+from ..content import ImageData, QuestionData
+from ..models import QuestionType
+from . import Parsed, blanks
+from .html import PLUGINFILE, html_to_text, plugin_file_name, text_to_html
+
+CLOZE = re.compile(r"\{(\d*):([A-Z_]+):((?:\\.|[^}\\])*)\}")
+CLOZE_BLANK_TYPES = {"SHORTANSWER", "SA", "MW", "SHORTANSWER_C", "SAC", "MWC"}
+FORBIDDEN = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
+DIFFICULTY_TAG = re.compile(r"^(?:difficulty|难度)[:：]\s*([1-5])$", re.I)
+CONTEXTS = re.compile(r"^\$[a-z0-9]+\$$")
+
+
+def _text(element, path="text"):
+    found = element.find(path) if element is not None else None
+    return (found.text or "") if found is not None else ""
+
+
+def _fraction(value):
+    try:
+        return Decimal(str(value or "0").strip()) / 100
+    except InvalidOperation:
+        return None
+
+
+def _category(element):
+    path = _text(element, "category/text")
+    parts = [p.strip() for p in path.split("/") if p.strip()]
+    parts = [p for p in parts if not CONTEXTS.match(p)]
+    if parts and parts[0] == "top":
+        parts = parts[1:]
+    parts = [p for p in parts if not p.startswith("Default for ")]
+    return "/".join(parts)
+
+
+class _Reader:
+    def __init__(self, element, where):
+        self.element, self.where, self.problems, self.images = element, where, [], []
+
+    def problem(self, message):
+        self.problems.append(Problem(message, where=self.where))
+
+    def files(self, element):
+        out = {}
+        for file in element.findall("file") if element is not None else []:
+            try:
+                out[file.get("name", "")] = base64.b64decode(file.text or "", validate=False)
+            except ValueError:
+                self.problem(_("The embedded file “%(name)s” is not valid base64.") % {"name": file.get("name")})
+        return out
+
+    def text(self, path, *, keep_images=True):
+        """Plain text of a Moodle text element (any format), pictures collected."""
+        element = self.element.find(path)
+        if element is None:
+            return ""
+        raw = _text(element)
+        if element.get("format", "html") not in ("html", "moodle_auto_format"):
+            return raw.strip()
+        text, sources = html_to_text(raw)
+        if keep_images:
+            files = self.files(element)
+            for src in sources:
+                name = plugin_file_name(src)
+                if name is None or name not in files:
+                    self.problem(_("The picture “%(src)s” is not embedded in the file.") % {"src": src[:80]})
+                else:
+                    self.images.append(ImageData(name=name, data=files[name]))
+        return text
+
+    def answers(self):
+        out = []
+        for answer in self.element.findall("answer"):
+            text = _text(answer)
+            if answer.get("format", "html") in ("html", "moodle_auto_format"):
+                text, sources = html_to_text(text)
+                files = self.files(answer)
+                for src in sources:
+                    name = plugin_file_name(src)
+                    if name in files:
+                        self.images.append(ImageData(name=name, data=files[name]))
+            feedback = answer.find("feedback")
+            feedback_text = html_to_text(_text(feedback))[0] if feedback is not None else ""
+            fraction = _fraction(answer.get("fraction"))
+            if fraction is None:
+                self.problem(_("The answer weight “%(value)s” is not a number.") % {"value": answer.get("fraction")})
+                fraction = Decimal(0)
+            out.append((text.strip(), fraction, feedback_text))
+        return out
+
+
+def _cloze_answers(body):
+    accepted = []
+    for part in re.split(r"(?<!\\)~", body):
+        part = part.strip()
+        fraction = Decimal(0)
+        if part.startswith("="):
+            fraction, part = Decimal(1), part[1:]
+        else:
+            match = re.match(r"%(-?\d+(?:\.\d+)?)%", part)
+            if match:
+                fraction, part = Decimal(match.group(1)) / 100, part[match.end():]
+        text = re.split(r"(?<!\\)#", part)[0]
+        text = re.sub(r"\\(.)", r"\1", text).strip()
+        if text and fraction > 0:
+            accepted.append({"text": text, "fraction": str(fraction)})
+    return accepted
+
+
+def _parse_question(element, qtype, where, category):
+    reader = _Reader(element, where)
+    name = _text(element, "name/text").strip()
+    stem = reader.text("questiontext")
+    explanation = reader.text("generalfeedback", keep_images=False)
+    difficulty = 3
+    for tag in element.findall("tags/tag"):
+        match = DIFFICULTY_TAG.match(_text(tag).strip())
+        if match:
+            difficulty = int(match.group(1))
+    q = QuestionData(type="", stem=stem, explanation=explanation, knowledge_point=category,
+                     difficulty=difficulty, title=name, where=where)
+    if qtype == "multichoice":
+        answers = reader.answers()
+        single = _text(element, "single").strip().lower() in ("true", "1")
+        q.options = [{"text": text, "feedback": feedback} for text, _f, feedback in answers]
+        keys = [chr(ord("A") + i) for i in range(len(answers))]
+        if single:
+            q.type = QuestionType.SINGLE
+            q.answer = {k: str(f) for k, (_t, f, _fb) in zip(keys, answers, strict=True) if f > 0}
+        else:
+            q.type = QuestionType.MULTIPLE
+            q.answer = [k for k, (_t, f, _fb) in zip(keys, answers, strict=True) if f > 0]
+        if any(not text for text, _f, _fb in answers):
+            reader.problem(_("An option has no text."))
+    elif qtype == "truefalse":
+        q.type = QuestionType.JUDGE
+        right = [text.lower() for text, f, _fb in reader.answers() if f == 1]
+        q.answer = {"true": True, "false": False}.get(right[0]) if len(right) == 1 else None
+    elif qtype == "shortanswer":
+        q.type = QuestionType.FILL
+        q.answer = [[{"text": t, "fraction": str(f)} for t, f, _fb in reader.answers() if f > 0]]
+    elif qtype == "essay":
+        q.type = QuestionType.SHORT
+        q.answer = reader.text("graderinfo", keep_images=False)
+    elif qtype == "multianswer":
+        q.type = QuestionType.FILL
+        found = CLOZE.findall(stem)
+        other = sorted({kind for _w, kind, _b in found if kind not in CLOZE_BLANK_TYPES})
+        if other:
+            reader.problem(_("Only cloze questions made of short-answer blanks can be imported; this one has %(types)s.")
+                           % {"types": "、".join(other)})
+        q.answer = [_cloze_answers(body) for _w, _k, body in found]
+        q.stem = CLOZE.sub(blanks.MARK, stem)
+    q.images = reader.images
+    return q, reader.problems
+
+
+def read(data, filename=""):
+    result = Parsed()
+    if FORBIDDEN.search(data[:65536]):
+        result.problems.append(Problem(_("The XML file declares a DOCTYPE or entities, which are not accepted.")))
+        return result
+    try:
+        root = ET.fromstring(data)  # noqa: S314 - DOCTYPE and entity declarations are refused above
+    except ET.ParseError as error:
+        result.problems.append(Problem(
+            _("The file is not well-formed XML (line %(line)s).") % {"line": error.position[0]}, code="unreadable"
+        ))
+        return result
+    if root.tag != "quiz":
+        result.problems.append(Problem(_("This is not a Moodle XML question file (it has no <quiz> element).")))
+        return result
+    category, number = "", 0
+    for element in root.findall("question"):
+        qtype = element.get("type", "")
+        if qtype == "category":
+            category = _category(element)
+            continue
+        if qtype == "description":
+            result.skipped += 1
+            continue
+        number += 1
+        name = _text(element, "name/text").strip()
+        where = _("question %(number)s “%(name)s”") % {"number": number, "name": name[:40]}
+        if qtype not in ("multichoice", "truefalse", "shortanswer", "essay", "multianswer"):
+            result.problems.append(Problem(
+                _("Moodle questions of type “%(type)s” cannot be imported: remove them or change them to "
+                  "multichoice, truefalse, shortanswer, cloze with short-answer blanks, or essay.") % {"type": qtype},
+                where=where, code="unsupported",
+            ))
+            continue
+        question, problems = _parse_question(element, qtype, where, category)
+        result.problems += problems
+        result.questions.append(question)
+    return result
+
+
+def _sub(parent, tag, text=None, **attrs):
+    element = ET.SubElement(parent, tag, {k: str(v) for k, v in attrs.items()})
+    if text is not None:
+        element.text = str(text)
+    return element
+
+
+def _file_names(images):
+    names = []
+    for index, image in enumerate(images, start=1):
+        name = image.name or f"image{index}.{image.kind[1] if image.kind else 'png'}"
+        names.append(f"{index}-{name}" if name in names else name)
+    return names
+
+
+def _text_element(parent, tag, text, images=()):
+    element = _sub(parent, tag, format="html")
+    names = _file_names(images)
+    _sub(element, "text", text_to_html(text, [PLUGINFILE + n for n in names]))
+    for name, image in zip(names, images, strict=True):
+        _sub(element, "file", base64.b64encode(image.data).decode(), name=name, path="/", encoding="base64")
+    return element
+
+
+def _percent(fraction):
+    value = (Decimal(str(fraction)) * 100).normalize()
+    return format(value, "f")
+
+
+def write(questions):
+    root = ET.Element("quiz")
+    category = None
+    for q in questions:
+        if q.knowledge_point != category:
+            category = q.knowledge_point
+            element = _sub(root, "question", type="category")
+            _sub(_sub(element, "category"), "text", "$course$/top" + (f"/{category}" if category else ""))
+        qtype = {
+            QuestionType.SINGLE: "multichoice", QuestionType.MULTIPLE: "multichoice",
+            QuestionType.JUDGE: "truefalse", QuestionType.SHORT: "essay",
+            QuestionType.FILL: "shortanswer" if len(q.answer) == 1 else "multianswer",
+        }[q.type]
+        element = _sub(root, "question", type=qtype)
+        _sub(_sub(element, "name"), "text", q.title or q.stem[:40].replace("\n", " "))
+        stem = q.stem
+        if qtype == "multianswer":
+            stem = blanks.fill(stem, ["{1:SHORTANSWER:" + "~".join(
+                ("=" if Decimal(a["fraction"]) == 1 else f"%{_percent(a['fraction'])}%") + _cloze_escape(a["text"])
+                for a in blank
+            ) + "}" for blank in q.answer])
+        _text_element(element, "questiontext", stem, q.images)
+        _text_element(element, "generalfeedback", q.explanation)
+        _sub(element, "defaultgrade", "1")
+        _sub(element, "hidden", "0")
+        if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+            _sub(element, "single", "true" if q.type == QuestionType.SINGLE else "false")
+            _sub(element, "shuffleanswers", "true")
+            _sub(element, "answernumbering", "ABCD")
+            right = q.answer if q.type == QuestionType.MULTIPLE else []
+            for option in q.options:
+                if q.type == QuestionType.SINGLE:
+                    fraction = _percent(q.answer.get(option["key"], 0))
+                else:
+                    fraction = _percent(Decimal(1) / len(right)) if option["key"] in right else "-100"
+                answer = _text_element(element, "answer", option["text"])
+                answer.set("fraction", fraction)
+                _text_element(answer, "feedback", option.get("feedback", ""))
+        elif q.type == QuestionType.JUDGE:
+            for word, value in (("true", True), ("false", False)):
+                answer = _sub(element, "answer", fraction="100" if q.answer is value else "0", format="moodle_auto_format")
+                _sub(answer, "text", word)
+                _text_element(answer, "feedback", "")
+        elif qtype == "shortanswer":
+            _sub(element, "usecase", "0")
+            for accepted in q.answer[0]:
+                answer = _sub(element, "answer", fraction=_percent(accepted["fraction"]), format="moodle_auto_format")
+                _sub(answer, "text", accepted["text"])
+                _text_element(answer, "feedback", "")
+        elif q.type == QuestionType.SHORT:
+            _sub(element, "responseformat", "editor")
+            _sub(element, "responserequired", "1")
+            _sub(element, "responsefieldlines", "10")
+            _text_element(element, "graderinfo", q.answer or "")
+        tags = _sub(element, "tags")
+        _sub(_sub(tags, "tag"), "text", f"difficulty:{q.difficulty}")
+    ET.indent(root)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
+
+
+def _cloze_escape(text):
+    return re.sub(r"([}#~/\"\\])", r"\\\1", text)

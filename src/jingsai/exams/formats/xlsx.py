@@ -1,0 +1,146 @@
+"""The xlsx question template: one question per row.
+
+答案 (answer) by type: 单选 the option letter (B), with partial credit for other options
+written GIFT-style (B|%50%C); 多选 the letters (ACD); 判断 对 or 错; 填空 the blanks
+separated by ；, each blank's accepted answers by | (with %50% for partial credit);
+简答 the reference answer for graders. Pictures need Moodle XML or the web editor."""
+
+import re
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jingsai.core import spreadsheets as sheets
+from jingsai.core.errors import Problem
+
+from ..content import KEYS, QuestionData
+from ..models import Difficulty, QuestionType
+from . import Parsed
+
+OPTION_KEYS = KEYS
+COLUMNS = [
+    sheets.Column("type", "题型", required=True, width=8, choices=("单选", "多选", "判断", "填空", "简答")),
+    sheets.Column("knowledge_point", "知识点", width=18),
+    sheets.Column("difficulty", "难度", width=8, choices=("易", "较易", "中等", "较难", "难")),
+    sheets.Column("stem", "题干", required=True, width=50),
+    *[sheets.Column(f"option_{k.lower()}", f"选项{k}", width=16) for k in OPTION_KEYS],
+    sheets.Column("answer", "答案", width=16, text=True),
+    sheets.Column("explanation", "解析", width=30),
+    sheets.Column("title", "名称", width=14),
+]
+TYPE_NAMES = {
+    QuestionType.SINGLE: "单选", QuestionType.MULTIPLE: "多选", QuestionType.JUDGE: "判断",
+    QuestionType.FILL: "填空", QuestionType.SHORT: "简答",
+}
+TYPE_ALIASES = {
+    **{name: t for t, name in TYPE_NAMES.items()},
+    **{t.value: t for t in QuestionType},
+    "单选题": QuestionType.SINGLE, "单项选择": QuestionType.SINGLE, "单项选择题": QuestionType.SINGLE,
+    "多选题": QuestionType.MULTIPLE, "多项选择": QuestionType.MULTIPLE, "多项选择题": QuestionType.MULTIPLE,
+    "判断题": QuestionType.JUDGE, "填空题": QuestionType.FILL, "简答题": QuestionType.SHORT,
+    "问答": QuestionType.SHORT, "问答题": QuestionType.SHORT,
+}
+DIFFICULTY_NAMES = {1: "易", 2: "较易", 3: "中等", 4: "较难", 5: "难"}
+DIFFICULTY_ALIASES = {
+    **{name: level for level, name in DIFFICULTY_NAMES.items()},
+    "容易": 1, "中": 3, "困难": 5, "easy": 1, "medium": 3, "hard": 5,
+}
+WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
+BLANK_SEPARATOR = re.compile(r"[；;]")
+
+NOTES = [
+    gettext_lazy("One question per row. 题型: 单选, 多选, 判断, 填空 or 简答. 难度: 易, 较易, 中等, 较难, 难 (or 1 to 5)."),
+    gettext_lazy("知识点 is the topic; nested topics are written as a path, e.g. 焊接工艺/焊条电弧焊."),
+    gettext_lazy("答案: 单选 a letter (B); 多选 the letters (ACD); 判断 对 or 错; 简答 the reference answer for graders."),
+    gettext_lazy("答案 of 填空: the blanks separated by ；, a blank's accepted answers by | (e.g. 氩气|Ar；保护气体)."),
+    gettext_lazy("Partial credit is written as in Moodle's GIFT: B|%50%C gives half the points for C."),
+    gettext_lazy("Mark the blanks in the question text with ____ or （　）. Pictures need Moodle XML or the web editor."),
+    gettext_lazy("The whole file is checked first: if any row is wrong, nothing is imported and every problem is listed."),
+]
+
+
+def _weighted(text):
+    match = WEIGHT.match(text)
+    if not match:
+        return text.strip(), "1"
+    return text[match.end():].strip(), str(Decimal(match.group(1)) / 100)
+
+
+def _answer(qtype, raw):
+    raw = sheets.text(raw)
+    if qtype == QuestionType.SINGLE:
+        answer = {}
+        for part in raw.split("|"):
+            key, fraction = _weighted(part)
+            if key:
+                answer[key.upper()] = fraction
+        return answer
+    if qtype == QuestionType.FILL:
+        return [
+            [{"text": text, "fraction": fraction} for text, fraction in (_weighted(a) for a in blank.split("|"))]
+            for blank in BLANK_SEPARATOR.split(raw) if blank.strip()
+        ]
+    return raw
+
+
+def read(data, filename=""):
+    result = Parsed()
+    table = sheets.read_table(data, filename or "questions.xlsx")
+    mapping, problems = sheets.match_columns(table, COLUMNS)
+    result.problems += problems
+    if problems:
+        return result
+    for row, cells in table.data_rows():
+        def cell(key):
+            return cells[mapping[key]] if key in mapping else ""
+
+        type_text = sheets.text(cell("type"))
+        qtype = TYPE_ALIASES.get(type_text) or TYPE_ALIASES.get(type_text.lower())
+        if qtype is None:
+            result.problems.append(Problem(
+                _("Unknown question type “%(value)s”: use 单选, 多选, 判断, 填空 or 简答.") % {"value": type_text},
+                row=row, column="题型", value=type_text,
+            ))
+            continue
+        difficulty_text = sheets.text(cell("difficulty"))
+        difficulty = DIFFICULTY_ALIASES.get(difficulty_text.lower(), difficulty_text or Difficulty.MEDIUM)
+        result.questions.append(QuestionData(
+            type=qtype, stem=sheets.text(cell("stem")),
+            options=[sheets.text(cell(f"option_{k.lower()}")) for k in OPTION_KEYS],
+            answer=_answer(qtype, cell("answer")), explanation=sheets.text(cell("explanation")),
+            knowledge_point=sheets.text(cell("knowledge_point")), difficulty=difficulty,
+            title=sheets.text(cell("title")), where=row,
+        ))
+    return result
+
+
+def _weight_prefix(fraction):
+    value = Decimal(fraction)
+    if value == 1:
+        return ""
+    return f"%{format((value * 100).normalize(), 'f')}%"
+
+
+def answer_text(q):
+    if q.type == QuestionType.SINGLE:
+        ordered = sorted(q.answer.items(), key=lambda kv: (-Decimal(kv[1]), kv[0]))
+        return "|".join(_weight_prefix(f) + key for key, f in ordered)
+    if q.type == QuestionType.MULTIPLE:
+        return "".join(q.answer)
+    if q.type == QuestionType.JUDGE:
+        return "对" if q.answer else "错"
+    if q.type == QuestionType.FILL:
+        return "；".join("|".join(_weight_prefix(a["fraction"]) + a["text"] for a in blank) for blank in q.answer)
+    return q.answer or ""
+
+
+def write(questions):
+    rows = []
+    for q in questions:
+        options = [o["text"] for o in q.options] + [""] * (len(OPTION_KEYS) - len(q.options))
+        rows.append([
+            TYPE_NAMES[q.type], q.knowledge_point, DIFFICULTY_NAMES[q.difficulty], q.stem, *options[:len(OPTION_KEYS)],
+            answer_text(q), q.explanation, q.title,
+        ])
+    return sheets.xlsx_bytes(COLUMNS, rows, sheet_name="题库", notes=NOTES)

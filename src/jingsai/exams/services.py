@@ -1,0 +1,1212 @@
+"""Every change to question banks, papers, exam sessions, attempts, grading and practice.
+
+The exam's hot path is save_answers(): one conditional UPSERT per request, authorised by
+the attempt token (attempt id + device, signed) and the attempt row itself, with no
+session, no user lookup and no other write. Everything else is ordinary service code, in
+transactions, with audit records."""
+
+import ipaddress
+import json
+import logging
+import random
+import secrets
+from collections import Counter
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core import signing
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Max, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jingsai.core import audit
+from jingsai.core.errors import Problem, Rejected, UserError
+from jingsai.registration.models import Entry, EntryStatus
+
+from . import content, draw, images, scoring
+from .formats import FORMATS, parse, write
+from .models import (
+    Allowance, Answer, Attempt, AttemptEvent, AttemptItem, AttemptStatus, Bank, EndedBy, ExamSession,
+    Grading, KnowledgePoint, Paper, PaperSection, PracticeItem, PracticeSet, Question, QuestionType,
+    QuestionVersion, WrongAnswer,
+)
+
+log = logging.getLogger(__name__)
+CENT = Decimal("0.01")
+TOKEN_SALT = "jingsai.exams.attempt"
+MAX_RESPONSE_CHARS = 20000
+MAX_BATCH = 200
+
+
+# ---------------------------------------------------------------- question banks
+
+
+@transaction.atomic
+def create_bank(actor, *, occupation, level, owner, name="", practice_open=True, reason=""):
+    from jingsai.people.models import Occupation
+
+    if Bank.objects.filter(occupation=occupation, level=level).exists():
+        raise UserError(_("A question bank for this occupation and level already exists."), code="duplicate")
+    if not name:
+        occupation_name = Occupation.objects.filter(code=occupation).values_list("name", flat=True).first()
+        name = _("%(occupation)s, level %(level)s") % {"occupation": occupation_name or occupation, "level": level}
+    bank = Bank(occupation=occupation, level=level, owner=owner, name=name, practice_open=practice_open,
+                created_by=actor)
+    bank.full_clean()
+    bank.save()
+    audit.record(actor, "exams.create_bank", bank, reason=reason,
+                 data={"occupation": occupation, "level": level, "owner": owner.code})
+    return bank
+
+
+@transaction.atomic
+def update_bank(actor, bank, *, reason="", **fields):
+    before = {name: getattr(bank, name) for name in fields}
+    for name, value in fields.items():
+        setattr(bank, name, value)
+    bank.full_clean()
+    bank.save()
+    changes = audit.changes_between(before, bank, list(fields))
+    if changes:
+        audit.record(actor, "exams.update_bank", bank, reason=reason, changes=changes)
+    return changes
+
+
+def knowledge_points(bank, names):
+    """{name: KnowledgePoint} for the given names, creating those not yet in the bank."""
+    names = {n for n in names if n}
+    found = {kp.name: kp for kp in KnowledgePoint.objects.filter(bank=bank, name__in=names)}
+    missing = [KnowledgePoint(bank=bank, name=n) for n in sorted(names - set(found))]
+    if missing:
+        KnowledgePoint.objects.bulk_create(missing)
+        found.update({kp.name: kp for kp in KnowledgePoint.objects.filter(bank=bank, name__in=names)})
+    return found
+
+
+def _check_all(questions):
+    problems = []
+    for q in questions:
+        for message in content.check(q):
+            if isinstance(q.where, int):
+                problems.append(Problem(message, row=q.where))
+            else:
+                problems.append(Problem(message, where=q.where or None))
+    return problems
+
+
+def _next_number(bank):
+    Bank.objects.select_for_update().filter(pk=bank.pk).first()
+    return (Question.objects.filter(bank=bank).aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+def _version(question, number, q, kp, actor):
+    return QuestionVersion(
+        question=question, number=number, type=q.type, knowledge_point=kp, difficulty=q.difficulty,
+        title=q.title, stem=q.stem, options=q.options, answer=q.answer, explanation=q.explanation,
+        fingerprint=content.fingerprint(q), created_by=actor,
+    )
+
+
+def _image_pks(bank, q):
+    return [image if isinstance(image, int) else images.store(bank, image).pk for image in q.images]
+
+
+@transaction.atomic
+def add_question(actor, bank, q, *, reason=""):
+    """Add one question (content.QuestionData) to `bank`; Rejected lists what is wrong."""
+    problems = _check_all([q])
+    if problems:
+        raise Rejected(_("The question was not saved."), problems)
+    kp = knowledge_points(bank, [q.knowledge_point]).get(q.knowledge_point)
+    question = Question.objects.create(
+        bank=bank, number=_next_number(bank), type=q.type, knowledge_point=kp, difficulty=q.difficulty
+    )
+    version = _version(question, 1, q, kp, actor)
+    version.save()
+    version.images.set(_image_pks(bank, q))
+    question.current = version
+    question.save(update_fields=["current"])
+    audit.record(actor, "exams.add_question", question, reason=reason, data={"bank": bank.pk, "type": q.type})
+    return question
+
+
+def version_used(version):
+    return (
+        AttemptItem.objects.filter(version=version).exists()
+        or PracticeItem.objects.filter(version=version).exists()
+    )
+
+
+def question_data(version, *, with_image_data=False):
+    """The content.QuestionData of a stored version (image pks, or ImageData for export)."""
+    stored = list(version.images.order_by("pk"))
+    if with_image_data:
+        pictures = [content.ImageData(name=i.name, data=images.path_of(i).read_bytes()) for i in stored]
+    else:
+        pictures = [i.pk for i in stored]
+    return content.QuestionData(
+        type=version.type, stem=version.stem, options=[dict(o) for o in version.options],
+        answer=json.loads(json.dumps(version.answer)), explanation=version.explanation,
+        knowledge_point=version.knowledge_point.name if version.knowledge_point_id else "",
+        difficulty=version.difficulty, title=version.title, images=pictures,
+    )
+
+
+@transaction.atomic
+def edit_question(actor, question, q, *, reason=""):
+    """Change a question. If its current version has been shown to anyone, the change
+    becomes a new version and what was shown stays as it was. Returns the version."""
+    question = Question.objects.select_for_update().select_related("bank", "current").get(pk=question.pk)
+    problems = _check_all([q])
+    if problems:
+        raise Rejected(_("The question was not saved."), problems)
+    bank, current = question.bank, question.current
+    kp = knowledge_points(bank, [q.knowledge_point]).get(q.knowledge_point)
+    before = question_data(current)
+    image_pks = _image_pks(bank, q)
+    if version_used(current):
+        version = _version(question, current.number + 1, q, kp, actor)
+        version.save()
+        action = "exams.new_version"
+    else:
+        version = _version(question, current.number, q, kp, actor)
+        version.pk, version.created_at = current.pk, current.created_at
+        version.save()
+        action = "exams.edit_question"
+    version.images.set(image_pks)
+    question.current, question.type, question.knowledge_point, question.difficulty = version, q.type, kp, q.difficulty
+    question.save(update_fields=["current", "type", "knowledge_point", "difficulty"])
+    fields = ("type", "stem", "options", "answer", "explanation", "knowledge_point", "difficulty", "title")
+    changes = audit.changes_between(vars(before), vars(q), fields)
+    if before.images != image_pks:
+        changes["images"] = [before.images, image_pks]
+    audit.record(actor, action, question, reason=reason, changes=changes, data={"version": version.number})
+    return version
+
+
+@transaction.atomic
+def set_question_active(actor, question, active, *, reason=""):
+    if question.is_active == active:
+        return
+    Question.objects.filter(pk=question.pk).update(is_active=active)
+    question.is_active = active
+    audit.record(actor, "exams.restore_question" if active else "exams.retire_question", question,
+                 reason=reason, changes={"is_active": [not active, active]})
+
+
+def import_questions(actor, bank, data, *, filename="", fmt=None, reason=""):
+    """Add the questions of a file (xlsx, Moodle XML or GIFT) to `bank`: all or nothing.
+
+    Returns {"format", "added": {type: n}, "duplicates": n, "skipped": n}. A question whose
+    content is already in the bank (or earlier in the file) is not added twice."""
+    parsed = parse(fmt, data, filename)
+    problems = list(parsed.problems)
+    if not parsed.problems:
+        problems += _check_all(parsed.questions)
+    if problems:
+        raise Rejected(
+            _("%(count)s problems found in the file; no question was imported.") % {"count": len(problems)}, problems
+        )
+    if not parsed.questions:
+        raise Rejected(_("The file holds no questions."), [Problem(_("The file holds no questions."))])
+    return _store_imported(actor, bank, parsed, fmt or "", filename, reason)
+
+
+@transaction.atomic
+def _store_imported(actor, bank, parsed, fmt, filename, reason):
+    known = set(
+        QuestionVersion.objects.filter(question__bank=bank, question__current_id=F("pk"))
+        .values_list("fingerprint", flat=True)
+    )
+    fresh, duplicates = [], 0
+    for q in parsed.questions:
+        digest = content.fingerprint(q)
+        if digest in known:
+            duplicates += 1
+            continue
+        known.add(digest)
+        fresh.append(q)
+    kps = knowledge_points(bank, [q.knowledge_point for q in fresh])
+    number = _next_number(bank)
+    questions = Question.objects.bulk_create([
+        Question(bank=bank, number=number + i, type=q.type, knowledge_point=kps.get(q.knowledge_point),
+                 difficulty=q.difficulty)
+        for i, q in enumerate(fresh)
+    ])
+    if connection.vendor != "postgresql" or questions and questions[0].pk is None:
+        by_number = dict(Question.objects.filter(bank=bank, number__gte=number).values_list("number", "pk"))
+        for question in questions:
+            question.pk = by_number[question.number]
+    versions = QuestionVersion.objects.bulk_create([
+        _version(question, 1, q, kps.get(q.knowledge_point), actor) for question, q in zip(questions, fresh, strict=True)
+    ])
+    if versions and versions[0].pk is None:
+        by_question = dict(QuestionVersion.objects.filter(question__in=questions).values_list("question_id", "pk"))
+        for version in versions:
+            version.pk = by_question[version.question_id]
+    through = QuestionVersion.images.through
+    links = []
+    for version, q in zip(versions, fresh, strict=True):
+        links += [through(questionversion_id=version.pk, questionimage_id=pk) for pk in _image_pks(bank, q)]
+    through.objects.bulk_create(links, ignore_conflicts=True)
+    for question, version in zip(questions, versions, strict=True):
+        question.current_id = version.pk
+    Question.objects.bulk_update(questions, ["current"], batch_size=1000)
+    added = Counter(q.type for q in fresh)
+    result = {"format": fmt, "added": {t.value: added.get(t.value, 0) for t in QuestionType},
+              "duplicates": duplicates, "skipped": parsed.skipped}
+    audit.record(actor, "exams.import_questions", bank, reason=reason,
+                 data={"file": filename, **result, "total": len(fresh)})
+    return result
+
+
+def export_questions(bank, fmt, *, include_retired=False):
+    if fmt not in FORMATS:
+        raise UserError(_("Unknown format “%(format)s”: use xlsx, moodle-xml or gift.") % {"format": fmt})
+    questions = Question.objects.filter(bank=bank)
+    if not include_retired:
+        questions = questions.filter(is_active=True)
+    versions = (
+        QuestionVersion.objects.filter(pk__in=questions.values("current_id"))
+        .select_related("knowledge_point").prefetch_related("images")
+        .order_by(F("knowledge_point__name").asc(nulls_first=True), "question__number")
+    )
+    return write(fmt, [question_data(v, with_image_data=True) for v in versions])
+
+
+# ---------------------------------------------------------------- papers
+
+
+def _section_label(section, index):
+    parts = [QuestionType(section["type"]).label]
+    if section.get("knowledge_point"):
+        parts.append(section["knowledge_point"].name)
+    if section.get("difficulty"):
+        from .models import Difficulty
+
+        parts.append(Difficulty(section["difficulty"]).label)
+    return _("section %(n)s (%(what)s)") % {"n": index + 1, "what": "、".join(str(p) for p in parts)}
+
+
+def _pool(bank):
+    return [
+        draw.PoolRow(id=pk, type=t, knowledge_point=kp, difficulty=d, times_drawn=n)
+        for pk, t, kp, d, n in Question.objects.filter(bank=bank, is_active=True, current__isnull=False)
+        .values_list("pk", "type", "knowledge_point_id", "difficulty", "times_drawn")
+    ]
+
+
+def _clean_sections(bank, kind, sections):
+    """Check section dicts ({type, knowledge_point: name, difficulty, count, points,
+    title, questions: [numbers]}); return them with KnowledgePoint objects and Question
+    primary keys, or raise Rejected listing every problem."""
+    problems, cleaned = [], []
+    kps = {kp.name: kp for kp in bank.knowledge_points.all()}
+    numbers = dict(Question.objects.filter(bank=bank, is_active=True).values_list("number", "pk"))
+    types = dict(Question.objects.filter(bank=bank).values_list("pk", "type"))
+    used = set()
+    if not sections:
+        raise Rejected(_("A paper needs at least one section."), [Problem(_("A paper needs at least one section."))])
+    for index, raw in enumerate(sections):
+        where = _("section %(n)s") % {"n": index + 1}
+        section = {"title": str(raw.get("title") or "")[:100], "type": raw.get("type"), "knowledge_point": None,
+                   "difficulty": raw.get("difficulty") or None, "questions": []}
+        if section["type"] not in QuestionType.values:
+            problems.append(Problem(_("Choose a question type."), where=where))
+            continue
+        name = (raw.get("knowledge_point") or "").strip()
+        if name:
+            if name not in kps:
+                problems.append(Problem(_("The bank has no knowledge point “%(name)s”.") % {"name": name}, where=where))
+            section["knowledge_point"] = kps.get(name)
+        try:
+            section["points"] = Decimal(str(raw.get("points"))).quantize(CENT)
+            if section["points"] <= 0:
+                raise ValueError
+        except (ArithmeticError, ValueError):
+            problems.append(Problem(_("Points per question must be a number above 0."), where=where,
+                                    value=raw.get("points")))
+            continue
+        if kind == Paper.Kind.FIXED:
+            for number in raw.get("questions") or []:
+                pk = numbers.get(int(number)) if str(number).isdigit() else None
+                if pk is None:
+                    problems.append(Problem(_("Question %(n)s is not in the bank or is retired.") % {"n": number},
+                                            where=where))
+                elif types[pk] != section["type"]:
+                    problems.append(Problem(_("Question %(n)s is not of this section's type.") % {"n": number},
+                                            where=where))
+                elif pk in used:
+                    problems.append(Problem(_("Question %(n)s appears twice in the paper.") % {"n": number},
+                                            where=where))
+                else:
+                    used.add(pk)
+                    section["questions"].append(pk)
+            section["count"] = len(section["questions"])
+            if not section["count"]:
+                problems.append(Problem(_("List the questions of this section by number."), where=where))
+        else:
+            try:
+                section["count"] = int(raw.get("count"))
+                if not 1 <= section["count"] <= 500:
+                    raise ValueError
+            except (TypeError, ValueError):
+                problems.append(Problem(_("The number of questions must be 1 to 500."), where=where,
+                                        value=raw.get("count")))
+                continue
+            if section["difficulty"] is not None:
+                section["difficulty"] = int(section["difficulty"])
+        cleaned.append(section)
+    if problems:
+        raise Rejected(_("The paper was not saved."), problems)
+    if kind == Paper.Kind.BLUEPRINT:
+        _refuse_shortages(bank, cleaned)
+    return cleaned
+
+
+def _specs(sections):
+    return [
+        draw.SectionSpec(type=s["type"], knowledge_point=s["knowledge_point"].pk if s["knowledge_point"] else None,
+                         difficulty=s["difficulty"], count=s["count"])
+        for s in sections
+    ]
+
+
+def _refuse_shortages(bank, sections):
+    short = draw.shortages(_specs(sections), _pool(bank))
+    if short:
+        problems = [
+            Problem(_("%(section)s needs %(wanted)s questions; the bank can give it only %(available)s.")
+                    % {"section": _section_label(sections[i], i), "wanted": wanted, "available": available},
+                    where=_("section %(n)s") % {"n": i + 1}, code="shortage")
+            for i, wanted, available in short
+        ]
+        raise Rejected(_("The bank cannot fill this paper."), problems, code="shortage")
+
+
+def _section_dicts(paper):
+    return [
+        {"type": s.type, "knowledge_point": s.knowledge_point, "difficulty": s.difficulty, "count": s.count,
+         "points": s.points, "questions": s.questions, "title": s.title}
+        for s in paper.sections.select_related("knowledge_point")
+    ]
+
+
+def paper_shortages(paper):
+    """Messages for the sections the bank can no longer fill (questions retired since)."""
+    if paper.kind != Paper.Kind.BLUEPRINT:
+        return []
+    try:
+        _refuse_shortages(paper.bank, _section_dicts(paper))
+    except Rejected as rejected:
+        return [p.message for p in rejected.problems]
+    return []
+
+
+@transaction.atomic
+def save_paper(actor, *, competition, bank, name, kind, sections, paper=None, shuffle_questions=True,
+               shuffle_options=True, multiple_scoring=Paper.MultipleScoring.ALL_OR_NOTHING, reason=""):
+    """Create a paper, or replace an unused paper's settings and sections."""
+    if not (name or "").strip():
+        raise UserError(_("Give the paper a name."))
+    if paper is not None and Attempt.objects.filter(session__paper=paper).exists():
+        raise UserError(_("Candidates have already sat this paper; make a new paper instead."), code="used")
+    cleaned = _clean_sections(bank, kind, sections)
+    fields = {"name": name.strip()[:100], "kind": kind, "bank": bank, "shuffle_questions": shuffle_questions,
+              "shuffle_options": shuffle_options, "multiple_scoring": multiple_scoring}
+    if paper is None:
+        paper = Paper.objects.create(competition=competition, created_by=actor, **fields)
+        action = "exams.create_paper"
+    else:
+        for key, value in fields.items():
+            setattr(paper, key, value)
+        paper.save()
+        paper.sections.all().delete()
+        action = "exams.update_paper"
+    PaperSection.objects.bulk_create([
+        PaperSection(paper=paper, order=i, title=s["title"], type=s["type"], knowledge_point=s["knowledge_point"],
+                     difficulty=s["difficulty"], count=s["count"], points=s["points"], questions=s["questions"])
+        for i, s in enumerate(cleaned)
+    ])
+    audit.record(actor, action, paper, reason=reason, data={
+        "kind": kind, "bank": bank.pk,
+        "sections": [{**s, "knowledge_point": s["knowledge_point"].name if s["knowledge_point"] else None}
+                     for s in cleaned],
+    })
+    return paper
+
+
+def paper_total(paper):
+    return sum((s.points * s.count for s in paper.sections.all()), Decimal(0))
+
+
+def draw_paper(paper, rng):
+    """[(section, question id)] for one candidate, in the order they are shown."""
+    sections = list(paper.sections.select_related("knowledge_point"))
+    if paper.kind == Paper.Kind.FIXED:
+        chosen = {i: list(s.questions) for i, s in enumerate(sections)}
+    else:
+        try:
+            chosen = draw.draw(_specs(_section_dicts(paper)), _pool(paper.bank), rng)
+        except draw.Shortage as shortage:
+            index, wanted, available = shortage.shortages[0]
+            raise UserError(
+                _("The exam cannot start: %(section)s needs %(wanted)s questions and the bank has %(available)s. "
+                  "Tell the invigilator.")
+                % {"section": _section_label(_section_dicts(paper)[index], index), "wanted": wanted,
+                   "available": available},
+                code="shortage",
+            ) from None
+    out = []
+    for index, section in enumerate(sections):
+        ids = chosen[index]
+        if paper.shuffle_questions:
+            rng.shuffle(ids)
+        out += [(section, pk) for pk in ids]
+    return out
+
+
+# ---------------------------------------------------------------- exam sessions
+
+
+def parse_ip_ranges(text):
+    networks, bad = [], []
+    for part in (text or "").replace("，", ",").replace("\n", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            bad.append(part)
+    if bad:
+        raise UserError(_("Not an IP address or range: %(values)s.") % {"values": "、".join(bad)}, code="ip_ranges")
+    return networks
+
+
+def _check_session_fields(competition, fields):
+    from jingsai.results.services import component_of
+
+    component_of(competition, fields.get("component") or "theory")
+    if fields["closes_at"] <= fields["opens_at"]:
+        raise UserError(_("The exam must close after it opens."), code="window")
+    if not 1 <= int(fields["duration_minutes"]) <= 1440:
+        raise UserError(_("The duration must be 1 to 1440 minutes."), code="duration")
+    if fields.get("graders_per_answer", 2) not in (1, 2):
+        raise UserError(_("Each short answer is graded by one or two graders."), code="graders")
+    parse_ip_ranges(fields.get("ip_ranges", ""))
+    if fields.get("stage") is not None and fields["stage"].competition_id != competition.pk:
+        raise UserError(_("The stage belongs to another competition."))
+
+
+SESSION_FIELDS = ("name", "stage", "paper", "component", "opens_at", "closes_at", "duration_minutes",
+                  "grace_seconds", "ip_ranges", "access_code", "graders_per_answer", "disagreement_percent",
+                  "show_score")
+
+
+@transaction.atomic
+def create_session(actor, competition, *, reason="", **fields):
+    if fields["paper"].competition_id != competition.pk:
+        raise UserError(_("The paper belongs to another competition."))
+    _check_session_fields(competition, fields)
+    session = ExamSession.objects.create(competition=competition, created_by=actor, **fields)
+    audit.record(actor, "exams.create_session", session, reason=reason,
+                 data={k: v for k, v in fields.items() if k != "access_code"})
+    return session
+
+
+@transaction.atomic
+def update_session(actor, session, *, reason="", **fields):
+    session = ExamSession.objects.select_for_update().get(pk=session.pk)
+    started = session.attempts.exists()
+    if started and ("paper" in fields and fields["paper"].pk != session.paper_id):
+        raise UserError(_("Candidates have started: the paper can no longer change."), code="started")
+    merged = {name: fields.get(name, getattr(session, name)) for name in SESSION_FIELDS}
+    if merged["paper"].competition_id != session.competition_id:
+        raise UserError(_("The paper belongs to another competition."))
+    _check_session_fields(session.competition, merged)
+    before = {name: getattr(session, name) for name in fields}
+    for name, value in fields.items():
+        setattr(session, name, value)
+    session.save()
+    changes = audit.changes_between(before, session, list(fields))
+    if "access_code" in changes:
+        changes["access_code"] = ["***", "***"]
+    if changes:
+        audit.record(actor, "exams.update_session", session, reason=reason, changes=changes)
+    return changes
+
+
+def candidates(session):
+    entries = Entry.objects.filter(competition_id=session.competition_id, status=EntryStatus.APPROVED)
+    if session.stage_id:
+        entries = entries.filter(stage_id=session.stage_id)
+    return entries
+
+
+def candidate_entry(session, person_id):
+    return candidates(session).filter(person_id=person_id).first()
+
+
+@transaction.atomic
+def set_allowance(actor, session, entry, minutes, *, reason):
+    """Extra time for one candidate; an attempt already running gets the difference."""
+    if not reason.strip():
+        raise UserError(_("Give a reason for the extra time."), code="reason")
+    if not candidates(session).filter(pk=entry.pk).exists():
+        raise UserError(_("This entry is not a candidate of the exam."))
+    minutes = int(minutes)
+    if not 0 <= minutes <= 600:
+        raise UserError(_("Extra time must be 0 to 600 minutes."))
+    allowance = Allowance.objects.filter(session=session, entry=entry).first()
+    old = allowance.extra_minutes if allowance else 0
+    if allowance is None:
+        allowance = Allowance(session=session, entry=entry)
+    allowance.extra_minutes, allowance.reason, allowance.set_by, allowance.set_at = minutes, reason, actor, timezone.now()
+    allowance.save()
+    attempt = Attempt.objects.filter(session=session, entry=entry, status=AttemptStatus.IN_PROGRESS).first()
+    if attempt is not None and minutes != old:
+        _move_deadline(actor, attempt, minutes - old, reason)
+    audit.record(actor, "exams.allowance", session, reason=reason,
+                 changes={"extra_minutes": [old, minutes]}, data={"entry": entry.pk})
+    return allowance
+
+
+def _client_allowed(session, ip):
+    networks = parse_ip_ranges(session.ip_ranges)
+    if not networks:
+        return True
+    try:
+        address = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
+
+
+def _check_door(session, ip, access_code):
+    if not _client_allowed(session, ip):
+        raise UserError(_("This exam can only be taken from the exam room's network."), code="forbidden")
+    if session.access_code and (access_code or "").strip() != session.access_code:
+        raise UserError(_("The access code is wrong. Ask the invigilator for it."), code="access_code")
+
+
+def new_device():
+    return secrets.token_hex(16)
+
+
+def attempt_token(attempt):
+    return signing.Signer(salt=TOKEN_SALT).sign(f"{attempt.pk}.{attempt.device}")
+
+
+def read_token(token):
+    """(attempt id, device) from an attempt token, or None."""
+    try:
+        value = signing.Signer(salt=TOKEN_SALT).unsign(token or "")
+        attempt_id, device = value.split(".", 1)
+        return int(attempt_id), device
+    except (signing.BadSignature, ValueError):
+        return None
+
+
+def _event(attempt, kind, *, actor=None, ip=None, **detail):
+    AttemptEvent.objects.create(attempt=attempt, kind=kind, actor=actor, ip=ip, detail=detail)
+
+
+def start(user, session, *, device=None, ip=None, access_code="", user_agent="", now=None):
+    """Start the user's attempt, or resume it. Returns the attempt (maybe finished)."""
+    now = now or timezone.now()
+    device = (device or "")[:32] or new_device()
+    if not user.person_id:
+        raise UserError(_("Only workers with a worker record can take exams."), code="forbidden")
+    entry = candidate_entry(session, user.person_id)
+    if entry is None:
+        raise UserError(_("You are not a candidate of this exam."), code="forbidden")
+    attempt = Attempt.objects.filter(session=session, entry=entry).first()
+    if attempt is None:
+        try:
+            attempt = _begin(user, session, entry, device=device, ip=ip, access_code=access_code,
+                             user_agent=user_agent, now=now)
+        except IntegrityError:
+            attempt = Attempt.objects.get(session=session, entry=entry)  # a second click won the race
+        else:
+            return attempt
+    return resume(user, attempt, device=device, ip=ip, access_code=access_code, user_agent=user_agent, now=now)
+
+
+@transaction.atomic
+def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
+    if now < session.opens_at:
+        raise UserError(_("The exam has not opened yet; it opens at %(time)s.")
+                        % {"time": timezone.localtime(session.opens_at).strftime("%Y-%m-%d %H:%M")}, code="not_open")
+    if now >= session.closes_at:
+        raise UserError(_("The exam has closed."), code="closed")
+    _check_door(session, ip, access_code)
+    paper = session.paper
+    rng = random.Random(secrets.randbits(64))  # noqa: S311 - a fair draw, not a secret
+    drawn = draw_paper(paper, rng)
+    versions = dict(Question.objects.filter(pk__in=[pk for _s, pk in drawn]).values_list("pk", "current_id"))
+    options = dict(QuestionVersion.objects.filter(pk__in=versions.values()).values_list("pk", "options"))
+    allowance = Allowance.objects.filter(session=session, entry=entry).values_list("extra_minutes", flat=True).first()
+    deadline = min(now + timedelta(minutes=session.duration_minutes), session.closes_at)
+    deadline += timedelta(minutes=allowance or 0)
+    max_score = sum((section.points for section, _pk in drawn), Decimal(0))
+    with transaction.atomic():
+        attempt = Attempt.objects.create(
+            session=session, entry=entry, person_id=entry.person_id, started_at=now, deadline=deadline,
+            accept_until=deadline + timedelta(seconds=session.grace_seconds),
+            device=device, ip=ip, last_seen_at=now, item_count=len(drawn), max_score=max_score,
+            blind_code=secrets.token_hex(6).upper(),
+        )
+    items = []
+    for position, (section, pk) in enumerate(drawn):
+        version_id = versions[pk]
+        keys = [o["key"] for o in options[version_id]]
+        if paper.shuffle_options and keys:
+            rng.shuffle(keys)
+        items.append(AttemptItem(attempt=attempt, position=position, section=section, version_id=version_id,
+                                 points=section.points, option_order=keys))
+    AttemptItem.objects.bulk_create(items)
+    _event(attempt, AttemptEvent.Kind.START, actor=user, ip=ip, device=device[:8], user_agent=user_agent[:200])
+    audit.record(user, "exams.start", attempt, data={"session": session.pk, "items": len(items)})
+    question_ids = sorted(versions)
+    transaction.on_commit(lambda: _count_draws(question_ids))
+    transaction.on_commit(lambda: _schedule_timeout(attempt))
+    return attempt
+
+
+def _count_draws(question_ids):
+    """Bump the draw counters the least-used preference reads; best effort, outside the
+    start's transaction so that concurrent starts do not queue on shared rows."""
+    try:
+        Question.objects.filter(pk__in=question_ids).update(times_drawn=F("times_drawn") + 1)
+    except Exception:  # a deadlock or lock timeout costs a counter, never an exam
+        log.warning("could not count draws", exc_info=True)
+
+
+def _schedule_timeout(attempt):
+    from django_tasks import default_task_backend
+
+    from .tasks import finalize_task
+
+    if default_task_backend.supports_defer:
+        finalize_task.using(run_after=attempt.accept_until + timedelta(seconds=1)).enqueue(attempt.pk)
+
+
+@transaction.atomic
+def resume(user, attempt, *, device, ip=None, access_code="", user_agent="", now=None):
+    now = now or timezone.now()
+    attempt = finalize_if_due(attempt, now=now)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return attempt
+    session = attempt.session
+    _check_door(session, ip, access_code if device != attempt.device else session.access_code)
+    if device != attempt.device:
+        Attempt.objects.filter(pk=attempt.pk).update(device=device, device_switches=F("device_switches") + 1,
+                                                     last_seen_at=now)
+        attempt.refresh_from_db()
+        _event(attempt, AttemptEvent.Kind.DEVICE, actor=user, ip=ip, device=device[:8], user_agent=user_agent[:200])
+        audit.record(user, "exams.device_switch", attempt, data={"ip": ip, "switches": attempt.device_switches})
+    else:
+        _event(attempt, AttemptEvent.Kind.RESUME, actor=user, ip=ip)
+    return attempt
+
+
+def remaining_seconds(attempt, now=None):
+    now = now or timezone.now()
+    return max(0, int((attempt.deadline - now).total_seconds()))
+
+
+def attempt_state(attempt, *, now=None, image_url=None):
+    """What a client needs to show the attempt: the questions as drawn (options in the
+    order shown), every saved answer with its sequence number, and the true time left."""
+    now = now or timezone.now()
+    items = list(attempt.items.select_related("version", "section").prefetch_related("version__images"))
+    saved = {a.position: {"response": a.response, "seq": a.seq}
+             for a in Answer.objects.filter(attempt=attempt).only("position", "response", "seq")}
+    return {
+        "attempt": attempt.pk,
+        "status": attempt.status,
+        "deadline": attempt.deadline.isoformat(),
+        "remaining_seconds": remaining_seconds(attempt, now),
+        "grace_seconds": attempt.session.grace_seconds,
+        "server_time": now.isoformat(),
+        "items": [item_view(item, image_url) for item in items],
+        "answers": {str(position): value for position, value in saved.items()},
+    }
+
+
+def item_view(item, image_url=None):
+    version = item.version
+    by_key = {o["key"]: o["text"] for o in version.options}
+    return {
+        "position": item.position,
+        "section": item.section.title or item.section.get_type_display() if item.section else "",
+        "type": version.type,
+        "stem": version.stem,
+        "options": [{"key": key, "text": by_key[key]} for key in item.option_order],
+        "blanks": len(version.answer) if version.type == QuestionType.FILL else 0,
+        "points": str(item.points),
+        "images": [image_url(i) if image_url else i.pk for i in version.images.all()],
+    }
+
+
+def _valid_response(value):
+    if value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, str):
+        return len(value) <= MAX_RESPONSE_CHARS
+    if isinstance(value, list):
+        return len(value) <= 20 and all(isinstance(v, str) and len(v) <= 2000 for v in value)
+    return False
+
+
+def parse_answers(payload):
+    """[(position, seq, response JSON)] from a save request's body, the highest seq per
+    position; UserError for anything malformed."""
+    items = payload.get("answers") if isinstance(payload, dict) else None
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
+        raise UserError(_("Send the answers as a list of 1 to 200 items."))
+    best = {}
+    for item in items:
+        try:
+            position, seq, response = int(item["q"]), int(item["seq"]), item.get("r")
+        except (KeyError, TypeError, ValueError):
+            raise UserError(_("Each answer needs q (the question's position), seq and r.")) from None
+        if not (0 <= position < 1000 and 0 < seq < 2**31 and _valid_response(response)):
+            raise UserError(_("An answer is out of range or too long."))
+        if position not in best or best[position][0] < seq:
+            best[position] = (seq, response)
+    return [(position, seq, json.dumps(response, ensure_ascii=False)) for position, (seq, response) in best.items()]
+
+
+def _upsert_sql(count):
+    postgres = connection.vendor == "postgresql"
+    cast = "::jsonb" if postgres else ""
+    rows = " UNION ALL ".join([f"SELECT %s AS position, %s{cast} AS response, %s AS seq"] * count)
+    lock = "FOR KEY SHARE" if postgres else ""
+    # The attempt row is both the authorisation (right device, still open) and a lock
+    # the finalizer's SELECT ... FOR UPDATE waits for, so no answer lands after grading.
+    return (
+        "INSERT INTO exams_answer (attempt_id, position, response, seq, saved_at) "
+        f"SELECT a.id, v.position, v.response, v.seq, %s FROM ({rows}) v, "
+        "(SELECT id, item_count FROM exams_attempt WHERE id = %s AND device = %s AND status = 'in_progress' "
+        f"AND accept_until >= %s {lock}) a "
+        "WHERE v.position < a.item_count "
+        "ON CONFLICT (attempt_id, position) DO UPDATE SET response = excluded.response, seq = excluded.seq, "
+        "saved_at = excluded.saved_at WHERE exams_answer.seq < excluded.seq"
+    )
+
+
+class SaveRefused(UserError):
+    pass
+
+
+def save_answers(attempt_id, device, answers, *, now=None):
+    """Store answers [(position, seq, response JSON)] for an attempt held by `device`.
+
+    One statement; a save whose seq is not above the stored one changes nothing and
+    still counts as saved (it is a resend, or a late save older than the stored one).
+    Raises SaveRefused when the attempt is closed, past its grace period, or held by
+    another device."""
+    now = now or timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    params = [stamp]
+    for position, seq, response in answers:
+        params += [position, response, seq]
+    params += [attempt_id, device, stamp]
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_sql(len(answers)), params)
+        stored = cursor.rowcount
+    if stored != len(answers):
+        _explain_unsaved(attempt_id, device, answers)
+    return stored
+
+
+def _explain_unsaved(attempt_id, device, answers):
+    stored = dict(Answer.objects.filter(attempt_id=attempt_id, position__in=[a[0] for a in answers])
+                  .values_list("position", "seq"))
+    if all(stored.get(position, 0) >= seq for position, seq, _r in answers):
+        return  # each was stored already (a resend) or a newer answer was
+    attempt = Attempt.objects.filter(pk=attempt_id).only("device", "status", "item_count").first()
+    if attempt is None:
+        raise SaveRefused(_("This exam attempt does not exist."), code="not_found")
+    if attempt.device != device:
+        raise SaveRefused(_("This exam has been opened on another device; answers from this one are not accepted. "
+                            "Reload the page to continue here."), code="other_device")
+    if any(position >= attempt.item_count for position, _s, _r in answers):
+        raise SaveRefused(_("The paper has no such question."), code="invalid")
+    raise SaveRefused(_("The exam has ended; this answer arrived too late to be saved."), code="closed")
+
+
+def heartbeat(attempt_id, device, *, now=None):
+    """Mark the device as connected; returns the attempt's status and true time left."""
+    now = now or timezone.now()
+    Attempt.objects.filter(pk=attempt_id, device=device, status=AttemptStatus.IN_PROGRESS).update(last_seen_at=now)
+    attempt = Attempt.objects.select_related("session").filter(pk=attempt_id).first()
+    if attempt is None:
+        raise SaveRefused(_("This exam attempt does not exist."), code="not_found")
+    attempt = finalize_if_due(attempt, now=now)
+    return {
+        "status": attempt.status,
+        "remaining_seconds": remaining_seconds(attempt, now),
+        "deadline": attempt.deadline.isoformat(),
+        "this_device": attempt.device == device,
+    }
+
+
+# ---------------------------------------------------------------- ending and grading
+
+
+def due(attempt, now=None):
+    return (now or timezone.now()) > attempt.accept_until
+
+
+def finalize_if_due(attempt, *, now=None):
+    """On-access finalization: an attempt past its deadline and grace is submitted now."""
+    if attempt.status == AttemptStatus.IN_PROGRESS and due(attempt, now):
+        return finalize(attempt.pk, EndedBy.TIMEOUT, now=now)
+    return attempt
+
+
+def sweep(*, now=None, session=None, limit=500):
+    """Submit every attempt past its deadline and grace (the background sweep). Safe to
+    run anywhere at any time: finalize() locks and re-checks each attempt."""
+    now = now or timezone.now()
+    overdue = Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS, accept_until__lt=now)
+    if session is not None:
+        overdue = overdue.filter(session=session)
+    done = 0
+    for pk in overdue.order_by("accept_until").values_list("pk", flat=True)[:limit]:
+        finalize(pk, EndedBy.TIMEOUT, now=now)
+        done += 1
+    return done
+
+
+@transaction.atomic
+def finalize(attempt_id, how, *, actor=None, reason="", now=None):
+    """Submit an attempt: score every objective answer, leave short answers to graders.
+    Idempotent: an attempt already submitted is returned as it is."""
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().select_related("session", "session__paper").get(pk=attempt_id)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return attempt
+    if how == EndedBy.TIMEOUT and not due(attempt, now):
+        return attempt
+    session = attempt.session
+    partial = session.paper.multiple_scoring == Paper.MultipleScoring.PARTIAL
+    responses = dict(Answer.objects.filter(attempt=attempt).values_list("position", "response"))
+    items = list(attempt.items.select_related("version"))
+    objective = Decimal(0)
+    for item in items:
+        version = item.version
+        response = responses.get(item.position)
+        if version.type == QuestionType.SHORT and not (isinstance(response, str) and response.strip()):
+            item.score = Decimal("0.00")
+        else:
+            item.score = scoring.score(version.type, version.answer, response, item.points, partial=partial)
+        item.needs_grading = item.score is None
+        item.gradings_needed = session.graders_per_answer if item.needs_grading else 0
+        objective += item.score or 0
+    AttemptItem.objects.bulk_update(items, ["score", "needs_grading", "gradings_needed"])
+    attempt.objective_score = objective
+    attempt.submitted_at = now
+    attempt.ended_by = how
+    pending = any(item.needs_grading for item in items)
+    attempt.status = AttemptStatus.SUBMITTED if pending else AttemptStatus.GRADED
+    if not pending:
+        attempt.score = objective
+    attempt.save(update_fields=["objective_score", "submitted_at", "ended_by", "status", "score"])
+    kind = {EndedBy.CANDIDATE: AttemptEvent.Kind.SUBMIT, EndedBy.TIMEOUT: AttemptEvent.Kind.TIMEOUT,
+            EndedBy.INVIGILATOR: AttemptEvent.Kind.END}[how]
+    _event(attempt, kind, actor=actor, reason=reason, answered=len(responses))
+    audit.record(actor, f"exams.{kind}", attempt, reason=reason,
+                 changes={"status": [AttemptStatus.IN_PROGRESS, attempt.status]},
+                 data={"objective_score": objective, "answered": len(responses)})
+    if not pending:
+        _push_score(attempt, actor)
+    return attempt
+
+
+def submit(user, attempt, *, device=None):
+    """The candidate hands in. A device that lost the attempt to another may not."""
+    if device is not None and device != attempt.device:
+        raise UserError(_("This exam has been opened on another device; hand it in there."), code="other_device")
+    return finalize(attempt.pk, EndedBy.CANDIDATE, actor=user)
+
+
+def end_attempt(actor, attempt, *, reason):
+    if not (reason or "").strip():
+        raise UserError(_("Give a reason for ending the attempt."), code="reason")
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise UserError(_("This attempt has already ended."), code="ended")
+    return finalize(attempt.pk, EndedBy.INVIGILATOR, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def _move_deadline(actor, attempt, minutes, reason):
+    attempt = Attempt.objects.select_for_update().select_related("session").get(pk=attempt.pk)
+    old = attempt.deadline
+    attempt.deadline = old + timedelta(minutes=minutes)
+    attempt.accept_until = attempt.deadline + timedelta(seconds=attempt.session.grace_seconds)
+    attempt.save(update_fields=["deadline", "accept_until"])
+    _event(attempt, AttemptEvent.Kind.EXTEND, actor=actor, minutes=minutes, reason=reason)
+    audit.record(actor, "exams.extend", attempt, reason=reason, changes={"deadline": [old, attempt.deadline]})
+    transaction.on_commit(lambda: _schedule_timeout(attempt))
+    return attempt
+
+
+def extend(actor, attempt, minutes, *, reason):
+    """Give a running attempt more time (or, with negative minutes, take back a mistake)."""
+    if not (reason or "").strip():
+        raise UserError(_("Give a reason for the extension."), code="reason")
+    try:
+        minutes = int(minutes)
+    except (TypeError, ValueError):
+        raise UserError(_("Give the extra time in whole minutes.")) from None
+    if minutes == 0 or not -120 <= minutes <= 300:
+        raise UserError(_("An extension is -120 to 300 minutes, not 0."))
+    attempt = finalize_if_due(attempt)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise UserError(_("This attempt has already ended."), code="ended")
+    return _move_deadline(actor, attempt, minutes, reason)
+
+
+def _cents(value):
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def resolve_item(item, scores, session):
+    """(final score or None, gradings needed) for a short answer with `scores` so far.
+
+    One grader: their mark. Two: the mean, unless they differ by more than the session's
+    threshold (a share of the question's points): then a third grader marks, and the
+    final score is the mean of the third mark and the nearer of the first two."""
+    needed = session.graders_per_answer
+    if len(scores) < needed:
+        return None, needed
+    if needed == 1:
+        return _cents(scores[0]), 1
+    threshold = item.points * session.disagreement_percent / 100
+    first, second = scores[0], scores[1]
+    if abs(first - second) <= threshold:
+        return _cents((first + second) / 2), 2
+    if len(scores) < 3:
+        return None, 3
+    third = scores[2]
+    nearer = first if abs(first - third) <= abs(second - third) else second
+    return _cents((third + nearer) / 2), 3
+
+
+def next_to_grade(session, grader):
+    """The next short answer this grader should mark in the session, or None."""
+    return (
+        AttemptItem.objects.filter(attempt__session=session, needs_grading=True,
+                                   attempt__status=AttemptStatus.SUBMITTED)
+        .exclude(gradings__grader=grader)
+        .annotate(done=Count("gradings"))
+        .filter(done__lt=F("gradings_needed"))
+        .select_related("version", "attempt")
+        .order_by("attempt_id", "position")
+        .first()
+    )
+
+
+def grading_progress(session):
+    items = AttemptItem.objects.filter(attempt__session=session, version__type=QuestionType.SHORT,
+                                       attempt__status__in=[AttemptStatus.SUBMITTED, AttemptStatus.GRADED])
+    return {"total": items.count(), "pending": items.filter(needs_grading=True).count()}
+
+
+@transaction.atomic
+def grade(grader, item, score, *, comment=""):
+    """Record one grader's mark for a short answer; resolve it when enough graders agree."""
+    item = AttemptItem.objects.select_for_update().select_related("attempt__session", "version").get(pk=item.pk)
+    session = item.attempt.session
+    if not item.needs_grading:
+        raise UserError(_("This answer has already been graded; here is the next one."), code="graded")
+    marks = list(item.gradings.order_by("created_at", "pk"))
+    if any(g.grader_id == grader.pk for g in marks):
+        raise UserError(_("You have already graded this answer; another grader must mark it."), code="graded")
+    if len(marks) >= item.gradings_needed:
+        raise UserError(_("This answer has already been graded; here is the next one."), code="graded")
+    try:
+        score = Decimal(str(score)).quantize(CENT)
+    except ArithmeticError:
+        raise UserError(_("“%(value)s” is not a number.") % {"value": score}) from None
+    if not 0 <= score <= item.points:
+        raise UserError(_("The score must be between 0 and %(max)s.") % {"max": item.points}, code="out_of_range")
+    Grading.objects.create(item=item, grader=grader, score=score, comment=comment.strip())
+    final, needed = resolve_item(item, [g.score for g in marks] + [score], session)
+    item.gradings_needed = needed
+    if final is not None:
+        item.score, item.needs_grading = final, False
+    item.save(update_fields=["gradings_needed", "score", "needs_grading"])
+    audit.record(grader, "exams.grade", item.attempt, data={"position": item.position, "score": score,
+                                                             "round": len(marks) + 1, "final": final})
+    if final is not None:
+        _complete_if_graded(item.attempt_id, grader)
+    return item
+
+
+def _complete_if_graded(attempt_id, actor):
+    attempt = Attempt.objects.select_for_update().select_related("session").get(pk=attempt_id)
+    if attempt.status != AttemptStatus.SUBMITTED or attempt.items.filter(needs_grading=True).exists():
+        return
+    attempt.score = sum((s for s in attempt.items.values_list("score", flat=True)), Decimal(0))
+    attempt.status = AttemptStatus.GRADED
+    attempt.save(update_fields=["score", "status"])
+    audit.record(actor, "exams.graded", attempt, changes={"score": [None, attempt.score]})
+    _push_score(attempt, actor)
+
+
+def theory_score(attempt):
+    """The attempt's score on the competition component's scale (exact to 6 places)."""
+    from jingsai.results.services import component_of
+
+    maximum = Decimal(str(component_of(attempt.session.competition, attempt.session.component)["max"]))
+    if not attempt.max_score:
+        return Decimal(0)
+    value = attempt.score * maximum / attempt.max_score
+    return value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP).normalize()
+
+
+def _push_score(attempt, actor):
+    from jingsai.results.models import ScoreSource
+    from jingsai.results.services import set_component_score
+
+    entry = Entry.objects.select_related("competition").get(pk=attempt.entry_id)
+    set_component_score(actor, entry, attempt.session.component, theory_score(attempt), source=ScoreSource.EXAM,
+                        reason=_("Theory exam “%(session)s” graded.") % {"session": attempt.session.name})
+
+
+def attempt_progress(session):
+    """The invigilator's live list: every candidate with their attempt (if any), answers
+    saved, time left and when their device was last heard from."""
+    now = timezone.now()
+    sweep(now=now, session=session)
+    attempts = {
+        a.entry_id: a for a in Attempt.objects.filter(session=session)
+        .annotate(answered=Count("answers"), last_answer=Max("answers__saved_at"))
+    }
+    rows = []
+    for entry in candidates(session).select_related("person", "unit").order_by("number"):
+        attempt = attempts.get(entry.pk)
+        row = {"entry": entry, "attempt": attempt, "state": "absent", "answered": 0, "remaining": None,
+               "last_seen": None, "connection_lost": False}
+        if attempt is not None:
+            last = max(filter(None, [attempt.last_seen_at, attempt.last_answer]))
+            row.update(state=attempt.status, answered=attempt.answered, last_seen=last)
+            if attempt.status == AttemptStatus.IN_PROGRESS:
+                row["remaining"] = remaining_seconds(attempt, now)
+                row["connection_lost"] = (now - last).total_seconds() > CONNECTION_LOST_SECONDS
+        rows.append(row)
+    return rows
+
+
+CONNECTION_LOST_SECONDS = 60
+
+
+# ---------------------------------------------------------------- practice (岗位练兵)
+
+
+PRACTICE_SIZES = (10, 20, 50)
+
+
+@transaction.atomic
+def start_practice(person, bank, *, knowledge_point=None, count=10, mode=PracticeSet.Mode.PRACTICE, rng=None):
+    if not bank.practice_open:
+        raise UserError(_("This question bank is not open for practice."), code="forbidden")
+    rng = rng or random.Random(secrets.randbits(64))  # noqa: S311 - practice draws, not secrets
+    count = max(1, min(int(count), 100))
+    if mode == PracticeSet.Mode.WRONG_BOOK:
+        pool = list(WrongAnswer.objects.filter(person=person, question__bank=bank, mastered_at__isnull=True,
+                                               question__is_active=True)
+                    .values_list("question__current_id", flat=True))
+    else:
+        questions = Question.objects.filter(bank=bank, is_active=True, current__isnull=False)
+        if knowledge_point is not None:
+            questions = questions.filter(knowledge_point=knowledge_point)
+        pool = list(questions.values_list("current_id", flat=True))
+    if not pool:
+        raise UserError(_("There are no questions to practise here yet."), code="empty")
+    chosen = rng.sample(pool, min(count, len(pool)))
+    practice = PracticeSet.objects.create(person=person, bank=bank, knowledge_point=knowledge_point, mode=mode,
+                                          total=len(chosen))
+    options = dict(QuestionVersion.objects.filter(pk__in=chosen).values_list("pk", "options"))
+    items = []
+    for position, version_id in enumerate(chosen):
+        keys = [o["key"] for o in options[version_id]]
+        rng.shuffle(keys)
+        items.append(PracticeItem(practice=practice, position=position, version_id=version_id, option_order=keys))
+    PracticeItem.objects.bulk_create(items)
+    return practice
+
+
+@transaction.atomic
+def answer_practice(person, item, response):
+    """Check a practice answer; returns the item with `correct` set (None for short
+    answers, which are compared with the reference by the worker)."""
+    item = PracticeItem.objects.select_for_update().select_related("practice", "version").get(pk=item.pk)
+    practice = item.practice
+    if practice.person_id != person.pk:
+        raise UserError(_("This practice round is someone else's."), code="forbidden")
+    if item.answered_at is not None:
+        return item
+    if not _valid_response(response):
+        raise UserError(_("An answer is out of range or too long."))
+    version = item.version
+    item.response, item.answered_at = response, timezone.now()
+    item.correct = scoring.is_correct(version.type, version.answer, response)
+    item.save(update_fields=["response", "answered_at", "correct"])
+    PracticeSet.objects.filter(pk=practice.pk).update(
+        answered=F("answered") + 1, correct=F("correct") + (1 if item.correct else 0)
+    )
+    if item.correct is False:
+        updated = WrongAnswer.objects.filter(person=person, question_id=version.question_id).update(
+            times_wrong=F("times_wrong") + 1, last_wrong_at=item.answered_at, mastered_at=None
+        )
+        if not updated:
+            WrongAnswer.objects.create(person=person, question_id=version.question_id, last_wrong_at=item.answered_at)
+    elif item.correct and practice.mode == PracticeSet.Mode.WRONG_BOOK:
+        WrongAnswer.objects.filter(person=person, question_id=version.question_id).update(mastered_at=item.answered_at)
+    return item
+
+
+def remove_wrong_answer(person, wrong):
+    if wrong.person_id != person.pk:
+        raise UserError(_("This entry is someone else's."), code="forbidden")
+    WrongAnswer.objects.filter(pk=wrong.pk).update(mastered_at=timezone.now())
+
+
+def practice_activity(items, by="unit"):
+    """Practice activity grouped by unit (employer) or by group tag: people, rounds,
+    answers, correct answers and accuracy. `items` is a PracticeItem queryset already
+    narrowed to what the viewer may see (and to a period)."""
+    answered = items.filter(answered_at__isnull=False)
+    if by == "group":
+        key, label = "practice__person__groups__pk", "practice__person__groups__name"
+    else:
+        key, label = "practice__person__employer_id", "practice__person__employer__name"
+    rows = (
+        answered.values(key, label)
+        .annotate(people=Count("practice__person", distinct=True), rounds=Count("practice", distinct=True),
+                  answers=Count("pk"), correct=Count("pk", filter=Q(correct=True)))
+        .order_by("-answers")
+    )
+    out = []
+    for row in rows:
+        accuracy = (Decimal(row["correct"]) * 100 / row["answers"]).quantize(Decimal("0.1")) if row["answers"] else None
+        out.append({"name": row[label] or _("No group"), "people": row["people"], "rounds": row["rounds"],
+                    "answers": row["answers"], "correct": row["correct"], "accuracy": accuracy})
+    return out
+
+
+def practice_daily(items, days=30):
+    """[(date, answers)] over the last `days` days, for the activity chart."""
+    since = timezone.now() - timedelta(days=days)
+    rows = (items.filter(answered_at__gte=since)
+            .annotate(day=TruncDate("answered_at", tzinfo=timezone.get_current_timezone()))
+            .values("day").annotate(n=Count("pk")).order_by("day"))
+    return [(row["day"].isoformat(), row["n"]) for row in rows]

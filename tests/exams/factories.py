@@ -1,0 +1,84 @@
+"""Builders for exam tests: a bank with questions of every type, papers, sessions and
+candidates, all through the services."""
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from jingsai.accounts.models import Role
+from jingsai.exams import services
+from jingsai.exams.content import QuestionData
+from tests import factories
+
+
+def question(type="single", stem=None, kp="焊接安全", difficulty=3, **fields):
+    defaults = {
+        "single": {"options": ["直流正接", "直流反接", "交流", "脉冲"], "answer": "B"},
+        "multiple": {"options": ["护目镜", "绝缘手套", "化纤衣物", "防护面罩"], "answer": "ABD"},
+        "judge": {"answer": "对"},
+        "fill": {"answer": [["氩气", "Ar"]]},
+        "short": {"answer": "先切断电源，再救人。"},
+    }[type]
+    return QuestionData(type=type, stem=stem or f"{type}题干{factories._next()}", knowledge_point=kp,
+                        difficulty=difficulty, **{**defaults, **fields})
+
+
+def bank(owner=None, occupation="6-18-02-04", level=3, **fields):
+    owner = owner or factories.org("BANK-OWNER" + str(factories._next()))
+    return services.create_bank(factories.actor(), occupation=occupation, level=level, owner=owner, **fields)
+
+
+def fill_bank(bank, per_type=6, kps=("焊接安全", "焊接工艺")):
+    out = []
+    for kp in kps:
+        for qtype in ("single", "multiple", "judge", "fill", "short"):
+            for i in range(per_type):
+                out.append(services.add_question(factories.actor(), bank, question(qtype, kp=kp,
+                                                                                   difficulty=1 + i % 5)))
+    return out
+
+
+def paper(competition, bank, sections=None, kind="blueprint", **fields):
+    sections = sections or [
+        {"type": "single", "count": 4, "points": "5"},
+        {"type": "multiple", "count": 2, "points": "10"},
+        {"type": "judge", "count": 4, "points": "5"},
+        {"type": "fill", "count": 2, "points": "10"},
+        {"type": "short", "count": 2, "points": "10"},
+    ]
+    return services.save_paper(factories.actor(), competition=competition, bank=bank, name="理论试卷", kind=kind,
+                               sections=sections, **fields)
+
+
+def session(competition, paper, *, opens=None, minutes=60, **fields):
+    now = timezone.now()
+    opens = opens or now - datetime.timedelta(minutes=5)
+    return services.create_session(
+        factories.actor(), competition, paper=paper, name="理论考试", opens_at=opens,
+        closes_at=fields.pop("closes_at", opens + datetime.timedelta(hours=3)), duration_minutes=minutes, **fields,
+    )
+
+
+def candidate(competition, **fields):
+    """(user, entry): a worker with an approved entry and a login."""
+    person = factories.person(**fields)
+    entry = factories.entry(competition, person)
+    return factories.user(person=person), entry
+
+
+def exam(n_candidates=1, **session_fields):
+    """A competition with a filled bank, a blueprint paper (total 100 points), an open
+    session and candidates. Returns a dict."""
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"], status="in_progress")
+    the_bank = bank(owner=orgs["union"])
+    fill_bank(the_bank)
+    the_paper = paper(competition, the_bank)
+    the_session = session(competition, the_paper, **session_fields)
+    people = [candidate(competition, employer=orgs["unit_a"]) for _ in range(n_candidates)]
+    invigilator = factories.user(role=Role.INVIGILATOR, competition=competition)
+    graders = [factories.user(role=Role.GRADER, competition=competition) for _ in range(3)]
+    return {"orgs": orgs, "competition": competition, "bank": the_bank, "paper": the_paper,
+            "session": the_session, "candidates": people, "invigilator": invigilator, "graders": graders,
+            "total": Decimal(100)}

@@ -1,0 +1,214 @@
+"""Taking an exam: start, saves (idempotent, ordered by seq), resume after a restart,
+one attempt per candidate, device changes, time-out with grace, invigilator actions."""
+
+import datetime
+import json
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from jingsai.core.errors import UserError
+from jingsai.exams import services
+from jingsai.exams.models import Answer, Attempt, AttemptEvent, AttemptStatus, EndedBy
+from jingsai.results.models import ComponentScore
+from tests.exams import factories as ex
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return ex.exam(n_candidates=2)
+
+
+def _start(world, index=0, **kwargs):
+    user, _entry = world["candidates"][index]
+    return user, services.start(user, world["session"], **kwargs)
+
+
+def _save(attempt, position, seq, response, device=None, now=None):
+    answers = [(position, seq, json.dumps(response, ensure_ascii=False))]
+    return services.save_answers(attempt.pk, device or attempt.device, answers, now=now)
+
+
+def _stored(attempt):
+    return {a.position: (a.seq, a.response) for a in Answer.objects.filter(attempt=attempt)}
+
+
+def test_start_draws_the_blueprint_and_stores_the_draw(world):
+    _user, attempt = _start(world, device="dev-a", ip="10.0.0.5")
+    items = list(attempt.items.select_related("version"))
+    assert [i.version.type for i in items].count("single") == 4
+    assert len(items) == attempt.item_count == 14
+    assert len({i.version.question_id for i in items}) == 14
+    assert attempt.max_score == 100
+    assert attempt.deadline == attempt.started_at + datetime.timedelta(minutes=60)
+    choice = next(i for i in items if i.version.type == "single")
+    assert sorted(choice.option_order) == ["A", "B", "C", "D"]
+    assert AttemptEvent.objects.filter(attempt=attempt, kind="start").exists()
+
+
+def test_saves_are_idempotent_and_never_replaced_by_older_ones(world):
+    _user, attempt = _start(world, device="dev-a")
+    assert _save(attempt, 0, 1, "A") == 1
+    assert _save(attempt, 0, 3, "C") == 1
+    assert _save(attempt, 0, 2, "B") == 0  # late, out of order: ignored
+    assert _save(attempt, 0, 3, "C") == 0  # resend of the stored one: accepted, nothing changes
+    assert _stored(attempt) == {0: (3, "C")}
+    services.save_answers(attempt.pk, attempt.device, [(1, 1, '["A","B"]'), (2, 1, "true")])
+    assert _stored(attempt)[1] == (1, ["A", "B"])
+    assert _stored(attempt)[2] == (1, True)
+
+
+def test_a_save_from_another_device_or_after_the_grace_period_is_refused(world):
+    _user, attempt = _start(world, device="dev-a")
+    with pytest.raises(services.SaveRefused) as refused:
+        _save(attempt, 0, 1, "A", device="dev-b")
+    assert refused.value.code == "other_device"
+    late = attempt.accept_until + datetime.timedelta(seconds=1)
+    in_grace = attempt.deadline + datetime.timedelta(seconds=10)
+    assert _save(attempt, 0, 1, "A", now=in_grace) == 1
+    with pytest.raises(services.SaveRefused) as refused:
+        _save(attempt, 1, 1, "A", now=late)
+    assert refused.value.code == "closed"
+    assert _stored(attempt) == {0: (1, "A")}
+
+
+def test_resume_after_a_restart_gives_every_answer_and_the_true_time_left(world):
+    user, attempt = _start(world, device="dev-a")
+    _save(attempt, 0, 2, "B")
+    _save(attempt, 3, 1, ["A", "D"])
+    later = attempt.started_at + datetime.timedelta(minutes=25)
+    again = services.start(user, world["session"], device="dev-a", now=later)
+    assert again.pk == attempt.pk
+    state = services.attempt_state(again, now=later)
+    assert state["remaining_seconds"] == 35 * 60
+    assert state["answers"] == {"0": {"response": "B", "seq": 2}, "3": {"response": ["A", "D"], "seq": 1}}
+    assert [i["position"] for i in state["items"]] == list(range(14))
+
+
+def test_one_attempt_per_candidate_and_a_second_device_is_recorded(world):
+    user, attempt = _start(world, device="dev-a")
+    second = services.start(user, world["session"], device="dev-b", ip="10.0.0.9")
+    assert second.pk == attempt.pk
+    assert Attempt.objects.filter(session=world["session"]).count() == 1
+    assert second.device == "dev-b" and second.device_switches == 1
+    assert AttemptEvent.objects.filter(attempt=attempt, kind="device").count() == 1
+    with pytest.raises(services.SaveRefused):
+        _save(second, 0, 1, "A", device="dev-a")
+    assert _save(second, 0, 1, "A", device="dev-b") == 1
+
+
+def test_the_window_the_access_code_and_the_network_are_checked(world):
+    session = world["session"]
+    services.update_session(ex.factories.actor(), session, access_code="8848", ip_ranges="10.1.0.0/16")
+    session.refresh_from_db()
+    user, _entry = world["candidates"][0]
+    with pytest.raises(UserError, match="网络|network"):
+        services.start(user, session, ip="192.168.1.3", access_code="8848")
+    with pytest.raises(UserError) as wrong:
+        services.start(user, session, ip="10.1.2.3", access_code="1234")
+    assert wrong.value.code == "access_code"
+    assert services.start(user, session, ip="10.1.2.3", access_code="8848").status == "in_progress"
+    other, _entry = world["candidates"][1]
+    with pytest.raises(UserError) as closed:
+        services.start(other, session, ip="10.1.2.3", access_code="8848", now=session.closes_at)
+    assert closed.value.code == "closed"
+
+
+def test_people_who_are_not_candidates_cannot_start(world, make):
+    stranger = make.user(person=make.person())
+    with pytest.raises(UserError) as refused:
+        services.start(stranger, world["session"])
+    assert refused.value.code == "forbidden"
+
+
+def test_time_out_submits_after_the_grace_period_with_the_answers_in_flight(world):
+    _user, attempt = _start(world, device="dev-a")
+    single = attempt.items.select_related("version").filter(version__type="single").first()
+    right = next(k for k, f in single.version.answer.items() if f == "1")
+    in_grace = attempt.deadline + datetime.timedelta(seconds=20)
+    _save(attempt, single.position, 1, right, now=in_grace)
+    assert services.sweep(now=in_grace) == 0
+    assert services.sweep(now=attempt.accept_until + datetime.timedelta(seconds=1)) == 1
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.GRADED  # no short answer was written: nothing to grade
+    assert attempt.ended_by == EndedBy.TIMEOUT
+    assert attempt.score == single.points
+    score = ComponentScore.objects.get(entry=attempt.entry, component="theory")
+    assert score.value == single.points and score.source == "exam"
+    assert services.sweep(now=attempt.accept_until + datetime.timedelta(minutes=5)) == 0
+
+
+def test_reading_an_overdue_attempt_finalizes_it(world):
+    user, attempt = _start(world, device="dev-a")
+    later = attempt.accept_until + datetime.timedelta(seconds=5)
+    again = services.start(user, world["session"], device="dev-a", now=later)
+    assert again.status != AttemptStatus.IN_PROGRESS
+    assert again.ended_by == EndedBy.TIMEOUT
+
+
+def test_extra_time_extension_and_ending_are_recorded_with_reasons(world):
+    user, entry = world["candidates"][0]
+    invigilator = world["invigilator"]
+    services.set_allowance(invigilator, world["session"], entry, 15, reason="视力障碍")
+    _user, attempt = _start(world, device="dev-a")
+    assert attempt.deadline == attempt.started_at + datetime.timedelta(minutes=75)
+    with pytest.raises(UserError):
+        services.extend(invigilator, attempt, 10, reason="")
+    attempt = services.extend(invigilator, attempt, 10, reason="断电十分钟")
+    assert attempt.deadline == attempt.started_at + datetime.timedelta(minutes=85)
+    assert attempt.accept_until == attempt.deadline + datetime.timedelta(seconds=30)
+    ended = services.end_attempt(invigilator, attempt, reason="违纪：使用手机")
+    assert ended.ended_by == EndedBy.INVIGILATOR
+    kinds = list(AttemptEvent.objects.filter(attempt=attempt).values_list("kind", flat=True))
+    assert kinds == ["start", "extend", "end"]
+
+
+def test_monitor_rows_show_progress_and_lost_connections(world):
+    _user, attempt = _start(world, device="dev-a")
+    _save(attempt, 0, 1, "A")
+    _save(attempt, 1, 1, ["A"])
+    Attempt.objects.filter(pk=attempt.pk).update(last_seen_at=timezone.now() - datetime.timedelta(minutes=3))
+    Answer.objects.filter(attempt=attempt).update(saved_at=timezone.now() - datetime.timedelta(minutes=3))
+    rows = services.attempt_progress(world["session"])
+    assert len(rows) == 2
+    taking = next(r for r in rows if r["attempt"])
+    assert taking["answered"] == 2 and taking["connection_lost"]
+    assert 0 < taking["remaining"] <= 3600
+    assert next(r for r in rows if not r["attempt"])["state"] == "absent"
+
+
+def test_the_api_flow_survives_a_new_client(world):
+    user, _entry = world["candidates"][0]
+    first = Client()
+    first.force_login(user)
+    started = first.post(f"/api/exams/sessions/{world['session'].pk}/start", {"device": "phone-1"},
+                         content_type="application/json").json()
+    token, attempt_id = started["token"], started["attempt"]
+    url = f"/api/exams/attempts/{attempt_id}/answers"
+    body = {"answers": [{"q": 0, "seq": 1, "r": "A"}, {"q": 5, "seq": 1, "r": ["B", "C"]}]}
+    saved = Client().post(url, body, content_type="application/json", HTTP_X_ATTEMPT_TOKEN=token)
+    assert saved.status_code == 200 and saved.json()["saved"] == [0, 5]
+    stale = Client().post(url, {"answers": [{"q": 0, "seq": 1, "r": "D"}]}, content_type="application/json",
+                          HTTP_X_ATTEMPT_TOKEN=token)
+    assert stale.status_code == 200
+    forged = Client().post(url, body, content_type="application/json", HTTP_X_ATTEMPT_TOKEN=token + "x")
+    assert forged.status_code == 403
+    second = Client()  # the server restarted, the phone reloads: a new client, same device
+    second.force_login(user)
+    resumed = second.post(f"/api/exams/sessions/{world['session'].pk}/start", {"device": "phone-1"},
+                          content_type="application/json").json()
+    assert resumed["attempt"] == attempt_id
+    assert resumed["answers"]["0"] == {"response": "A", "seq": 1}
+    assert 3590 <= resumed["remaining_seconds"] <= 3600
+    beat = Client().post(f"/api/exams/attempts/{attempt_id}/heartbeat", {"token": resumed["token"]},
+                         content_type="application/json").json()
+    assert beat["status"] == "in_progress" and beat["this_device"]
+    done = Client().post(f"/api/exams/attempts/{attempt_id}/submit", {}, content_type="application/json",
+                         HTTP_X_ATTEMPT_TOKEN=resumed["token"])
+    assert done.json()["status"] == "graded"
+    late = Client().post(url, {"answers": [{"q": 1, "seq": 1, "r": "A"}]}, content_type="application/json",
+                         HTTP_X_ATTEMPT_TOKEN=resumed["token"])
+    assert late.status_code == 400 and late.json()["code"] == "closed"
