@@ -400,6 +400,18 @@ def awaiting_host(user):
                           | Q(status=EntryStatus.SUBMITTED, competition__spec__approval="host_only"))
 
 
+def open_competitions(person):
+    """Competitions open for registration now, hosted above the person's employer, that
+    the person has not entered."""
+    from jingsai.competitions.models import Competition, Status
+
+    entered = Entry.objects.filter(person=person, status__in=ACTIVE_STATUSES).values("competition_id")
+    candidates = (Competition.objects.filter(status=Status.REGISTRATION_OPEN).exclude(pk__in=entered)
+                  .select_related("host").order_by("registration_closes", "code"))
+    path = person.employer.path
+    return [c for c in candidates if path.startswith(c.host.path) and registration_open(c) is None][:50]
+
+
 def filter_entries(entries, *, stage=None, scope="", unit="", status="", group="", q=""):
     if stage is not None:
         entries = entries.filter(stage=stage)
