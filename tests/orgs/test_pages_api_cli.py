@@ -261,3 +261,18 @@ def test_export_rows_query_count(city, django_assert_num_queries):
     with django_assert_num_queries(1):
         rows = list(services.export_rows())
     assert len(rows) == 7
+
+
+@pytest.mark.django_db
+def test_employee_counts_beyond_any_employer_are_refused_everywhere(client, make):
+    city = make.tree()
+    client.force_login(make.user("root", role=Role.ADMIN))
+    before = snapshot()
+    page = client.post(reverse("orgs:create"), {"code": "BIG", "name": "大", "type": "enterprise",
+                                                "parent_code": "SA", "employee_count": str(10**12)})
+    assert page.status_code == 200 and "employee_count" in page.context["form"].errors
+    api = client.post("/api/orgs/", {"code": "BIG", "name": "大", "type": "enterprise", "parent_code": "SA",
+                                     "employee_count": 10**12}, content_type="application/json")
+    assert api.status_code == 422 and "employee_count" in api.json()["detail"]
+    assert snapshot() == before
+    assert city

@@ -1,7 +1,9 @@
+from typing import Annotated
+
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -10,7 +12,7 @@ from jingsai.core import spreadsheets as sheets
 from jingsai.core.errors import UserError
 
 from . import services
-from .models import Organization, OrgType, Ownership
+from .models import MAX_EMPLOYEES, Organization, OrgType, Ownership
 
 router = Router(tags=["organizations"])
 
@@ -39,7 +41,7 @@ class OrgIn(Schema):
     parent_code: str | None = None
     region_code: str = ""
     ownership: Ownership | str = ""
-    employee_count: int | None = None
+    employee_count: Annotated[int, Field(ge=0, le=MAX_EMPLOYEES)] | None = None
     is_active: bool = True
     reason: str = ""
 
@@ -50,7 +52,7 @@ class OrgPatch(Schema):
     parent_code: str | None = None
     region_code: str | None = None
     ownership: Ownership | str | None = None
-    employee_count: int | None = None
+    employee_count: Annotated[int, Field(ge=0, le=MAX_EMPLOYEES)] | None = None
     is_active: bool | None = None
     reason: str = ""
 

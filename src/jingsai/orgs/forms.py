@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jingsai.core.forms import StyledForm
 
-from .models import Organization, OrgType, Ownership, validate_code, validate_region_code
+from .models import MAX_EMPLOYEES, Organization, OrgType, Ownership, validate_code, validate_region_code
 
 
 class OrganizationForm(StyledForm, forms.Form):
@@ -16,7 +16,7 @@ class OrganizationForm(StyledForm, forms.Form):
         help_text=_("6 digits (GB/T 2260), e.g. 310104."),
     )
     ownership = forms.ChoiceField(label=_("Ownership"), choices=[("", "—")] + list(Ownership.choices), required=False)
-    employee_count = forms.IntegerField(label=_("Employees"), min_value=0, required=False)
+    employee_count = forms.IntegerField(label=_("Employees"), min_value=0, max_value=MAX_EMPLOYEES, required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     reason = forms.CharField(label=_("Reason for the change"), max_length=200, required=False)
 

@@ -12,6 +12,7 @@ from jingsai.core.errors import Problem, Rejected, UserError
 
 from .models import (
     CODE_RE,
+    MAX_EMPLOYEES,
     ORG_TYPE_ALIASES,
     OWNERSHIP_ALIASES,
     REGION_RE,
@@ -20,9 +21,6 @@ from .models import (
     Ownership,
     encode_pk,
 )
-
-# Larger than any employer; beyond it a number is a typing error (and the column's limit).
-MAX_EMPLOYEES = 100_000_000
 
 FIELDS = ("code", "name", "type", "region_code", "ownership", "employee_count", "is_active")
 
@@ -172,7 +170,8 @@ def _parse_row(number, cells, mapping, problems):
             if not 0 <= count <= MAX_EMPLOYEES:
                 raise ValueError(count)
         except ValueError:
-            bad("职工人数", sheets.text(raw_count), _("The number of employees is a whole number, 0 or more."))
+            bad("职工人数", sheets.text(raw_count),
+                _("The number of employees is a whole number from 0 to %(max)s.") % {"max": f"{MAX_EMPLOYEES:,}"})
     row["employee_count"] = count
     return row
 
