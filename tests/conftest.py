@@ -10,7 +10,12 @@ def pytest_configure(config):
 
     from jingsai.core.i18n import compile_all
 
-    compile_all()
+    if compile_all():
+        # Catalogues Django loaded while setting up would otherwise stay the stale ones.
+        from django.utils.translation import trans_real
+
+        trans_real._translations = {}
+        trans_real._default = None
     i18n_guard.install()
 
     # Argon2 is the real hasher (see test_settings); tests hash thousands of passwords.
