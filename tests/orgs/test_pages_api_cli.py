@@ -276,3 +276,13 @@ def test_employee_counts_beyond_any_employer_are_refused_everywhere(client, make
     assert api.status_code == 422 and "employee_count" in api.json()["detail"]
     assert snapshot() == before
     assert city
+
+
+@pytest.mark.django_db
+def test_api_field_errors_name_the_field_in_chinese(client, make):
+    city = make.tree()
+    client.force_login(make.user("root2", role=Role.ADMIN))
+    response = client.patch(f"/api/orgs/{city['unit_a'].code}", {"name": ""}, content_type="application/json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"].startswith("名称：") and body["problems"][0]["where"] == "名称"

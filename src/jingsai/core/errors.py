@@ -48,3 +48,17 @@ class Rejected(UserError):
 
     def __init__(self, message, problems, *, code="rejected"):
         super().__init__(message, code=code, problems=list(problems))
+
+
+def field_errors(error, model):
+    """A Django ValidationError (from full_clean) as a UserError whose problems name each
+    field as the interface does (its verbose name), for the API and commands to show."""
+    problems = []
+    for name, messages in error.message_dict.items():
+        try:
+            label = str(model._meta.get_field(name).verbose_name)
+        except Exception:  # NON_FIELD_ERRORS or a name that is not a field
+            label = None
+        problems.extend(Problem(message, where=label, code="invalid") for message in messages)
+    text = "；".join(f"{p.where}：{p.message}" if p.where else str(p.message) for p in problems)
+    return UserError(text, problems=problems)

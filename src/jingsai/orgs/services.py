@@ -1,5 +1,6 @@
 """Every change to the organization tree, each with its audit record."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
@@ -8,7 +9,7 @@ from django.utils.translation import gettext as _
 from jingsai.accounts import permissions
 from jingsai.core import audit
 from jingsai.core import spreadsheets as sheets
-from jingsai.core.errors import Problem, Rejected, UserError
+from jingsai.core.errors import Problem, Rejected, UserError, field_errors
 
 from .models import (
     CODE_RE,
@@ -48,11 +49,18 @@ def _set_path(org):
     org.depth = org.parent.depth + 1 if org.parent_id else 0
 
 
+def _clean(org, exclude):
+    try:
+        org.full_clean(exclude=exclude)
+    except ValidationError as error:
+        raise field_errors(error, Organization) from None
+
+
 @transaction.atomic
 def create_organization(actor, *, parent, reason="", **fields):
     org = Organization(parent=parent, **fields)
     org.path = "/pending/"
-    org.full_clean(exclude=["path", "depth"])
+    _clean(org, exclude=["path", "depth"])
     org.save()
     _set_path(org)
     org.save(update_fields=["path", "depth"])
@@ -95,7 +103,7 @@ def update_organization(actor, org, *, reason="", parent=..., **fields):
     before = {name: getattr(org, name) for name in FIELDS}
     for name, value in fields.items():
         setattr(org, name, value)
-    org.full_clean(exclude=["path", "depth", "parent"])
+    _clean(org, exclude=["path", "depth", "parent"])
     changes = audit.changes_between(before, org, FIELDS)
     moving = parent is not ... and (parent.pk if parent is not None else None) != org.parent_id
     if changes:

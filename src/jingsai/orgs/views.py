@@ -102,12 +102,16 @@ def create(request):
         elif new_parent is not None and not permissions.has_perm(request.user, "orgs.change", new_parent):
             form.add_error("parent_code", _("You can only add organizations under those you manage."))
         else:
-            org = services.create_organization(
-                request.user, parent=new_parent, reason=data.get("reason", ""),
-                code=data["code"], **{k: data[k] for k in EDITABLE},
-            )
-            messages.success(request, _("“%(name)s” was created.") % {"name": org.name})
-            return redirect("orgs:detail", pk=org.pk)
+            try:
+                org = services.create_organization(
+                    request.user, parent=new_parent, reason=data.get("reason", ""),
+                    code=data["code"], **{k: data[k] for k in EDITABLE},
+                )
+            except UserError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("“%(name)s” was created.") % {"name": org.name})
+                return redirect("orgs:detail", pk=org.pk)
     return render(request, "orgs/form.html", _form_context(form, parent=parent))
 
 
