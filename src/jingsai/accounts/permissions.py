@@ -92,6 +92,8 @@ RULES = {
     "registration.review": (ADMIN, host(ORGANIZER)),
     "registration.withdraw": (ADMIN, host(ORGANIZER), org(ORGANIZER), org(UNIT_CONTACT), SELF),
     "registration.export": (ADMIN, host(ORGANIZER), org(ORGANIZER), org(UNIT_CONTACT)),
+    # Full identity numbers in an export: organizers only, and only where people.view_pii holds too.
+    "registration.export_pii": (ADMIN, host(ORGANIZER), org(ORGANIZER)),
     # Judging
     # Exams. A question bank sits at its owner organization: organizers there and above
     # keep it, organizers below may see it (to build papers for their own competitions).

@@ -1,5 +1,5 @@
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
@@ -185,10 +185,8 @@ def register_self(request, data: SelfIn):
 
 def _bulk(request, ids, action, reason):
     entries = list(services.visible_entries(request.user).filter(pk__in=ids))
-    missing = set(ids) - {e.pk for e in entries}
-    if missing:
-        raise UserError(_("No entry you may see has the id %(ids)s.") % {"ids": "、".join(map(str, sorted(missing)))},
-                        code="not_found")
+    if not entries or set(ids) - {e.pk for e in entries}:
+        raise Http404
     if action == "approve":
         result = services.approve(request.user, entries, reason=reason)
         changed = result["approved"] + result["unit_approved"]

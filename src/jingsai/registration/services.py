@@ -496,15 +496,17 @@ EXPORT_HEADERS = ["参赛号", "阶段", "姓名", "身份证号", "手机号", 
 
 
 def export_entries(actor, entries):
-    """Rows for an export: the full identity number where the actor may see it
-    (people.view_pii for that worker; the system user, from the shell, sees all),
-    masked elsewhere. Returns (rows as dicts, count of full numbers)."""
+    """Rows for an export: the full identity number where the actor is an organizer of
+    the entry (registration.export_pii) who may see that worker's personal data
+    (people.view_pii); masked for everyone else, unit contacts included. The system
+    user (the shell) sees all. Returns (rows as dicts, count of full numbers)."""
     status_names = dict(EntryStatus.choices)
     source_names = dict(EntrySource.choices)
     groups = {}
     entry_values = list(entries.order_by("stage__order", "number").values(
         "pk", "number", "stage__key", "person_id", "person__name", "person__id_number_encrypted",
         "person__id_number_masked", "person__phone_masked", "person__employer__path", "unit__code", "unit__name",
+        "unit__path", "competition__host__path",
         "level", "worker_status", "team__name", "scope__code", "status", "rejection_reason", "source", "created_at"))
     person_ids = [v["person_id"] for v in entry_values]
     for start in range(0, len(person_ids), 5000):
@@ -513,7 +515,8 @@ def export_entries(actor, entries):
             groups.setdefault(person_id, []).append(name)
     rows, full = [], 0
     for v in entry_values:
-        allowed = planning.may(
+        allowed = planning.may(actor, "registration.export_pii", Scope(
+            org_path=v["unit__path"], host_path=v["competition__host__path"])) and planning.may(
             actor, "people.view_pii", Scope(org_path=v["person__employer__path"], person_id=v["person_id"]))
         if allowed:
             id_number = crypto.decrypt(v["person__id_number_encrypted"])
@@ -546,8 +549,9 @@ def export(actor, competition, stage, entries, *, fmt):
         _("Entries of %(name)s (%(code)s), exported %(when)s.") % {
             "name": competition.name, "code": competition.code,
             "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
-        _("Full identity numbers: %(full)s of %(rows)s rows, those of workers whose personal data you may see; the "
-          "others are masked. This export was recorded in the audit log.") % {"full": full, "rows": len(rows)},
+        _("Full identity numbers: %(full)s of %(rows)s rows (organizers see those of workers in their organizations; "
+          "everyone else sees them masked). This export was recorded in the audit log.") % {"full": full,
+                                                                                             "rows": len(rows)},
     ]
     body = ([r["entry"], r["stage"], r["name"], r["id_number"], r["phone"], r["unit_code"], r["unit_name"],
              r["level"], r["worker_status"], r["groups"], r["team"], r["scope"], r["status_name"],
