@@ -65,6 +65,7 @@ def competition(role):
 ORGANIZER, UNIT_CONTACT = Role.ORGANIZER, Role.UNIT_CONTACT
 JUDGE, CHIEF_JUDGE, ARBITRATOR = Role.JUDGE, Role.CHIEF_JUDGE, Role.ARBITRATOR
 INVIGILATOR, GRADER = Role.INVIGILATOR, Role.GRADER
+NO_CONFLICT = "jingsai.judging.conflicts.no_conflict"
 
 RULES = {
     # Accounts
@@ -94,7 +95,25 @@ RULES = {
     "registration.export": (ADMIN, host(ORGANIZER), org(ORGANIZER), org(UNIT_CONTACT)),
     # Full identity numbers in an export: organizers only, and only where people.view_pii holds too.
     "registration.export_pii": (ADMIN, host(ORGANIZER), org(ORGANIZER)),
-    # Judging
+    # Judging. Whoever marks, reviews or keys a contestant's marks must be free of conflicts
+    # of interest with that contestant (judging.conflicts); judges see stations, not people.
+    "judging.view": (ADMIN, host(ORGANIZER), competition(CHIEF_JUDGE), competition(JUDGE),
+                     competition(ARBITRATOR), competition(INVIGILATOR)),
+    "judging.manage": (ADMIN, host(ORGANIZER)),
+    "judging.pool": (ADMIN, org(ORGANIZER)),
+    "judging.checkin": (ADMIN, host(ORGANIZER), competition(INVIGILATOR)),
+    "judging.draw": (ADMIN, host(ORGANIZER)),
+    "judging.mark": (competition(JUDGE).where(NO_CONFLICT), competition(CHIEF_JUDGE).where(NO_CONFLICT)),
+    "judging.review": (competition(CHIEF_JUDGE).where(NO_CONFLICT),),
+    "judging.key_paper": (ADMIN, host(ORGANIZER), competition(CHIEF_JUDGE).where(NO_CONFLICT)),
+    "judging.history": (ADMIN, host(ORGANIZER), competition(CHIEF_JUDGE).where(NO_CONFLICT),
+                        competition(ARBITRATOR)),
+    "judging.stats": (ADMIN, host(ORGANIZER), competition(CHIEF_JUDGE)),
+    "judging.confirm_unblinding": (competition(CHIEF_JUDGE),),
+    "judging.unblind": (ADMIN, host(ORGANIZER)),
+    "judging.appeal": (SELF, org(UNIT_CONTACT)),
+    "judging.view_appeal": (ADMIN, host(ORGANIZER), competition(ARBITRATOR), SELF, org(UNIT_CONTACT)),
+    "judging.decide_appeal": (competition(ARBITRATOR),),
     # Exams. A question bank sits at its owner organization: organizers there and above
     # keep it, organizers below may see it (to build papers for their own competitions).
     # Sessions and papers belong to a competition's host; invigilators and graders to the

@@ -6,3 +6,6 @@ class JudgingConfig(AppConfig):
     name = "jingsai.judging"
     label = "judging"
     verbose_name = _("Judging")
+
+    def ready(self):
+        from . import lifecycle  # noqa: F401 - registers the lifecycle guards

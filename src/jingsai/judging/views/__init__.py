@@ -1,0 +1,1 @@
+"""Judging pages, by subject (see the modules); urls.py names each one."""
