@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -96,3 +97,48 @@ def test_redis_really_serves_the_cache_when_it_runs(tmp_path):
     env = {**os.environ, "JINGSAI_VAR_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/15"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert done.stdout.strip() == "42", done.stderr
+
+
+ENQUEUE = (
+    "import django, os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'jingsai.settings'; django.setup()\n"
+    "from django.db import transaction\nfrom jingsai.core import jobs\n"
+    "with transaction.atomic():\n"
+    "    job = jobs.start(kind='t', title=sys.argv[1], func='tests.core.test_masking_crypto_audit.job_ok',"
+    " actor=None, params={'n': 2})\n"
+    "print(job.pk)\n"
+)
+STATUS = (
+    "import django, os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'jingsai.settings'; django.setup()\n"
+    "from jingsai.core.models import Job\nprint(Job.objects.get(pk=sys.argv[1]).status)\n"
+)
+
+
+def test_jingsai_worker_runs_jobs_from_the_database_queue_and_from_redis(tmp_path):
+    """`jingsai worker` picks the worker that suits the settings; the same database works
+    with and without REDIS_URL."""
+    root = Path(__file__).resolve().parent.parent
+    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    base.update(JINGSAI_VAR_DIR=str(tmp_path), PYTHONPATH=str(root))
+    jingsai = [sys.executable, "-m", "jingsai.cli"]
+
+    def run(args, **env):
+        done = subprocess.run(args, capture_output=True, text=True, timeout=180, env={**base, **env}, cwd=root)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
+    run([*jingsai, "migrate", "-v0"])
+    queues = [{}]
+    if _redis_up():
+        queues.append({"REDIS_URL": "redis://127.0.0.1:6379/15"})
+    for env in queues:
+        job = run([sys.executable, "-c", ENQUEUE, "job"], **env)
+        run([*jingsai, "worker", "--burst"], **env)
+        assert run([sys.executable, "-c", STATUS, job], **env) == "succeeded", env
+
+
+def _redis_up():
+    import socket
+
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", 6379)) == 0

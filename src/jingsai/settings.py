@@ -99,12 +99,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "django_tasks",
+    # Its tables exist whatever the queue, so a database can move to or from Redis.
+    "django_tasks_db",
 ]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
 if REDIS_URL:
-    INSTALLED_APPS += ["django_rq"]
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     CACHES = {
@@ -115,7 +117,6 @@ if REDIS_URL:
         }
     }
 else:
-    INSTALLED_APPS += ["django_tasks_db"]
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -25,9 +25,8 @@ class Command(JingsaiCommand):
                 role, username, note = (line.split("\t") + ["", ""])[:3]
                 self.stdout.write(f"  {role:<28} {username}{'  (' + note + ')' if note else ''}")
         self.stdout.write(_("Open http://%(addr)s/ — stop with Ctrl+C.") % {"addr": addr})
-        worker_command = "rqworker" if settings.REDIS_URL else "db_worker"
-        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and command
-            [sys.executable, "-m", "jingsai.cli", worker_command], env=os.environ.copy()
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "jingsai.cli", "worker"], env=os.environ.copy()
         )
         # Stopped with SIGTERM (not only Ctrl+C), still stop the worker on the way out.
         signal.signal(signal.SIGTERM, lambda *_args: sys.exit(0))
