@@ -67,6 +67,8 @@ JUDGE, CHIEF_JUDGE, ARBITRATOR = Role.JUDGE, Role.CHIEF_JUDGE, Role.ARBITRATOR
 INVIGILATOR, GRADER = Role.INVIGILATOR, Role.GRADER
 NO_CONFLICT = "jingsai.judging.conflicts.no_conflict"
 
+PUBLISHED = "jingsai.competitions.checks.published"
+
 RULES = {
     # Accounts
     "accounts.dashboard": (AUTHENTICATED,),
@@ -81,9 +83,15 @@ RULES = {
     "people.view": (ADMIN, org(ORGANIZER), org(UNIT_CONTACT), SELF),
     "people.change": (ADMIN, org(ORGANIZER), org(UNIT_CONTACT)),
     "people.view_pii": (ADMIN, org(ORGANIZER), org(UNIT_CONTACT), SELF),
-    # Competitions (hosted in the organizer's subtree: 层层办赛)
-    "competitions.view": (ADMIN, host(ORGANIZER), under_host(ORGANIZER), under_host(UNIT_CONTACT)),
+    # Competitions (hosted in the organizer's subtree: 层层办赛). Organizers of the host
+    # and above manage them; organizers and unit contacts below the host, and the staff of
+    # a competition, see it once it is past draft. Workers see them on the public pages.
+    "competitions.view": (ADMIN, host(ORGANIZER), under_host(ORGANIZER).where(PUBLISHED),
+                          under_host(UNIT_CONTACT).where(PUBLISHED), competition(JUDGE).where(PUBLISHED),
+                          competition(CHIEF_JUDGE).where(PUBLISHED), competition(ARBITRATOR).where(PUBLISHED),
+                          competition(INVIGILATOR).where(PUBLISHED), competition(GRADER).where(PUBLISHED)),
     "competitions.manage": (ADMIN, host(ORGANIZER)),
+    "competitions.transition": (ADMIN, host(ORGANIZER)),
     # Registration. An entry sits at its unit (org), in its competition's host (host) and
     # with its worker (SELF). Registering someone else is asked on the entry-to-be.
     "registration.view": (ADMIN, host(ORGANIZER), org(ORGANIZER), org(UNIT_CONTACT), SELF),

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingsai.orgs.models import OrgType, validate_code
@@ -125,6 +126,39 @@ class Competition(models.Model):
         from jingsai.accounts.scopes import Scope
 
         return Scope(org_path=self.host.path, host_path=self.host.path, competition_id=self.pk)
+
+    def status_since(self, status=None):
+        """When the competition last entered `status` (default: its present status), or
+        None when that step was never recorded."""
+        change = self.status_changes.filter(to_status=status or self.status).order_by("-at", "-pk").first()
+        return change.at if change else None
+
+
+class StatusChange(models.Model):
+    """One step of a competition's lifecycle: the timeline on its page, and the dates
+    later rules count from (the publicity period runs from the step into publicity)."""
+
+    competition = models.ForeignKey(
+        Competition, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("competition")
+    )
+    from_status = models.CharField(_("from status"), max_length=24, choices=Status.choices)
+    to_status = models.CharField(_("to status"), max_length=24, choices=Status.choices)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("changed by"),
+    )
+    actor_label = models.CharField(_("changed by"), max_length=150, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["competition", "at", "pk"]
+        indexes = [models.Index(fields=["competition", "to_status", "at"])]
+
+    def __str__(self):
+        return f"{self.competition}: {self.from_status} → {self.to_status}"
 
 
 class Stage(models.Model):

@@ -3,8 +3,10 @@
 `load_spec(text_or_dict)` returns the normalized spec, a plain dict, or raises
 `SpecError` listing every problem found (never only the first). `dump_spec(spec)`
 writes the canonical YAML, and `spec_as_json(spec)` the JSON-safe form stored in
-`Competition.spec`; both load back to an equal spec. The format is the one of
-headless-interface.md; this docstring states what it leaves open.
+`Competition.spec`; both load back to an equal spec. `check_spec` returns the
+partly normalized spec with its problems instead of raising, for callers that add
+checks of their own. The format is the one of headless-interface.md; this docstring
+states what it leaves open.
 
 Nothing here needs the database or the app registry: the module runs without
 Django settings (problem messages then stay in English), so the command line,
@@ -117,8 +119,11 @@ __all__ = [
     "Problem",
     "SpecError",
     "aspects_of",
+    "check_spec",
+    "dump_fragment",
     "dump_spec",
     "load_spec",
+    "parse_yaml",
     "spec_as_json",
 ]
 
@@ -1004,11 +1009,23 @@ def _normalize(c: _Checker, raw) -> dict | None:
     return spec
 
 
-def load_spec(source) -> dict:
-    """The normalized spec from YAML text or a dict (raw, normalized or JSON form).
+def parse_yaml(text) -> object:
+    """The data of a YAML text (str or UTF-8 bytes), unchecked; raises `SpecError` for
+    bad syntax or duplicate keys (paths relative to the text's top)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    data, duplicates = _parse_yaml(text)
+    if duplicates:
+        raise SpecError(duplicates)
+    return data
 
-    Raises `SpecError` with every problem found.
-    """
+
+def check_spec(source) -> tuple[dict | None, list[Problem]]:
+    """The spec as far as it could be normalized, with every problem found.
+
+    Values that could not be read are None in the returned spec, so a caller can run
+    its own checks (against the database, say) on the rest and report everything at
+    once. Raises `SpecError` only when the YAML itself cannot be read."""
     problems: list[Problem] = []
     if isinstance(source, bytes):
         source = source.decode("utf-8")
@@ -1017,8 +1034,17 @@ def load_spec(source) -> dict:
     checker = _Checker()
     checker.problems.extend(problems)
     spec = _normalize(checker, source)
-    if checker.problems:
-        raise SpecError(checker.problems)
+    return spec, checker.problems
+
+
+def load_spec(source) -> dict:
+    """The normalized spec from YAML text or a dict (raw, normalized or JSON form).
+
+    Raises `SpecError` with every problem found.
+    """
+    spec, problems = check_spec(source)
+    if problems:
+        raise SpecError(problems)
     return spec
 
 
@@ -1082,6 +1108,13 @@ def dump_spec(spec) -> str:
     normalized = load_spec(spec)
     return yaml.dump(_written(normalized), Dumper=_Dumper, allow_unicode=True,
                      sort_keys=False, default_flow_style=None, width=100)
+
+
+def dump_fragment(value) -> str:
+    """A part of a normalized spec (the marking scheme, say) as YAML in the canonical
+    style of `dump_spec`."""
+    return yaml.dump(_written(value), Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+                     default_flow_style=None, width=100)
 
 
 def _json_safe(value):

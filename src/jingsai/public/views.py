@@ -2,6 +2,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from jingsai.competitions.models import Competition, Status
+from jingsai.competitions.summary import describe
 
 PUBLIC_STATUSES = [s for s in Status.values if s != Status.DRAFT]
 
@@ -30,4 +31,7 @@ def competition_list(request):
 
 def competition_detail(request, code):
     competition = get_object_or_404(public_competitions(), code=code)
-    return render(request, "public/competition_detail.html", {"competition": competition})
+    return render(request, "public/competition_detail.html", {
+        "competition": competition, "summary": describe(competition.spec),
+        "stages": competition.stages.order_by("order"),
+    })
