@@ -10,6 +10,7 @@ import json
 import logging
 import random
 import secrets
+import weakref
 from collections import Counter
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -293,7 +294,8 @@ def _section_label(section, index):
 def _pool(bank):
     return [
         draw.PoolRow(id=pk, type=t, knowledge_point=kp, difficulty=d, times_drawn=n)
-        for pk, t, kp, d, n in Question.objects.filter(bank=bank, is_active=True, current__isnull=False)
+        for pk, t, kp, d, n in Question.objects.filter(bank_id=getattr(bank, "pk", bank), is_active=True,
+                                                       current__isnull=False)
         .values_list("pk", "type", "knowledge_point_id", "difficulty", "times_drawn")
     ]
 
@@ -448,15 +450,16 @@ def draw_paper(paper, rng):
     if paper.kind == Paper.Kind.FIXED:
         chosen = {i: list(s.questions) for i, s in enumerate(sections)}
     else:
+        dicts = [{"type": s.type, "knowledge_point": s.knowledge_point, "difficulty": s.difficulty,
+                  "count": s.count} for s in sections]
         try:
-            chosen = draw.draw(_specs(_section_dicts(paper)), _pool(paper.bank), rng)
+            chosen = draw.draw(_specs(dicts), _pool(paper.bank_id), rng)
         except draw.Shortage as shortage:
             index, wanted, available = shortage.shortages[0]
             raise UserError(
                 _("The exam cannot start: %(section)s needs %(wanted)s questions and the bank has %(available)s. "
                   "Tell the invigilator.")
-                % {"section": _section_label(_section_dicts(paper)[index], index), "wanted": wanted,
-                   "available": available},
+                % {"section": _section_label(dicts[index], index), "wanted": wanted, "available": available},
                 code="shortage",
             ) from None
     out = []
@@ -646,23 +649,22 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     paper = session.paper
     rng = random.Random(secrets.randbits(64))  # noqa: S311 - a fair draw, not a secret
     drawn = draw_paper(paper, rng)
-    versions = dict(Question.objects.filter(pk__in=[pk for _s, pk in drawn]).values_list("pk", "current_id"))
-    options = dict(QuestionVersion.objects.filter(pk__in=versions.values()).values_list("pk", "options"))
+    current = {pk: (version, options) for pk, version, options in Question.objects.filter(
+        pk__in=[pk for _s, pk in drawn]).values_list("pk", "current_id", "current__options")}
     allowance = Allowance.objects.filter(session=session, entry=entry).values_list("extra_minutes", flat=True).first()
     deadline = min(now + timedelta(minutes=session.duration_minutes), session.closes_at)
     deadline += timedelta(minutes=allowance or 0)
     max_score = sum((section.points for section, _pk in drawn), Decimal(0))
-    with transaction.atomic():
-        attempt = Attempt.objects.create(
-            session=session, entry=entry, person_id=entry.person_id, started_at=now, deadline=deadline,
-            accept_until=deadline + timedelta(seconds=session.grace_seconds),
-            device=device, ip=ip, last_seen_at=now, item_count=len(drawn), max_score=max_score,
-            blind_code=secrets.token_hex(6).upper(),
-        )
+    attempt = Attempt.objects.create(
+        session=session, entry=entry, person_id=entry.person_id, started_at=now, deadline=deadline,
+        accept_until=deadline + timedelta(seconds=session.grace_seconds),
+        device=device, ip=ip, last_seen_at=now, item_count=len(drawn), max_score=max_score,
+        blind_code=secrets.token_hex(6).upper(),
+    )
     items = []
     for position, (section, pk) in enumerate(drawn):
-        version_id = versions[pk]
-        keys = [o["key"] for o in options[version_id]]
+        version_id, options = current[pk]
+        keys = [o["key"] for o in options]
         if paper.shuffle_options and keys:
             rng.shuffle(keys)
         items.append(AttemptItem(attempt=attempt, position=position, section=section, version_id=version_id,
@@ -670,7 +672,7 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     AttemptItem.objects.bulk_create(items)
     _event(attempt, AttemptEvent.Kind.START, actor=user, ip=ip, device=device[:8], user_agent=user_agent[:200])
     audit.record(user, "exams.start", attempt, data={"session": session.pk, "items": len(items)})
-    question_ids = sorted(versions)
+    question_ids = sorted(current)
     transaction.on_commit(lambda: _count_draws(question_ids))
     transaction.on_commit(lambda: _schedule_timeout(attempt))
     return attempt
@@ -783,8 +785,9 @@ def parse_answers(payload):
 
 def _upsert_sql(count):
     postgres = connection.vendor == "postgresql"
-    cast = "::jsonb" if postgres else ""
-    rows = " UNION ALL ".join([f"SELECT %s AS position, %s{cast} AS response, %s AS seq"] * count)
+    row = "SELECT %s::integer AS position, %s::jsonb AS response, %s::integer AS seq" if postgres else (
+        "SELECT %s AS position, %s AS response, %s AS seq")
+    rows = " UNION ALL ".join([row] * count)
     lock = "FOR KEY SHARE" if postgres else ""
     # The attempt row is both the authorisation (right device, still open) and a lock
     # the finalizer's SELECT ... FOR UPDATE waits for, so no answer lands after grading.
@@ -797,6 +800,39 @@ def _upsert_sql(count):
         "ON CONFLICT (attempt_id, position) DO UPDATE SET response = excluded.response, seq = excluded.seq, "
         "saved_at = excluded.saved_at WHERE exams_answer.seq < excluded.seq"
     )
+
+
+def _execute(sql, params):
+    """Run the save statement; the number of rows it wrote.
+
+    On PostgreSQL it goes through a server-binding psycopg cursor, so the statement is
+    prepared once per connection and then only executed, and Django's per-request health
+    check (a SELECT 1 before the first query) is skipped: a connection found dead is
+    replaced and the statement sent once more, which is what the check would have done."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+    import psycopg
+
+    for last_try in (False, True):
+        connection.health_check_done = True
+        connection.ensure_connection()
+        raw = connection.connection
+        cursor = _cursors.get(raw)
+        if cursor is None or cursor.closed:
+            cursor = _cursors[raw] = psycopg.Cursor(raw)  # kept: its adapters are set up once
+        try:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+        except psycopg.OperationalError:
+            if last_try or connection.in_atomic_block:
+                raise
+            connection.close()
+    raise AssertionError("unreachable")
+
+
+_cursors = weakref.WeakKeyDictionary()
 
 
 class SaveRefused(UserError):
@@ -816,9 +852,7 @@ def save_answers(attempt_id, device, answers, *, now=None):
     for position, seq, response in answers:
         params += [position, response, seq]
     params += [attempt_id, device, stamp]
-    with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(len(answers)), params)
-        stored = cursor.rowcount
+    stored = _execute(_upsert_sql(len(answers)), params)
     if stored != len(answers):
         _explain_unsaved(attempt_id, device, answers)
     return stored
