@@ -136,7 +136,18 @@ RULES = {
     "exams.view_attempt": (ADMIN, host(ORGANIZER), competition(INVIGILATOR), SELF),
     "exams.practice": (SELF,),
     "exams.view_practice_stats": (ADMIN, org(ORGANIZER), org(UNIT_CONTACT)),
-    # Results
+    # Results. Organizers of the host run them; a result or certificate sits at its
+    # contestant's unit (org) and with its worker (SELF). Exports and the lists for the
+    # appraisal centre carry full identity numbers, so they are the host's alone.
+    "results.view": (ADMIN, host(ORGANIZER)),
+    "results.compute": (ADMIN, host(ORGANIZER)),
+    "results.publish": (ADMIN, host(ORGANIZER)),
+    "results.import_marks": (ADMIN, host(ORGANIZER)),
+    "results.export": (ADMIN, host(ORGANIZER)),
+    "results.certificates": (ADMIN, host(ORGANIZER)),
+    "results.explain": (ADMIN, host(ORGANIZER), org(UNIT_CONTACT), SELF),
+    "results.download_certificate": (ADMIN, host(ORGANIZER), org(UNIT_CONTACT), SELF),
+    "results.mine": (SELF,),
 }
 
 

@@ -6,3 +6,6 @@ class ResultsConfig(AppConfig):
     name = "jingsai.results"
     label = "results"
     verbose_name = _("Results")
+
+    def ready(self):
+        from . import lifecycle  # noqa: F401 - registers the lifecycle guards

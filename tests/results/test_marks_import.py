@@ -1,0 +1,212 @@
+"""The marks file (headless-interface.md, "Component marks"): every rule, all or nothing."""
+
+import io
+from decimal import Decimal
+
+import pytest
+import xlsxwriter
+from django.core.management import call_command
+
+from jingsai.core import spreadsheets as sheets
+from jingsai.core.errors import Rejected, UserError
+from jingsai.core.models import AuditRecord
+from jingsai.results import imports, services
+from jingsai.results.models import ComponentScore, ScoreStatus
+from tests import factories
+from tests.results import factories as rf
+from tests.results.helpers import end_publicity
+
+pytestmark = pytest.mark.django_db
+
+
+def xlsx(headers, rows, numeric_ids=False):
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, headers)
+    for r, row in enumerate(rows, 1):
+        for c, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                sheet.write_string(r, c, value)
+            else:
+                sheet.write_number(r, c, value)
+    book.close()
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def world():
+    orgs = factories.tree()
+    competition = rf.competition(orgs["A"])
+    entries = [factories.entry(competition, factories.person(employer=orgs["unit_a"], name=name))
+               for name in ("张三", "李四", "王五")]
+    return {"orgs": orgs, "competition": competition, "stage": competition.stages.get(), "entries": entries}
+
+
+def run(world, headers, rows):
+    table = sheets.read_table(xlsx(headers, rows), "成绩.xlsx")
+    return imports.import_marks(None, world["competition"], world["stage"], table, filename="成绩.xlsx")
+
+
+def problems(world, headers, rows):
+    before = (scores(), list(ScoreStatus.objects.values_list("entry_id", "status")))
+    with pytest.raises(Rejected) as caught:
+        run(world, headers, rows)
+    assert (scores(), list(ScoreStatus.objects.values_list("entry_id", "status"))) == before  # nothing stored
+    return caught.value.problems
+
+
+def ids(world):
+    return [e.person.id_number for e in world["entries"]]
+
+
+def scores():
+    return {(s.entry.person.name, s.component): (s.value, s.time_seconds)
+            for s in ComponentScore.objects.select_related("entry__person")}
+
+
+def test_scores_by_identity_number_with_component_keys_or_names_and_times(world):
+    a, b, c = ids(world)
+    summary = run(world, ["身份证号", "theory", "操作技能", "practical_time", "状态"], [
+        [a, 85.555, "90", 3120, ""],
+        [b, 70, 60.5, None, None],
+        [c, None, None, None, "缺考"],
+    ])
+    assert summary == {"kind": "scores", "rows": 3, "created": 4, "updated": 0, "unchanged": 0, "statuses": 1}
+    assert scores() == {
+        ("张三", "theory"): (Decimal("85.555"), None), ("张三", "practical"): (Decimal("90"), 3120),
+        ("李四", "theory"): (Decimal("70"), None), ("李四", "practical"): (Decimal("60.5"), None),
+    }
+    assert ScoreStatus.objects.get().entry == world["entries"][2]
+    record = AuditRecord.objects.get(action="results.scores")
+    assert record.changes[f"{world['entries'][0].number} theory"] == [None, "85.555"]
+    assert record.data["file"] == "成绩.xlsx"
+
+
+def test_reimport_records_old_and_new_values_and_blank_cells_keep_scores(world):
+    a, b, _c = ids(world)
+    run(world, ["身份证号", "theory", "practical"], [[a, 80, 80], [b, 70, 70]])
+    summary = run(world, ["身份证号", "theory", "practical"], [[a, 82, None], [b, 70, 70]])
+    assert (summary["updated"], summary["unchanged"]) == (1, 2)
+    assert scores()[("张三", "theory")] == (Decimal("82"), None)
+    assert scores()[("张三", "practical")] == (Decimal("80"), None)
+    record = AuditRecord.objects.filter(action="results.scores").first()
+    assert record.changes == {f"{world['entries'][0].number} theory": ["80", "82"]}
+
+
+def test_a_blank_status_clears_an_earlier_absence(world):
+    a, _b, _c = ids(world)
+    run(world, ["身份证号", "状态"], [[a, "缺考"]])
+    assert ScoreStatus.objects.count() == 1
+    run(world, ["身份证号", "theory", "状态"], [[a, 88, ""]])
+    assert not ScoreStatus.objects.exists()
+    run(world, ["身份证号", "状态"], [[a, "取消资格"]])
+    assert ScoreStatus.objects.get().status == "disqualified"
+
+
+def test_every_bad_row_is_listed_and_nothing_is_stored(world):
+    a, b, c = ids(world)
+    stranger = factories.person(employer=world["orgs"]["unit_b"]).id_number
+    found = problems(world, ["身份证号", "姓名", "theory", "practical", "practical_time", "状态"], [
+        [a, "张三", 101, 90, 10, ""],  # above the maximum
+        [b, "李四四", "八十", 90, -5, ""],  # wrong name, not a number, negative time
+        [c, "王五", 80, 90.1234567, 10, "病假"],  # too precise, unknown status
+        [stranger, "", 80, 80, None, ""],  # not entered
+        ["110105194912310021", "", 80, 80, None, ""],  # check digit
+        [a, "张三", 80, 80, None, ""],  # duplicate
+        [None, None, 80, 80, None, None],  # nobody named
+    ])
+    by_row = {}
+    for p in found:
+        by_row.setdefault(p.row, []).append(p.code)
+    assert by_row == {
+        2: ["out_of_range"],
+        3: ["name_mismatch", "not_a_number", "time"],
+        4: ["too_precise", "status"],
+        5: ["not_entered"],
+        6: ["id_number.check_digit"],
+        7: ["duplicate"],
+        8: ["no_identity"],
+    }
+
+
+def test_identity_numbers_stored_as_numbers_are_refused(world):
+    found = problems(world, ["身份证号", "theory"], [[310104199005170011, 80]])
+    assert found[0].code == "id_number"
+
+
+def test_unknown_and_missing_columns(world):
+    found = problems(world, ["姓名", "理论", "theory"], [["张三", 1, 2]])
+    assert {p.code for p in found} == {"unknown_column", "missing_column"}
+    found = problems(world, ["身份证号", "姓名"], [[ids(world)[0], "张三"]])
+    assert [p.code for p in found] == ["missing_column"]
+
+
+def test_only_approved_entries_get_scores(world):
+    entry = world["entries"][0]
+    entry.status = "submitted"
+    entry.save()
+    found = problems(world, ["身份证号", "theory"], [[entry.person.id_number, 80]])
+    assert [p.code for p in found] == ["not_approved"]
+
+
+def test_contestant_numbers_come_from_the_draw(world, monkeypatch):
+    from jingsai.judging import services as judging_services
+
+    numbers = {"7": world["entries"][1]}
+    monkeypatch.setattr(judging_services, "entry_for_contestant_number", lambda stage, n: numbers.get(str(n)))
+    run(world, ["参赛号", "theory"], [[7, 66]])
+    assert scores() == {("李四", "theory"): (Decimal("66"), None)}
+    found = problems(world, ["参赛号", "身份证号", "theory"], [[8, None, 1], [7, ids(world)[0], 1]])
+    assert [p.code for p in found] == ["unknown_number", "number_mismatch"]
+
+
+def test_a_judges_marks_file_goes_to_judging(world, monkeypatch):
+    import jingsai.judging.imports as judging_imports
+
+    calls = []
+    monkeypatch.setattr(judging_imports, "import_judge_marks",
+                        lambda actor, competition, stage, table: calls.append(table.headers) or {"created": 3})
+    summary = run(world, ["参赛号", "裁判编号", "评分项", "分数"], [[1, "J01", "A1", 5]])
+    assert summary == {"kind": "judges", "created": 3}
+    assert calls == [["参赛号", "裁判编号", "评分项", "分数"]]
+
+
+def test_scores_of_a_final_stage_cannot_be_imported(world):
+    a, b, c = ids(world)
+    run(world, ["身份证号", "theory", "practical"], [[a, 80, 80], [b, 70, 70], [c, 60, 60]])
+    services.compute(None, world["stage"])
+    services.publish(None, world["stage"])
+    end_publicity(world["stage"])
+    services.finalize(None, world["stage"])
+    with pytest.raises(UserError) as error:
+        run(world, ["身份证号", "theory"], [[a, 99]])
+    assert error.value.code == "final"
+
+
+def test_the_command_imports_and_lists_problems(world, tmp_path, capsys):
+    a, b, _c = ids(world)
+    good = tmp_path / "成绩.xlsx"
+    good.write_bytes(xlsx(["身份证号", "theory", "practical"], [[a, 80, 80], [b, 70, 70]]))
+    call_command("marks", "import", world["competition"].code, str(good))
+    assert "4" in capsys.readouterr().out
+    bad = tmp_path / "错误.xlsx"
+    bad.write_bytes(xlsx(["身份证号", "theory"], [[a, 180]]))
+    errors = tmp_path / "errors.xlsx"
+    with pytest.raises(SystemExit) as exit_:
+        call_command("marks", "import", world["competition"].code, str(bad), "--errors", str(errors))
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert "第 2 行" in err or "row 2" in err
+    assert "0 到 100" in err or "0 和 100" in err or "100" in err
+    assert errors.exists()
+    assert "Traceback" not in err
+
+
+def test_the_template_lists_every_approved_entry(world):
+    table = sheets.read_table(imports.template_xlsx(world["competition"], world["stage"]), "t.xlsx")
+    assert table.headers[:4] == ["身份证号", "姓名", "理论知识", "theory_time"]
+    assert [row[1] for row in table.rows] == ["张三", "李四", "王五"]
+    assert [row[0] for row in table.rows] == ids(world)
