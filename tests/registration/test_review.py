@@ -83,6 +83,17 @@ def test_the_unit_rejects_only_before_the_host_decides(city):
         services.reject(city["contact"], [entry], reason="改主意")
     services.reject(city["organizer"], [entry], reason="名额调整")
     assert Entry.objects.get().status == EntryStatus.REJECTED
+    with pytest.raises(Rejected):  # the host's rejection is the host's to reconsider
+        services.approve(city["contact"], [entry])
+    assert services.approve(city["organizer"], [entry])["approved"] == 1
+
+
+def test_the_unit_reconsiders_its_own_rejection(city):
+    entry = self_registered(city)
+    services.reject(city["contact"], [entry], reason="材料不全")
+    assert services.approve(city["contact"], [entry])["unit_approved"] == 1
+    entry.refresh_from_db()
+    assert entry.rejection_reason == ""
 
 
 def test_withdrawal_before_the_deadline_by_the_worker(city):

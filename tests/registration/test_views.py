@@ -147,3 +147,14 @@ def test_dashboards_show_what_awaits_each_role(city, client, make):
     assert city["competition"].name in html
     worker_view = client.get("/work/registration/").content.decode()
     assert city["competition"].code in worker_view
+
+
+def test_rejected_entries_come_back_to_the_unit_with_their_reason(city, client, make):
+    entry = make.entry(city["competition"], unit=city["unit_a"], status=EntryStatus.SUBMITTED)
+    from jingsai.registration import services
+
+    services.reject(city["organizer"], [entry], reason="证书编号有误")
+    client.force_login(city["contact"])
+    assert "被驳回待修改的报名" in client.get("/work/").content.decode()
+    html = client.get("/work/registration/todo/?step=returned").content.decode()
+    assert "证书编号有误" in html and entry.person.name in html

@@ -36,6 +36,11 @@ def cards(user, request):
         if host_step:
             out.append(Card(title=_("Entries awaiting the host's approval"), count=host_step, tone="warning",
                             url=reverse("registration:todo") + "?step=host", action=_("Review"), priority=15))
+        back = services.returned(user).count()
+        if back:
+            out.append(Card(title=_("Rejected entries to fix"), count=back, tone="danger",
+                            url=reverse("registration:todo") + "?step=returned", action=_("See the reasons"),
+                            priority=16))
         out.append(Card(title=_("Registration"), body=_("Register workers, upload files, follow approvals."),
                         url=reverse("registration:index"), action=_("Open"), priority=35))
     return out

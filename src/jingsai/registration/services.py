@@ -181,6 +181,10 @@ def approve(actor, entries, *, reason=""):
         host_only = Rules.of(entry.competition).host_only
         can_host = planning.may(actor, "registration.review", entry)
         can_unit = not host_only and planning.may(actor, "registration.review_unit", entry)
+        if entry.status == EntryStatus.REJECTED and entry.reviewed_at is not None and not can_host:
+            problems.append(Problem(_("Rejected by the host: only the host can reconsider it."),
+                                    where=_where(entry), code="forbidden"))
+            continue
         status = EntryStatus.SUBMITTED if entry.status == EntryStatus.REJECTED else entry.status
         if can_host:
             target = EntryStatus.APPROVED
@@ -398,6 +402,15 @@ def awaiting_host(user):
     entries = visible_entries(user, "registration.review").filter(competition__status__in=REVIEW_STATUSES)
     return entries.filter(Q(status=EntryStatus.UNIT_APPROVED)
                           | Q(status=EntryStatus.SUBMITTED, competition__spec__approval="host_only"))
+
+
+def returned(user):
+    """Rejected entries of the user's units in competitions still open for registration:
+    the unit reads the reason, fixes what is wrong and registers the person again."""
+    from jingsai.competitions.models import Status
+
+    return visible_entries(user, "registration.register").filter(
+        status=EntryStatus.REJECTED, competition__status=Status.REGISTRATION_OPEN)
 
 
 def open_competitions(person):

@@ -94,8 +94,9 @@ def index(request):
 @permission_required("registration.register")
 def todo(request):
     """Entries waiting for the user's decision, the unit's step first."""
-    step = request.GET.get("step", "unit")
-    entries = services.awaiting_host(request.user) if step == "host" else services.awaiting_unit(request.user)
+    lists = {"unit": services.awaiting_unit, "host": services.awaiting_host, "returned": services.returned}
+    step = request.GET.get("step") if request.GET.get("step") in lists else "unit"
+    entries = lists[step](request.user)
     entries = entries.select_related("competition", "stage", "unit", "person", "team").order_by(
         "competition__code", "number")
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
@@ -103,6 +104,7 @@ def todo(request):
         "page_obj": page, "step": step, "reason_form": ReasonForm(),
         "awaiting_unit": services.awaiting_unit(request.user).count(),
         "awaiting_host": services.awaiting_host(request.user).count(),
+        "returned": services.returned(request.user).count(),
     })
 
 
