@@ -255,7 +255,8 @@ def review(contestant, plan=None, marks=None):
 def stage_reviews(stage, plan=None):
     """The review of every active contestant of the stage, in a fixed number of queries."""
     plan = plan or Plan(stage)
-    contestants = list(active_contestants(stage).select_related("stage__competition")
+    contestants = list(active_contestants(stage)
+                       .select_related("stage__competition", "entry__competition", "entry__stage", "entry__person")
                        .order_by("station_number", "contestant_number", "pk"))
     marks = {}
     for mark in Mark.objects.filter(contestant__stage=stage).select_related("judge", "aspect"):
@@ -632,13 +633,12 @@ def unblind(actor, stage, *, note=""):
         raise UserError(_("The stage cannot be unblinded: %(why)s") % {"why": "；".join(found)}, code="unsigned")
     Unblinding.objects.create(stage=stage, step=UnblindStep.ORGANIZER, by=actor, note=(note or "")[:200])
     plan = Plan(stage)
-    reason = _("Unblinded: the practical score from the judges' signed-off marks")
-    count = 0
-    for result in stage_reviews(stage, plan):
-        write_score(actor, result, plan, reason=reason)
-        count += 1
-    audit.record(actor, "judging.unblind", stage.competition, reason=note, data={"stage": stage.key, "scores": count})
-    return count
+    changes = [score_change(result, plan) for result in stage_reviews(stage, plan)]
+    results_services.record_scores(actor, stage, changes, source=ScoreSource.JUDGING,
+                                   reason=_("Unblinded: the practical score from the judges' signed-off marks"))
+    audit.record(actor, "judging.unblind", stage.competition, reason=note,
+                 data={"stage": stage.key, "scores": len(changes)})
+    return len(changes)
 
 
 def practical_score(result, plan):
@@ -646,6 +646,16 @@ def practical_score(result, plan):
     marks = {item.aspect.code: item.values for item in result.aspects}
     places = plan.competition.spec.get("rounding", {}).get("places", 2)
     return engine.practical_component([a.as_rule() for a in plan.aspects], marks, places)
+
+
+def score_change(result, plan):
+    """One reviewed station's practical score and time, as results.record_scores takes them."""
+    component = plan.scheme.component
+    contestant = result.contestant
+    return results_services.ScoreChange(
+        entry=contestant.entry, scores={component: practical_score(result, plan).score},
+        times={component: contestant.time_seconds}, status=results_services.UNCHANGED,
+    )
 
 
 def write_score(actor, result, plan, *, reason):
