@@ -11,7 +11,6 @@ import json
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -32,8 +31,17 @@ from jingsai.registration.models import Entry
 from . import content, scoring, services
 from .formats import CONTENT_TYPES, FORMATS, SUFFIXES
 from .models import (
-    Attempt, AttemptItem, AttemptStatus, Bank, ExamSession, Paper, PracticeItem, PracticeSet, Question,
-    QuestionType, WrongAnswer,
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    Bank,
+    ExamSession,
+    Paper,
+    PracticeItem,
+    PracticeSet,
+    Question,
+    QuestionType,
+    WrongAnswer,
 )
 
 router = Router(tags=["exams"])

@@ -29,9 +29,25 @@ from jingsai.registration.models import Entry, EntryStatus
 from . import content, draw, images, scoring
 from .formats import FORMATS, parse, write
 from .models import (
-    Allowance, Answer, Attempt, AttemptEvent, AttemptItem, AttemptStatus, Bank, EndedBy, ExamSession,
-    Grading, KnowledgePoint, Paper, PaperSection, PracticeItem, PracticeSet, Question, QuestionType,
-    QuestionVersion, WrongAnswer,
+    Allowance,
+    Answer,
+    Attempt,
+    AttemptEvent,
+    AttemptItem,
+    AttemptStatus,
+    Bank,
+    EndedBy,
+    ExamSession,
+    Grading,
+    KnowledgePoint,
+    Paper,
+    PaperSection,
+    PracticeItem,
+    PracticeSet,
+    Question,
+    QuestionType,
+    QuestionVersion,
+    WrongAnswer,
 )
 
 log = logging.getLogger(__name__)
@@ -236,7 +252,7 @@ def _store_imported(actor, bank, parsed, fmt, filename, reason):
                  difficulty=q.difficulty)
         for i, q in enumerate(fresh)
     ])
-    if connection.vendor != "postgresql" or questions and questions[0].pk is None:
+    if connection.vendor != "postgresql" or (questions and questions[0].pk is None):
         by_number = dict(Question.objects.filter(bank=bank, number__gte=number).values_list("number", "pk"))
         for question in questions:
             question.pk = by_number[question.number]
@@ -747,7 +763,8 @@ def item_view(item, image_url=None):
         "section": item.section.title or item.section.get_type_display() if item.section else "",
         "type": version.type,
         "stem": version.stem,
-        "options": [{"key": key, "text": by_key[key]} for key in item.option_order],
+        "options": [{"key": key, "text": by_key[key], "label": chr(ord("A") + index)}
+                    for index, key in enumerate(item.option_order)],
         "blanks": len(version.answer) if version.type == QuestionType.FILL else 0,
         "points": str(item.points),
         "images": [image_url(i) if image_url else i.pk for i in version.images.all()],

@@ -1,0 +1,50 @@
+from datetime import timedelta
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jingsai.accounts import permissions
+from jingsai.core.registry import Card
+
+from .models import AttemptItem, ExamSession, WrongAnswer
+
+
+def cards(user, request):
+    out = []
+    now = timezone.now()
+    if permissions.has_perm(user, "exams.take"):
+        from jingsai.registration.models import Entry, EntryStatus
+
+        entries = Entry.objects.filter(person_id=user.person_id, status=EntryStatus.APPROVED)
+        upcoming = ExamSession.objects.filter(
+            Q(stage__isnull=True, competition_id__in=entries.values("competition_id"))
+            | Q(stage_id__in=entries.values("stage_id")),
+            closes_at__gt=now,
+        ).exclude(attempts__person_id=user.person_id, attempts__status__in=["submitted", "graded"]).order_by("opens_at")
+        items = [{"label": f"{s.name} · {timezone.localtime(s.opens_at):%m-%d %H:%M}", "url": reverse("exams:take", args=[s.pk])}
+                 for s in upcoming[:5]]
+        if items:
+            out.append(Card(title=_("Theory exams"), items=items, url=reverse("exams:mine"), action=_("My exams"),
+                            priority=5, tone="danger"))
+    if permissions.has_perm(user, "exams.practice"):
+        wrong = WrongAnswer.objects.filter(person_id=user.person_id, mastered_at__isnull=True).count()
+        out.append(Card(title=_("Practice"), body=_("Practise by knowledge point, with explanations.")
+                        + (" " + _("%(n)s questions in your wrong-answer book.") % {"n": wrong} if wrong else ""),
+                        url=reverse("exams:practice"), action=_("Start practising"), priority=30))
+    graded = permissions.competition_ids(user, permissions.GRADER)
+    if graded:
+        pending = AttemptItem.objects.filter(attempt__session__competition_id__in=graded, needs_grading=True).count()
+        if pending:
+            out.append(Card(title=_("Short answers to grade"), count=pending, url=reverse("exams:sessions"),
+                            action=_("Grade"), priority=10, tone="warning"))
+    watched = permissions.competition_ids(user, permissions.INVIGILATOR)
+    if watched:
+        today = ExamSession.objects.filter(competition_id__in=watched, closes_at__gt=now,
+                                           opens_at__lt=now + timedelta(days=1))
+        items = [{"label": s.name, "url": reverse("exams:monitor", args=[s.pk])} for s in today[:5]]
+        if items:
+            out.append(Card(title=_("Exams to invigilate"), items=items, url=reverse("exams:sessions"),
+                            action=_("Theory exams"), priority=8))
+    return out

@@ -1,0 +1,211 @@
+// The exam page: every answer goes into a queue kept in localStorage and is sent to the
+// server with its own sequence number per question; the server keeps the highest. A
+// dropped connection, a reload or a restarted server loses nothing: the queue is sent
+// again (the same numbers, so a resend changes nothing) until the server has it. The
+// clock counts down from the time left that the server computed, and is set again by
+// every heartbeat.
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("exam-config").textContent);
+  var text = config.messages;
+  var storeKey = "jingsai.exam." + config.attempt;
+  var seqs = {};
+  var queue = {};
+  var sending = false;
+  var blocked = false;
+  var retryDelay = 1000;
+  var endAt = Date.now() + config.remaining * 1000;
+  var handingIn = false;
+
+  Object.keys(config.answers).forEach(function (pos) { seqs[pos] = config.answers[pos].seq; });
+  try { queue = JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { queue = {}; }
+
+  function persist() {
+    try { localStorage.setItem(storeKey, JSON.stringify(queue)); } catch (e) { /* private mode: memory only */ }
+  }
+
+  function card(pos) { return document.getElementById("q" + pos); }
+
+  function read(section) {
+    var type = section.dataset.type;
+    var inputs = section.querySelectorAll("[name=q" + section.dataset.position + "]");
+    var values = [];
+    inputs.forEach(function (input) {
+      if (input.type === "radio" || input.type === "checkbox") {
+        if (input.checked) { values.push(input.value); }
+      } else {
+        values.push(input.value);
+      }
+    });
+    if (type === "single") { return values.length ? values[0] : null; }
+    if (type === "judge") { return values.length ? values[0] === "true" : null; }
+    if (type === "multiple") { return values.sort(); }
+    if (type === "fill") { return values; }
+    return values[0] || "";
+  }
+
+  function show(section, response) {
+    var inputs = section.querySelectorAll("[name=q" + section.dataset.position + "]");
+    var type = section.dataset.type;
+    inputs.forEach(function (input, index) {
+      if (type === "single") { input.checked = input.value === response; }
+      else if (type === "judge") { input.checked = String(response) === input.value; }
+      else if (type === "multiple") { input.checked = (response || []).indexOf(input.value) >= 0; }
+      else if (type === "fill") { input.value = (response || [])[index] || ""; }
+      else { input.value = response || ""; }
+    });
+  }
+
+  function answered(section) {
+    var r = read(section);
+    if (r === null || r === "") { return false; }
+    if (Array.isArray(r)) { return r.some(function (v) { return v && String(v).trim(); }); }
+    return true;
+  }
+
+  function count() {
+    var n = 0;
+    document.querySelectorAll(".question-card").forEach(function (section) {
+      var done = answered(section);
+      if (done) { n += 1; }
+      var link = document.querySelector("[data-nav='" + section.dataset.position + "']");
+      if (link) { link.classList.toggle("btn-success", done); link.classList.toggle("btn-outline-secondary", !done); }
+    });
+    document.getElementById("answered-count").textContent = n;
+    return n;
+  }
+
+  function status(message, tone) {
+    var box = document.getElementById("save-status");
+    box.textContent = message;
+    box.className = tone ? "text-" + tone : "text-body-secondary";
+  }
+
+  function block(message) {
+    blocked = true;
+    var box = document.getElementById("blocked");
+    box.textContent = message;
+    box.classList.remove("d-none");
+    document.querySelectorAll("#exam-form input, #exam-form textarea").forEach(function (i) { i.disabled = true; });
+  }
+
+  function record(section) {
+    if (blocked) { return; }
+    var pos = section.dataset.position;
+    seqs[pos] = (seqs[pos] || 0) + 1;
+    queue[pos] = { seq: seqs[pos], r: read(section) };
+    persist();
+    count();
+    flush();
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Attempt-Token": config.token },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+      keepalive: true
+    });
+  }
+
+  function flush() {
+    if (sending || blocked) { return Promise.resolve(); }
+    var positions = Object.keys(queue);
+    if (!positions.length) { status(text.saved); return Promise.resolve(); }
+    sending = true;
+    status(text.saving);
+    var batch = positions.map(function (pos) { return { q: Number(pos), seq: queue[pos].seq, r: queue[pos].r }; });
+    return post(config.saveUrl, { answers: batch }).then(function (response) {
+      if (response.ok) {
+        batch.forEach(function (a) {
+          if (queue[a.q] && queue[a.q].seq <= a.seq) { delete queue[a.q]; }
+        });
+        persist();
+        retryDelay = 1000;
+        sending = false;
+        return flush();
+      }
+      if (response.status >= 500) { throw new Error("server"); }
+      return response.json().then(function (body) {
+        sending = false;
+        block(body.code === "other_device" ? text.elsewhere : (body.detail || text.closed));
+      });
+    }).catch(function () {
+      sending = false;
+      status(text.offline, "danger");
+      setTimeout(flush, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 10000);
+    });
+  }
+
+  function handIn() {
+    if (handingIn) { return; }
+    handingIn = true;
+    var deadline = Date.now() + 15000;
+    function tryHandIn() {
+      flush().then(function () {
+        if (Object.keys(queue).length && Date.now() < deadline) { setTimeout(tryHandIn, 1000); return; }
+        post(config.submitUrl, {}).then(function (response) {
+          if (response.ok || response.status === 400) {
+            localStorage.removeItem(storeKey);
+            window.location = config.doneUrl;
+          } else { throw new Error("server"); }
+        }).catch(function () { setTimeout(tryHandIn, 2000); });
+      });
+    }
+    tryHandIn();
+  }
+
+  function tick() {
+    var left = Math.max(0, Math.round((endAt - Date.now()) / 1000));
+    var minutes = Math.floor(left / 60);
+    var seconds = left % 60;
+    var timer = document.getElementById("timer");
+    timer.textContent = (minutes < 10 ? "0" : "") + minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+    timer.classList.toggle("text-danger", left < 300);
+    if (left === 0 && !blocked) { status(text.timeUp, "danger"); handIn(); }
+  }
+
+  function heartbeat() {
+    post(config.heartbeatUrl, {}).then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        if (!body) { return; }
+        endAt = Date.now() + body.remaining_seconds * 1000;
+        if (body.status !== "in_progress") { localStorage.removeItem(storeKey); window.location = config.doneUrl; }
+        else if (!body.this_device) { block(text.elsewhere); }
+      }).catch(function () { status(text.offline, "danger"); });
+  }
+
+  // Answers still queued from before a reload are newer than what the server has: show
+  // them again and send them.
+  Object.keys(queue).forEach(function (pos) {
+    var section = card(pos);
+    if (!section || queue[pos].seq <= (seqs[pos] || 0)) { delete queue[pos]; return; }
+    seqs[pos] = queue[pos].seq;
+    show(section, queue[pos].r);
+  });
+  persist();
+
+  document.querySelectorAll(".question-card").forEach(function (section) {
+    var timer = null;
+    section.addEventListener("change", function () { clearTimeout(timer); record(section); });
+    section.addEventListener("input", function (event) {
+      if (event.target.tagName === "TEXTAREA" || event.target.type === "text" || !event.target.type) {
+        clearTimeout(timer);
+        timer = setTimeout(function () { record(section); }, 800);
+      }
+    });
+  });
+  document.getElementById("submit-exam").addEventListener("click", function () {
+    var missing = document.querySelectorAll(".question-card").length - count();
+    if (window.confirm(text.confirm + " " + missing)) { handIn(); }
+  });
+  window.addEventListener("online", flush);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) { heartbeat(); flush(); } });
+  count();
+  tick();
+  setInterval(tick, 1000);
+  setInterval(heartbeat, 20000);
+  flush();
+}());

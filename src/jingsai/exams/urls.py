@@ -1,0 +1,43 @@
+from django.urls import path
+
+from . import views
+
+app_name = "exams"
+urlpatterns = [
+    path("banks/", views.banks, name="banks"),
+    path("banks/new/", views.bank_create, name="bank_create"),
+    path("banks/template.xlsx", views.bank_template, name="bank_template"),
+    path("banks/<int:pk>/", views.bank, name="bank"),
+    path("banks/<int:pk>/import/", views.bank_import, name="bank_import"),
+    path("banks/<int:pk>/export/", views.bank_export, name="bank_export"),
+    path("banks/<int:pk>/questions/new/", views.question_create, name="question_create"),
+    path("questions/<int:pk>/", views.question, name="question"),
+    path("questions/<int:pk>/edit/", views.question_edit, name="question_edit"),
+    path("questions/<int:pk>/toggle/", views.question_toggle, name="question_toggle"),
+    path("images/<int:pk>/", views.image, name="image"),
+    path("sessions/", views.sessions, name="sessions"),
+    path("papers/new/", views.paper_create, name="paper_create"),
+    path("papers/<int:pk>/", views.paper, name="paper"),
+    path("sessions/new/", views.session_create, name="session_create"),
+    path("sessions/<int:pk>/", views.session, name="session"),
+    path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
+    path("sessions/<int:pk>/allowance/", views.allowance, name="allowance"),
+    path("sessions/<int:pk>/monitor/", views.monitor, name="monitor"),
+    path("sessions/<int:pk>/results.xlsx", views.session_results, name="session_results"),
+    path("sessions/<int:pk>/grade/", views.grade, name="grade"),
+    path("attempts/<int:pk>/", views.attempt, name="attempt"),
+    path("attempts/<int:pk>/extend/", views.attempt_extend, name="attempt_extend"),
+    path("attempts/<int:pk>/end/", views.attempt_end, name="attempt_end"),
+    path("mine/", views.mine, name="mine"),
+    path("take/<int:pk>/", views.take, name="take"),
+    path("take/<int:pk>/start/", views.start, name="start"),
+    path("take/<int:pk>/submit/", views.submit, name="submit"),
+    path("practice/", views.practice, name="practice"),
+    path("practice/start/", views.practice_start, name="practice_start"),
+    path("practice/<int:pk>/", views.practice_round, name="practice_round"),
+    path("practice/<int:pk>/answer/<int:position>/", views.practice_answer, name="practice_answer"),
+    path("practice/wrong/", views.wrong_book, name="wrong_book"),
+    path("practice/wrong/<int:pk>/remove/", views.wrong_remove, name="wrong_remove"),
+    path("practice/activity/", views.practice_stats, name="practice_stats"),
+    path("practice/activity.xlsx", views.practice_stats_xlsx, name="practice_stats_xlsx"),
+]

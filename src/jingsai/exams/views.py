@@ -1,0 +1,843 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jingsai.accounts import permissions
+from jingsai.competitions.models import Competition
+from jingsai.core import spreadsheets as sheets
+from jingsai.core.decorators import is_htmx, permission_required
+from jingsai.core.errors import Rejected, UserError
+from jingsai.core.http import xlsx_response
+from jingsai.core.middleware import client_ip
+from jingsai.orgs.models import Organization
+
+from . import content, images, scoring, services
+from .formats import CONTENT_TYPES, FORMATS, SUFFIXES
+from .formats import xlsx as xlsx_format
+from .forms import (
+    AllowanceForm,
+    BankForm,
+    ExtendForm,
+    GradeForm,
+    ImportForm,
+    PracticeForm,
+    QuestionForm,
+    ReasonForm,
+    SessionForm,
+    session_initial,
+)
+from .models import (
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    Bank,
+    Difficulty,
+    ExamSession,
+    Paper,
+    PracticeItem,
+    PracticeSet,
+    Question,
+    QuestionImage,
+    QuestionType,
+    WrongAnswer,
+)
+
+DEVICE_COOKIE = "jingsai_exam_device"
+
+
+def image_url(image):
+    return reverse("exams:image", args=[image.pk])
+
+
+# ---------------------------------------------------------------- question banks
+
+
+def _bank(request, pk, perm="exams.view_bank"):
+    bank = get_object_or_404(Bank.objects.select_related("owner"), pk=pk)
+    permissions.require(request.user, perm, bank)
+    return bank
+
+
+def _owners(user):
+    """Organizations a bank may belong to: where the user organizes (administrators: the
+    top two levels of the tree, where city unions and bureaus sit)."""
+    if permissions.is_admin(user):
+        return Organization.objects.filter(depth__lte=1).order_by("path")
+    return Organization.objects.filter(path__in=permissions.role_paths(user, permissions.ORGANIZER))
+
+
+@permission_required("exams.view_bank")
+def banks(request):
+    visible = permissions.filter_queryset(request.user, "exams.view_bank", Bank.objects.select_related("owner"))
+    rows = visible.annotate(count=Count("questions", filter=Q(questions__is_active=True))).order_by("occupation", "-level")
+    return render(request, "exams/banks.html", {
+        "banks": rows, "can_create": permissions.has_perm(request.user, "exams.manage_bank"),
+    })
+
+
+@permission_required("exams.manage_bank")
+def bank_create(request):
+    form = BankForm(request.POST or None, owners=list(_owners(request.user)))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        permissions.require(request.user, "exams.manage_bank", data["owner"])
+        try:
+            bank = services.create_bank(request.user, occupation=data["occupation"], level=data["level"],
+                                        owner=data["owner"], name=data["name"], practice_open=data["practice_open"])
+        except UserError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The question bank was created."))
+            return redirect("exams:bank", pk=bank.pk)
+    return render(request, "exams/bank_form.html", {"form": form})
+
+
+@permission_required("exams.view_bank")
+def bank(request, pk):
+    bank = _bank(request, pk)
+    questions = bank.questions.select_related("current", "knowledge_point").order_by("number")
+    qtype, kp, query = request.GET.get("type", ""), request.GET.get("kp", ""), request.GET.get("q", "").strip()
+    retired = request.GET.get("retired") == "1"
+    questions = questions.filter(is_active=not retired)
+    if qtype in QuestionType.values:
+        questions = questions.filter(type=qtype)
+    if kp.isdigit():
+        questions = questions.filter(knowledge_point_id=int(kp))
+    if query:
+        questions = questions.filter(current__stem__contains=query)
+    counts = dict(bank.questions.filter(is_active=True).values_list("type").annotate(n=Count("pk")))
+    return render(request, "exams/bank.html", {
+        "bank": bank, "page_obj": Paginator(questions, 50).get_page(request.GET.get("page")),
+        "types": QuestionType.choices, "kps": bank.knowledge_points.annotate(n=Count("questions")),
+        "counts": [(label, counts.get(value, 0)) for value, label in QuestionType.choices],
+        "can_manage": permissions.has_perm(request.user, "exams.manage_bank", bank),
+        "formats": FORMATS, "retired": retired,
+    })
+
+
+@permission_required("exams.manage_bank")
+def bank_import(request, pk):
+    bank = _bank(request, pk, "exams.manage_bank")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"bank": bank, "form": form}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = services.import_questions(request.user, bank, upload.read(), filename=upload.name,
+                                               fmt=form.cleaned_data["format"] or None)
+        except Rejected as rejected:
+            context["problems"] = [p.as_dict() for p in rejected.problems]
+            context["message"] = rejected.message
+        else:
+            added = "、".join(f"{QuestionType(t).label} {n}" for t, n in result["added"].items() if n)
+            messages.success(request, _("Imported: %(added)s. Already in the bank (not added again): %(dup)s.")
+                             % {"added": added or "0", "dup": result["duplicates"]})
+            return redirect("exams:bank", pk=bank.pk)
+    return render(request, "exams/bank_import.html", context)
+
+
+@permission_required("exams.manage_bank")
+def bank_template(request):
+    example = [
+        content.QuestionData(type="single", stem="焊条电弧焊时，碱性焊条通常采用哪种电源极性？",
+                             options=[{"key": "A", "text": "直流正接"}, {"key": "B", "text": "直流反接"},
+                                      {"key": "C", "text": "交流"}], answer={"B": "1"},
+                             explanation="碱性焊条一般采用直流反接，电弧稳定。", knowledge_point="焊接工艺/焊条电弧焊"),
+        content.QuestionData(type="fill", stem="钨极氩弧焊常用的保护气体是____。",
+                             answer=[[{"text": "氩气", "fraction": "1"}, {"text": "Ar", "fraction": "1"}]],
+                             knowledge_point="焊接工艺/氩弧焊", difficulty=2),
+    ]
+    return xlsx_response(xlsx_format.write(example), "题库导入模板.xlsx")
+
+
+@permission_required("exams.manage_bank")
+def bank_export(request, pk):
+    bank = _bank(request, pk, "exams.manage_bank")
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in FORMATS:
+        raise Http404
+    response = HttpResponse(services.export_questions(bank, fmt), content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = content_disposition_header(True, f"题库-{bank.occupation}-{bank.level}{SUFFIXES[fmt]}")
+    return response
+
+
+def _question(request, pk, perm="exams.view_bank"):
+    question = get_object_or_404(Question.objects.select_related("bank__owner", "current__knowledge_point"), pk=pk)
+    permissions.require(request.user, perm, question.bank)
+    return question
+
+
+def _answer_text(version_or_data):
+    return xlsx_format.answer_text(version_or_data)
+
+
+def _form_to_data(form, existing_images=()):
+    data = form.cleaned_data
+    q = content.QuestionData(
+        type=data["type"], stem=data["stem"], options=[data.get(f"option_{k}", "") for k in content.KEYS],
+        explanation=data["explanation"], knowledge_point=data["knowledge_point"], difficulty=data["difficulty"],
+        title=data["title"],
+    )
+    q.answer = xlsx_format._answer(q.type, data["answer"])
+    q.images = list(existing_images)
+    return q
+
+
+def _save_question(request, form, bank, question=None):
+    keep = [int(pk) for pk in request.POST.getlist("keep_image") if pk.isdigit()]
+    existing = []
+    if question is not None:
+        existing = list(question.current.images.filter(pk__in=keep).values_list("pk", flat=True))
+    q = _form_to_data(form, existing)
+    for upload in request.FILES.getlist("pictures"):
+        q.images.append(content.ImageData(name=upload.name, data=upload.read()))
+    try:
+        if question is None:
+            return services.add_question(request.user, bank, q, reason=form.cleaned_data["reason"])
+        services.edit_question(request.user, question, q, reason=form.cleaned_data["reason"])
+        return question
+    except Rejected as rejected:
+        for problem in rejected.problems:
+            form.add_error(None, problem.message)
+    return None
+
+
+@permission_required("exams.manage_bank")
+def question_create(request, pk):
+    bank = _bank(request, pk, "exams.manage_bank")
+    form = QuestionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        question = _save_question(request, form, bank)
+        if question is not None:
+            messages.success(request, _("Question %(n)s was added.") % {"n": question.number})
+            return redirect("exams:question", pk=question.pk)
+    return render(request, "exams/question_form.html", {"form": form, "bank": bank,
+                                                        "kps": bank.knowledge_points.all()})
+
+
+@permission_required("exams.view_bank")
+def question(request, pk):
+    question = _question(request, pk)
+    versions = question.versions.select_related("knowledge_point", "created_by").prefetch_related("images") \
+        .order_by("-number")
+    return render(request, "exams/question.html", {
+        "question": question, "bank": question.bank, "versions": versions,
+        "used": services.version_used(question.current),
+        "can_manage": permissions.has_perm(request.user, "exams.manage_bank", question.bank),
+        "answer_text": _answer_text(services.question_data(question.current)),
+    })
+
+
+@permission_required("exams.manage_bank")
+def question_edit(request, pk):
+    question = _question(request, pk, "exams.manage_bank")
+    current = question.current
+    data = services.question_data(current)
+    initial = {"type": data.type, "knowledge_point": data.knowledge_point, "difficulty": data.difficulty,
+               "title": data.title, "stem": data.stem, "answer": _answer_text(data), "explanation": data.explanation,
+               **{f"option_{o['key']}": o["text"] for o in data.options}}
+    form = QuestionForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if _save_question(request, form, question.bank, question) is not None:
+            messages.success(request, _("The question was saved."))
+            return redirect("exams:question", pk=question.pk)
+    return render(request, "exams/question_form.html", {
+        "form": form, "bank": question.bank, "question": question, "used": services.version_used(current),
+        "images": current.images.all(), "kps": question.bank.knowledge_points.all(),
+    })
+
+
+@require_POST
+@permission_required("exams.manage_bank")
+def question_toggle(request, pk):
+    question = _question(request, pk, "exams.manage_bank")
+    services.set_question_active(request.user, question, not question.is_active, reason=request.POST.get("reason", ""))
+    messages.success(request, _("The question is back in use.") if question.is_active else
+                     _("The question was retired: it is kept, but no longer drawn."))
+    return redirect("exams:question", pk=question.pk)
+
+
+@permission_required("accounts.dashboard")
+def image(request, pk):
+    picture = get_object_or_404(QuestionImage.objects.select_related("bank__owner"), pk=pk)
+    if not images.may_view(request.user, picture):
+        raise Http404
+    path = images.path_of(picture)
+    if not path.exists():
+        raise Http404
+    response = FileResponse(path.open("rb"), content_type=picture.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# ---------------------------------------------------------------- papers and sessions
+
+
+def _competition(request, perm="exams.manage", code=None):
+    code = code or request.GET.get("competition") or request.POST.get("competition")
+    competition = get_object_or_404(Competition.objects.select_related("host"), code=code or "")
+    permissions.require(request.user, perm, competition)
+    return competition
+
+
+def _staff_required(view):
+    """Invigilators and organizers, or graders: each sees the sessions they work on."""
+
+    def wrapped(request, *args, **kwargs):
+        if request.user.is_authenticated and not (
+            permissions.has_perm(request.user, "exams.invigilate") or permissions.has_perm(request.user, "exams.grade")
+        ):
+            raise PermissionDenied
+        return permission_required("accounts.dashboard")(view)(request, *args, **kwargs)
+
+    return wrapped
+
+
+@_staff_required
+def sessions(request):
+    visible = permissions.filter_queryset(
+        request.user, "exams.invigilate", ExamSession.objects.select_related("competition", "paper")
+    )
+    grading = ExamSession.objects.filter(
+        competition_id__in=permissions.competition_ids(request.user, permissions.GRADER)
+    ).select_related("competition")
+    managed = permissions.filter_queryset(request.user, "exams.manage", Competition.objects.all()).order_by("-created_at")
+    return render(request, "exams/sessions.html", {
+        "sessions": visible.annotate(n=Count("attempts")).order_by("-opens_at"), "grading": grading,
+        "competitions": managed[:50],
+    })
+
+
+def _paper_sections(post):
+    sections = []
+    for index in range(12):
+        prefix = f"section-{index}-"
+        qtype = post.get(prefix + "type", "")
+        if not qtype:
+            continue
+        sections.append({
+            "type": qtype, "count": post.get(prefix + "count") or 0, "points": post.get(prefix + "points"),
+            "knowledge_point": post.get(prefix + "kp", ""), "difficulty": post.get(prefix + "difficulty") or None,
+            "title": post.get(prefix + "title", ""),
+            "questions": [n.strip() for n in post.get(prefix + "questions", "").replace("，", ",").split(",") if n.strip()],
+        })
+    return sections
+
+
+@permission_required("exams.manage")
+def paper_create(request):
+    competition = _competition(request)
+    banks = permissions.filter_queryset(request.user, "exams.view_bank", Bank.objects.all()).order_by("occupation")
+    context = {"competition": competition, "banks": banks, "types": QuestionType.choices, "rows": range(8),
+               "difficulties": Difficulty.choices, "kinds": Paper.Kind.choices,
+               "scorings": Paper.MultipleScoring.choices, "post": request.POST}
+    if request.method == "POST":
+        bank = banks.filter(pk=request.POST.get("bank") or 0).first()
+        try:
+            if bank is None:
+                raise UserError(_("Choose a question bank."))
+            paper = services.save_paper(
+                request.user, competition=competition, bank=bank, name=request.POST.get("name", ""),
+                kind=request.POST.get("kind", Paper.Kind.BLUEPRINT), sections=_paper_sections(request.POST),
+                shuffle_questions="shuffle_questions" in request.POST, shuffle_options="shuffle_options" in request.POST,
+                multiple_scoring=request.POST.get("multiple_scoring", Paper.MultipleScoring.ALL_OR_NOTHING),
+            )
+        except Rejected as rejected:
+            context["problems"] = [p.as_dict() for p in rejected.problems]
+            context["message"] = rejected.message
+        except UserError as error:
+            context["message"] = error.message
+        else:
+            messages.success(request, _("The paper was saved."))
+            return redirect("exams:paper", pk=paper.pk)
+    return render(request, "exams/paper_form.html", context)
+
+
+@permission_required("exams.manage")
+def paper(request, pk):
+    paper = get_object_or_404(Paper.objects.select_related("competition__host", "bank"), pk=pk)
+    permissions.require(request.user, "exams.manage", paper)
+    return render(request, "exams/paper.html", {
+        "paper": paper, "sections": paper.sections.select_related("knowledge_point"),
+        "total": services.paper_total(paper), "shortages": services.paper_shortages(paper),
+    })
+
+
+def _session(request, pk, perm="exams.invigilate"):
+    session = get_object_or_404(ExamSession.objects.select_related("competition__host", "paper", "stage"), pk=pk)
+    permissions.require(request.user, perm, session)
+    return session
+
+
+def _session_fields(data):
+    return {name: data[name] for name in ("name", "paper", "stage", "opens_at", "closes_at", "duration_minutes",
+                                          "grace_seconds", "ip_ranges", "access_code", "graders_per_answer",
+                                          "disagreement_percent", "show_score")}
+
+
+@permission_required("exams.manage")
+def session_create(request):
+    competition = _competition(request)
+    form = SessionForm(request.POST or None, competition=competition)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.create_session(request.user, competition, **_session_fields(form.cleaned_data))
+        except UserError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The exam session was created."))
+            return redirect("exams:session", pk=session.pk)
+    return render(request, "exams/session_form.html", {"form": form, "competition": competition})
+
+
+@permission_required("exams.manage")
+def session_edit(request, pk):
+    session = _session(request, pk, "exams.manage")
+    form = SessionForm(request.POST or None, competition=session.competition, initial=session_initial(session))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_session(request.user, session, reason=form.cleaned_data["reason"],
+                                    **_session_fields(form.cleaned_data))
+        except UserError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("exams:session", pk=session.pk)
+    return render(request, "exams/session_form.html", {"form": form, "competition": session.competition,
+                                                       "session": session})
+
+
+@permission_required("exams.invigilate")
+def session(request, pk):
+    session = _session(request, pk)
+    services.sweep(session=session)
+    attempts = session.attempts.select_related("entry__person", "entry__unit").order_by("entry__number")
+    return render(request, "exams/session.html", {
+        "session": session, "attempts": attempts, "candidates": services.candidates(session).count(),
+        "allowances": session.allowances.select_related("entry__person").order_by("entry__number"),
+        "allowance_form": AllowanceForm(), "grading": services.grading_progress(session),
+        "can_manage": permissions.has_perm(request.user, "exams.manage", session),
+        "now": timezone.now(),
+    })
+
+
+@require_POST
+@permission_required("exams.invigilate")
+def allowance(request, pk):
+    session = _session(request, pk)
+    form = AllowanceForm(request.POST)
+    if form.is_valid():
+        entry = services.candidates(session).filter(number=form.cleaned_data["entry"]).first()
+        try:
+            if entry is None:
+                raise UserError(_("No candidate has the entry number %(n)s.") % {"n": form.cleaned_data["entry"]})
+            services.set_allowance(request.user, session, entry, form.cleaned_data["minutes"],
+                                   reason=form.cleaned_data["reason"])
+        except UserError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The extra time was recorded."))
+    else:
+        messages.error(request, _("Give the entry number, the minutes and a reason."))
+    return redirect("exams:session", pk=session.pk)
+
+
+@permission_required("exams.invigilate")
+def monitor(request, pk):
+    session = _session(request, pk)
+    context = {"session": session, "rows": services.attempt_progress(session), "now": timezone.now(),
+               "lost_after": services.CONNECTION_LOST_SECONDS}
+    template = "exams/_monitor_rows.html" if is_htmx(request) else "exams/monitor.html"
+    return render(request, template, context)
+
+
+def _attempt(request, pk, perm="exams.view_attempt"):
+    attempt = get_object_or_404(
+        Attempt.objects.select_related("session__competition__host", "session__paper", "entry__person",
+                                       "entry__unit"), pk=pk)
+    permissions.require(request.user, perm, attempt)
+    return attempt
+
+
+@permission_required("exams.view_attempt")
+def attempt(request, pk):
+    attempt = services.finalize_if_due(_attempt(request, pk))
+    own = attempt.person_id == request.user.person_id
+    staff = permissions.has_perm(request.user, "exams.invigilate", attempt.session)
+    if own and not staff and attempt.status == AttemptStatus.IN_PROGRESS:
+        return redirect("exams:take", pk=attempt.session_id)
+    answers = dict(attempt.answers.values_list("position", "response"))
+    items = []
+    for item in attempt.items.select_related("version", "section").prefetch_related("version__images",
+                                                                                    "gradings"):
+        view = _with_saved(services.item_view(item, image_url), answers.get(item.position))
+        items.append({"item": item, "view": view, "correct": scoring.correct_response(
+            item.version.type, item.version.answer)})
+    show_score = staff or attempt.session.show_score
+    return render(request, "exams/attempt.html", {
+        "attempt": attempt, "items": items, "staff": staff, "show_score": show_score,
+        "events": attempt.events.select_related("actor") if staff else [],
+        "extend_form": ExtendForm(), "end_form": ReasonForm(),
+        "theory": services.theory_score(attempt) if attempt.status == AttemptStatus.GRADED else None,
+    })
+
+
+@require_POST
+@permission_required("exams.invigilate")
+def attempt_extend(request, pk):
+    attempt = _attempt(request, pk, "exams.invigilate")
+    form = ExtendForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise UserError(_("Give the minutes (-120 to 300) and a reason."))
+        services.extend(request.user, attempt, form.cleaned_data["minutes"], reason=form.cleaned_data["reason"])
+    except UserError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(name)s has %(n)s more minutes.") % {"name": attempt.entry.person.name,
+                                                                             "n": form.cleaned_data["minutes"]})
+    return redirect(request.POST.get("next") or reverse("exams:monitor", args=[attempt.session_id]))
+
+
+@require_POST
+@permission_required("exams.invigilate")
+def attempt_end(request, pk):
+    attempt = _attempt(request, pk, "exams.invigilate")
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise UserError(_("Give a reason for ending the attempt."))
+        services.end_attempt(request.user, attempt, reason=form.cleaned_data["reason"])
+    except UserError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The attempt of %(name)s was ended.") % {"name": attempt.entry.person.name})
+    return redirect(request.POST.get("next") or reverse("exams:monitor", args=[attempt.session_id]))
+
+
+@permission_required("exams.invigilate")
+def session_results(request, pk):
+    session = _session(request, pk)
+    services.sweep(session=session)
+    rows = []
+    for attempt in session.attempts.select_related("entry__person", "entry__unit").order_by("entry__number"):
+        rows.append([attempt.entry.number, attempt.entry.person.name, attempt.entry.unit.name,
+                     attempt.get_status_display(), attempt.started_at, attempt.submitted_at,
+                     attempt.get_ended_by_display(), attempt.objective_score, attempt.score, attempt.max_score,
+                     services.theory_score(attempt) if attempt.status == AttemptStatus.GRADED else None,
+                     attempt.device_switches])
+    columns = ["参赛号", "姓名", "单位", "状态", "开始", "交卷", "交卷方式", "客观题得分", "卷面得分", "卷面满分",
+               "理论成绩", "换设备次数"]
+    return xlsx_response(sheets.xlsx_bytes(columns, rows, sheet_name="理论考试成绩"), f"理论考试-{session.pk}.xlsx")
+
+
+# ---------------------------------------------------------------- grading
+
+
+@permission_required("exams.grade")
+def grade(request, pk):
+    session = _session(request, pk, "exams.grade")
+    form = GradeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        item = get_object_or_404(AttemptItem, pk=form.cleaned_data["item"], attempt__session=session)
+        try:
+            services.grade(request.user, item, form.cleaned_data["score"], comment=form.cleaned_data["comment"])
+        except UserError as error:
+            messages.warning(request, error.message)
+        else:
+            messages.success(request, _("Saved. Here is the next answer."))
+        return redirect("exams:grade", pk=session.pk)
+    item = services.next_to_grade(session, request.user)
+    context = {"session": session, "progress": services.grading_progress(session), "item": item}
+    if item is not None:
+        context["form"] = GradeForm(initial={"item": item.pk})
+        context["response"] = item.attempt.answers.filter(position=item.position).values_list(
+            "response", flat=True).first()
+        context["pictures"] = [image_url(i) for i in item.version.images.all()]
+        context["round"] = item.gradings.count() + 1
+    return render(request, "exams/grade.html", context)
+
+
+# ---------------------------------------------------------------- the candidate
+
+
+@permission_required("exams.take")
+def mine(request):
+    person_id = request.user.person_id
+    from jingsai.registration.models import Entry, EntryStatus
+
+    entries = Entry.objects.filter(person_id=person_id, status=EntryStatus.APPROVED)
+    sessions = ExamSession.objects.filter(
+        Q(stage__isnull=True, competition_id__in=entries.values("competition_id"))
+        | Q(stage_id__in=entries.values("stage_id"))
+    ).select_related("competition").order_by("opens_at")
+    attempts = {a.session_id: a for a in Attempt.objects.filter(person_id=person_id)}
+    rows = [{"session": s, "attempt": attempts.get(s.pk)} for s in sessions]
+    return render(request, "exams/mine.html", {"rows": rows, "now": timezone.now()})
+
+
+def _device(request):
+    return request.COOKIES.get(DEVICE_COOKIE) or ""
+
+
+def _with_device(response, device):
+    """The device's identity lives in a cookie of its own: a reload on the same phone
+    resumes the attempt, another browser is recorded as a second device."""
+    response.set_cookie(DEVICE_COOKIE, device, max_age=30 * 24 * 3600, httponly=True, samesite="Lax",
+                        secure=settings.SESSION_COOKIE_SECURE)
+    return response
+
+
+def _take_session(request, pk):
+    session = get_object_or_404(ExamSession.objects.select_related("competition", "paper"), pk=pk)
+    entry = services.candidate_entry(session, request.user.person_id) if request.user.person_id else None
+    if entry is None:
+        raise PermissionDenied
+    return session, entry
+
+
+@permission_required("exams.take")
+def take(request, pk):
+    session, entry = _take_session(request, pk)
+    found = Attempt.objects.filter(session=session, entry=entry).select_related("session").first()
+    if found is not None:
+        found = services.finalize_if_due(found)
+    context = {"session": session, "entry": entry, "attempt": found, "now": timezone.now()}
+    if found is None or found.status != AttemptStatus.IN_PROGRESS:
+        return render(request, "exams/take_intro.html", context)
+    if found.device != _device(request):
+        return render(request, "exams/take_elsewhere.html", context)
+    state = services.attempt_state(found, image_url=image_url)
+    for view in state["items"]:
+        _with_saved(view, state["answers"].get(str(view["position"]), {}).get("response"))
+    config = {
+        "attempt": found.pk, "token": services.attempt_token(found), "remaining": state["remaining_seconds"],
+        "answers": state["answers"], "saveUrl": f"/api/exams/attempts/{found.pk}/answers",
+        "heartbeatUrl": f"/api/exams/attempts/{found.pk}/heartbeat",
+        "submitUrl": f"/api/exams/attempts/{found.pk}/submit",
+        "doneUrl": reverse("exams:take", args=[session.pk]),
+        "messages": {
+            "saved": _("All answers saved"),
+            "saving": _("Saving…"),
+            "offline": _("No connection: your answers are kept on this device and sent when it is back"),
+            "confirm": _("Hand in now? Unanswered questions:"),
+            "timeUp": _("Time is up: handing in…"),
+            "elsewhere": _("This exam has been opened on another device; this page no longer saves answers. "
+                           "Reload to continue here."),
+            "closed": _("The exam has ended."),
+        },
+    }
+    return render(request, "exams/take.html", {**context, "items": state["items"], "config": config,
+                                               "count": len(state["items"])})
+
+
+def _with_saved(view, response):
+    """Add what the template needs to show `response` as the inputs' state."""
+    view["saved"] = response
+    view["chosen"] = _chosen(response)
+    if view["type"] == QuestionType.FILL:
+        values = response if isinstance(response, list) else []
+        view["blank_values"] = [values[i] if i < len(values) else "" for i in range(view["blanks"])]
+    return view
+
+
+@require_POST
+@permission_required("exams.take")
+def start(request, pk):
+    session, _entry = _take_session(request, pk)
+    device = _device(request) or services.new_device()
+    if request.POST.get("take_over") == "1":
+        device = services.new_device()
+    try:
+        services.start(request.user, session, device=device, ip=client_ip(request),
+                       access_code=request.POST.get("access_code", ""),
+                       user_agent=request.headers.get("User-Agent", ""))
+    except UserError as error:
+        messages.error(request, error.message)
+    return _with_device(redirect("exams:take", pk=session.pk), device)
+
+
+@require_POST
+@permission_required("exams.take")
+def submit(request, pk):
+    """The hand-in button without JavaScript; the exam page normally uses the API."""
+    session, entry = _take_session(request, pk)
+    found = get_object_or_404(Attempt, session=session, entry=entry)
+    try:
+        services.submit(request.user, found, device=_device(request))
+    except UserError as error:
+        messages.error(request, error.message)
+    return redirect("exams:take", pk=session.pk)
+
+
+# ---------------------------------------------------------------- practice
+
+
+def _practice_banks(user):
+    return Bank.objects.filter(practice_open=True).annotate(
+        count=Count("questions", filter=Q(questions__is_active=True))).filter(count__gt=0).order_by("occupation")
+
+
+@permission_required("exams.practice")
+def practice(request):
+    person = request.user.person
+    banks = list(_practice_banks(request.user))
+    own = [b for b in banks if b.occupation == person.occupation]
+    form = PracticeForm(initial={"bank": own[0].pk if own else ""})
+    form.fields["bank"].choices = [(b.pk, f"{b.name}（{b.count}）") for b in banks]
+    recent = PracticeSet.objects.filter(person=person).select_related("bank", "knowledge_point")[:10]
+    totals = PracticeItem.objects.filter(practice__person=person, answered_at__isnull=False).aggregate(
+        answers=Count("pk"), correct=Count("pk", filter=Q(correct=True)))
+    return render(request, "exams/practice.html", {
+        "form": form, "banks": banks, "recent": recent, "totals": totals,
+        "wrong": WrongAnswer.objects.filter(person=person, mastered_at__isnull=True).count(),
+        "kps": {b.pk: list(b.knowledge_points.annotate(n=Count("questions")).filter(n__gt=0)
+                           .values_list("name", flat=True)) for b in banks},
+    })
+
+
+@require_POST
+@permission_required("exams.practice")
+def practice_start(request):
+    bank = get_object_or_404(Bank, pk=request.POST.get("bank") or 0)
+    name = request.POST.get("knowledge_point", "").strip()
+    kp = bank.knowledge_points.filter(name=name).first() if name else None
+    try:
+        practice = services.start_practice(request.user.person, bank, knowledge_point=kp,
+                                           count=request.POST.get("count") or 10,
+                                           mode=request.POST.get("mode") or PracticeSet.Mode.PRACTICE)
+    except UserError as error:
+        messages.error(request, error.message)
+        return redirect("exams:practice")
+    return redirect("exams:practice_round", pk=practice.pk)
+
+
+def _practice(request, pk):
+    practice = get_object_or_404(PracticeSet.objects.select_related("person__employer", "bank"), pk=pk)
+    permissions.require(request.user, "exams.practice", practice)
+    return practice
+
+
+def _practice_item_context(item):
+    view = _with_saved(services.item_view(_AsAttemptItem(item), image_url), item.response)
+    context = {"item": item, "view": view}
+    if item.answered_at:
+        version = item.version
+        context["right"] = scoring.correct_response(version.type, version.answer)
+        context["explanation"] = version.explanation
+        context["feedback"] = [o.get("feedback") for o in version.options if o.get("feedback")
+                               and o["key"] in _chosen(item.response)]
+    return context
+
+
+def _chosen(response):
+    if isinstance(response, list):
+        return response
+    return [response] if isinstance(response, str) else []
+
+
+class _AsAttemptItem:
+    def __init__(self, item):
+        self.position, self.version, self.option_order = item.position, item.version, item.option_order
+        self.section, self.points = None, Decimal(1)
+
+
+@permission_required("exams.practice")
+def practice_round(request, pk):
+    practice = _practice(request, pk)
+    items = practice.items.select_related("version").prefetch_related("version__images")
+    return render(request, "exams/practice_round.html", {
+        "practice": practice, "items": [_practice_item_context(i) for i in items],
+    })
+
+
+def read_response(post, qtype, prefix="q"):
+    """The response a form posted for one question, in the API's shape."""
+    if qtype == QuestionType.MULTIPLE:
+        return sorted(post.getlist(prefix))
+    if qtype == QuestionType.JUDGE:
+        value = post.get(prefix)
+        return None if value is None else value == "true"
+    if qtype == QuestionType.FILL:
+        return post.getlist(prefix)
+    return post.get(prefix)
+
+
+@require_POST
+@permission_required("exams.practice")
+def practice_answer(request, pk, position):
+    practice = _practice(request, pk)
+    item = get_object_or_404(PracticeItem.objects.select_related("version"), practice=practice, position=position)
+    try:
+        item = services.answer_practice(request.user.person, item, read_response(request.POST, item.version.type))
+    except UserError as error:
+        return HttpResponse(error.message, status=400)
+    return render(request, "exams/_practice_item.html", _practice_item_context(item))
+
+
+@permission_required("exams.practice")
+def wrong_book(request):
+    person = request.user.person
+    rows = WrongAnswer.objects.filter(person=person, mastered_at__isnull=True).select_related(
+        "question__current__knowledge_point", "question__bank")
+    banks = {}
+    for row in rows:
+        banks.setdefault(row.question.bank, []).append(row)
+    return render(request, "exams/wrong_book.html", {"banks": banks})
+
+
+@require_POST
+@permission_required("exams.practice")
+def wrong_remove(request, pk):
+    wrong = get_object_or_404(WrongAnswer, pk=pk, person_id=request.user.person_id)
+    services.remove_wrong_answer(request.user.person, wrong)
+    return redirect("exams:wrong_book")
+
+
+def _activity_items(request):
+    days = int(request.GET.get("days") or 30) if (request.GET.get("days") or "30").isdigit() else 30
+    days = max(1, min(days, 366))
+    sets = permissions.filter_queryset(request.user, "exams.view_practice_stats", PracticeSet.objects.all())
+    bank = request.GET.get("bank", "")
+    if bank.isdigit():
+        sets = sets.filter(bank_id=int(bank))
+    since = timezone.now() - timedelta(days=days)
+    return PracticeItem.objects.filter(practice__in=sets.filter(created_at__gte=since)), days
+
+
+@permission_required("exams.view_practice_stats")
+def practice_stats(request):
+    items, days = _activity_items(request)
+    by = "group" if request.GET.get("by") == "group" else "unit"
+    rows = services.practice_activity(items, by=by)
+    chart = {"names": [r["name"] for r in rows[:20]], "answers": [r["answers"] for r in rows[:20]],
+             "accuracy": [float(r["accuracy"] or 0) for r in rows[:20]],
+             "daily": services.practice_daily(items, days)}
+    return render(request, "exams/practice_stats.html", {
+        "rows": rows, "by": by, "days": days, "chart": chart, "banks": Bank.objects.order_by("occupation"),
+        "totals": {"people": items.filter(answered_at__isnull=False).values("practice__person").distinct().count(),
+                   "answers": sum(r["answers"] for r in rows) if by == "unit" else None},
+    })
+
+
+@permission_required("exams.view_practice_stats")
+def practice_stats_xlsx(request):
+    items, days = _activity_items(request)
+    by = "group" if request.GET.get("by") == "group" else "unit"
+    rows = services.practice_activity(items, by=by)
+    columns = ["单位" if by == "unit" else "人员类别", "练习人数", "练习次数", "答题数", "答对数", "正确率(%)"]
+    data = [[r["name"], r["people"], r["rounds"], r["answers"], r["correct"], r["accuracy"]] for r in rows]
+    return xlsx_response(sheets.xlsx_bytes(columns, data, sheet_name="岗位练兵"), f"岗位练兵-近{days}天.xlsx")
+
