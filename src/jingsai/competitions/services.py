@@ -25,7 +25,7 @@ from jingsai.orgs.models import Organization, OrgType
 
 from . import lifecycle
 from .models import Competition, CompetitionLevel, Series, Stage, Status, StatusChange
-from .spec import CHINA_TIME, SpecError, check_spec, dump_spec, load_spec, spec_as_json
+from .spec import SpecError, check_spec, dump_spec, instant, load_spec, spec_as_json
 
 # The levels each type of host may hold a competition at: its own tier and those below
 # it (a district union runs district, street, enterprise and work-team competitions),
@@ -88,20 +88,6 @@ def export_yaml(competition):
     return dump_spec(competition.spec)
 
 
-def schedule_instant(value):
-    """A spec schedule value (date, datetime or ISO text) as an aware datetime; a date
-    counts as its midnight, China time, as the spec says."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime.combine(value, dt.time())
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=CHINA_TIME)
-    return value
-
-
 def rules_diff(old, new):
     """{path: [old, new]} for every rule that differs between two specs (any form that
     load_spec takes), compared by meaning: 0.30 equals 0.3, a date equals its midnight."""
@@ -120,7 +106,7 @@ def _diff(old, new, path):
             out.update(_diff(old[i] if i < len(old) else None, new[i] if i < len(new) else None, f"{path}[{i}]"))
         return out
     if path.startswith("schedule."):
-        return {} if schedule_instant(old) == schedule_instant(new) else {path: (old, new)}
+        return {} if instant(old) == instant(new) else {path: (old, new)}
     return {} if old == new else {path: (old, new)}
 
 
@@ -292,7 +278,7 @@ def _columns(spec, stored, series, host, organizer):
         "occupation": spec["occupation"], "level": spec["level"], "klass": spec["class"],
         "standard_level": spec["standard_level"], "mode": spec["mode"], "team_size": spec["team_size"],
         "spec": stored,
-        **{column: schedule_instant(schedule.get(key)) for key, column in SCHEDULE_COLUMNS.items()},
+        **{column: instant(schedule.get(key)) for key, column in SCHEDULE_COLUMNS.items()},
     }
 
 

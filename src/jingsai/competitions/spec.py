@@ -122,6 +122,7 @@ __all__ = [
     "check_spec",
     "dump_fragment",
     "dump_spec",
+    "instant",
     "load_spec",
     "parse_yaml",
     "spec_as_json",
@@ -888,7 +889,13 @@ def _check_marking_scheme(c: _Checker, raw, components: list[dict]) -> dict | No
     return {"component": component["key"] if component else None, "criteria": criteria}
 
 
-def _instant(value):
+def instant(value):
+    """A schedule value (date, datetime, ISO 8601 text or None) as an aware datetime:
+    a date counts as its midnight, a time without a zone as China time."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
     if not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time())
     if value.tzinfo is None:
@@ -908,7 +915,7 @@ def _check_schedule(c: _Checker, raw) -> dict | None:
             schedule[key] = c.when(given[key], f"schedule.{key}")
     present = [(key, schedule[key]) for key in SCHEDULE_KEYS if schedule[key] is not None]
     for (earlier, earlier_value), (later, later_value) in pairwise(present):
-        if _instant(later_value) < _instant(earlier_value):
+        if instant(later_value) < instant(earlier_value):
             c.add(f"schedule.{later}", "schedule_order", later=later,
                   later_value=later_value.isoformat(), earlier=earlier,
                   earlier_value=earlier_value.isoformat())
