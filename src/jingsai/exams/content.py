@@ -87,7 +87,7 @@ def check(q):
     if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
         problems += _check_options(q)
     else:
-        if q.options:
+        if any(str(o.get("text") if isinstance(o, dict) else o or "").strip() for o in q.options):
             problems.append(_("Only choice questions have options."))
         q.options = []
     checker = {

@@ -219,16 +219,14 @@ def import_questions(actor, bank, data, *, filename="", fmt=None, reason=""):
     Returns {"format", "added": {type: n}, "duplicates": n, "skipped": n}. A question whose
     content is already in the bank (or earlier in the file) is not added twice."""
     parsed = parse(fmt, data, filename)
-    problems = list(parsed.problems)
-    if not parsed.problems:
-        problems += _check_all(parsed.questions)
+    problems = list(parsed.problems) + _check_all(parsed.questions)
     if problems:
         raise Rejected(
             _("%(count)s problems found in the file; no question was imported.") % {"count": len(problems)}, problems
         )
     if not parsed.questions:
         raise Rejected(_("The file holds no questions."), [Problem(_("The file holds no questions."))])
-    return _store_imported(actor, bank, parsed, fmt or "", filename, reason)
+    return _store_imported(actor, bank, parsed, parsed.format, filename, reason)
 
 
 @transaction.atomic

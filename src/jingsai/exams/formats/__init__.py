@@ -23,6 +23,7 @@ class Parsed:
     questions: list = field(default_factory=list)
     problems: list = field(default_factory=list)
     skipped: int = 0  # Moodle "description" items: text, not questions
+    format: str = ""
 
 
 def guess(filename, data):
@@ -51,7 +52,9 @@ def parse(fmt, data, filename=""):
             return Parsed(problems=[Problem(
                 _("The file's format could not be recognised; use xlsx, Moodle XML or GIFT."), code="format",
             )])
-    return {"xlsx": xlsx.read, "moodle-xml": moodle.read, "gift": gift.read}[fmt](data, filename)
+    parsed = {"xlsx": xlsx.read, "moodle-xml": moodle.read, "gift": gift.read}[fmt](data, filename)
+    parsed.format = fmt
+    return parsed
 
 
 def write(fmt, questions):

@@ -251,11 +251,11 @@ def write(questions):
             category = q.knowledge_point
             element = _sub(root, "question", type="category")
             _sub(_sub(element, "category"), "text", "$course$/top" + (f"/{category}" if category else ""))
-        qtype = {
-            QuestionType.SINGLE: "multichoice", QuestionType.MULTIPLE: "multichoice",
-            QuestionType.JUDGE: "truefalse", QuestionType.SHORT: "essay",
-            QuestionType.FILL: "shortanswer" if len(q.answer) == 1 else "multianswer",
-        }[q.type]
+        if q.type == QuestionType.FILL:
+            qtype = "shortanswer" if len(q.answer) == 1 else "multianswer"
+        else:
+            qtype = {QuestionType.SINGLE: "multichoice", QuestionType.MULTIPLE: "multichoice",
+                     QuestionType.JUDGE: "truefalse", QuestionType.SHORT: "essay"}[q.type]
         element = _sub(root, "question", type=qtype)
         _sub(_sub(element, "name"), "text", q.title or q.stem[:40].replace("\n", " "))
         stem = q.stem

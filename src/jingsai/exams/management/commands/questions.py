@@ -1,0 +1,83 @@
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+from jingsai.core.commands import JingsaiCommand
+from jingsai.exams import services
+from jingsai.exams.formats import FORMATS
+from jingsai.exams.models import Bank, QuestionType
+from jingsai.orgs.models import Organization
+from jingsai.people.models import Level
+
+
+class Command(JingsaiCommand):
+    help = _("Import questions into a question bank, or export a bank (xlsx, Moodle XML or GIFT).")
+
+    def add_command_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        imp = sub.add_parser("import", help=_("add the questions of a file to the bank of an occupation and level"))
+        imp.add_argument("file")
+        self._bank_arguments(imp)
+        imp.add_argument("--format", choices=FORMATS, help=_("recognised from the file when not given"))
+        imp.add_argument("--owner", help=_("organization code owning a new bank (default: the top organization)"))
+        exp = sub.add_parser("export", help=_("write a bank to a file that can be imported again"))
+        self._bank_arguments(exp)
+        exp.add_argument("--format", choices=FORMATS, default=None, help=_("default: from the file name, else xlsx"))
+        exp.add_argument("--out", required=True)
+        exp.add_argument("--include-retired", action="store_true", help=_("also questions no longer in use"))
+
+    def _bank_arguments(self, parser):
+        parser.add_argument("--occupation", required=True, help=_("occupation code, e.g. 6-18-02-04"))
+        parser.add_argument("--level", required=True, type=int, choices=[lv.value for lv in Level if lv.value > 0],
+                            help=_("skill level 1 to 5"))
+
+    def run(self, action, **options):
+        getattr(self, f"do_{action}")(**options)
+
+    def _owner(self, code):
+        if code:
+            owner = Organization.objects.filter(code=code).first()
+            if owner is None:
+                self.fail(_("No organization has the code “%(code)s”.") % {"code": code})
+            return owner
+        roots = list(Organization.objects.filter(parent__isnull=True).order_by("pk")[:2])
+        if len(roots) != 1:
+            self.fail(_("Name the organization that owns the new bank with --owner CODE."))
+        return roots[0]
+
+    def do_import(self, file, occupation, level, format=None, owner=None, **options):
+        path = Path(file)
+        if not path.is_file():
+            self.fail(_("The file %(file)s does not exist.") % {"file": file})
+        bank = Bank.objects.filter(occupation=occupation, level=level).select_related("owner").first()
+        if bank is None:
+            owner_org = self._owner(owner)
+            self.require("exams.manage_bank", owner_org)
+            bank = services.create_bank(self.user, occupation=occupation, level=level, owner=owner_org)
+            self.stdout.write(_("Created the question bank “%(name)s”.") % {"name": bank.name})
+        else:
+            self.require("exams.manage_bank", bank)
+        result = services.import_questions(self.user, bank, path.read_bytes(), filename=path.name, fmt=format)
+        total = sum(result["added"].values())
+        self.stdout.write(_("Imported %(total)s questions into “%(bank)s” (%(format)s):")
+                          % {"total": total, "bank": bank.name, "format": result["format"] or format or ""})
+        for qtype in QuestionType:
+            self.stdout.write(f"  {qtype.label}: {result['added'][qtype.value]}")
+        if result["duplicates"]:
+            self.stdout.write(_("%(n)s questions were already in the bank and were not added again.")
+                              % {"n": result["duplicates"]})
+        if result["skipped"]:
+            self.stdout.write(_("%(n)s descriptions (text without a question) were skipped.") % {"n": result["skipped"]})
+
+    def do_export(self, occupation, level, out, format=None, include_retired=False, **options):
+        bank = Bank.objects.filter(occupation=occupation, level=level).select_related("owner").first()
+        if bank is None:
+            self.fail(_("There is no question bank for %(occupation)s at level %(level)s.")
+                      % {"occupation": occupation, "level": level})
+        self.require("exams.manage_bank", bank)
+        fmt = format or {".xml": "moodle-xml", ".gift": "gift", ".txt": "gift"}.get(Path(out).suffix.lower(), "xlsx")
+        data = services.export_questions(bank, fmt, include_retired=include_retired)
+        Path(out).write_bytes(data)
+        count = bank.questions.filter(**({} if include_retired else {"is_active": True})).count()
+        self.stdout.write(_("Wrote %(count)s questions of “%(bank)s” to %(file)s (%(format)s).")
+                          % {"count": count, "bank": bank.name, "file": out, "format": fmt})
