@@ -20,7 +20,7 @@ against ours (target within 3x). The baseline is slow; --baseline-rows times it 
 file's first N rows (rows/s is per row; it does not grow with the file), 0 for all.
 
 DATABASE_URL (default postgres://postgres@127.0.0.1:5432/jingsai_bench) names the
-database; it is created if missing, migrated, and emptied of this run's rows.
+database; it is created if missing and migrated; the run removes only its own rows.
 """
 
 import argparse
@@ -73,15 +73,19 @@ def build_world():
     from jingsai.orgs.models import Organization, OrgType
 
     actor = system_user()
-    union = Organization.objects.filter(code="B-UNION").first()
-    if union is None:
-        union = orgs.create_organization(actor, parent=None, code="B-UNION", name="基准市总工会", type=OrgType.UNION)
-        for d in range(1, DISTRICTS + 1):
-            district = orgs.create_organization(actor, parent=union, code=f"B-D{d:02d}", name=f"基准{d}区总工会",
-                                                type=OrgType.DISTRICT, region_code=f"3101{d:02d}")
-            for u in range(1, UNITS_PER_DISTRICT + 1):
-                orgs.create_organization(actor, parent=district, code=f"B-D{d:02d}-E{u:02d}",
-                                         name=f"基准{d}区企业{u}", type=OrgType.ENTERPRISE)
+    existing = {o.code: o for o in Organization.objects.filter(code__startswith="B-")}
+
+    def ensure(code, parent, name, org_type, **fields):
+        if code not in existing:
+            existing[code] = orgs.create_organization(actor, parent=parent, code=code, name=name, type=org_type,
+                                                      **fields)
+        return existing[code]
+
+    union = ensure("B-UNION", None, "基准市总工会", OrgType.UNION)
+    for d in range(1, DISTRICTS + 1):
+        district = ensure(f"B-D{d:02d}", union, f"基准{d}区总工会", OrgType.DISTRICT, region_code=f"3101{d:02d}")
+        for u in range(1, UNITS_PER_DISTRICT + 1):
+            ensure(f"B-D{d:02d}-E{u:02d}", district, f"基准{d}区企业{u}", OrgType.ENTERPRISE)
     competition = Competition.objects.filter(code="B-WELDER").first()
     if competition is None:
         spec = load_spec({
@@ -93,7 +97,8 @@ def build_world():
             "stages": [{"key": "qualifier", "name": "区级选拔赛", "scope": "district", "advance": {"top": 3}},
                        {"key": "final", "name": "市级决赛"}],
         })
-        series = Series.objects.create(code="B-2026", name="基准系列赛", year=2026, host=union)
+        series, _made = Series.objects.get_or_create(code="B-2026", defaults={
+            "name": "基准系列赛", "year": 2026, "host": union})
         now = datetime.datetime.now(datetime.UTC)
         competition = Competition.objects.create(
             code="B-WELDER", name=spec["name"], series=series, host=union, occupation=spec["occupation"],
@@ -128,15 +133,17 @@ def build_file(rows):
 
 
 def clear(competition):
+    """Remove this benchmark's people and entries (and nothing else: the database may be
+    shared with other benchmarks)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM registration_entry WHERE competition_id = %s", [competition.pk])
         cursor.execute("DELETE FROM registration_importbatch WHERE competition_id = %s", [competition.pk])
-        cursor.execute("DELETE FROM people_person_groups")
-        cursor.execute("DELETE FROM people_person")
-        cursor.execute("DELETE FROM core_auditrecord WHERE action IN "
-                       "('registration.import', 'people.bulk_create', 'people.create')")
+        mine = ("SELECT p.id FROM people_person p JOIN orgs_organization o ON o.id = p.employer_id "
+                "WHERE o.code LIKE 'B-D%%'")
+        cursor.execute(f"DELETE FROM people_person_groups WHERE person_id IN ({mine})")
+        cursor.execute(f"DELETE FROM people_person WHERE id IN ({mine})")
     connection.close()
 
 

@@ -107,7 +107,7 @@ def test_dry_run_checks_and_writes_nothing(city):
     before = table_counts()
     summary = run(city, [reg.row(city["unit_a"]) for _ in range(3)], dry_run=True)
     assert summary["entries_created"] == 3 and summary["dry_run"]
-    assert "nothing was written" not in summary["summary"]  # said in Chinese
+    assert "未写入任何数据" in summary["summary"]
     assert table_counts() == before
 
 
