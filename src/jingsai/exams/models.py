@@ -321,7 +321,7 @@ class Allowance(models.Model):
 
 
 class AttemptStatus(models.TextChoices):
-    IN_PROGRESS = "in_progress", _("In progress")
+    IN_PROGRESS = "in_progress", _("Answering")
     SUBMITTED = "submitted", _("Awaiting grading")
     GRADED = "graded", _("Graded")
 
@@ -438,7 +438,7 @@ class AttemptEvent(models.Model):
         DEVICE = "device", _("Opened on another device")
         EXTEND = "extend", _("Time extended")
         END = "end", _("Ended by the invigilator")
-        SUBMIT = "submit", _("Submitted")
+        SUBMIT = "submit", _("Handed in")
         TIMEOUT = "timeout", _("Submitted at time-out")
         REFUSED = "refused", _("Save refused")
 

@@ -175,7 +175,7 @@ def question_data(version, *, with_image_data=False):
 def edit_question(actor, question, q, *, reason=""):
     """Change a question. If its current version has been shown to anyone, the change
     becomes a new version and what was shown stays as it was. Returns the version."""
-    question = Question.objects.select_for_update().select_related("bank", "current").get(pk=question.pk)
+    question = Question.objects.select_for_update(of=("self",)).select_related("bank", "current").get(pk=question.pk)
     problems = _check_all([q])
     if problems:
         raise Rejected(_("The question was not saved."), problems)
@@ -938,7 +938,7 @@ def finalize(attempt_id, how, *, actor=None, reason="", now=None):
     """Submit an attempt: score every objective answer, leave short answers to graders.
     Idempotent: an attempt already submitted is returned as it is."""
     now = now or timezone.now()
-    attempt = Attempt.objects.select_for_update().select_related("session", "session__paper").get(pk=attempt_id)
+    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("session", "session__paper").get(pk=attempt_id)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         return attempt
     if how == EndedBy.TIMEOUT and not due(attempt, now):
@@ -995,7 +995,7 @@ def end_attempt(actor, attempt, *, reason):
 
 @transaction.atomic
 def _move_deadline(actor, attempt, minutes, reason):
-    attempt = Attempt.objects.select_for_update().select_related("session").get(pk=attempt.pk)
+    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("session").get(pk=attempt.pk)
     old = attempt.deadline
     attempt.deadline = old + timedelta(minutes=minutes)
     attempt.accept_until = attempt.deadline + timedelta(seconds=attempt.session.grace_seconds)
@@ -1071,7 +1071,7 @@ def grading_progress(session):
 @transaction.atomic
 def grade(grader, item, score, *, comment=""):
     """Record one grader's mark for a short answer; resolve it when enough graders agree."""
-    item = AttemptItem.objects.select_for_update().select_related("attempt__session", "version").get(pk=item.pk)
+    item = AttemptItem.objects.select_for_update(of=("self",)).select_related("attempt__session", "version").get(pk=item.pk)
     session = item.attempt.session
     if not item.needs_grading:
         raise UserError(_("This answer has already been graded; here is the next one."), code="graded")
@@ -1100,7 +1100,7 @@ def grade(grader, item, score, *, comment=""):
 
 
 def _complete_if_graded(attempt_id, actor):
-    attempt = Attempt.objects.select_for_update().select_related("session").get(pk=attempt_id)
+    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("session").get(pk=attempt_id)
     if attempt.status != AttemptStatus.SUBMITTED or attempt.items.filter(needs_grading=True).exists():
         return
     attempt.score = sum((s for s in attempt.items.values_list("score", flat=True)), Decimal(0))
@@ -1197,7 +1197,7 @@ def start_practice(person, bank, *, knowledge_point=None, count=10, mode=Practic
 def answer_practice(person, item, response):
     """Check a practice answer; returns the item with `correct` set (None for short
     answers, which are compared with the reference by the worker)."""
-    item = PracticeItem.objects.select_for_update().select_related("practice", "version").get(pk=item.pk)
+    item = PracticeItem.objects.select_for_update(of=("self",)).select_related("practice", "version").get(pk=item.pk)
     practice = item.practice
     if practice.person_id != person.pk:
         raise UserError(_("This practice round is someone else's."), code="forbidden")

@@ -1,0 +1,145 @@
+"""Scoring each type, partial credit, blind double grading with a third grader on
+disagreement, the theory score reaching results, and the lifecycle guards."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from jingsai.competitions import services as competition_services
+from jingsai.core.errors import UserError
+from jingsai.exams import scoring, services
+from jingsai.exams.models import AttemptStatus, Paper
+from jingsai.results.models import ComponentScore
+from tests.exams import factories as ex
+
+SINGLE = {"A": "1", "C": "0.5"}
+FILL = [[{"text": "氩气", "fraction": "1"}, {"text": "Ar", "fraction": "1"}, {"text": "惰性气体", "fraction": "0.5"}],
+        [{"text": "L/min", "fraction": "1"}]]
+
+
+@pytest.mark.parametrize(("qtype", "answer", "response", "partial", "expected"), [
+    ("single", SINGLE, "A", False, "4.00"),
+    ("single", SINGLE, "C", False, "2.00"),
+    ("single", SINGLE, "B", False, "0.00"),
+    ("single", SINGLE, None, False, "0.00"),
+    ("multiple", ["A", "C", "D"], ["D", "C", "A"], False, "4.00"),
+    ("multiple", ["A", "C", "D"], ["A", "C"], False, "0.00"),
+    ("multiple", ["A", "C", "D"], ["A", "C"], True, "2.67"),
+    ("multiple", ["A", "C", "D"], ["A", "B"], True, "0.00"),
+    ("multiple", ["A", "C", "D"], [], True, "0.00"),
+    ("judge", True, True, False, "4.00"),
+    ("judge", True, False, False, "0.00"),
+    ("judge", False, "false", False, "0.00"),
+    ("fill", FILL, ["ＡＲ ", "l/MIN"], False, "4.00"),
+    ("fill", FILL, ["惰性气体", "L/min"], False, "3.00"),
+    ("fill", FILL, ["氩气"], False, "2.00"),
+    ("fill", FILL, "氩气", False, "2.00"),
+    ("short", "参考答案", "我的回答", False, None),
+])
+def test_scoring_each_type(qtype, answer, response, partial, expected):
+    result = scoring.score(qtype, answer, response, Decimal(4), partial=partial)
+    assert result == (Decimal(expected) if expected is not None else None)
+
+
+
+
+def _answer_everything(attempt, right=True, essay="先切断电源，再用干燥木棍挑开电线，然后心肺复苏。"):
+    answers = []
+    for item in attempt.items.select_related("version"):
+        version = item.version
+        response = {
+            "single": lambda: next(k for k, f in version.answer.items() if f == "1"),
+            "multiple": lambda: list(version.answer),
+            "judge": lambda: version.answer,
+            "fill": lambda: [blank[0]["text"] for blank in version.answer],
+            "short": lambda: essay,
+        }[version.type]()
+        if not right and version.type == "single":
+            response = next(o["key"] for o in version.options if o["key"] not in version.answer)
+        answers.append((item.position, 1, json.dumps(response, ensure_ascii=False)))
+    services.save_answers(attempt.pk, attempt.device, answers)
+
+
+@pytest.mark.django_db
+def test_double_blind_grading_with_a_third_grader_on_disagreement():
+    world = ex.exam(graders_per_answer=2, disagreement_percent=20)
+    user, entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    _answer_everything(attempt)
+    attempt = services.submit(user, attempt, device="d")
+    assert attempt.status == AttemptStatus.SUBMITTED and attempt.objective_score == 80
+    first, second, third = world["graders"]
+    essay_a = services.next_to_grade(world["session"], first)
+    assert essay_a.version.type == "short"
+    services.grade(first, essay_a, "8")
+    with pytest.raises(UserError):
+        services.grade(first, essay_a, "9")  # one grader marks an answer once
+    assert services.next_to_grade(world["session"], first).pk != essay_a.pk
+    services.grade(second, essay_a, "9")  # within 20% of 10 points: the mean
+    essay_a.refresh_from_db()
+    assert essay_a.score == Decimal("8.50") and not essay_a.needs_grading
+    essay_b = services.next_to_grade(world["session"], first)
+    services.grade(first, essay_b, "3")
+    services.grade(second, essay_b, "9")  # 6 points apart: a third grader is needed
+    essay_b.refresh_from_db()
+    assert essay_b.needs_grading and essay_b.gradings_needed == 3
+    assert services.next_to_grade(world["session"], second) is None
+    assert services.next_to_grade(world["session"], third).pk == essay_b.pk
+    services.grade(third, essay_b, "8")  # nearer to 9: (8 + 9) / 2
+    essay_b.refresh_from_db()
+    assert essay_b.score == Decimal("8.50")
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.GRADED and attempt.score == Decimal("97.00")
+    score = ComponentScore.objects.get(entry=entry, component="theory")
+    assert score.value == Decimal("97") and score.source == "exam"
+    with pytest.raises(UserError):
+        services.grade(world["graders"][0], essay_b, "1")
+
+
+@pytest.mark.django_db
+def test_one_grader_and_the_scale_of_the_theory_component():
+    world = ex.exam(graders_per_answer=1)
+    user, entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    _answer_everything(attempt, right=False)
+    attempt = services.submit(user, attempt, device="d")
+    assert attempt.objective_score == 60  # the four single choices wrong: 80 - 20
+    for _ in range(2):
+        item = services.next_to_grade(world["session"], world["graders"][0])
+        with pytest.raises(UserError):
+            services.grade(world["graders"][0], item, "10.5")
+        services.grade(world["graders"][0], item, "7.25")
+    attempt.refresh_from_db()
+    assert attempt.score == Decimal("74.50")
+    assert ComponentScore.objects.get(entry=entry).value == Decimal("74.5")
+
+
+@pytest.mark.django_db
+def test_partial_credit_for_multiple_choice_is_an_option_of_the_paper():
+    world = ex.exam()
+    Paper.objects.filter(pk=world["paper"].pk).update(multiple_scoring=Paper.MultipleScoring.PARTIAL)
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    multiple = attempt.items.select_related("version").filter(version__type="multiple").first()
+    right = multiple.version.answer
+    services.save_answers(attempt.pk, "d", [(multiple.position, 1, json.dumps(right[:1]))])
+    services.submit(user, attempt, device="d")
+    multiple.refresh_from_db()
+    assert multiple.score == (Decimal(10) * 1 / len(right)).quantize(Decimal("0.01"))
+
+
+@pytest.mark.django_db
+def test_the_lifecycle_waits_for_the_exam_and_its_grading():
+    world = ex.exam()
+    competition, actor = world["competition"], ex.factories.actor()
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    with pytest.raises(UserError, match="正在参加理论考试"):
+        competition_services.transition(actor, competition, "scoring")
+    _answer_everything(attempt)
+    services.submit(user, attempt, device="d")
+    competition_services.transition(actor, competition, "scoring")
+    competition.refresh_from_db()
+    with pytest.raises(UserError, match="简答题未阅完"):
+        competition_services.transition(actor, competition, "publicity")

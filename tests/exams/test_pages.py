@@ -1,0 +1,164 @@
+"""The pages, as organizers, invigilators, graders and candidates use them."""
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from jingsai.accounts.models import Role
+from jingsai.exams import services
+from jingsai.exams.models import Attempt, Question
+from tests import factories
+from tests.exams import factories as ex
+
+pytestmark = pytest.mark.django_db
+DATA = Path(__file__).parent / "data"
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def world():
+    data = ex.exam(n_candidates=2)
+    data["organizer"] = factories.user(role=Role.ORGANIZER, org=data["orgs"]["union"])
+    return data
+
+
+def test_organizer_imports_edits_and_exports_questions(world):
+    client = _client(world["organizer"])
+    bank = world["bank"]
+    bad = client.post(f"/work/exams/banks/{bank.pk}/import/",
+                      {"file": SimpleUploadedFile("bad.gift", (DATA / "gift_bad.gift").read_bytes())})
+    assert bad.status_code == 200 and "无法导入" in bad.content.decode()
+    before = Question.objects.filter(bank=bank).count()
+    good = client.post(f"/work/exams/banks/{bank.pk}/import/",
+                       {"file": SimpleUploadedFile("sample.xml", (DATA / "moodle_sample.xml").read_bytes())})
+    assert good.status_code == 302 and Question.objects.filter(bank=bank).count() == before + 6
+    added = client.post(f"/work/exams/banks/{bank.pk}/questions/new/", {
+        "type": "single", "difficulty": 3, "stem": "焊条烘干的目的是？", "option_A": "去除水分", "option_B": "增加重量",
+        "answer": "A", "knowledge_point": "焊接材料", "pictures": SimpleUploadedFile("a.png", b"not a picture"),
+    })
+    assert "不是 PNG" in added.content.decode()
+    added = client.post(f"/work/exams/banks/{bank.pk}/questions/new/", {
+        "type": "single", "difficulty": 3, "stem": "焊条烘干的目的是？", "option_A": "去除水分", "option_B": "增加重量",
+        "answer": "A", "knowledge_point": "焊接材料",
+    })
+    question = Question.objects.get(bank=bank, current__stem="焊条烘干的目的是？")
+    assert added.status_code == 302
+    edit = client.post(f"/work/exams/questions/{question.pk}/edit/", {
+        "type": "single", "difficulty": 2, "stem": "焊条使用前烘干的目的是？", "option_A": "去除水分",
+        "option_B": "增加重量", "answer": "A", "knowledge_point": "焊接材料", "reason": "措辞",
+    })
+    assert edit.status_code == 302
+    page = client.get(f"/work/exams/questions/{question.pk}/").content.decode()
+    assert "焊条使用前烘干的目的是？" in page
+    listing = client.get(f"/work/exams/banks/{bank.pk}/?type=single&q=烘干").content.decode()
+    assert "焊条使用前烘干" in listing
+    export = client.get(f"/work/exams/banks/{bank.pk}/export/?format=gift")
+    assert "焊条使用前烘干的目的是？" in export.content.decode()
+
+
+def test_organizer_sets_up_a_paper_and_a_session(world):
+    client = _client(world["organizer"])
+    code = world["competition"].code
+    refused = client.post("/work/exams/papers/new/", {
+        "competition": code, "name": "决赛理论", "bank": world["bank"].pk, "kind": "blueprint",
+        "section-0-type": "single", "section-0-count": "50", "section-0-points": "1",
+    })
+    assert "需要 50 道题，题库只能提供 12 道" in refused.content.decode()
+    created = client.post("/work/exams/papers/new/", {
+        "competition": code, "name": "决赛理论", "bank": world["bank"].pk, "kind": "blueprint",
+        "section-0-type": "single", "section-0-count": "10", "section-0-points": "2",
+        "section-1-type": "judge", "section-1-count": "6", "section-1-points": "1", "section-1-kp": "焊接安全",
+    })
+    assert created.status_code == 302
+    paper = world["competition"].exam_papers.get(name="决赛理论")
+    assert "26" in client.get(created["Location"]).content.decode()
+    now = timezone.localtime()
+    session = client.post("/work/exams/sessions/new/", {
+        "competition": code, "name": "决赛理论考试", "paper": paper.pk, "opens_at": now.strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": (now + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "duration_minutes": 90,
+        "grace_seconds": 30, "graders_per_answer": 2, "disagreement_percent": 20, "show_score": "on",
+    })
+    assert session.status_code == 302
+    assert world["competition"].exam_sessions.filter(name="决赛理论考试", duration_minutes=90).exists()
+
+
+def test_candidate_takes_the_exam_without_javascript_and_sees_the_score(world):
+    user, entry = world["candidates"][0]
+    client = _client(user)
+    session = world["session"]
+    assert "开始考试" in client.get(f"/work/exams/take/{session.pk}/").content.decode()
+    client.post(f"/work/exams/take/{session.pk}/start/")
+    page = client.get(f"/work/exams/take/{session.pk}/").content.decode()
+    assert 'id="exam-config"' in page and "交卷" in page
+    attempt = Attempt.objects.get(entry=entry)
+    judge = attempt.items.select_related("version").filter(version__type="judge").first()
+    services.save_answers(attempt.pk, attempt.device, [(judge.position, 1, json.dumps(judge.version.answer))])
+    page = client.get(f"/work/exams/take/{session.pk}/").content.decode()
+    assert page.count("checked") == 1
+    other = Client()
+    other.force_login(user)
+    assert "另一台设备" in other.get(f"/work/exams/take/{session.pk}/").content.decode()
+    client.post(f"/work/exams/take/{session.pk}/submit/")
+    done = client.get(f"/work/exams/take/{session.pk}/").content.decode()
+    assert "你的试卷已交" in done and "得分" in done
+    mine = client.get("/work/exams/mine/").content.decode()
+    assert session.name in mine and "已评分" in mine
+
+
+def test_invigilator_watches_extends_and_ends(world):
+    user, entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    client = _client(world["invigilator"])
+    rows = client.get(f"/work/exams/sessions/{world['session'].pk}/monitor/", HTTP_HX_REQUEST="true")
+    body = rows.content.decode()
+    assert "<html" not in body and "作答中" in body and "未开始" in body
+    client.post(f"/work/exams/attempts/{attempt.pk}/extend/", {"minutes": 10, "reason": "停电"})
+    attempt.refresh_from_db()
+    assert attempt.deadline == attempt.started_at + datetime.timedelta(minutes=70)
+    client.post(f"/work/exams/attempts/{attempt.pk}/end/", {"reason": ""})
+    attempt.refresh_from_db()
+    assert attempt.status == "in_progress"
+    client.post(f"/work/exams/attempts/{attempt.pk}/end/", {"reason": "作弊"})
+    attempt.refresh_from_db()
+    assert attempt.ended_by == "invigilator"
+    review = client.get(f"/work/exams/attempts/{attempt.pk}/").content.decode()
+    assert "延长时间" in review and "作弊" in review
+    results = client.get(f"/work/exams/sessions/{world['session'].pk}/results.xlsx")
+    assert results.status_code == 200
+
+
+def test_grader_sees_answers_blind(world):
+    user, entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    short = attempt.items.select_related("version").filter(version__type="short").first()
+    services.save_answers(attempt.pk, "d", [(short.position, 1, json.dumps("先断电"))])
+    services.submit(user, attempt, device="d")
+    grader = world["graders"][0]
+    client = _client(grader)
+    page = client.get(f"/work/exams/sessions/{world['session'].pk}/grade/").content.decode()
+    assert "先断电" in page and attempt.blind_code in page
+    assert entry.person.name not in page and entry.unit.name not in page
+    client.post(f"/work/exams/sessions/{world['session'].pk}/grade/", {"item": short.pk, "score": "6"})
+    assert "没有等待你评阅的答案" in client.get(f"/work/exams/sessions/{world['session'].pk}/grade/").content.decode()
+
+
+def test_question_pictures_are_served_with_permission(world, make):
+    bank = world["bank"]
+    services.import_questions(None, bank, (DATA / "moodle_sample.xml").read_bytes(), filename="s.xml")
+    picture = bank.images.get()
+    url = f"/work/exams/images/{picture.pk}/"
+    assert _client(world["organizer"]).get(url)["Content-Type"] == "image/png"
+    services.update_bank(None, bank, practice_open=False)
+    stranger = make.user(person=make.person())
+    assert _client(stranger).get(url).status_code == 404
+    assert Client().get(url).status_code == 302

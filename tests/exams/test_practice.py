@@ -1,0 +1,116 @@
+"""岗位练兵: practice rounds, explanations, the wrong-answer book and the activity that
+units and organizers see."""
+
+import pytest
+from django.test import Client
+
+from jingsai.accounts.models import Role
+from jingsai.core import spreadsheets as sheets
+from jingsai.core.errors import UserError
+from jingsai.exams import services
+from jingsai.exams.models import PracticeItem, WrongAnswer
+from tests import factories
+from tests.exams import factories as ex
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def practice_world():
+    orgs = factories.tree()
+    bank = ex.bank(owner=orgs["union"])
+    ex.fill_bank(bank, per_type=4)
+    worker = factories.person(employer=orgs["unit_a"])
+    other = factories.person(employer=orgs["unit_b"])
+    return {"orgs": orgs, "bank": bank, "worker": worker, "other": other,
+            "user": factories.user(person=worker)}
+
+
+def _wrong(item):
+    version = item.version
+    if version.type in ("single", "multiple"):
+        return ["Z"] if version.type == "multiple" else "Z"
+    return {"judge": not version.answer, "fill": ["不对"]}.get(version.type, "")
+
+
+def test_practice_by_knowledge_point_with_explanations_and_the_wrong_answer_book(practice_world):
+    bank, worker = practice_world["bank"], practice_world["worker"]
+    point = bank.knowledge_points.get(name="焊接安全")
+    practice = services.start_practice(worker, bank, knowledge_point=point, count=50)
+    assert practice.total == 20  # every question of the point, no more
+    assert all(i.version.knowledge_point_id == point.pk for i in practice.items.select_related("version"))
+    objective = list(practice.items.select_related("version").exclude(version__type="short"))
+    first, second = objective[0], objective[1]
+    right = services.answer_practice(worker, first, _right(first))
+    assert right.correct is True
+    wrong = services.answer_practice(worker, second, _wrong(second))
+    assert wrong.correct is False
+    assert services.answer_practice(worker, second, _right(second)).correct is False  # answered once
+    book = WrongAnswer.objects.get(person=worker)
+    assert book.question_id == second.version.question_id and book.times_wrong == 1
+    practice.refresh_from_db()
+    assert (practice.answered, practice.correct) == (2, 1)
+    review = services.start_practice(worker, bank, mode="wrong")
+    assert review.total == 1
+    again = review.items.select_related("version").get()
+    services.answer_practice(worker, again, _right(again))
+    book.refresh_from_db()
+    assert book.mastered_at is not None
+    with pytest.raises(UserError):
+        services.start_practice(worker, bank, mode="wrong")
+
+
+def _right(item):
+    version = item.version
+    return {"single": lambda: next(k for k, f in version.answer.items() if f == "1"),
+            "multiple": lambda: list(version.answer), "judge": lambda: version.answer,
+            "fill": lambda: [b[0]["text"] for b in version.answer]}[version.type]()
+
+
+def test_a_closed_bank_is_not_for_practice(practice_world):
+    services.update_bank(None, practice_world["bank"], practice_open=False)
+    with pytest.raises(UserError):
+        services.start_practice(practice_world["worker"], practice_world["bank"])
+
+
+def test_activity_by_unit_and_group_for_units_and_organizers(practice_world):
+    bank, orgs = practice_world["bank"], practice_world["orgs"]
+    for person in (practice_world["worker"], practice_world["other"]):
+        practice = services.start_practice(person, bank, count=4)
+        for item in practice.items.select_related("version").exclude(version__type="short"):
+            services.answer_practice(person, item, _right(item))
+    rows = services.practice_activity(PracticeItem.objects.all())
+    assert {r["name"] for r in rows} == {"甲企业", "乙企业"}
+    assert all(r["people"] == 1 and r["accuracy"] == 100 for r in rows)
+    contact = factories.user(role=Role.UNIT_CONTACT, org=orgs["unit_a"])
+    client = Client()
+    client.force_login(contact)
+    page = client.get("/work/exams/practice/activity/")
+    assert page.status_code == 200
+    assert "甲企业" in page.content.decode() and "乙企业" not in page.content.decode()
+    export = client.get("/work/exams/practice/activity.xlsx?by=unit")
+    table = sheets.read_table(export.content, "a.xlsx")
+    assert table.headers[0] == "单位" and table.rows[0][0] == "甲企业"
+    organizer = factories.user(role=Role.ORGANIZER, org=orgs["union"])
+    client.force_login(organizer)
+    body = client.get("/work/exams/practice/activity/?by=group").content.decode()
+    assert "未分类" in body
+    api = client.get("/api/exams/practice/stats").json()
+    assert {r["name"] for r in api["rows"]} == {"甲企业", "乙企业"}
+
+
+def test_the_worker_practises_in_the_pages(practice_world):
+    client = Client()
+    client.force_login(practice_world["user"])
+    assert client.get("/work/exams/practice/").status_code == 200
+    response = client.post("/work/exams/practice/start/", {"bank": practice_world["bank"].pk, "count": 10})
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    practice = practice_world["worker"].practice_sets.get()
+    item = practice.items.select_related("version").exclude(version__type__in=["short", "fill"]).first()
+    value = _wrong(item)
+    data = {"q": value if not isinstance(value, bool) else str(value).lower()}
+    answered = client.post(f"/work/exams/practice/{practice.pk}/answer/{item.position}/", data, HTTP_HX_REQUEST="true")
+    assert "已加入错题本" in answered.content.decode()
+    assert "错" in client.get("/work/exams/practice/wrong/").content.decode()
