@@ -60,6 +60,10 @@ def test_an_organizer_builds_a_scheme_in_the_interface(client, w, organizer):
     assert "A1" in client.get(url).content.decode()
     client.post(reverse("judging:criterion_save", args=[w.competition.pk]), {"code": "C", "name": "职业素养"})
     criterion = w.scheme.criteria.get(code="C")
+    client.post(reverse("judging:criterion_save", args=[w.competition.pk]),
+                {"id": criterion.pk, "code": "C", "name": "职业素养与协作"})
+    criterion.refresh_from_db()
+    assert criterion.name == "职业素养与协作"
     response = client.post(reverse("judging:aspect_edit", args=[w.competition.pk]), {
         "criterion": criterion.pk, "code": "C1", "name": "团队协作", "type": "J", "max": "5",
         "descriptor_0": "无", "descriptor_1": "少", "descriptor_2": "好", "descriptor_3": "优"})

@@ -438,9 +438,10 @@ class StationOut(Schema):
 
 def _judge_view(judge, contestant, plan):
     aspects = plan.aspects_for(judge, contestant)
+    measured = {a.pk for a in plan.aspects if a.type == AspectType.MEASUREMENT}
     marks = {}
     for mark in contestant.marks.all():
-        if mark.judge_id == judge.pk or mark.aspect.type == AspectType.MEASUREMENT:
+        if mark.judge_id == judge.pk or mark.aspect_id in measured:
             marks[mark.aspect_id] = mark
     items = []
     for aspect in aspects:
@@ -459,7 +460,7 @@ def my_stations(request, stage_id: int):
     judge = _judge(request)
     plan = marking.Plan(stage)
     out = []
-    contestants = list(venue.active_contestants(stage).order_by("station_number").prefetch_related("marks__aspect"))
+    contestants = list(venue.active_contestants(stage).order_by("station_number").prefetch_related("marks"))
     for contestant in plan.stations_for(judge, contestants):
         view = _judge_view(judge, contestant, plan)
         out.append({"station": view["station"], "aspects": len(view["aspects"]),
@@ -481,7 +482,7 @@ def my_station(request, stage_id: int, number: int):
 
 class MarkIn(Schema):
     aspect: str
-    value: str
+    value: str | int | float
     key: str | None = None
     entered_at: datetime.datetime | None = None
     reason: str = ""
@@ -505,11 +506,12 @@ def post_mark(request, stage_id: int, number: int, data: MarkIn):
     contestant = _station(request, stage, number, "judging.mark")
     judge = _judge(request)
     plan = marking.Plan(stage)
-    mark, outcome = marking.record_mark(request.user, contestant, _aspect(stage, data.aspect), data.value,
+    aspect = next((a for a in plan.aspects if a.code == data.aspect), None) or _aspect(stage, data.aspect)
+    mark, outcome = marking.record_mark(request.user, contestant, aspect, data.value,
                                         judge=judge, key=data.key, entered_at=data.entered_at, plan=plan,
                                         source="tablet" if request.headers.get("X-Jingsai-Page") else "api",
                                         reason=data.reason)
-    view = _judge_view(judge, Contestant.objects.get(pk=contestant.pk), plan)
+    view = _judge_view(judge, contestant, plan)
     return {"aspect": mark.aspect.code, "value": marking.shown(mark.value), "outcome": outcome, "locked": mark.locked,
             "rescore_requested": mark.rescore_requested, "missing": view["missing"]}
 

@@ -56,9 +56,18 @@ def conflicted_contestant_ids(judge, contestants):
 
 
 def in_conflict(judge, entry):
-    if judge.relationships.filter(person_id=entry.person_id).exists():
-        return True
-    return affiliation(judge.unit).pk == affiliation(entry.unit).pk
+    """Whether the judge must keep away from the entry's contestant. Remembered on the judge
+    object, so that the permission check and the service asking again cost one lookup."""
+    known = judge.__dict__.setdefault("_jingsai_conflicts", {})
+    if entry.pk not in known:
+        known[entry.pk] = (judge.relationships.filter(person_id=entry.person_id).exists()
+                           or affiliation(judge.unit).pk == affiliation(entry.unit).pk)
+    return known[entry.pk]
+
+
+def forget(judge):
+    """Drop what in_conflict remembered (the judge's unit or relationships changed)."""
+    judge.__dict__.pop("_jingsai_conflicts", None)
 
 
 def judge_for(user):

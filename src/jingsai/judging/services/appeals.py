@@ -94,6 +94,3 @@ def decide(actor, appeal, *, upheld, ruling):
                  data={"appeal": appeal.pk, "unlocked": len(unlocked)})
     return appeal
 
-
-def pending_count(competition):
-    return Appeal.objects.filter(entry__competition=competition, status=AppealStatus.PENDING).count()

@@ -110,6 +110,7 @@ def update_judge(actor, judge, *, reason="", **fields):
     for key, value in fields.items():
         setattr(judge, key, value)
     judge.save()
+    conflicts.forget(judge)
     if changes:
         audit.record(actor, "judging.judge_change", judge, reason=reason, changes=changes)
     return changes
@@ -206,6 +207,7 @@ def declare_relationship(actor, judge, *, id_number, relation):
     if created:
         audit.record(actor, "judging.relationship", judge, data={"person": person.id_number_masked,
                                                                  "relation": declared.relation})
+    conflicts.forget(judge)
     return declared
 
 
@@ -216,6 +218,7 @@ def withdraw_relationship(actor, declared, *, reason):
     audit.record(actor, "judging.relationship_withdraw", declared.judge, reason=reason,
                  data={"person": declared.person.id_number_masked, "relation": declared.relation})
     declared.delete()
+    conflicts.forget(declared.judge)
 
 
 # --------------------------------------------------------------------------

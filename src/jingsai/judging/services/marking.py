@@ -144,7 +144,7 @@ def describe(problem, aspect=None):
 def parse_value(aspect, value):
     """The mark as a Decimal, checked against the aspect's rules, or UserError saying why."""
     try:
-        number = parse_decimal(value if not isinstance(value, float) else repr(value))
+        number = parse_decimal(value, allow_float=True)
     except NumberError:
         raise UserError(_("“%(value)s” is not a number.") % {"value": value}, code="not_a_number") from None
     if -number.normalize().as_tuple().exponent > MARK_PLACES:
@@ -179,10 +179,6 @@ class AspectReview:
     @property
     def values(self):
         return [m.value for m in self.marks]
-
-    @property
-    def complete(self):
-        return not self.missing and not self.problems and not self.discrepancy
 
 
 @dataclass

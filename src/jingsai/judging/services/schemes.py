@@ -248,10 +248,11 @@ def _check_name(name):
 
 @transaction.atomic
 def save_criterion(actor, scheme, *, criterion=None, code, name, parent=None):
+    """Add a criterion (a sub-criterion under `parent`), or rename `criterion`."""
     _require_draft(scheme)
     code = _check_code(scheme, code, exclude=criterion)
     name = _check_name(name)
-    if parent is not None:
+    if criterion is None and parent is not None:
         if parent.scheme_id != scheme.pk or parent.parent_id is not None:
             raise UserError(_("A sub-criterion belongs under a criterion of the same scheme."))
         if parent.aspects.exists():
