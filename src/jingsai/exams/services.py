@@ -226,17 +226,20 @@ def import_questions(actor, bank, data, *, filename="", fmt=None, reason=""):
         )
     if not parsed.questions:
         raise Rejected(_("The file holds no questions."), [Problem(_("The file holds no questions."))])
-    return _store_imported(actor, bank, parsed, parsed.format, filename, reason)
+    return add_questions(actor, bank, parsed.questions, fmt=parsed.format, filename=filename, skipped=parsed.skipped,
+                         reason=reason)
 
 
 @transaction.atomic
-def _store_imported(actor, bank, parsed, fmt, filename, reason):
+def add_questions(actor, bank, questions, *, fmt="", filename="", skipped=0, reason=""):
+    """Store checked questions (content.QuestionData) in bulk, leaving out those whose
+    content the bank already holds; one audit record for the lot."""
     known = set(
         QuestionVersion.objects.filter(question__bank=bank, question__current_id=F("pk"))
         .values_list("fingerprint", flat=True)
     )
     fresh, duplicates = [], 0
-    for q in parsed.questions:
+    for q in questions:
         digest = content.fingerprint(q)
         if digest in known:
             duplicates += 1
@@ -271,7 +274,7 @@ def _store_imported(actor, bank, parsed, fmt, filename, reason):
     Question.objects.bulk_update(questions, ["current"], batch_size=1000)
     added = Counter(q.type for q in fresh)
     result = {"format": fmt, "added": {t.value: added.get(t.value, 0) for t in QuestionType},
-              "duplicates": duplicates, "skipped": parsed.skipped}
+              "duplicates": duplicates, "skipped": skipped}
     audit.record(actor, "exams.import_questions", bank, reason=reason,
                  data={"file": filename, **result, "total": len(fresh)})
     return result
@@ -764,7 +767,7 @@ def item_view(item, image_url=None):
         "options": [{"key": key, "text": by_key[key], "label": chr(ord("A") + index)}
                     for index, key in enumerate(item.option_order)],
         "blanks": len(version.answer) if version.type == QuestionType.FILL else 0,
-        "points": str(item.points),
+        "points": format(item.points.normalize(), "f"),
         "images": [image_url(i) if image_url else i.pk for i in version.images.all()],
     }
 

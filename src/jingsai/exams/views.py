@@ -457,7 +457,11 @@ def allowance(request, pk):
 @permission_required("exams.invigilate")
 def monitor(request, pk):
     session = _session(request, pk)
-    context = {"session": session, "rows": services.attempt_progress(session), "now": timezone.now(),
+    rows = services.attempt_progress(session)
+    for row in rows:
+        if row["remaining"] is not None:
+            row["remaining_text"] = "%d:%02d" % divmod(row["remaining"], 60)
+    context = {"session": session, "rows": rows, "now": timezone.now(),
                "lost_after": services.CONNECTION_LOST_SECONDS}
     template = "exams/_monitor_rows.html" if is_htmx(request) else "exams/monitor.html"
     return render(request, template, context)

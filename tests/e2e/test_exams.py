@@ -1,0 +1,89 @@
+"""A worker sits a timed theory exam on a phone-sized screen: answers save as they are
+given (also through a dropped connection), a reload brings back every answer and the time
+left, and handing in ends it; the invigilator's live list follows along in another browser."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from jingsai.accounts.models import Role
+from jingsai.exams.models import Answer, Attempt
+from tests import factories
+from tests.e2e.conftest import login
+from tests.exams import factories as ex
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def _seconds(text):
+    minutes, seconds = text.split(":")
+    return int(minutes) * 60 + int(seconds)
+
+
+def test_a_worker_takes_a_timed_exam_reloads_and_hands_in_while_the_invigilator_watches(new_page):
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"], status="in_progress")
+    bank = ex.bank(owner=orgs["union"])
+    ex.fill_bank(bank, per_type=3, kps=("焊接安全",))
+    paper = ex.paper(competition, bank, [
+        {"type": "single", "count": 2, "points": "20"}, {"type": "multiple", "count": 1, "points": "20"},
+        {"type": "fill", "count": 1, "points": "20"}, {"type": "short", "count": 1, "points": "20"},
+    ], shuffle_questions=False)
+    session = ex.session(competition, paper, minutes=30)
+    person = factories.person(employer=orgs["unit_a"], name="王考生")
+    factories.entry(competition, person)
+    factories.user("kaosheng", person=person)
+    factories.user("jiankao", role=Role.INVIGILATOR, competition=competition)
+
+    worker = new_page(**PHONE)
+    login(worker, "kaosheng")
+    worker.goto(f"/work/exams/take/{session.pk}/")
+    worker.click("#start-exam")
+    timer = worker.locator("#timer")
+    expect(timer).to_have_text(re.compile(r"^(29|30):\d\d$"))
+    worker.locator("#q0 .option").nth(1).click()
+    worker.locator("#q2 .option").nth(0).click()
+    worker.locator("#q2 .option").nth(2).click()
+    worker.locator("#q3 input").first.fill("氩气")
+    worker.locator("#q4 textarea").fill("先切断电源，再施救。")
+    status = worker.locator("#save-status")
+    expect(status).to_have_text("答案已全部保存")
+    expect(worker.locator("#answered-count")).to_have_text("4")
+
+    watcher = new_page()
+    login(watcher, "jiankao")
+    watcher.goto(f"/work/exams/sessions/{session.pk}/monitor/")
+    row = watcher.locator("#monitor tr[data-entry='1']")
+    expect(row).to_contain_text("王考生")
+    expect(row).to_contain_text("作答中")
+    expect(row.locator(".answered")).to_have_text("4", timeout=15000)
+
+    worker.context.set_offline(True)
+    worker.locator("#q1 .option").nth(0).click()
+    expect(status).to_contain_text("网络中断")
+    worker.context.set_offline(False)
+    expect(status).to_have_text("答案已全部保存", timeout=20000)
+    attempt = Attempt.objects.get()
+    assert Answer.objects.filter(attempt=attempt).count() == 5
+
+    before = _seconds(timer.inner_text())
+    worker.reload()
+    expect(timer).to_have_text(re.compile(r"^\d\d:\d\d$"))
+    expect(worker.locator("#q0 input").nth(1)).to_be_checked()
+    expect(worker.locator("#q1 input").nth(0)).to_be_checked()
+    expect(worker.locator("#q2 input").nth(0)).to_be_checked()
+    expect(worker.locator("#q2 input").nth(2)).to_be_checked()
+    expect(worker.locator("#q3 input").first).to_have_value("氩气")
+    expect(worker.locator("#q4 textarea")).to_have_value("先切断电源，再施救。")
+    expect(worker.locator("#answered-count")).to_have_text("5")
+    after = _seconds(timer.inner_text())
+    assert 0 < before - after + 2 and after <= before  # the clock went on through the reload
+
+    worker.on("dialog", lambda dialog: dialog.accept())
+    worker.click("#submit-exam")
+    expect(worker.locator("#handed-in")).to_contain_text("你的试卷已交")
+    expect(row).to_contain_text("待阅卷", timeout=15000)
+    attempt.refresh_from_db()
+    assert attempt.ended_by == "candidate" and attempt.status == "submitted"
