@@ -12,11 +12,13 @@ from jingsai.registration.models import Entry, EntryStatus
 from tests import factories
 from tests.e2e.conftest import login
 from tests.registration import factories as reg
+from tests.registration.conftest import ensure_groups
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_unit_contact_imports_a_file_after_fixing_it(page, tmp_path):
+    ensure_groups()
     orgs = factories.tree()
     competition = reg.open_competition(orgs["A"], name="焊工技能竞赛")
     factories.user("contact", role=Role.UNIT_CONTACT, org=orgs["unit_a"], name="甲企业联络员")
