@@ -21,9 +21,10 @@ BACKGROUND_ROWS = 2000
 GROUP_SEPARATORS = re.compile(r"[,，、;；\s]+")
 
 
-def parse_table(table, competition, stage):
+def parse_table(table, competition, stage, progress=None):
     """Candidates for every row whose identity number can be read, and the problems of
-    every cell that cannot be used (all of them, not the first)."""
+    every cell that cannot be used (all of them, not the first). Reading is the first
+    half of an import's progress."""
     mapping, problems = sheets.match_columns(table, cols.columns_for(competition, stage, reading=True))
     if problems:
         return [], problems
@@ -44,7 +45,10 @@ def parse_table(table, competition, stage):
         position = index[key]
         return text(cells[position]) if position is not None else ""
 
+    report = progress or (lambda *args, **kwargs: None)
     for row, cells in table.data_rows():
+        if row % 5000 == 0:
+            report(row // 2)
         name = cell(cells, "name")
         if not name:
             bad(row, cols.NAME, "", _("The name is empty."))
@@ -98,9 +102,9 @@ def parse_table(table, competition, stage):
     return candidates, problems
 
 
-def check_table(actor, competition, stage, table):
+def check_table(actor, competition, stage, table, progress=None):
     """The plan for a whole table, with the problems of its cells and of its rows."""
-    candidates, problems = parse_table(table, competition, stage)
+    candidates, problems = parse_table(table, competition, stage, progress=progress)
     if not candidates and not problems:
         problems.append(Problem(_("The file has a header row but no data rows."), row=2, code="empty"))
     if problems and not candidates:
@@ -116,12 +120,15 @@ def import_table(actor, competition, stage, table, *, filename, sha256="", dry_r
     Rejected). With dry_run, checks the same and writes nothing. Returns the summary."""
     report = progress or (lambda *args, **kwargs: None)
     report(0, None, _("Checking the file"), force=True)
-    result = check_table(actor, competition, stage, table)
+    # Checked outside the writing transaction, so that the job's progress is seen while
+    # it checks; apply() catches what changed in between (the same person registered).
+    result = check_table(actor, competition, stage, table, progress=report)
     planning.reject_if_problems(result)
     summary = result.summary()
     if not dry_run:
-        with transaction.atomic():
-            planning.apply(result, batch={"filename": filename, "sha256": sha256}, progress=progress)
+        report(len(result.candidates) // 2, None, _("Writing %(count)s entries") % {"count": len(result.candidates)},
+               force=True)
+        planning.apply(result, batch={"filename": filename, "sha256": sha256})
         summary["batch"] = result.batch.pk
     summary["dry_run"] = dry_run
     summary["summary"] = describe(summary)

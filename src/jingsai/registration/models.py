@@ -49,8 +49,6 @@ class ImportBatch(models.Model):
     )
     created_at = models.DateTimeField(_("imported"), auto_now_add=True)
 
-    permission_lookups = {"host_path": "competition__host__path", "competition_id": "competition_id"}
-
     class Meta:
         verbose_name = _("registration import")
         verbose_name_plural = _("registration imports")

@@ -456,13 +456,21 @@ ENTRY_FIELDS = ("unit", "scope", "team", "status", "level", "worker_status", "re
                 "withdrawn_at", "unit_reviewed_at", "unit_reviewed_by", "reviewed_at", "reviewed_by")
 
 
-@transaction.atomic
-def apply(result, *, batch=None, progress=None, reason=""):
-    """Write a plan without problems: new people, teams, entries (numbered on from the
-    stage's last number), and the audit. `batch` ({filename, sha256}) marks a file
-    import: its entries point to one ImportBatch, which gets the one audit record.
-    Returns the entries made or submitted again."""
+def apply(result, *, batch=None, reason=""):
+    """Write a plan without problems, in one transaction: new people, teams, entries
+    (numbered on from the stage's last number), and the audit. `batch` ({filename,
+    sha256}) marks a file import: its entries point to one ImportBatch, which gets the one
+    audit record. Returns the entries made or submitted again."""
     reject_if_problems(result)
+    try:
+        with transaction.atomic():
+            return _write(result, batch, reason)
+    except IntegrityError:
+        raise UserError(_("Someone registered some of the same people while this was being checked. Nothing was "
+                          "registered; try again."), code="conflict") from None
+
+
+def _write(result, batch, reason):
     actor, competition, stage, candidates = result.actor, result.competition, result.stage, result.candidates
     summary = result.summary()
     # Serializes numbering in the stage; the stage row itself is not changed.
@@ -472,9 +480,6 @@ def apply(result, *, batch=None, progress=None, reason=""):
             competition=competition, stage=stage, filename=batch["filename"][:200], sha256=batch.get("sha256", ""),
             rows=len(candidates), created_by=actor, **{k: summary[k] for k in (
                 "people_created", "entries_created", "entries_reactivated", "teams_created")})
-    total = len(candidates)
-    report = progress or (lambda *args, **kwargs: None)
-    report(0, total, _("Adding workers"), force=True)
     people_services.add_groups([(c.person["pk"], g) for c in candidates if c.person is not None for g in c.group_ids])
     new = [c for c in candidates if c.person is None]
     if new:
@@ -486,7 +491,6 @@ def apply(result, *, batch=None, progress=None, reason=""):
         for candidate, pk in zip(new, pks, strict=True):
             candidate.person = {"pk": pk, "name": candidate.name, "level": candidate.declared("level"),
                                 "worker_status": candidate.declared("worker_status")}
-    report(len(new), total, _("Adding entries"), force=True)
     teams = dict(result.teams)
     if result.new_teams:
         Team.objects.bulk_create([Team(competition=competition, stage=stage, name=name, unit=unit)
@@ -504,14 +508,7 @@ def apply(result, *, batch=None, progress=None, reason=""):
         number += 1
         entries.append(Entry(competition=competition, stage=stage, number=number, person_id=candidate.person["pk"],
                              source=result.source, batch=batch, created_by=actor, **fields))
-    try:
-        with transaction.atomic():
-            for start in range(0, len(entries), CHUNK):
-                Entry.objects.bulk_create(entries[start : start + CHUNK])
-                report(len(new) + start + CHUNK, total)
-    except IntegrityError:
-        raise UserError(_("Someone registered some of the same people while this was being checked. Nothing was "
-                          "registered; try again."), code="conflict") from None
+    Entry.objects.bulk_create(entries, batch_size=CHUNK)
     if again:
         Entry.objects.bulk_update(again, [*ENTRY_FIELDS, "updated_at"], batch_size=CHUNK)
     if batch is not None:
@@ -525,7 +522,6 @@ def apply(result, *, batch=None, progress=None, reason=""):
             entry.person = Person(pk=entry.person_id, name=names[entry.person_id])
         audit.record_many(actor, "registration.register", entries + again, reason=reason,
                           data_for=lambda e: {"status": e.status, "stage": stage.key, "source": result.source})
-    report(total, total, force=True)
     result.batch = batch
     return entries + again
 

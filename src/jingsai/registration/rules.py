@@ -75,11 +75,6 @@ def registration_open(competition, now=None):
     return None
 
 
-def before_deadline(competition, now=None):
-    closes = deadline(competition)
-    return closes is None or (now or timezone.now()) < closes
-
-
 @dataclass(frozen=True)
 class Rules:
     """The registration rules of one competition, read once for a whole import."""
