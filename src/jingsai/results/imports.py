@@ -136,7 +136,7 @@ def parse(competition, stage, table):
         if not sheets.is_blank(name) and sheets.text(name) != entry.person.name:
             problems.append(Problem(_("The name does not match the entry of this identity number."), row=row,
                                     column=NAME.label, value=sheets.text(name), code="name_mismatch"))
-        change = services.ScoreChange(entry=entry, status=services.UNCHANGED)
+        change = services.ScoreChange(entry=entry)
         for key, component in components.items():
             _read_score(competition, change, key, component, cell(cells, f"score:{key}"), row, problems)
             _read_time(change, key, component, cell(cells, f"time:{key}"), row, problems)

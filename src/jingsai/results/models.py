@@ -1,3 +1,6 @@
+import json
+import zlib
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -175,7 +178,13 @@ class Result(models.Model):
     advanced = models.BooleanField(_("advances"), default=False)
     flags = models.JSONField(_("flags"), default=list)
     members = models.JSONField(null=True, blank=True)
-    explain = models.JSONField(null=True, blank=True)
+    # The engine's explanation codes, as zlib-compressed JSON: read one result at a time,
+    # never queried, and a tenth of the size (writing them as JSON text cost more than
+    # computing them). Read through `explain`.
+    explanation = models.BinaryField(null=True, blank=True)
+    # A digest of what `queries.signature` compares, so a new version counts what changed
+    # since the previous one without reading it whole.
+    fingerprint = models.CharField(max_length=16, blank=True)
 
     permission_lookups = {
         "org_path": "unit__path",
@@ -192,6 +201,12 @@ class Result(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.get_status_display()}"
+
+    @property
+    def explain(self):
+        if self.explanation is None:
+            return None
+        return json.loads(zlib.decompress(self.explanation))
 
     @property
     def promotion(self):
@@ -312,7 +327,7 @@ class Finalization(models.Model):
     )
     stage = models.OneToOneField("competitions.Stage", on_delete=models.CASCADE, related_name="finalization",
                                  verbose_name=_("stage"))
-    publicity = models.ForeignKey(Publicity, on_delete=models.PROTECT, related_name="+")
+    publicity = models.ForeignKey(Publicity, on_delete=models.RESTRICT, related_name="+")
     computations = models.ManyToManyField(Computation, related_name="finalizations")
     finalized_at = models.DateTimeField(_("finalized"), default=timezone.now)
     finalized_by = models.ForeignKey(

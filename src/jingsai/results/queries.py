@@ -1,6 +1,8 @@
 """Reading results: the state of a stage's results, the current computations, what
 changed between two computations, organization awards. Nothing here writes."""
 
+import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -175,14 +177,24 @@ def changes(old, new):
     return out
 
 
+def fingerprint(row):
+    """A short digest of a result's compared values (a dict of Result fields), stored with
+    it so that versions can be compared by reading one column."""
+    values = signature(row)
+    values["total"] = None if values["total"] is None else f"{values['total'].normalize():f}"
+    text = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def fingerprints(computation):
+    return dict(Result.objects.filter(computation=computation).values_list("number", "fingerprint"))
+
+
 def count_changes(before, rows):
-    """How many entries differ between signatures `before` and the new `rows` (dicts)."""
-    numbers = set()
-    for row in rows:
-        if before.get(row["number"]) != signature(row):
-            numbers.add(row["number"])
-    removed = set(before) - {row["number"] for row in rows}
-    return len(numbers) + len(removed)
+    """How many entries differ between the fingerprints `before` and the new `rows` (dicts
+    of Result fields), counting those added and removed."""
+    now = {row["number"]: row["fingerprint"] for row in rows}
+    return sum(1 for number, value in now.items() if before.get(number) != value) + len(set(before) - set(now))
 
 
 # --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ its scores and results are frozen."""
 import hashlib
 import json
 import secrets
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -109,11 +110,12 @@ def set_component_score(actor, entry, component, value, *, time_seconds=None, so
             recorded_by=actor,
         )
         audit.record(actor, "results.score", entry, reason=reason,
-                     changes={component: [None, number], "time": [None, time_seconds]}, data={"source": source})
+                     changes={component: [None, _shown(number)], "time": [None, time_seconds]},
+                     data={"source": source})
         return score
     changes = {}
     if score.value != number:
-        changes[component] = [score.value, number]
+        changes[component] = [_shown(score.value), _shown(number)]
     if score.time_seconds != time_seconds:
         changes["time"] = [score.time_seconds, time_seconds]
     if changes:
@@ -146,19 +148,19 @@ def set_score_status(actor, entry, status, *, reason=""):
     return result
 
 
+UNCHANGED = object()
+
+
 @dataclass
 class ScoreChange:
     """One entry's new scores for `record_scores`. `scores` maps a component key to its
     value (None clears it); `times` a component key to seconds (None clears it); `status`
-    is absent, disqualified, None (clears a mark) or `UNCHANGED`."""
+    is absent, disqualified, None (clears a mark) or, by default, `UNCHANGED`."""
 
     entry: Entry
     scores: dict = field(default_factory=dict)
     times: dict = field(default_factory=dict)
-    status: object = None
-
-
-UNCHANGED = object()
+    status: object = UNCHANGED
 
 
 def _shown(value):
@@ -388,7 +390,14 @@ def _has_promotions(spec):
 # --------------------------------------------------------------------------
 
 
-def _require_open_stage(stage, doing):
+def _require_computable(stage):
+    competition = stage.competition
+    if competition.status not in COMPUTE_STATUSES:
+        raise UserError(
+            _("Results cannot be computed while the competition is “%(status)s”; it must be in progress or "
+              "in scoring.") % {"status": competition.get_status_display()},
+            code="status",
+        )
     state = queries.stage_results(stage).state
     if state == queries.FINAL:
         raise UserError(_("The results of “%(stage)s” are final and can no longer be recomputed.")
@@ -396,59 +405,43 @@ def _require_open_stage(stage, doing):
     if state == queries.PUBLICITY:
         raise UserError(
             _("The results of “%(stage)s” are in publicity. Withdraw the publicity (giving a reason) before "
-              "%(doing)s.") % {"stage": stage.name, "doing": doing},
+              "computing them again.") % {"stage": stage.name},
             code="publicity",
         )
 
 
-def _require_status(competition, allowed):
-    if competition.status not in allowed:
-        raise UserError(
-            _("Results cannot be computed while the competition is “%(status)s”; it must be in progress or "
-              "in scoring.") % {"status": competition.get_status_display()},
-            code="status",
-        )
-
-
-def _run_engine(spec, inputs, advance, earlier, explain):
+def _run_engine(spec, inputs, advance, earlier):
     try:
-        return engine.compute(spec, inputs.entries, advance=advance, promoted_earlier_this_year=earlier,
-                              explain=explain)
+        return engine.compute(spec, inputs.entries, advance=advance, promoted_earlier_this_year=earlier)
     except engine.EngineInputError as error:
         problems = [Problem(engine_problem_message(p), where=str(p.get("entry") or ""), code=p["code"])
                     for p in error.problems]
         raise Rejected(_("The results cannot be computed from these scores:"), problems) from None
 
 
-def _missing_without_mark(output, inputs):
-    """Absent only because a score was never recorded (no 缺考 mark on anyone concerned)."""
-    explain = output.get("explain")
-    if output["status"] != "absent" or explain is None:
-        return False
-    code = explain["status"]["code"]
-    if code == "missing_components":
-        return True
-    if code == "member_absent":
-        return any(m["explain"]["status"]["code"] == "missing_components" for m in output["members"])
-    return False
+def pack_explanation(explain):
+    return zlib.compress(json.dumps(explain, ensure_ascii=False, separators=(",", ":")).encode(), 1)
 
 
 def result_fields(output, inputs):
     """A Result's field values from one engine result."""
     number = output["entry"]
     flags = list(output["flags"])
-    if _missing_without_mark(output, inputs):
-        flags.append(FLAG_MISSING_SCORES)
-    promotion = output["promotion"]
+    entry_id = inputs.entry_ids.get(number)
     members = None
     team_id = None
-    entry_id = inputs.entry_ids.get(number)
     if "members" in output:
         team_id, member_ids = inputs.teams[number]
-        members = []
-        for member_id, member in zip(member_ids, output["members"], strict=True):
-            members.append({**member, "entry_id": member_id, "id_number": None})
-    return {
+        members = [{**member, "entry_id": member_id, "id_number": None}
+                   for member_id, member in zip(member_ids, output["members"], strict=True)]
+        concerned = member_ids
+    else:
+        concerned = [entry_id]
+    # Absent only because a score was never recorded: nobody concerned is marked 缺考.
+    if output["status"] == "absent" and not inputs.marked.intersection(concerned):
+        flags.append(FLAG_MISSING_SCORES)
+    promotion = output["promotion"]
+    fields = {
         "number": number,
         "entry_id": entry_id,
         "team_id": team_id,
@@ -468,15 +461,17 @@ def result_fields(output, inputs):
         "advanced": output["advanced"],
         "flags": flags,
         "members": members,
-        "explain": output["explain"],
+        "explanation": pack_explanation(output["explain"]),
     }
+    fields["fingerprint"] = queries.fingerprint(fields)
+    return fields
 
 
-def _store(actor, stage, inputs, spec, earlier, *, reason, explain=True):
+def _store(actor, stage, inputs, spec, earlier, *, reason):
     """Compute one scope and store it as its next version. Returns the Computation."""
     competition = stage.competition
     previous = (Computation.objects.filter(stage=stage, scope_key=inputs.key).order_by("-version").first())
-    outputs = _run_engine(spec, inputs, stage.advance, earlier, explain) if inputs.entries else []
+    outputs = _run_engine(spec, inputs, stage.advance, earlier) if inputs.entries else []
     rows = [result_fields(output, inputs) for output in outputs]
     counts = defaultdict(int)
     for row in rows:
@@ -490,7 +485,7 @@ def _store(actor, stage, inputs, spec, earlier, *, reason, explain=True):
         places=(spec.get("rounding") or {}).get("places", 2),
         n_entries=len(rows), n_ranked=counts["ranked"], n_absent=counts["absent"],
         n_disqualified=counts["disqualified"], n_missing=counts["missing"],
-        n_changed=queries.count_changes(queries.signatures(previous), rows) if previous else None,
+        n_changed=queries.count_changes(queries.fingerprints(previous), rows) if previous else None,
     )
     Result.objects.bulk_create(
         (Result(computation=computation, position=position, **row) for position, row in enumerate(rows, 1)),
@@ -506,13 +501,17 @@ def _store(actor, stage, inputs, spec, earlier, *, reason, explain=True):
 
 
 @transaction.atomic
-def compute(actor, stage, *, scope=None, reason="", explain=True):
+def compute(actor, stage, *, scope=None, reason=""):
     """Compute the results of `stage`, every scope separately (or only `scope`), each as a
     new version. Returns the new computations."""
     stage = Stage.objects.select_for_update().select_related("competition__host").get(pk=stage.pk)
-    competition = stage.competition
-    _require_status(competition, COMPUTE_STATUSES)
-    _require_open_stage(stage, _("computing again"))
+    _require_computable(stage)
+    return store_computations(actor, stage, scope=scope, reason=reason)
+
+
+def store_computations(actor, stage, *, scope=None, reason=""):
+    """The work of `compute` once it has checked that the stage may be computed: also used
+    by the demo data for competitions whose results came before their recorded steps."""
     last = queries.is_last_stage(stage)
     spec = rules_for(stage, last)
     by_scope = load_inputs(stage, last=last, scope_id=scope.pk if scope else None)
@@ -529,9 +528,9 @@ def compute(actor, stage, *, scope=None, reason="", explain=True):
             by_scope[key] = ScopeInputs(scope_id=key or None, digest="")
     promoting = last and _has_promotions(spec)
     everyone = set().union(*(inputs.persons for inputs in by_scope.values()))
-    earlier = _earlier_promotions(competition, everyone) if promoting else set()
+    earlier = _earlier_promotions(stage.competition, everyone) if promoting else set()
     return [
-        _store(actor, stage, inputs, spec, earlier & inputs.persons, reason=reason, explain=explain)
+        _store(actor, stage, inputs, spec, earlier & inputs.persons, reason=reason)
         for inputs in sorted(by_scope.values(), key=lambda i: i.key)
     ]
 
@@ -600,20 +599,26 @@ def publish(actor, stage, *, reason=""):
               "disqualified. Record their scores or mark them before publishing.") % {"count": missing},
             code="missing_scores",
         )
-    now = timezone.now()
-    publicity = Publicity.objects.create(
-        competition=competition, stage=stage, started_at=now, started_by=actor,
-        ends_at=now + timedelta(days=publicity_days(competition)),
-    )
-    publicity.computations.set(state.computations)
-    audit.record(actor, "results.publish", publicity, reason=reason, data={
-        "stage": stage.key, "computations": [c.pk for c in state.computations],
-        "ends_at": publicity.ends_at.isoformat(),
-    })
+    publicity = record_publicity(actor, stage, state.computations, reason=reason)
     if state.last:
         if competition.status == Status.IN_PROGRESS:
             competition_services.transition(actor, competition, Status.SCORING, reason=reason)
         competition_services.transition(actor, competition, Status.PUBLICITY, reason=reason)
+    return publicity
+
+
+def record_publicity(actor, stage, computations, *, reason="", started_at=None):
+    """The Publicity of `computations`, for the period the rules set from `started_at`
+    (now): the work of `publish` once it has checked, and of the demo data."""
+    started_at = started_at or timezone.now()
+    publicity = Publicity.objects.create(
+        competition=stage.competition, stage=stage, started_at=started_at, started_by=actor,
+        ends_at=started_at + timedelta(days=publicity_days(stage.competition)),
+    )
+    publicity.computations.set(computations)
+    audit.record(actor, "results.publish", publicity, reason=reason, data={
+        "stage": stage.key, "computations": [c.pk for c in computations], "ends_at": publicity.ends_at.isoformat(),
+    })
     return publicity
 
 
@@ -755,16 +760,24 @@ def finalize(actor, stage, *, reason=""):
         raise UserError("；".join(str(p) for p in problems), code="blocked")
     published = list(state.publicity.computations.select_related("scope"))
     final = _final_computations(actor, stage, state, published)
-    finalization = Finalization.objects.create(competition=competition, stage=stage, publicity=state.publicity,
-                                               finalized_by=actor, reason=reason)
-    finalization.computations.set(final)
-    granted = _grant(actor, competition, final) if state.last else {}
-    advanced = _advance(actor, stage, final)
-    audit.record(actor, "results.finalize", finalization, reason=reason, data={
-        "stage": stage.key, "computations": [c.pk for c in final], "advanced": advanced, **granted,
-    })
+    finalization = record_finalization(actor, stage, state.publicity, final, last=state.last, reason=reason)
     if state.last:
         competition_services.transition(actor, competition, Status.FINAL, reason=reason)
+    return finalization
+
+
+def record_finalization(actor, stage, publicity, computations, *, last, reason="", at=None):
+    """What makes results final: the Finalization, the benefits of the last stage granted,
+    the qualifiers advanced. The work of `finalize` once it has checked, and of the demo."""
+    competition = stage.competition
+    finalization = Finalization.objects.create(competition=competition, stage=stage, publicity=publicity,
+                                               finalized_by=actor, reason=reason, finalized_at=at or timezone.now())
+    finalization.computations.set(computations)
+    granted = _grant(actor, competition, computations, at=finalization.finalized_at) if last else {}
+    advanced = _advance(actor, stage, computations)
+    audit.record(actor, "results.finalize", finalization, reason=reason, data={
+        "stage": stage.key, "computations": [c.pk for c in computations], "advanced": advanced, **granted,
+    })
     return finalization
 
 
@@ -804,11 +817,11 @@ def _person_benefits(result):
         yield member["person"], member["promotion"], member["titles"], member["recommendations"]
 
 
-def _grant(actor, competition, computations):
+def _grant(actor, competition, computations, *, at):
     """Promotion and Honour records for the final results; each promoted person's level
     rises (never falls) through the people services, with its audit record."""
     year = competition_year(competition)
-    now = timezone.now()
+    now = at
     promotions, honours = [], []
     for result in Result.objects.filter(computation__in=computations).select_related("entry"):
         for person_id, promotion, titles, recommendations in _person_benefits(result):

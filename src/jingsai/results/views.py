@@ -93,7 +93,7 @@ def competition(request, code):
     publicity = services.publicity_in_progress(item)
     objections = (Objection.objects.filter(competition=item).select_related("publicity__stage", "answered_by")
                   .order_by("-created_at"))
-    final = any(s.state == queries.FINAL for s in stages)
+    final = bool(stages) and stages[-1].state == queries.FINAL
     return render(request, "results/competition.html", {
         "competition": item,
         "stages": stages,
@@ -261,22 +261,22 @@ def _sort_rows(rows, request, component_keys):
     return present + missing
 
 
-def _histogram(rows):
-    """Totals in bands of five points, split by award, for the score distribution chart."""
-    totals = [(r["result"].total, r["result"].award or _("No award")) for r in rows if r["result"].total is not None]
+def _histogram(rows, bands):
+    """Totals in bands of five points, split by award (in the rules' order, no award
+    last), for the score distribution chart."""
+    totals = [(r["result"].total, r["result"].award) for r in rows if r["result"].total is not None]
     if not totals:
         return None
     low = int(min(t for t, _a in totals) // 5 * 5)
     high = int(max(t for t, _a in totals) // 5 * 5)
     bins = list(range(low, high + 5, 5))
-    awards = []
-    for _t, award in sorted(totals, key=lambda t: -t[0]):
-        if award not in awards:
-            awards.append(award)
+    given = {award for _t, award in totals}
+    awards = [b for b in bands if b in given] + ([""] if "" in given else [])
     series = {award: [0] * len(bins) for award in awards}
     for total, award in totals:
         series[award][(int(total) // 5 * 5 - low) // 5] += 1
-    return {"labels": [f"{b}–{b + 5}" for b in bins], "series": [{"name": a, "data": series[a]} for a in awards]}
+    return {"labels": [f"{b}–{b + 5}" for b in bins],
+            "series": [{"name": a or _("No award"), "data": series[a], "award": bool(a)} for a in awards]}
 
 
 @permission_required("results.view")
@@ -291,9 +291,10 @@ def stage(request, code, key):
                "computable": item.status in services.COMPUTE_STATUSES and state.state == queries.OPEN}
     if computation is not None:
         rows = table_rows(computation)
-        context["histogram"] = _histogram(rows)
+        bands = [b["name"] for b in (item.spec.get("awards") or {}).get("bands", [])]
+        context["histogram"] = _histogram(rows, bands)
         given = {r["result"].award for r in rows}
-        context["awards"] = [b["name"] for b in (item.spec.get("awards") or {}).get("bands", []) if b["name"] in given]
+        context["awards"] = [b for b in bands if b in given]
         rows = _sort_rows(_filter_rows(rows, request), request, {c["key"] for c in components})
         context["page_obj"] = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         context["previous"] = queries.previous_computation(computation)
