@@ -13,16 +13,15 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jingsai.accounts import permissions
-from jingsai.competitions.models import Competition, Stage
+from jingsai.competitions.models import Competition
 from jingsai.core import spreadsheets as sheets
 from jingsai.core.errors import UserError
 from jingsai.orgs.models import Organization
-from jingsai.registration.models import Entry, EntryStatus
+from jingsai.registration.models import Entry
 
 from . import conflicts, imports
 from .models import (
     Appeal,
-    AspectType,
     CompetitionJudge,
     Contestant,
     DrawKind,
@@ -34,6 +33,7 @@ from .models import (
 )
 from .services import appeals, judges, marking, schemes, stats, venue
 from .services.progress import stage_summary
+from .views.common import stage_or_404, station_or_404
 
 router = Router(tags=["judging"])
 
@@ -47,21 +47,6 @@ def _competition(request, code, perm):
     competition = get_object_or_404(Competition.objects.select_related("host"), code=code)
     permissions.require(request.user, perm, competition)
     return competition
-
-
-def _stage(request, stage_id, perm):
-    stage = get_object_or_404(Stage.objects.select_related("competition__host"), pk=stage_id)
-    permissions.require(request.user, perm, stage)
-    return stage
-
-
-def _station(request, stage, number, perm):
-    contestant = (Contestant.objects.select_related("entry__unit", "entry__competition__host", "stage__competition")
-                  .filter(stage=stage, station_number=number, entry__status=EntryStatus.APPROVED).first())
-    if contestant is None:
-        raise Http404
-    permissions.require(request.user, perm, contestant)
-    return contestant
 
 
 def _aspect(stage, code):
@@ -265,8 +250,8 @@ class StageOut(Schema):
 
 
 @router.get("/stages/{stage_id}", response=StageOut)
-def get_stage(request, stage_id: int):
-    stage = _stage(request, stage_id, "judging.view")
+def getstage_or_404(request, stage_id: int):
+    stage = stage_or_404(request, stage_id, "judging.view")
     summary = stage_summary(stage)
     return {"id": stage.pk, "competition": stage.competition.code, "key": stage.key, "contestants": summary["total"],
             "present": summary["present"], "absent": summary["absent"], "signed_off": summary["signed"],
@@ -305,13 +290,13 @@ def _panel_out(panel, warnings=None):
 
 @router.get("/stages/{stage_id}/panels", response=list[PanelOut])
 def list_panels(request, stage_id: int):
-    stage = _stage(request, stage_id, "judging.manage")
+    stage = stage_or_404(request, stage_id, "judging.manage")
     return [_panel_out(p) for p in stage.judging_panels.prefetch_related("aspects")]
 
 
 @router.post("/stages/{stage_id}/panels", response={201: PanelOut})
 def create_panel(request, stage_id: int, data: PanelIn):
-    stage = _stage(request, stage_id, "judging.manage")
+    stage = stage_or_404(request, stage_id, "judging.manage")
     scheme = schemes.ensure_scheme(request.user, stage.competition)
     aspects = list(scheme.aspects.filter(code__in=data.aspects))
     unknown = sorted(set(data.aspects) - {a.code for a in aspects})
@@ -328,7 +313,7 @@ def create_panel(request, stage_id: int, data: PanelIn):
 
 @router.delete("/stages/{stage_id}/panels/{panel_id}", response={204: None})
 def delete_panel(request, stage_id: int, panel_id: int, reason: str = ""):
-    stage = _stage(request, stage_id, "judging.manage")
+    stage = stage_or_404(request, stage_id, "judging.manage")
     judges.delete_panel(request.user, get_object_or_404(Panel, pk=panel_id, stage=stage), reason=reason)
     return Status(204, None)
 
@@ -349,7 +334,7 @@ class CheckInOut(Schema):
 
 @router.post("/stages/{stage_id}/checkin", response=CheckInOut)
 def check_in(request, stage_id: int, data: CheckInIn):
-    stage = _stage(request, stage_id, "judging.checkin")
+    stage = stage_or_404(request, stage_id, "judging.checkin")
     found = venue.contestants(stage)
     if data.contestant_number is not None:
         found = found.filter(contestant_number=data.contestant_number)
@@ -387,21 +372,21 @@ def _draw_out(record):
 
 @router.post("/stages/{stage_id}/draws", response={201: DrawOut})
 def make_draw(request, stage_id: int, data: DrawIn):
-    stage = _stage(request, stage_id, "judging.draw")
+    stage = stage_or_404(request, stage_id, "judging.draw")
     return Status(201, _draw_out(venue.draw(request.user, stage, data.kind)))
 
 
 @router.get("/stages/{stage_id}/draws", response=list[DrawOut])
 def list_draws(request, stage_id: int):
-    stage = _stage(request, stage_id, "judging.draw")
+    stage = stage_or_404(request, stage_id, "judging.draw")
     return [_draw_out(d) for d in stage.draws.select_related("drawn_by").order_by("drawn_at")]
 
 
 @router.post("/stages/{stage_id}/end", response=StageOut)
-def end_stage(request, stage_id: int):
-    stage = _stage(request, stage_id, "judging.manage")
+def endstage_or_404(request, stage_id: int):
+    stage = stage_or_404(request, stage_id, "judging.manage")
     venue.end_stage(request.user, stage)
-    return get_stage(request, stage_id)
+    return getstage_or_404(request, stage_id)
 
 
 # --------------------------------------------------------------------------
@@ -436,15 +421,11 @@ class StationOut(Schema):
     aspects: list[AspectMarkOut]
 
 
-def _judge_view(judge, contestant, plan):
-    aspects = plan.aspects_for(judge, contestant)
-    measured = {a.pk for a in plan.aspects if a.type == AspectType.MEASUREMENT}
-    marks = {}
-    for mark in contestant.marks.all():
-        if mark.judge_id == judge.pk or mark.aspect_id in measured:
-            marks[mark.aspect_id] = mark
+def _judge_view(judge, contestant, plan, marks=None):
+    if marks is None:
+        marks = plan.judge_marks(judge, [contestant])[contestant.pk]
     items = []
-    for aspect in aspects:
+    for aspect in plan.aspects_for(judge, contestant):
         mark = marks.get(aspect.pk)
         items.append({"code": aspect.code, "name": aspect.name, "type": aspect.type, "max": marking.shown(aspect.max),
                       "binary": aspect.binary, "descriptors": list(aspect.descriptors or []),
@@ -456,13 +437,14 @@ def _judge_view(judge, contestant, plan):
 
 @router.get("/stages/{stage_id}/stations", response=list[StationSummary])
 def my_stations(request, stage_id: int):
-    stage = _stage(request, stage_id, "judging.mark")
+    stage = stage_or_404(request, stage_id, "judging.mark")
     judge = _judge(request)
     plan = marking.Plan(stage)
     out = []
-    contestants = list(venue.active_contestants(stage).order_by("station_number").prefetch_related("marks"))
-    for contestant in plan.stations_for(judge, contestants):
-        view = _judge_view(judge, contestant, plan)
+    mine = plan.stations_for(judge, list(venue.active_contestants(stage).order_by("station_number")))
+    marks = plan.judge_marks(judge, mine)
+    for contestant in mine:
+        view = _judge_view(judge, contestant, plan, marks[contestant.pk])
         out.append({"station": view["station"], "aspects": len(view["aspects"]),
                     "marked": len(view["aspects"]) - view["missing"], "signed_off": view["signed_off"],
                     "rescore": any(a["rescore_requested"] for a in view["aspects"])})
@@ -470,9 +452,9 @@ def my_stations(request, stage_id: int):
 
 
 @router.get("/stages/{stage_id}/stations/{number}", response=StationOut)
-def my_station(request, stage_id: int, number: int):
-    stage = _stage(request, stage_id, "judging.mark")
-    contestant = _station(request, stage, number, "judging.mark")
+def mystation_or_404(request, stage_id: int, number: int):
+    stage = stage_or_404(request, stage_id, "judging.mark")
+    contestant = station_or_404(request, stage, number, "judging.mark")
     judge = _judge(request)
     plan = marking.Plan(stage)
     if not plan.aspects_for(judge, contestant):
@@ -502,8 +484,8 @@ def post_mark(request, stage_id: int, number: int, data: MarkIn):
     """Record one mark. Send a unique `key` per mark given (the page makes one per tap):
     a repeated key is answered with the stored mark and changes nothing, and a mark given
     (`entered_at`) before the stored one never replaces it."""
-    stage = _stage(request, stage_id, "judging.mark")
-    contestant = _station(request, stage, number, "judging.mark")
+    stage = stage_or_404(request, stage_id, "judging.mark")
+    contestant = station_or_404(request, stage, number, "judging.mark")
     judge = _judge(request)
     plan = marking.Plan(stage)
     aspect = next((a for a in plan.aspects if a.code == data.aspect), None) or _aspect(stage, data.aspect)
@@ -553,15 +535,15 @@ def _review_out(contestant):
 
 
 @router.get("/stages/{stage_id}/stations/{number}/review", response=ReviewOut)
-def review_station(request, stage_id: int, number: int):
-    stage = _stage(request, stage_id, "judging.review")
-    return _review_out(_station(request, stage, number, "judging.review"))
+def reviewstation_or_404(request, stage_id: int, number: int):
+    stage = stage_or_404(request, stage_id, "judging.review")
+    return _review_out(station_or_404(request, stage, number, "judging.review"))
 
 
 @router.post("/stages/{stage_id}/stations/{number}/signoff", response=ReviewOut)
 def sign_off(request, stage_id: int, number: int):
-    stage = _stage(request, stage_id, "judging.review")
-    contestant = marking.sign_off(request.user, _station(request, stage, number, "judging.review"))
+    stage = stage_or_404(request, stage_id, "judging.review")
+    contestant = marking.sign_off(request.user, station_or_404(request, stage, number, "judging.review"))
     return _review_out(contestant)
 
 
@@ -573,8 +555,8 @@ class UnlockIn(Schema):
 
 @router.post("/stages/{stage_id}/stations/{number}/unlock", response=ReviewOut)
 def unlock(request, stage_id: int, number: int, data: UnlockIn):
-    stage = _stage(request, stage_id, "judging.review")
-    contestant = _station(request, stage, number, "judging.review")
+    stage = stage_or_404(request, stage_id, "judging.review")
+    contestant = station_or_404(request, stage, number, "judging.review")
     marks = Mark.objects.filter(contestant=contestant, aspect__code=data.aspect)
     if data.judge:
         marks = marks.filter(judge__code=data.judge)
@@ -592,8 +574,8 @@ class RescoreIn(Schema):
 
 @router.post("/stages/{stage_id}/stations/{number}/rescore", response=ReviewOut)
 def rescore(request, stage_id: int, number: int, data: RescoreIn):
-    stage = _stage(request, stage_id, "judging.review")
-    contestant = _station(request, stage, number, "judging.review")
+    stage = stage_or_404(request, stage_id, "judging.review")
+    contestant = station_or_404(request, stage, number, "judging.review")
     marking.request_rescore(request.user, contestant, _aspect(stage, data.aspect), reason=data.reason)
     return _review_out(contestant)
 
@@ -605,8 +587,8 @@ class TimeIn(Schema):
 
 @router.post("/stages/{stage_id}/stations/{number}/time", response=ReviewOut)
 def record_time(request, stage_id: int, number: int, data: TimeIn):
-    stage = _stage(request, stage_id, "judging.review")
-    contestant = venue.record_time(request.user, _station(request, stage, number, "judging.review"), data.time,
+    stage = stage_or_404(request, stage_id, "judging.review")
+    contestant = venue.record_time(request.user, station_or_404(request, stage, number, "judging.review"), data.time,
                                    reason=data.reason)
     return _review_out(contestant)
 
@@ -623,8 +605,8 @@ class PaperOut(Schema):
 
 @router.post("/stages/{stage_id}/stations/{number}/paper", response=PaperOut)
 def key_paper(request, stage_id: int, number: int, data: PaperIn):
-    stage = _stage(request, stage_id, "judging.key_paper")
-    contestant = _station(request, stage, number, "judging.key_paper")
+    stage = stage_or_404(request, stage_id, "judging.key_paper")
+    contestant = station_or_404(request, stage, number, "judging.key_paper")
     judge = get_object_or_404(Judge, code=data.judge, assignments__competition=stage.competition)
     sheet, mismatches = marking.key_paper(request.user, contestant, judge, data.values)
     return {"status": sheet.status,
@@ -645,8 +627,8 @@ class EventOut(Schema):
 
 @router.get("/stages/{stage_id}/stations/{number}/history", response=list[EventOut])
 def history(request, stage_id: int, number: int):
-    stage = _stage(request, stage_id, "judging.history")
-    contestant = _station(request, stage, number, "judging.history")
+    stage = stage_or_404(request, stage_id, "judging.history")
+    contestant = station_or_404(request, stage, number, "judging.history")
     events = (MarkEvent.objects.filter(mark__contestant=contestant)
               .select_related("mark__aspect", "mark__judge", "by").order_by("at", "pk"))
     return [{"at": e.at, "aspect": e.mark.aspect.code, "judge": e.mark.judge.code, "action": e.action,
@@ -662,7 +644,7 @@ class MarksImportOut(Schema):
 
 @router.post("/stages/{stage_id}/marks/import", response=MarksImportOut)
 def import_marks(request, stage_id: int, file: File[UploadedFile]):
-    stage = _stage(request, stage_id, "judging.manage")
+    stage = stage_or_404(request, stage_id, "judging.manage")
     return imports.import_judge_marks(request.user, stage.competition, stage, sheets.read_table(file, file.name))
 
 
@@ -677,21 +659,21 @@ class UnblindIn(Schema):
 
 @router.post("/stages/{stage_id}/unblinding/confirm", response=StageOut)
 def confirm_unblinding(request, stage_id: int, data: UnblindIn):
-    stage = _stage(request, stage_id, "judging.confirm_unblinding")
+    stage = stage_or_404(request, stage_id, "judging.confirm_unblinding")
     marking.confirm_unblinding(request.user, stage, note=data.note)
-    return get_stage(request, stage_id)
+    return getstage_or_404(request, stage_id)
 
 
 @router.post("/stages/{stage_id}/unblinding/unblind", response=StageOut)
 def unblind(request, stage_id: int, data: UnblindIn):
-    stage = _stage(request, stage_id, "judging.unblind")
+    stage = stage_or_404(request, stage_id, "judging.unblind")
     marking.unblind(request.user, stage, note=data.note)
-    return get_stage(request, stage_id)
+    return getstage_or_404(request, stage_id)
 
 
 @router.get("/stages/{stage_id}/stats", response=dict)
 def judge_stats(request, stage_id: int):
-    return stats.judge_stats(_stage(request, stage_id, "judging.stats"))
+    return stats.judge_stats(stage_or_404(request, stage_id, "judging.stats"))
 
 
 # --------------------------------------------------------------------------

@@ -6,6 +6,7 @@ The arithmetic is the results engine's (results-rules.md §3): `validate_aspect_
 `j_discrepancy`, `aspect_mark`, `practical_component`."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -114,6 +115,16 @@ class Plan:
     def stations_for(self, judge, contestants):
         """The contestants (with a station number) at which the judge has aspects to mark."""
         return [c for c in contestants if c.station_number is not None and self.aspects_for(judge, c)]
+
+    def judge_marks(self, judge, contestants):
+        """{contestant id: {aspect id: Mark}} as the judge sees them on the mark entry page:
+        their own marks, and each M aspect's one mark whoever of the panel entered it."""
+        measured = {a.pk for a in self.aspects if a.type == AspectType.MEASUREMENT}
+        found = defaultdict(dict)
+        for mark in Mark.objects.filter(contestant__in=contestants):
+            if mark.judge_id == judge.pk or mark.aspect_id in measured:
+                found[mark.contestant_id][mark.aspect_id] = mark
+        return found
 
 
 # --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from jingsai.results.models import ComponentScore
 
 from .. import conflicts, imports
 from ..forms import RelationshipForm
-from ..models import AspectType, Judge, Mark, PaperSheet
+from ..models import Judge, Mark, PaperSheet
 from ..services import history as history_service
 from ..services import marking, schemes, stats, venue
 from .common import can, show_error, stage_or_404, station_or_404
@@ -28,17 +28,6 @@ def _judge(request):
     if judge is None:
         raise PermissionDenied(_("Your login is not linked to a judge of the pool; ask the organizer."))
     return judge
-
-
-def _own_marks(judge, contestants, plan):
-    """{(contestant id, aspect id): Mark} of the judge's marks, plus every M aspect's mark
-    (one per contestant, whoever of the panel entered it)."""
-    measured = [a.pk for a in plan.aspects if a.type == AspectType.MEASUREMENT]
-    found = {}
-    for mark in Mark.objects.filter(contestant__in=contestants).select_related("judge"):
-        if mark.judge_id == judge.pk or mark.aspect_id in measured:
-            found[(mark.contestant_id, mark.aspect_id)] = mark
-    return found
 
 
 def _texts():
@@ -64,11 +53,11 @@ def stations(request, pk):
     judge = _judge(request)
     plan = marking.Plan(stage)
     mine = plan.stations_for(judge, list(venue.active_contestants(stage).order_by("station_number")))
-    marks = _own_marks(judge, mine, plan)
+    marks = plan.judge_marks(judge, mine)
     rows = []
     for contestant in mine:
         aspects = plan.aspects_for(judge, contestant)
-        given = [marks.get((contestant.pk, a.pk)) for a in aspects]
+        given = [marks[contestant.pk].get(a.pk) for a in aspects]
         rows.append({
             "station": contestant.station_number, "total": len(aspects),
             "done": sum(1 for m in given if m is not None),
@@ -93,10 +82,10 @@ def station(request, pk, number):
     aspects = plan.aspects_for(judge, contestant)
     if not aspects:
         raise PermissionDenied(_("You are not on a panel marking this station."))
-    marks = _own_marks(judge, [contestant], plan)
+    marks = plan.judge_marks(judge, [contestant])[contestant.pk]
     items = []
     for aspect in aspects:
-        mark = marks.get((contestant.pk, aspect.pk))
+        mark = marks.get(aspect.pk)
         items.append({"aspect": aspect, "mark": mark, "value": marking.shown(mark.value) if mark else "",
                       "levels": list(enumerate(aspect.descriptors or ["", "", "", ""]))})
     mine = [c.station_number for c in plan.stations_for(judge, list(
@@ -111,19 +100,15 @@ def station(request, pk, number):
     })
 
 
-def _chief_contestant_filter(request, stage, reviews):
-    """Drop the stations the reviewing chief judge is in conflict with: never shown."""
-    judge = conflicts.judge_for(request.user)
-    if judge is None:
-        return reviews
-    blocked = marking.Plan(stage).blocked(judge)
-    return [r for r in reviews if r.contestant.pk not in blocked]
-
-
 @permission_required("judging.review")
 def review(request, pk):
     stage = stage_or_404(request, pk, "judging.review")
-    reviews = _chief_contestant_filter(request, stage, marking.stage_reviews(stage))
+    plan = marking.Plan(stage)
+    reviews = marking.stage_reviews(stage, plan)
+    judge = conflicts.judge_for(request.user)
+    if judge is not None:  # the stations the chief judge is in conflict with are never shown
+        blocked = plan.blocked(judge)
+        reviews = [r for r in reviews if r.contestant.pk not in blocked]
     return render(request, "judging/review.html", {
         "stage": stage, "competition": stage.competition, "reviews": reviews,
         "discrepancies": [(r, item) for r in reviews for item in r.discrepancies],
