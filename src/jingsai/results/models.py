@@ -146,6 +146,13 @@ class Computation(models.Model):
         return self.competition.permission_scope()
 
 
+class ResultManager(models.Manager):
+    def get_queryset(self):
+        # Tables and exports never read the explanation; the page explaining one result
+        # loads it when it asks.
+        return super().get_queryset().defer("explanation")
+
+
 class Result(models.Model):
     """One row of a computation: an entry's (or a team's) result, as the engine gave it,
     with the engine's explanation codes. Never changed once written."""
@@ -185,6 +192,8 @@ class Result(models.Model):
     # A digest of what `queries.signature` compares, so a new version counts what changed
     # since the previous one without reading it whole.
     fingerprint = models.CharField(max_length=16, blank=True)
+
+    objects = ResultManager()
 
     permission_lookups = {
         "org_path": "unit__path",

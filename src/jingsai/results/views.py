@@ -50,13 +50,6 @@ def _stage(competition, key):
         raise Http404 from None
 
 
-def _back(request, competition):
-    target = request.POST.get("next") or ""
-    if target.startswith("/work/results/"):
-        return redirect(target)
-    return redirect("results:competition", code=competition.code)
-
-
 def _run(request, action, success):
     """Call a service; show its error as a message instead of a page."""
     try:
@@ -90,16 +83,16 @@ def index(request):
 def competition(request, code):
     item = _competition(request, code, "results.view")
     stages = [queries.stage_results(stage) for stage in queries.stages_of(item)]
-    publicity = services.publicity_in_progress(item)
+    in_publicity = [s for s in stages if s.state == queries.PUBLICITY]
     objections = (Objection.objects.filter(competition=item).select_related("publicity__stage", "answered_by")
                   .order_by("-created_at"))
-    final = bool(stages) and stages[-1].state == queries.FINAL
     return render(request, "results/competition.html", {
         "competition": item,
         "stages": stages,
-        "publicity": publicity,
+        "blockers": {s.stage.pk: services.finalize_blockers(s.stage, s.publicity) for s in in_publicity},
+        "open_publicities": {s.publicity.pk for s in in_publicity},
         "objections": objections,
-        "final": final,
+        "final": bool(stages) and stages[-1].state == queries.FINAL,
         "can_compute": permissions.has_perm(request.user, "results.compute", item),
         "can_publish": permissions.has_perm(request.user, "results.publish", item),
         "can_export": permissions.has_perm(request.user, "results.export", item),
@@ -135,7 +128,7 @@ def publish(request, code):
     stage = _stage(item, request.POST.get("stage"))
     _run(request, lambda: services.publish(request.user, stage, reason=request.POST.get("reason", "")),
          _("The results are published for publicity."))
-    return _back(request, item)
+    return redirect("results:competition", code=item.code)
 
 
 @permission_required("results.publish")
@@ -145,7 +138,7 @@ def withdraw(request, code):
     stage = _stage(item, request.POST.get("stage"))
     _run(request, lambda: services.withdraw_publicity(request.user, stage, reason=request.POST.get("reason", "")),
          _("The publicity is withdrawn; the results can be computed again."))
-    return _back(request, item)
+    return redirect("results:competition", code=item.code)
 
 
 @permission_required("results.publish")
@@ -155,7 +148,7 @@ def finalize(request, code):
     stage = _stage(item, request.POST.get("stage"))
     _run(request, lambda: services.finalize(request.user, stage, reason=request.POST.get("reason", "")),
          _("The results are final."))
-    return _back(request, item)
+    return redirect("results:competition", code=item.code)
 
 
 @permission_required("results.publish")
