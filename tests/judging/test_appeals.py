@@ -108,3 +108,18 @@ def test_a_late_appeal_is_refused_with_the_reason_on_the_page(client, signed):
     response = client.post("/api/judging/appeals", {"entry": signed.entries[0].pk, "text": "迟到的申诉"},
                            content_type="application/json")
     assert response.status_code == 400 and "逾期申诉不予受理" in response.json()["detail"]
+
+
+def test_workers_and_unit_contacts_find_the_appeals_still_open(client, signed):
+    venue.end_stage(signed.actor, signed.stage)
+    contact = factories.user("contact-a", role=Role.UNIT_CONTACT, org=signed.orgs["unit_a"])
+    client.force_login(contact)
+    appealable = client.get(reverse("judging:appeals")).context["appealable"]
+    assert {entry.pk for entry, _deadline in appealable} == {e.pk for e in signed.entries}
+    cards = {card.title: card for card in client.get(reverse("core:dashboard")).context["cards"]}
+    assert cards["仍可申诉的选手"].count == 4
+    client.force_login(signed.worker)
+    appealable = client.get(reverse("judging:appeals")).context["appealable"]
+    assert [entry.pk for entry, _deadline in appealable] == [signed.entries[0].pk]
+    titles = [card.title for card in client.get(reverse("core:dashboard")).context["cards"]]
+    assert f"{signed.competition.name} · {signed.stage.name}" in titles

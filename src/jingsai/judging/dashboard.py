@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from jingsai.accounts import permissions
 from jingsai.competitions.models import Stage
 from jingsai.core.registry import Card
-from jingsai.registration.models import EntryStatus
+from jingsai.registration.models import Entry, EntryStatus
 
 from . import conflicts
 from .models import Appeal, AppealStatus, Draw, DrawKind, Unblinding, UnblindStep
@@ -75,25 +75,30 @@ def _arbitrator_cards(user):
                  url=reverse("judging:appeals") + "?status=pending", tone="danger" if pending else "secondary")]
 
 
-def _contestant_cards(user):
-    if not user.person_id:
-        return []
+def _appellant_cards(user):
+    """Workers see each of their stages still taking appeals; unit contacts, how many of
+    their unit's contestants still may appeal. Both see the appeals they follow."""
     out = []
-    now = timezone.now()
-    entries = user.person.entries.filter(status=EntryStatus.APPROVED, stage__judging_end__isnull=False).select_related(
-        "stage__competition")
-    for entry in entries:
-        closes = appeals.deadline(entry.stage)
-        if closes and now <= closes:
+    if permissions.has_perm(user, "judging.appeal"):
+        entries = permissions.filter_queryset(user, "judging.appeal",
+                                              Entry.objects.filter(status=EntryStatus.APPROVED))
+        open_ = appeals.open_entries(entries)
+        own = [(e, closes) for e, closes in open_ if e.person_id == user.person_id]
+        for entry, closes in own:
             out.append(Card(
-                title=f"{entry.competition.name} · {entry.stage.name}",
+                title=f"{entry.stage.competition.name} · {entry.stage.name}",
                 body=_("You may file a written appeal about your marks until %(deadline)s.")
                 % {"deadline": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")},
                 url=reverse("judging:appeal_new", args=[entry.pk]), action=_("File an appeal"), priority=30,
             ))
-    mine = Appeal.objects.filter(entry__person_id=user.person_id).count()
-    if mine:
-        out.append(Card(title=_("My appeals"), count=mine, url=reverse("judging:appeals"), action=_("Open"),
+        if len(open_) > len(own):
+            out.append(Card(title=_("Contestants who may still appeal"), count=len(open_) - len(own),
+                            url=reverse("judging:appeals"), action=_("Open"), priority=35))
+    followed = permissions.filter_queryset(user, "judging.view_appeal", Appeal.objects.all()) if (
+        user.person_id or permissions.role_paths(user, permissions.UNIT_CONTACT)) else Appeal.objects.none()
+    count = followed.count()
+    if count:
+        out.append(Card(title=_("My appeals"), count=count, url=reverse("judging:appeals"), action=_("Open"),
                         priority=30))
     return out
 
@@ -101,4 +106,4 @@ def _contestant_cards(user):
 def cards(user, request):
     if not user.is_authenticated:
         return []
-    return _judge_cards(user) + _chief_cards(user) + _arbitrator_cards(user) + _contestant_cards(user)
+    return _judge_cards(user) + _chief_cards(user) + _arbitrator_cards(user) + _appellant_cards(user)

@@ -30,6 +30,20 @@ def deadline(stage):
     return end.ended_at + datetime.timedelta(minutes=window_minutes(stage.competition))
 
 
+def open_entries(entries, now=None):
+    """Those of `entries` (a queryset) whose stage still takes appeals, with their deadline:
+    [(entry, deadline)] in deadline order."""
+    now = now or timezone.now()
+    found = []
+    for entry in entries.filter(stage__judging_end__isnull=False).select_related(
+            "stage__judging_end", "stage__competition", "person", "unit")[:1000]:
+        closes = entry.stage.judging_end.ended_at + datetime.timedelta(
+            minutes=window_minutes(entry.stage.competition))
+        if now <= closes:
+            found.append((entry, closes))
+    return sorted(found, key=lambda pair: (pair[1], pair[0].pk))
+
+
 def refusal(stage, now=None):
     """Why an appeal about the stage cannot be filed now (None when it can)."""
     now = now or timezone.now()

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 from jingsai.accounts import permissions
 from jingsai.core.decorators import permission_required
 from jingsai.core.errors import UserError
-from jingsai.registration.models import Entry
+from jingsai.registration.models import Entry, EntryStatus
 
 from ..forms import AppealForm, DecisionForm
 from ..models import Appeal, AppealStatus
@@ -24,8 +24,13 @@ def appeal_list(request):
     if status in AppealStatus.values:
         found = found.filter(status=status)
     page = Paginator(found.order_by("status", "-filed_at"), 50).get_page(request.GET.get("page"))
+    appealable = []
+    if permissions.has_perm(request.user, "judging.appeal"):
+        entries = permissions.filter_queryset(request.user, "judging.appeal",
+                                              Entry.objects.filter(status=EntryStatus.APPROVED))
+        appealable = appeals.open_entries(entries)
     return render(request, "judging/appeals.html", {"page_obj": page, "status": status,
-                                                    "statuses": AppealStatus.choices})
+                                                    "statuses": AppealStatus.choices, "appealable": appealable})
 
 
 @permission_required("judging.appeal")
