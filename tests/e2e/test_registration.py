@@ -12,13 +12,11 @@ from jingsai.registration.models import Entry, EntryStatus
 from tests import factories
 from tests.e2e.conftest import login
 from tests.registration import factories as reg
-from tests.registration.conftest import ensure_groups
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_unit_contact_imports_a_file_after_fixing_it(page, tmp_path):
-    ensure_groups()
     orgs = factories.tree()
     competition = reg.open_competition(orgs["A"], name="焊工技能竞赛")
     factories.user("contact", role=Role.UNIT_CONTACT, org=orgs["unit_a"], name="甲企业联络员")
@@ -41,7 +39,7 @@ def test_a_unit_contact_imports_a_file_after_fixing_it(page, tmp_path):
     sheet.delete_rows(2)  # the example row
     good, typo = reg.new_id(), reg.new_id()
     wrong = typo[:17] + ("0" if typo[17] != "0" else "1")
-    sheet.append(["李明", good, "13812345678", "EA", "三级/高级工", "职工", "农民工"])
+    sheet.append(["李明", good, "13812345678", "EA", "三级/高级工", "职工", ""])
     sheet.append(["王芳", wrong, "", "EA", "四级/中级工", "职工", ""])
     sheet.append(["赵强", reg.new_id(), "", "EA", "九级", "", ""])
     path = tmp_path / "报名.xlsx"
