@@ -66,9 +66,11 @@ with transaction.atomic():
     union = create_organization(None, parent=None, code="B-UNION", name="基准市总工会", type="union")
     unit = create_organization(None, parent=union, code="B-UNIT", name="基准企业", type="enterprise")
     spec = load_spec({"code": "B-EXAM", "name": "基准焊工", "host": "B-UNION", "occupation": "6-18-02-04",
-                      "series": {"code": "B-2026", "name": "基准系列赛", "year": 2026}, "level": "city", "class": "class2",
+                      "series": {"code": "B-2026", "name": "基准系列赛", "year": 2026},
+                      "level": "city", "class": "class2",
                       "components": [{"key": "theory", "name": "理论知识", "max": 100, "weight": "0.3", "pass": 60},
-                                     {"key": "practical", "name": "操作技能", "max": 100, "weight": "0.7", "pass": 60}]})
+                                     {"key": "practical", "name": "操作技能", "max": 100, "weight": "0.7",
+                                      "pass": 60}]})
     series = Series.objects.create(code="B-2026", name="基准系列赛", year=2026, host=union)
     competition = Competition.objects.create(code="B-EXAM", name=spec["name"], host=union, series=series,
         occupation=spec["occupation"], level=spec["level"], klass=spec["class"], mode=spec["mode"],
@@ -83,7 +85,8 @@ with transaction.atomic():
         if kind == 0:
             lines.append(f"焊接第{i}题：下列哪一项正确？{{=选项甲{i} ~选项乙{i} ~选项丙{i} ~选项丁{i}}}")
         elif kind == 1:
-            lines.append(f"焊接第{i}题：哪些做法正确？{{~%50%做法甲{i} ~%50%做法乙{i} ~%-100%做法丙{i} ~%-100%做法丁{i}}}")
+            lines.append(f"焊接第{i}题：哪些做法正确？"
+                         f"{{~%50%做法甲{i} ~%50%做法乙{i} ~%-100%做法丙{i} ~%-100%做法丁{i}}}")
         elif kind == 2:
             lines.append(f"焊接第{i}题：焊前必须检查设备。{{TRUE}}")
         else:
@@ -329,10 +332,18 @@ async def baseline_and_capacity(port, candidates, concurrency, seconds, rounds=4
     """Trivial endpoint and answer saves in alternating slices, so that load from
     elsewhere on the machine weighs on both alike."""
     ping, saves = Stats(), Stats()
+    cpu = {"ping": 0.0, "capacity": 0.0}
     for _ in range(rounds):
+        began = time.process_time()
         await ping_slice(port, concurrency, seconds / rounds, ping)
+        cpu["ping"] += time.process_time() - began
+        began = time.process_time()
         await capacity_slice(candidates[:concurrency], seconds / rounds, saves)
-    return ping.summary(seconds), saves, saves.summary(seconds)
+        cpu["capacity"] += time.process_time() - began
+    ping_summary, save_summary = ping.summary(seconds), saves.summary(seconds)
+    ping_summary["client_cpu"] = cpu["ping"] / seconds
+    save_summary["client_cpu"] = cpu["capacity"] / seconds
+    return ping_summary, saves, save_summary
 
 
 async def exam_phase(candidates, seconds, think, kill):
@@ -407,7 +418,7 @@ def main():
                         "phase (the exam phase lasts twice as long)")
     parser.add_argument("--think", type=float, default=3.0, help="seconds between a candidate's answers")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=16, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument("--kill-worker", action="store_true", help="SIGKILL one worker in the middle of the exam")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DB
@@ -450,14 +461,15 @@ def report(args, result, stored):
     lost = lost_answers(candidates, stored["answers"])
     submitted = sum(1 for s in stored["status"].values() if s != "in_progress")
     ratio = capacity["rate"] / ping["rate"] if ping["rate"] else 0
-    print(f"server: gunicorn {args.workers} workers × {args.threads} threads (gthread), PostgreSQL, production settings")
+    print(f"server: gunicorn {args.workers} workers × {args.threads} threads (gthread), PostgreSQL, "
+          "production settings")
     print(f"started {len(candidates)} attempts in {result['start_seconds']:.1f} s "
           f"(p50 {result['start']['p50']:.0f} ms, p99 {result['start']['p99']:.0f} ms)")
-    print(f"{'phase':<10} {'clients':>8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9}")
+    print(f"{'phase':<10} {'clients':>8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'client CPU':>11}")
     print(f"{'ping':<10} {args.concurrency:>8} {ping['rate']:>9.0f} {ping['p50']:>8.1f} {ping['p99']:>8.1f} "
-          f"{ping['count']:>9}")
+          f"{ping['count']:>9} {ping['client_cpu']:>10.0%}")
     print(f"{'capacity':<10} {args.concurrency:>8} {capacity['rate']:>9.0f} {capacity['p50']:>8.1f} "
-          f"{capacity['p99']:>8.1f} {capacity['count']:>9}")
+          f"{capacity['p99']:>8.1f} {capacity['count']:>9} {capacity['client_cpu']:>10.0%}")
     print(f"{'exam':<10} {len(candidates):>8} {exam['rate']:>9.0f} {exam['p50']:>8.1f} {exam['p99']:>8.1f} "
           f"{exam['count']:>9}   (one answer every {args.think:g} s ± 50% per candidate)")
     print(f"answer saves vs the trivial endpoint: {capacity['rate']:.0f}/{ping['rate']:.0f} = {ratio:.2f} "

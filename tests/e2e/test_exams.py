@@ -79,7 +79,7 @@ def test_a_worker_takes_a_timed_exam_reloads_and_hands_in_while_the_invigilator_
     expect(worker.locator("#q4 textarea")).to_have_value("先切断电源，再施救。")
     expect(worker.locator("#answered-count")).to_have_text("5")
     after = _seconds(timer.inner_text())
-    assert 0 < before - after + 2 and after <= before  # the clock went on through the reload
+    assert after <= before  # the clock went on through the reload
 
     worker.on("dialog", lambda dialog: dialog.accept())
     worker.click("#submit-exam")

@@ -105,7 +105,7 @@ def test_the_window_the_access_code_and_the_network_are_checked(world):
     services.update_session(ex.factories.actor(), session, access_code="8848", ip_ranges="10.1.0.0/16")
     session.refresh_from_db()
     user, _entry = world["candidates"][0]
-    with pytest.raises(UserError, match="网络|network"):
+    with pytest.raises(UserError, match=r"网络|network"):
         services.start(user, session, ip="192.168.1.3", access_code="8848")
     with pytest.raises(UserError) as wrong:
         services.start(user, session, ip="10.1.2.3", access_code="1234")
@@ -150,7 +150,7 @@ def test_reading_an_overdue_attempt_finalizes_it(world):
 
 
 def test_extra_time_extension_and_ending_are_recorded_with_reasons(world):
-    user, entry = world["candidates"][0]
+    _user, entry = world["candidates"][0]
     invigilator = world["invigilator"]
     services.set_allowance(invigilator, world["session"], entry, 15, reason="视力障碍")
     _user, attempt = _start(world, device="dev-a")

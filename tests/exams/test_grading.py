@@ -44,17 +44,21 @@ def test_scoring_each_type(qtype, answer, response, partial, expected):
 
 
 
+def _right_response(version, essay):
+    if version.type == "single":
+        return next(k for k, f in version.answer.items() if f == "1")
+    if version.type == "multiple":
+        return list(version.answer)
+    if version.type == "fill":
+        return [blank[0]["text"] for blank in version.answer]
+    return essay if version.type == "short" else version.answer
+
+
 def _answer_everything(attempt, right=True, essay="先切断电源，再用干燥木棍挑开电线，然后心肺复苏。"):
     answers = []
     for item in attempt.items.select_related("version"):
         version = item.version
-        response = {
-            "single": lambda: next(k for k, f in version.answer.items() if f == "1"),
-            "multiple": lambda: list(version.answer),
-            "judge": lambda: version.answer,
-            "fill": lambda: [blank[0]["text"] for blank in version.answer],
-            "short": lambda: essay,
-        }[version.type]()
+        response = _right_response(version, essay)
         if not right and version.type == "single":
             response = next(o["key"] for o in version.options if o["key"] not in version.answer)
         answers.append((item.position, 1, json.dumps(response, ensure_ascii=False)))

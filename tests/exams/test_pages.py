@@ -116,7 +116,7 @@ def test_candidate_takes_the_exam_without_javascript_and_sees_the_score(world):
 
 
 def test_invigilator_watches_extends_and_ends(world):
-    user, entry = world["candidates"][0]
+    user, _entry = world["candidates"][0]
     attempt = services.start(user, world["session"], device="d")
     client = _client(world["invigilator"])
     rows = client.get(f"/work/exams/sessions/{world['session'].pk}/monitor/", HTTP_HX_REQUEST="true")

@@ -102,7 +102,8 @@ def submit(request, attempt_id: int):
     attempt = get_object_or_404(Attempt.objects.select_related("session"), pk=attempt_id)
     user = request.user if request.user.is_authenticated else None
     attempt = services.submit(user, attempt, device=device)
-    return {"status": attempt.status, "submitted_at": attempt.submitted_at.isoformat() if attempt.submitted_at else None}
+    submitted = attempt.submitted_at.isoformat() if attempt.submitted_at else None
+    return {"status": attempt.status, "submitted_at": submitted}
 
 
 # ---------------------------------------------------------------- banks and questions

@@ -98,7 +98,8 @@ def check(q):
     for image in q.images:
         if isinstance(image, ImageData):
             if image.kind is None:
-                problems.append(_("The image “%(name)s” is not a PNG, JPEG, GIF or WebP picture.") % {"name": image.name})
+                problems.append(_("The image “%(name)s” is not a PNG, JPEG, GIF or WebP picture.")
+                                % {"name": image.name})
             elif len(image.data) > MAX_IMAGE_BYTES:
                 problems.append(_("The image “%(name)s” is larger than 2 MB.") % {"name": image.name})
     return problems
@@ -128,6 +129,10 @@ def _keys(q):
     return [o["key"] for o in q.options]
 
 
+def _not_an_option(q, key):
+    return _("The answer “%(key)s” is not one of the options (%(keys)s).") % {"key": key, "keys": "".join(_keys(q))}
+
+
 def _check_single(q):
     raw = q.answer
     if isinstance(raw, str):
@@ -140,7 +145,7 @@ def _check_single(q):
     for key, value in raw.items():
         key = str(key).strip().upper()
         if key not in _keys(q):
-            return [_("The answer “%(key)s” is not one of the options (%(keys)s).") % {"key": key, "keys": "".join(_keys(q))}]
+            return [_not_an_option(q, key)]
         try:
             value = fraction(value)
         except ValueError:
@@ -165,7 +170,7 @@ def _check_multiple(q):
     for key in raw:
         key = str(key).strip().upper()
         if key not in _keys(q):
-            return [_("The answer “%(key)s” is not one of the options (%(keys)s).") % {"key": key, "keys": "".join(_keys(q))}]
+            return [_not_an_option(q, key)]
         if key not in answer:
             answer.append(key)
     q.answer = sorted(answer)

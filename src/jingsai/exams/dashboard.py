@@ -23,8 +23,8 @@ def cards(user, request):
             | Q(stage_id__in=entries.values("stage_id")),
             closes_at__gt=now,
         ).exclude(attempts__person_id=user.person_id, attempts__status__in=["submitted", "graded"]).order_by("opens_at")
-        items = [{"label": f"{s.name} · {timezone.localtime(s.opens_at):%m-%d %H:%M}", "url": reverse("exams:take", args=[s.pk])}
-                 for s in upcoming[:5]]
+        items = [{"label": f"{s.name} · {timezone.localtime(s.opens_at):%m-%d %H:%M}",
+                  "url": reverse("exams:take", args=[s.pk])} for s in upcoming[:5]]
         if items:
             out.append(Card(title=_("Theory exams"), items=items, url=reverse("exams:mine"), action=_("My exams"),
                             priority=5, tone="danger"))

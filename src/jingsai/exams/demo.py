@@ -30,8 +30,17 @@ from . import draw, scoring, services
 from .content import QuestionData
 from .demo_questions import NO_COPULA, SHARED, SHARED_MULTIPLE, TRADES
 from .models import (
-    Answer, Attempt, AttemptItem, AttemptStatus, EndedBy, Grading, PracticeItem, PracticeSet, Question,
-    QuestionVersion, WrongAnswer,
+    Answer,
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    EndedBy,
+    Grading,
+    PracticeItem,
+    PracticeSet,
+    Question,
+    QuestionVersion,
+    WrongAnswer,
 )
 
 PAPER = [
@@ -192,7 +201,7 @@ def _sit_live(ctx, session, entries):
             from jingsai.accounts.models import User
 
             user = User.objects.create(username=f"w{entry.person_id}", name=entry.person.name, person=entry.person,
-                                       password="!")
+                                       password="!")  # noqa: S106 - an unusable password
         started = now - dt.timedelta(minutes=rng.randint(5, 35))
         attempt = services.start(user, session, device=f"demo-{index}", access_code=session.access_code, now=started)
         items = list(attempt.items.select_related("version"))
@@ -249,8 +258,9 @@ def _exams(ctx, banks):
         bank = banks.get(competition.occupation)
         if bank is None:
             continue
-        paper = services.save_paper(ctx.actor, competition=competition, bank=bank, name=f"{competition.name}理论知识试卷",
-                                    kind="blueprint", sections=PAPER, reason=_("demo data"))
+        paper = services.save_paper(ctx.actor, competition=competition, bank=bank,
+                                    name=f"{competition.name}理论知识试卷", kind="blueprint", sections=PAPER,
+                                    reason=_("demo data"))
         for stage in competition.stages.order_by("order"):
             entries = list(Entry.objects.filter(stage=stage, status=EntryStatus.APPROVED)
                            .select_related("person__user").order_by("number"))

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - a table of Chinese text reads best one entry per line
 """Question material for the demo banks, by trade: facts that each make a single choice,
 two true-or-false questions and a fill-in, plus multiple choices and short answers.
 

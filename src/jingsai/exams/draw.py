@@ -44,7 +44,7 @@ def _fill(sections, pool, pick):
     order = sorted(range(len(sections)), key=lambda i: (len(pools[i]), i))
     used, chosen, short = set(), {}, []
     for rank, index in enumerate(order):
-        later = [set(r.id for r in pools[j]) for j in order[rank + 1:]]
+        later = [{r.id for r in pools[j]} for j in order[rank + 1:]]
         available = [row for row in pools[index] if row.id not in used]
         wanted = sections[index].count
         if len(available) < wanted:

@@ -47,8 +47,10 @@ class QuestionForm(StyledForm, forms.Form):
                     "accepted answers of a blank by |; 简答: the reference answer for graders."),
     )
     explanation = forms.CharField(label=_("explanation"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    pictures = forms.FileField(label=_("add pictures"), required=False,
-                               widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}))
+    pictures = forms.FileField(
+        label=_("add pictures"), required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+    )
     reason = forms.CharField(label=_("reason for the change"), required=False, max_length=500)
 
     def __init__(self, *args, **kwargs):
@@ -73,8 +75,10 @@ class SessionForm(StyledForm, forms.Form):
                                 help_text=_("Comma-separated, e.g. 10.8.0.0/16; empty: any network."))
     access_code = forms.CharField(label=_("access code"), required=False, max_length=32,
                                   help_text=_("Given out in the exam room; empty: none."))
-    graders_per_answer = forms.TypedChoiceField(label=_("graders per short answer"), coerce=int, initial=2,
-                                                choices=[(1, _("One grader")), (2, _("Two graders, a third on disagreement"))])
+    graders_per_answer = forms.TypedChoiceField(
+        label=_("graders per short answer"), coerce=int, initial=2,
+        choices=[(1, _("One grader")), (2, _("Two graders, a third on disagreement"))],
+    )
     disagreement_percent = forms.IntegerField(label=_("disagreement threshold (% of the question's points)"),
                                               min_value=0, max_value=100, initial=20)
     show_score = forms.BooleanField(label=_("candidates see their score once graded"), required=False, initial=True)

@@ -5,6 +5,7 @@ the attempt token (attempt id + device, signed) and the attempt row itself, with
 session, no user lookup and no other write. Everything else is ordinary service code, in
 transactions, with audit records."""
 
+import functools
 import ipaddress
 import json
 import logging
@@ -52,7 +53,7 @@ from .models import (
 
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
-TOKEN_SALT = "jingsai.exams.attempt"
+TOKEN_SALT = "jingsai.exams.attempt"  # noqa: S105 - a signing salt, not a secret
 MAX_RESPONSE_CHARS = 20000
 MAX_BATCH = 200
 
@@ -258,7 +259,8 @@ def add_questions(actor, bank, questions, *, fmt="", filename="", skipped=0, rea
         for question in questions:
             question.pk = by_number[question.number]
     versions = QuestionVersion.objects.bulk_create([
-        _version(question, 1, q, kps.get(q.knowledge_point), actor) for question, q in zip(questions, fresh, strict=True)
+        _version(question, 1, q, kps.get(q.knowledge_point), actor)
+        for question, q in zip(questions, fresh, strict=True)
     ])
     if versions and versions[0].pk is None:
         by_question = dict(QuestionVersion.objects.filter(question__in=questions).values_list("question_id", "pk"))
@@ -584,7 +586,8 @@ def set_allowance(actor, session, entry, minutes, *, reason):
     old = allowance.extra_minutes if allowance else 0
     if allowance is None:
         allowance = Allowance(session=session, entry=entry)
-    allowance.extra_minutes, allowance.reason, allowance.set_by, allowance.set_at = minutes, reason, actor, timezone.now()
+    allowance.extra_minutes, allowance.reason = minutes, reason
+    allowance.set_by, allowance.set_at = actor, timezone.now()
     allowance.save()
     attempt = Attempt.objects.filter(session=session, entry=entry, status=AttemptStatus.IN_PROGRESS).first()
     if attempt is not None and minutes != old:
@@ -801,22 +804,30 @@ def parse_answers(payload):
     return [(position, seq, json.dumps(response, ensure_ascii=False)) for position, (seq, response) in best.items()]
 
 
+@functools.cache
 def _upsert_sql(count):
+    """The save statement for `count` answers. The attempt row is both the authorisation
+    (the right device, still open) and, on PostgreSQL, a key-share lock that finalize()'s
+    SELECT ... FOR UPDATE waits for, so no answer lands after the attempt is graded."""
     postgres = connection.vendor == "postgresql"
+    upsert = (" ON CONFLICT (attempt_id, position) DO UPDATE SET response = excluded.response, seq = excluded.seq, "
+              "saved_at = excluded.saved_at WHERE exams_answer.seq < excluded.seq")
+    open_attempt = "id = %s AND device = %s AND status = 'in_progress' AND accept_until >= %s"
+    if count == 1:
+        cast = "::integer" if postgres else ""
+        return (
+            "INSERT INTO exams_answer (attempt_id, position, response, seq, saved_at) "  # noqa: S608 - no input
+            f"SELECT id, %s{cast}, %s{'::jsonb' if postgres else ''}, %s{cast}, %s FROM exams_attempt "
+            f"WHERE {open_attempt} AND %s < item_count{' FOR KEY SHARE' if postgres else ''}{upsert}"
+        )
     row = "SELECT %s::integer AS position, %s::jsonb AS response, %s::integer AS seq" if postgres else (
         "SELECT %s AS position, %s AS response, %s AS seq")
     rows = " UNION ALL ".join([row] * count)
-    lock = "FOR KEY SHARE" if postgres else ""
-    # The attempt row is both the authorisation (right device, still open) and a lock
-    # the finalizer's SELECT ... FOR UPDATE waits for, so no answer lands after grading.
     return (
-        "INSERT INTO exams_answer (attempt_id, position, response, seq, saved_at) "
+        "INSERT INTO exams_answer (attempt_id, position, response, seq, saved_at) "  # noqa: S608 - no input
         f"SELECT a.id, v.position, v.response, v.seq, %s FROM ({rows}) v, "
-        "(SELECT id, item_count FROM exams_attempt WHERE id = %s AND device = %s AND status = 'in_progress' "
-        f"AND accept_until >= %s {lock}) a "
-        "WHERE v.position < a.item_count "
-        "ON CONFLICT (attempt_id, position) DO UPDATE SET response = excluded.response, seq = excluded.seq, "
-        "saved_at = excluded.saved_at WHERE exams_answer.seq < excluded.seq"
+        f"(SELECT id, item_count FROM exams_attempt WHERE {open_attempt}{' FOR KEY SHARE' if postgres else ''}) a "
+        f"WHERE v.position < a.item_count{upsert}"
     )
 
 
@@ -866,10 +877,14 @@ def save_answers(attempt_id, device, answers, *, now=None):
     another device."""
     now = now or timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
-    params = [stamp]
-    for position, seq, response in answers:
-        params += [position, response, seq]
-    params += [attempt_id, device, stamp]
+    if len(answers) == 1:
+        (position, seq, response), = answers
+        params = [position, response, seq, stamp, attempt_id, device, stamp, position]
+    else:
+        params = [stamp]
+        for position, seq, response in answers:
+            params += [position, response, seq]
+        params += [attempt_id, device, stamp]
     stored = _execute(_upsert_sql(len(answers)), params)
     if stored != len(answers):
         _explain_unsaved(attempt_id, device, answers)
@@ -941,7 +956,8 @@ def finalize(attempt_id, how, *, actor=None, reason="", now=None):
     """Submit an attempt: score every objective answer, leave short answers to graders.
     Idempotent: an attempt already submitted is returned as it is."""
     now = now or timezone.now()
-    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("session", "session__paper").get(pk=attempt_id)
+    attempt = (Attempt.objects.select_for_update(of=("self",)).select_related("session", "session__paper")
+               .get(pk=attempt_id))
     if attempt.status != AttemptStatus.IN_PROGRESS:
         return attempt
     if how == EndedBy.TIMEOUT and not due(attempt, now):
@@ -1074,7 +1090,8 @@ def grading_progress(session):
 @transaction.atomic
 def grade(grader, item, score, *, comment=""):
     """Record one grader's mark for a short answer; resolve it when enough graders agree."""
-    item = AttemptItem.objects.select_for_update(of=("self",)).select_related("attempt__session", "version").get(pk=item.pk)
+    item = (AttemptItem.objects.select_for_update(of=("self",)).select_related("attempt__session", "version")
+            .get(pk=item.pk))
     session = item.attempt.session
     if not item.needs_grading:
         raise UserError(_("This answer has already been graded; here is the next one."), code="graded")

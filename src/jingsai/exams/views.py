@@ -81,7 +81,8 @@ def _owners(user):
 @permission_required("exams.view_bank")
 def banks(request):
     visible = permissions.filter_queryset(request.user, "exams.view_bank", Bank.objects.select_related("owner"))
-    rows = visible.annotate(count=Count("questions", filter=Q(questions__is_active=True))).order_by("occupation", "-level")
+    rows = visible.annotate(count=Count("questions", filter=Q(questions__is_active=True)))
+    rows = rows.order_by("occupation", "-level")
     return render(request, "exams/banks.html", {
         "banks": rows, "can_create": permissions.has_perm(request.user, "exams.manage_bank"),
     })
@@ -169,7 +170,8 @@ def bank_export(request, pk):
     if fmt not in FORMATS:
         raise Http404
     response = HttpResponse(services.export_questions(bank, fmt), content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = content_disposition_header(True, f"题库-{bank.occupation}-{bank.level}{SUFFIXES[fmt]}")
+    name = f"题库-{bank.occupation}-{bank.level}{SUFFIXES[fmt]}"
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
 
@@ -249,10 +251,9 @@ def question_edit(request, pk):
                "title": data.title, "stem": data.stem, "answer": _answer_text(data), "explanation": data.explanation,
                **{f"option_{o['key']}": o["text"] for o in data.options}}
     form = QuestionForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        if _save_question(request, form, question.bank, question) is not None:
-            messages.success(request, _("The question was saved."))
-            return redirect("exams:question", pk=question.pk)
+    if request.method == "POST" and form.is_valid() and _save_question(request, form, question.bank, question):
+        messages.success(request, _("The question was saved."))
+        return redirect("exams:question", pk=question.pk)
     return render(request, "exams/question_form.html", {
         "form": form, "bank": question.bank, "question": question, "used": services.version_used(current),
         "images": current.images.all(), "kps": question.bank.knowledge_points.all(),
@@ -313,7 +314,7 @@ def sessions(request):
     grading = ExamSession.objects.filter(
         competition_id__in=permissions.competition_ids(request.user, permissions.GRADER)
     ).select_related("competition")
-    managed = permissions.filter_queryset(request.user, "exams.manage", Competition.objects.all()).order_by("-created_at")
+    managed = permissions.filter_queryset(request.user, "exams.manage", Competition.objects.order_by("-created_at"))
     return render(request, "exams/sessions.html", {
         "sessions": visible.annotate(n=Count("attempts")).order_by("-opens_at"), "grading": grading,
         "competitions": managed[:50],
@@ -331,7 +332,8 @@ def _paper_sections(post):
             "type": qtype, "count": post.get(prefix + "count") or 0, "points": post.get(prefix + "points"),
             "knowledge_point": post.get(prefix + "kp", ""), "difficulty": post.get(prefix + "difficulty") or None,
             "title": post.get(prefix + "title", ""),
-            "questions": [n.strip() for n in post.get(prefix + "questions", "").replace("，", ",").split(",") if n.strip()],
+            "questions": [n.strip() for n in post.get(prefix + "questions", "").replace("，", ",").split(",")
+                          if n.strip()],
         })
     return sections
 
@@ -351,7 +353,8 @@ def paper_create(request):
             paper = services.save_paper(
                 request.user, competition=competition, bank=bank, name=request.POST.get("name", ""),
                 kind=request.POST.get("kind", Paper.Kind.BLUEPRINT), sections=_paper_sections(request.POST),
-                shuffle_questions="shuffle_questions" in request.POST, shuffle_options="shuffle_options" in request.POST,
+                shuffle_questions="shuffle_questions" in request.POST,
+                shuffle_options="shuffle_options" in request.POST,
                 multiple_scoring=request.POST.get("multiple_scoring", Paper.MultipleScoring.ALL_OR_NOTHING),
             )
         except Rejected as rejected:
@@ -460,7 +463,8 @@ def monitor(request, pk):
     rows = services.attempt_progress(session)
     for row in rows:
         if row["remaining"] is not None:
-            row["remaining_text"] = "%d:%02d" % divmod(row["remaining"], 60)
+            minutes, seconds = divmod(row["remaining"], 60)
+            row["remaining_text"] = f"{minutes}:{seconds:02d}"
     context = {"session": session, "rows": rows, "now": timezone.now(),
                "lost_after": services.CONNECTION_LOST_SECONDS}
     template = "exams/_monitor_rows.html" if is_htmx(request) else "exams/monitor.html"

@@ -166,8 +166,8 @@ def _parse_question(element, qtype, where, category):
         found = CLOZE.findall(stem)
         other = sorted({kind for _w, kind, _b in found if kind not in CLOZE_BLANK_TYPES})
         if other:
-            reader.problem(_("Only cloze questions made of short-answer blanks can be imported; this one has %(types)s.")
-                           % {"types": "、".join(other)})
+            reader.problem(_("Only cloze questions made of short-answer blanks can be imported; "
+                             "this one has %(types)s.") % {"types": "、".join(other)})
         q.answer = [_cloze_answers(body) for _w, _k, body in found]
         q.stem = CLOZE.sub(blanks.MARK, stem)
     q.images = reader.images
@@ -283,7 +283,8 @@ def write(questions):
                 _text_element(answer, "feedback", option.get("feedback", ""))
         elif q.type == QuestionType.JUDGE:
             for word, value in (("true", True), ("false", False)):
-                answer = _sub(element, "answer", fraction="100" if q.answer is value else "0", format="moodle_auto_format")
+                answer = _sub(element, "answer", fraction="100" if q.answer is value else "0",
+                              format="moodle_auto_format")
                 _sub(answer, "text", word)
                 _text_element(answer, "feedback", "")
         elif qtype == "shortanswer":

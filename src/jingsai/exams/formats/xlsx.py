@@ -50,13 +50,21 @@ WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 BLANK_SEPARATOR = re.compile(r"[；;]")
 
 NOTES = [
-    gettext_lazy("One question per row. 题型: 单选, 多选, 判断, 填空 or 简答. 难度: 易, 较易, 中等, 较难, 难 (or 1 to 5)."),
+    gettext_lazy(
+        "One question per row. 题型: 单选, 多选, 判断, 填空 or 简答. 难度: 易, 较易, 中等, 较难, 难 (or 1 to 5)."
+    ),
     gettext_lazy("知识点 is the topic; nested topics are written as a path, e.g. 焊接工艺/焊条电弧焊."),
-    gettext_lazy("答案: 单选 a letter (B); 多选 the letters (ACD); 判断 对 or 错; 简答 the reference answer for graders."),
+    gettext_lazy(
+        "答案: 单选 a letter (B); 多选 the letters (ACD); 判断 对 or 错; 简答 the reference answer for graders."
+    ),
     gettext_lazy("答案 of 填空: the blanks separated by ；, a blank's accepted answers by | (e.g. 氩气|Ar；保护气体)."),
     gettext_lazy("Partial credit is written as in Moodle's GIFT: B|%50%C gives half the points for C."),
-    gettext_lazy("Mark the blanks in the question text with ____ or （　）. Pictures need Moodle XML or the web editor."),
-    gettext_lazy("The whole file is checked first: if any row is wrong, nothing is imported and every problem is listed."),
+    gettext_lazy(
+        "Mark the blanks in the question text with ____ or （　）. Pictures need Moodle XML or the web editor."
+    ),
+    gettext_lazy(
+        "The whole file is checked first: if any row is wrong, nothing is imported and every problem is listed."
+    ),
 ]
 
 
@@ -92,7 +100,7 @@ def read(data, filename=""):
     if problems:
         return result
     for row, cells in table.data_rows():
-        def cell(key):
+        def cell(key, cells=cells):
             return cells[mapping[key]] if key in mapping else ""
 
         type_text = sheets.text(cell("type"))

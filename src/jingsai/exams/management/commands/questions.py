@@ -67,7 +67,8 @@ class Command(JingsaiCommand):
             self.stdout.write(_("%(n)s questions were already in the bank and were not added again.")
                               % {"n": result["duplicates"]})
         if result["skipped"]:
-            self.stdout.write(_("%(n)s descriptions (text without a question) were skipped.") % {"n": result["skipped"]})
+            self.stdout.write(_("%(n)s descriptions (text without a question) were skipped.")
+                              % {"n": result["skipped"]})
 
     def do_export(self, occupation, level, out, format=None, include_retired=False, **options):
         bank = Bank.objects.filter(occupation=occupation, level=level).select_related("owner").first()
