@@ -63,3 +63,16 @@ def test_the_winner_s_login_downloads_a_certificate(ctx):
     certificate = Certificate.objects.filter(person__user__isnull=False, kind="award").first()
     assert certificate.code in page
     assert client.get(reverse("results:certificate_pdf", args=[certificate.pk])).status_code == 200
+
+
+def test_explanations_link_the_exam_and_show_the_judges_marks(ctx):
+    from jingsai.results.models import Result
+
+    competition = ctx.data["competitions"]["auto"]
+    [last] = state(competition)
+    result = Result.objects.filter(computation=last.computations[0], status="ranked").first()
+    client = Client()
+    client.force_login(ctx.data["city_organizer"])
+    page = client.get(reverse("results:explanation", args=[result.pk])).content.decode()
+    assert "/work/exams/attempts/" in page and "查看答卷" in page  # the theory exam's paper
+    assert "裁判评分" in page and "A1" in page  # the practical's aspects, unblinded

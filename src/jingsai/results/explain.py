@@ -126,6 +126,7 @@ class ComponentLine:
     source: str = ""
     how: list = field(default_factory=list)  # sentences on how the score was obtained
     aspects: list = field(default_factory=list)  # a judged component's aspects
+    link: str = ""  # the exam paper a theory score came from
 
 
 @dataclass
@@ -383,6 +384,16 @@ def explain_sources(entry, lines):
             line.how.append(_("Time used: %(time)s.") % {"time": seconds_text(score.time_seconds)})
         if score.source == ScoreSource.JUDGING:
             line.aspects = judged_aspects(entry)
+        elif score.source == ScoreSource.EXAM:
+            line.link = exam_link(entry, line.key)
+
+
+def exam_link(entry, component):
+    """The exam attempt a theory score was graded from (its page shows the paper)."""
+    from django.urls import reverse
+
+    attempt = entry.exam_attempts.filter(session__component=component).order_by("-pk").first()
+    return reverse("exams:attempt", args=[attempt.pk]) if attempt else ""
 
 
 def judged_aspects(entry):
