@@ -417,8 +417,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=16, help="length of the ping and of the capacity "
                         "phase (the exam phase lasts twice as long)")
     parser.add_argument("--think", type=float, default=3.0, help="seconds between a candidate's answers")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=16, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
     parser.add_argument("--kill-worker", action="store_true", help="SIGKILL one worker in the middle of the exam")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DB

@@ -51,7 +51,7 @@ def test_a_retired_question_is_no_longer_drawn():
     ex.fill_bank(bank, per_type=2, kps=("焊接安全",))
     questions = list(Question.objects.filter(bank=bank, type="single"))
     services.set_question_active(None, questions[0], False, reason="过时")
-    pool = services._pool(bank)
+    pool = services.question_pool(bank)
     assert questions[0].pk not in {row.id for row in pool} and questions[1].pk in {row.id for row in pool}
 
 

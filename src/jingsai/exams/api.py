@@ -657,7 +657,7 @@ def _practice_view(practice):
     items = practice.items.select_related("version__knowledge_point").prefetch_related("version__images")
     out = []
     for item in items:
-        view = services.item_view(_PracticeShim(item), image_url)
+        view = services.practice_item_view(item, image_url)
         if item.answered_at:
             view.update(response=item.response, correct=item.correct,
                         answer=scoring.correct_response(item.version.type, item.version.answer),
@@ -665,14 +665,6 @@ def _practice_view(practice):
         out.append(view)
     return {"id": practice.pk, "bank": practice.bank_id, "mode": practice.mode, "total": practice.total,
             "answered": practice.answered, "correct": practice.correct, "items": out}
-
-
-class _PracticeShim:
-    """A PracticeItem seen as an AttemptItem by services.item_view (no section, 1 point)."""
-
-    def __init__(self, item):
-        self.position, self.version, self.option_order = item.position, item.version, item.option_order
-        self.section, self.points = None, Decimal(1)
 
 
 @router.post("/practice", response={201: dict})

@@ -92,7 +92,7 @@ def _banks(ctx):
     for code in TRADES:
         bank = services.create_bank(ctx.actor, occupation=code, level=3, owner=owner)
         questions = questions_for(code, ctx.rng)
-        problems = services._check_all(questions)
+        problems = services.check_questions(questions)
         assert not problems, problems
         services.add_questions(ctx.actor, bank, questions, fmt="demo", reason=_("demo data"))
         banks[code] = bank
@@ -127,7 +127,7 @@ def _sit_in_bulk(ctx, session, entries, grader):
     paper = session.paper
     sections = list(paper.sections.all())
     specs = [draw.SectionSpec(s.type, s.knowledge_point_id, s.difficulty, s.count) for s in sections]
-    pool = services._pool(paper.bank)
+    pool = services.question_pool(paper.bank)
     current = dict(Question.objects.filter(bank=paper.bank_id).values_list("pk", "current_id"))
     versions = {v.pk: v for v in QuestionVersion.objects.filter(question__bank=paper.bank_id)}
     used = Counter()

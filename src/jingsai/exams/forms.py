@@ -5,7 +5,6 @@ from jingsai.core.forms import StyledForm
 from jingsai.people.models import Level, validate_occupation_code
 
 from .content import KEYS
-from .formats import FORMATS
 from .models import Difficulty, ExamSession, Paper, PracticeSet, QuestionType
 
 FORMAT_CHOICES = [("", _("Recognise from the file")), ("xlsx", "xlsx"), ("moodle-xml", "Moodle XML"), ("gift", "GIFT")]
@@ -136,5 +135,3 @@ class PracticeForm(StyledForm, forms.Form):
     mode = forms.ChoiceField(choices=PracticeSet.Mode.choices, initial=PracticeSet.Mode.PRACTICE,
                              widget=forms.HiddenInput)
 
-
-EXPORT_FORMATS = [(f, f) for f in FORMATS]

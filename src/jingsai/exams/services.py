@@ -103,7 +103,7 @@ def knowledge_points(bank, names):
     return found
 
 
-def _check_all(questions):
+def check_questions(questions):
     problems = []
     for q in questions:
         for message in content.check(q):
@@ -134,7 +134,7 @@ def _image_pks(bank, q):
 @transaction.atomic
 def add_question(actor, bank, q, *, reason=""):
     """Add one question (content.QuestionData) to `bank`; Rejected lists what is wrong."""
-    problems = _check_all([q])
+    problems = check_questions([q])
     if problems:
         raise Rejected(_("The question was not saved."), problems)
     kp = knowledge_points(bank, [q.knowledge_point]).get(q.knowledge_point)
@@ -177,7 +177,7 @@ def edit_question(actor, question, q, *, reason=""):
     """Change a question. If its current version has been shown to anyone, the change
     becomes a new version and what was shown stays as it was. Returns the version."""
     question = Question.objects.select_for_update(of=("self",)).select_related("bank", "current").get(pk=question.pk)
-    problems = _check_all([q])
+    problems = check_questions([q])
     if problems:
         raise Rejected(_("The question was not saved."), problems)
     bank, current = question.bank, question.current
@@ -220,7 +220,7 @@ def import_questions(actor, bank, data, *, filename="", fmt=None, reason=""):
     Returns {"format", "added": {type: n}, "duplicates": n, "skipped": n}. A question whose
     content is already in the bank (or earlier in the file) is not added twice."""
     parsed = parse(fmt, data, filename)
-    problems = list(parsed.problems) + _check_all(parsed.questions)
+    problems = list(parsed.problems) + check_questions(parsed.questions)
     if problems:
         raise Rejected(
             _("%(count)s problems found in the file; no question was imported.") % {"count": len(problems)}, problems
@@ -310,7 +310,7 @@ def _section_label(section, index):
     return _("section %(n)s (%(what)s)") % {"n": index + 1, "what": "、".join(str(p) for p in parts)}
 
 
-def _pool(bank):
+def question_pool(bank):
     return [
         draw.PoolRow(id=pk, type=t, knowledge_point=kp, difficulty=d, times_drawn=n)
         for pk, t, kp, d, n in Question.objects.filter(bank_id=getattr(bank, "pk", bank), is_active=True,
@@ -396,7 +396,7 @@ def _specs(sections):
 
 
 def _refuse_shortages(bank, sections):
-    short = draw.shortages(_specs(sections), _pool(bank))
+    short = draw.shortages(_specs(sections), question_pool(bank))
     if short:
         problems = [
             Problem(_("%(section)s needs %(wanted)s questions; the bank can give it only %(available)s.")
@@ -472,7 +472,7 @@ def draw_paper(paper, rng):
         dicts = [{"type": s.type, "knowledge_point": s.knowledge_point, "difficulty": s.difficulty,
                   "count": s.count} for s in sections]
         try:
-            chosen = draw.draw(_specs(dicts), _pool(paper.bank_id), rng)
+            chosen = draw.draw(_specs(dicts), question_pool(paper.bank_id), rng)
         except draw.Shortage as shortage:
             index, wanted, available = shortage.shortages[0]
             raise UserError(
@@ -773,6 +773,18 @@ def item_view(item, image_url=None):
         "points": format(item.points.normalize(), "f"),
         "images": [image_url(i) if image_url else i.pk for i in version.images.all()],
     }
+
+
+class _Shown:
+    """A practice item seen as an attempt item (no section, one point) by item_view."""
+
+    def __init__(self, item):
+        self.position, self.version, self.option_order = item.position, item.version, item.option_order
+        self.section, self.points = None, Decimal(1)
+
+
+def practice_item_view(item, image_url=None):
+    return item_view(_Shown(item), image_url)
 
 
 def _valid_response(value):

@@ -1,5 +1,4 @@
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -181,10 +180,6 @@ def _question(request, pk, perm="exams.view_bank"):
     return question
 
 
-def _answer_text(version_or_data):
-    return xlsx_format.answer_text(version_or_data)
-
-
 def _form_to_data(form, existing_images=()):
     data = form.cleaned_data
     q = content.QuestionData(
@@ -192,7 +187,7 @@ def _form_to_data(form, existing_images=()):
         explanation=data["explanation"], knowledge_point=data["knowledge_point"], difficulty=data["difficulty"],
         title=data["title"],
     )
-    q.answer = xlsx_format._answer(q.type, data["answer"])
+    q.answer = xlsx_format.parse_answer(q.type, data["answer"])
     q.images = list(existing_images)
     return q
 
@@ -238,7 +233,7 @@ def question(request, pk):
         "question": question, "bank": question.bank, "versions": versions,
         "used": services.version_used(question.current),
         "can_manage": permissions.has_perm(request.user, "exams.manage_bank", question.bank),
-        "answer_text": _answer_text(services.question_data(question.current)),
+        "answer_text": xlsx_format.answer_text(services.question_data(question.current)),
     })
 
 
@@ -248,7 +243,8 @@ def question_edit(request, pk):
     current = question.current
     data = services.question_data(current)
     initial = {"type": data.type, "knowledge_point": data.knowledge_point, "difficulty": data.difficulty,
-               "title": data.title, "stem": data.stem, "answer": _answer_text(data), "explanation": data.explanation,
+               "title": data.title, "stem": data.stem, "answer": xlsx_format.answer_text(data),
+               "explanation": data.explanation,
                **{f"option_{o['key']}": o["text"] for o in data.options}}
     form = QuestionForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid() and _save_question(request, form, question.bank, question):
@@ -739,7 +735,7 @@ def _practice(request, pk):
 
 
 def _practice_item_context(item):
-    view = _with_saved(services.item_view(_AsAttemptItem(item), image_url), item.response)
+    view = _with_saved(services.practice_item_view(item, image_url), item.response)
     context = {"item": item, "view": view}
     if item.answered_at:
         version = item.version
@@ -754,12 +750,6 @@ def _chosen(response):
     if isinstance(response, list):
         return response
     return [response] if isinstance(response, str) else []
-
-
-class _AsAttemptItem:
-    def __init__(self, item):
-        self.position, self.version, self.option_order = item.position, item.version, item.option_order
-        self.section, self.points = None, Decimal(1)
 
 
 @permission_required("exams.practice")

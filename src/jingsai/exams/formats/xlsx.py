@@ -75,7 +75,7 @@ def _weighted(text):
     return text[match.end():].strip(), str(Decimal(match.group(1)) / 100)
 
 
-def _answer(qtype, raw):
+def parse_answer(qtype, raw):
     raw = sheets.text(raw)
     if qtype == QuestionType.SINGLE:
         answer = {}
@@ -116,7 +116,7 @@ def read(data, filename=""):
         result.questions.append(QuestionData(
             type=qtype, stem=sheets.text(cell("stem")),
             options=[sheets.text(cell(f"option_{k.lower()}")) for k in OPTION_KEYS],
-            answer=_answer(qtype, cell("answer")), explanation=sheets.text(cell("explanation")),
+            answer=parse_answer(qtype, cell("answer")), explanation=sheets.text(cell("explanation")),
             knowledge_point=sheets.text(cell("knowledge_point")), difficulty=difficulty,
             title=sheets.text(cell("title")), where=row,
         ))
