@@ -429,7 +429,8 @@ def _judge_view(judge, contestant, plan, marks=None):
         mark = marks.get(aspect.pk)
         items.append({"code": aspect.code, "name": aspect.name, "type": aspect.type, "max": marking.shown(aspect.max),
                       "binary": aspect.binary, "descriptors": list(aspect.descriptors or []),
-                      "value": marking.shown(mark.value) if mark else None, "locked": bool(mark and mark.locked),
+                      "value": marking.shown(mark.value) if mark else None,
+                      "locked": bool(mark and mark.locked) or contestant.signed_off,
                       "rescore_requested": bool(mark and mark.rescore_requested)})
     return {"station": contestant.station_number, "signed_off": contestant.signed_off,
             "missing": sum(1 for i in items if i["value"] is None), "aspects": items}

@@ -131,6 +131,11 @@ def _import(actor, competition, stage, table):
             continue
         seen[slot] = row
         mark = stored.get(slot)
+        if mark is None and contestant.signed_off:
+            problem(_("Station %(station)s is signed off and its marks are locked: no mark of %(aspect)s can be "
+                      "given or changed until the chief judge unlocks it.")
+                    % {"station": contestant.station_number, "aspect": aspect.code}, "评分项", aspect_code)
+            continue
         if mark is not None and mark.locked and mark.value != value:
             problem(_("The marks of this station are signed off and locked; the chief judge must unlock "
                       "%(aspect)s first.") % {"aspect": aspect.code}, "分数", sheets.text(raw))

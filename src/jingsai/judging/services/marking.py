@@ -290,6 +290,22 @@ def ensure_frozen(actor, scheme):
         scheme.refresh_from_db()
 
 
+def signed_off_error(contestant, aspect):
+    """The refusal of a mark (new or changed) for a station the chief judge has signed off."""
+    return UserError(
+        _("Station %(station)s is signed off and its marks are locked: no mark of %(aspect)s can be given or "
+          "changed until the chief judge unlocks it.") % {"station": contestant.station_number, "aspect": aspect.code},
+        code="locked",
+    )
+
+
+def require_open(contestant, aspect):
+    """Refuse any mark, even a first one, for a signed-off station (every path: page, API,
+    import, paper keying); the chief judge unlocks a mark first, which reopens the station."""
+    if contestant.signed_off:
+        raise signed_off_error(contestant, aspect)
+
+
 def _check_free(judge, contestant, who=None):
     if conflicts.in_conflict(judge, contestant.entry):
         raise UserError(
@@ -323,6 +339,7 @@ def record_mark(actor, contestant, aspect, value, *, judge=None, key=None, enter
         raise UserError(_("The aspect belongs to another competition."), code="forbidden")
     if contestant.checkin == CheckIn.ABSENT:
         raise UserError(_("This contestant is recorded absent and has no marks."))
+    require_open(contestant, aspect)
     ensure_frozen(actor, aspect.scheme)
     _check_free(judge, contestant)
     plan = plan or Plan(contestant.stage)
@@ -385,6 +402,8 @@ def write_marks(actor, items, *, source, reason):
     for contestant, aspect, judge, value in items:
         slot = (contestant.pk, aspect.pk, None if aspect.type == AspectType.MEASUREMENT else judge.pk)
         mark = existing.get(slot)
+        if contestant.signed_off and (mark is None or mark.value != value):
+            raise signed_off_error(contestant, aspect)
         if mark is None:
             mark = Mark(contestant=contestant, aspect=aspect, judge=judge, value=value, entered_at=now,
                         recorded_at=now, entered_by=actor, source=source)
@@ -548,6 +567,10 @@ def key_paper(actor, contestant, judge, values):
     Returns (sheet, mismatches) with mismatches [(code, first value, second value)]."""
     contestant = _lock(contestant)
     require_status(contestant.stage.competition, MARKING_STATUSES, _("Keying in paper sheets"))
+    if contestant.signed_off:
+        raise UserError(_("Station %(station)s is signed off and its marks are locked: no paper sheet can be keyed "
+                          "in until the chief judge unlocks it.") % {"station": contestant.station_number},
+                        code="locked")
     _check_free(judge, contestant)
     _require_free_actor(actor, contestant)
     plan = Plan(contestant.stage)
