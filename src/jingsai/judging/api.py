@@ -512,6 +512,7 @@ class ReviewAspect(Schema):
     problems: list[str]
     discrepancy: bool
     mark: str | None
+    set_aside: dict[str, str]
 
 
 class ReviewOut(Schema):
@@ -519,6 +520,7 @@ class ReviewOut(Schema):
     signed_off: bool
     time_seconds: int | None
     blockers: list[str]
+    notes: list[str]
     aspects: list[ReviewAspect]
 
 
@@ -527,8 +529,10 @@ def _review_out(contestant):
     return {
         "station": contestant.station_number, "signed_off": contestant.signed_off,
         "time_seconds": contestant.time_seconds, "blockers": [str(b) for b in result.blockers],
+        "notes": [str(n) for n in result.notes],
         "aspects": [{"code": i.aspect.code, "type": i.aspect.type,
                      "marks": {m.judge.code: marking.shown(m.value) for m in i.marks},
+                     "set_aside": {m.judge.code: marking.shown(m.value) for m in i.set_aside},
                      "missing": [j.code for j in i.missing], "problems": [str(p) for p in i.problems],
                      "discrepancy": i.discrepancy,
                      "mark": None if i.mark is None else str(round(float(i.mark), 4))} for i in result.aspects],

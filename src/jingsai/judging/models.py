@@ -426,6 +426,8 @@ class MarkAction(models.TextChoices):
     LOCKED = "locked", _("Signed off and locked")
     UNLOCKED = "unlocked", _("Unlocked")
     RESCORE = "rescore", _("Re-scoring requested")
+    SET_ASIDE = "voided", _("Set aside: conflict of interest")
+    RESTORED = "restored", _("Counted again")
 
 
 class MarkEvent(models.Model):

@@ -204,10 +204,13 @@ def declare_relationship(actor, judge, *, id_number, relation):
         raise UserError(_("Say what the relationship is (relative, mentor, colleague…)."))
     declared, created = Relationship.objects.get_or_create(
         judge=judge, person=person, defaults={"relation": relation[:100], "declared_by": actor})
+    conflicts.forget(judge)
     if created:
         audit.record(actor, "judging.relationship", judge, data={"person": person.id_number_masked,
                                                                  "relation": declared.relation})
-    conflicts.forget(judge)
+        from .marking import conflict_changed
+
+        conflict_changed(actor, judge, person, relation=declared.relation, declared=True)
     return declared
 
 
@@ -218,7 +221,11 @@ def withdraw_relationship(actor, declared, *, reason):
     audit.record(actor, "judging.relationship_withdraw", declared.judge, reason=reason,
                  data={"person": declared.person.id_number_masked, "relation": declared.relation})
     declared.delete()
-    conflicts.forget(declared.judge)
+    judge = declared.judge
+    conflicts.forget(judge)
+    from .marking import conflict_changed
+
+    conflict_changed(actor, judge, declared.person, relation=declared.relation, declared=False)
 
 
 # --------------------------------------------------------------------------

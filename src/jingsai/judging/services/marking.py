@@ -186,6 +186,7 @@ class AspectReview:
     discrepancy: bool = False
     mark: Fraction | None = None
     rescore: bool = False
+    set_aside: list = field(default_factory=list)
 
     @property
     def values(self):
@@ -213,6 +214,15 @@ class StationReview:
         return out
 
     @property
+    def notes(self):
+        """What the chief judge must know but does not block sign-off: marks set aside
+        because their judge is now in conflict of interest with the contestant."""
+        return [_("%(aspect)s: the mark %(value)s by %(judge)s does not count: a conflict of interest (回避) "
+                  "with this contestant was declared after it was given.")
+                % {"aspect": item.aspect.code, "value": shown(m.value), "judge": m.judge.code}
+                for item in self.aspects for m in item.set_aside]
+
+    @property
     def missing_count(self):
         return sum(len(item.missing) for item in self.aspects)
 
@@ -226,13 +236,18 @@ class StationReview:
 
 
 def review(contestant, plan=None, marks=None):
-    """Every aspect of a contestant's marks checked against the rules of §3."""
+    """Every aspect of a contestant's marks checked against the rules of §3.
+
+    A mark whose judge is (now) in conflict of interest with the contestant — a
+    relationship declared after the mark was given — does not count: it is listed as set
+    aside, and the aspect needs marks from judges free of conflict instead."""
     plan = plan or Plan(contestant.stage)
     if marks is None:
         marks = list(contestant.marks.select_related("judge", "aspect"))
-    by_aspect = {}
+    by_aspect, aside = {}, {}
     for mark in marks:
-        by_aspect.setdefault(mark.aspect_id, []).append(mark)
+        target = aside if contestant.pk in plan.blocked(mark.judge) else by_aspect
+        target.setdefault(mark.aspect_id, []).append(mark)
     items = []
     for aspect in plan.aspects:
         given = sorted(by_aspect.get(aspect.pk, []), key=lambda m: m.judge.code)
@@ -243,7 +258,8 @@ def review(contestant, plan=None, marks=None):
             marked = {m.judge_id for m in given}
             missing = [j for j in expected if j.pk not in marked]
         item = AspectReview(aspect=aspect, marks=given, expected=expected, missing=missing,
-                            rescore=any(m.rescore_requested for m in given))
+                            rescore=any(m.rescore_requested for m in given),
+                            set_aside=sorted(aside.get(aspect.pk, []), key=lambda m: m.judge.code))
         if not given and not expected:
             item.problems.append(_("%(aspect)s: no judge without a conflict of interest can mark it here.")
                                  % {"aspect": aspect.code})
@@ -512,6 +528,45 @@ def unlock_station(actor, contestant, *, reason, aspects=None):
     marks = list(marks)
     if marks:
         _unlock(actor, contestant, marks, reason)
+    return marks
+
+
+@transaction.atomic
+def conflict_changed(actor, judge, person, *, relation, declared):
+    """A relationship between `judge` and the worker `person` was declared (or withdrawn)
+    after the judge may have marked them. Their marks of that worker's contestants stop
+    counting (review sets them aside) or count again: each mark's history and the audit
+    log say so, and a signed-off station in marking is reopened for the chief judge to
+    review (the marks needed have changed). Nothing is deleted."""
+    marks = list(Mark.objects.filter(judge=judge, contestant__entry__person=person)
+                 .select_related("aspect", "judge", "contestant__stage__competition", "contestant__entry__unit"))
+    if not declared:  # still in conflict otherwise (the same enterprise): nothing counts again
+        marks = [m for m in marks if not conflicts.in_conflict(judge, m.contestant.entry)]
+    if not marks:
+        return []
+    if declared:
+        action = MarkAction.SET_ASIDE
+        reason = _("Conflict of interest declared after marking (%(relation)s): the mark does not count") % {
+            "relation": relation}
+    else:
+        action = MarkAction.RESTORED
+        reason = _("The declared relationship (%(relation)s) was withdrawn: the mark counts again") % {
+            "relation": relation}
+    now = timezone.now()
+    MarkEvent.objects.bulk_create([_event(m, action, actor, old=m.value, new=m.value, reason=reason, at=now)
+                                   for m in marks])
+    by_contestant = defaultdict(list)
+    for mark in marks:
+        by_contestant[mark.contestant_id].append(mark)
+    for group in by_contestant.values():
+        contestant = _lock(group[0].contestant)
+        reopened = contestant.signed_off and contestant.stage.competition.status in MARKING_STATUSES
+        audit.record(actor, "judging.marks_set_aside" if declared else "judging.marks_restored", contestant.entry,
+                     reason=reason, repr_text=str(contestant),
+                     data={"stage": contestant.stage.key, "station": contestant.station_number, "judge": judge.code,
+                           "marks": {m.aspect.code: m.value for m in group}, "reopened": reopened})
+        if reopened:
+            _unlock(actor, contestant, [m for m in group if m.locked], reason)
     return marks
 
 
