@@ -134,3 +134,32 @@ def test_jingsai_judging_commands_run_the_stage(tmp_path):
     assert code == 0 and (tmp_path / "s.xlsx").exists()
     code, out, err = _run("judging", "history", w.competition.code, "--out", str(tmp_path / "h.xlsx"))
     assert code == 0
+
+
+def test_judges_import_changes_a_judge_kept_elsewhere_only_with_the_right_to_keep_them(w, tmp_path):
+    from jingsai.accounts.models import Role
+    from tests import factories
+
+    competition = factories.competition(host=w.orgs["B"], status="in_progress", marking_scheme=jf.SCHEME)
+    factories.user("organizer-b", role=Role.ORGANIZER, org=w.orgs["B"])
+    kept = Judge.objects.get(code="J1")  # kept by the union, above district B
+    kept.qualifications = "国家级裁判"
+    kept.save()
+    moved = tmp_path / "moved.xlsx"
+    moved.write_bytes(sheets.xlsx_bytes(judges.COLUMNS, [
+        ["J1", kept.name, w.orgs["unit_b"].code, "裁判", "高级技师"]]))
+    code, _out, err = _run("judges", "import", competition.code, str(moved), "--user", "organizer-b")
+    assert code == 1
+    assert "第 2 行" in err and kept.unit.code in err and "市总工会" in err
+    assert not CompetitionJudge.objects.filter(competition=competition).exists()
+    same = tmp_path / "same.xlsx"
+    same.write_bytes(sheets.xlsx_bytes(judges.COLUMNS, [["J1", kept.name, kept.unit.code, "裁判", "高级技师"]]))
+    code, _out, err = _run("judges", "import", competition.code, str(same), "--user", "organizer-b")
+    assert code == 0, err
+    kept.refresh_from_db()
+    assert kept.qualifications == "国家级裁判", "only assigned: the record is the union's to change"
+    assert CompetitionJudge.objects.filter(competition=competition, judge=kept).exists()
+    code, _out, err = _run("judges", "import", competition.code, str(moved))  # the platform itself may
+    assert code == 0, err
+    kept.refresh_from_db()
+    assert kept.unit == w.orgs["unit_b"] and kept.qualifications == "高级技师"

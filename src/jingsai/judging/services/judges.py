@@ -44,6 +44,14 @@ def owner_for(user):
     return Organization.objects.filter(path__in=paths).order_by("depth").first()
 
 
+def may(actor, perm, obj=None):
+    """has_perm, except that the system user (the command line without --user, the
+    platform's own work) may do anything: shell access to the server is full access."""
+    if actor.get_username() == account_services.SYSTEM_USERNAME and not actor.is_active:
+        return True
+    return permissions.has_perm(actor, perm, obj)
+
+
 def login_name(code):
     return f"judge-{code}".lower()
 
@@ -248,7 +256,11 @@ def template_xlsx():
 
 @transaction.atomic
 def import_judges(actor, competition, table):
-    """Assign the file's judges to the competition, adding new ones to the pool. All or nothing."""
+    """Assign the file's judges to the competition, adding new ones to the pool. All or nothing.
+
+    A judge already in the pool has their unit and qualifications updated from the file only
+    when the actor may keep their record (judging.pool on the judge); otherwise the judge is
+    only assigned, and a row giving another unit than the pool's is refused."""
     mapping, found = sheets.match_columns(table, COLUMNS)
     if found:
         raise Rejected(_("The file's columns do not match the judges template."), found)
@@ -256,7 +268,7 @@ def import_judges(actor, competition, table):
     unit_codes = {sheets.text(cells[mapping["unit_code"]]) for _r, cells in table.data_rows()}
     units = {o.code: o for o in Organization.objects.filter(code__in=unit_codes)}
     codes = {sheets.text(cells[mapping["code"]]) for _r, cells in table.data_rows()}
-    existing = {j.code: j for j in Judge.objects.select_related("unit").filter(code__in=codes)}
+    existing = {j.code: j for j in Judge.objects.select_related("unit", "owner").filter(code__in=codes)}
     marked = set(Mark.objects.filter(judge__code__in=codes).values_list("judge__code", flat=True).distinct())
     for row, cells in table.data_rows():
         def cell(key, cells=cells):
@@ -296,20 +308,28 @@ def import_judges(actor, competition, table):
         if judge is not None and not judge.is_active:
             found.append(Problem(_("%(judge)s is no longer active in the pool.") % {"judge": judge},
                                  row=row, column="裁判编号", value=code))
+        editable = judge is None or may(actor, "judging.pool", judge)
+        if judge is not None and not editable and unit is not None and judge.unit_id != unit.pk:
+            found.append(Problem(
+                _("%(judge)s is kept in the pool by %(owner)s and you may not change their record: the pool has "
+                  "the unit %(unit)s. Put that unit in the file (the judge is then only assigned) or ask "
+                  "%(owner)s to change it.")
+                % {"judge": judge, "owner": judge.owner.name, "unit": judge.unit.code},
+                row=row, column="单位编码", value=unit_code))
         if len(found) == before:
-            rows.append((code, name, unit, role, cell("qualifications")))
+            rows.append((code, name, unit, role, cell("qualifications"), editable))
     if not rows and not found:
         found.append(Problem(_("The file has no judges."), row=2))
     if found:
         raise Rejected(_("No judge was imported: every problem is listed."), found)
     counts = {"created": 0, "assigned": 0, "updated": 0, "unchanged": 0}
-    for code, name, unit, role, qualifications in rows:
+    for code, name, unit, role, qualifications, editable in rows:
         judge = existing.get(code)
         if judge is None:
             judge = create_judge(actor, code=code, name=name, unit=unit, owner=competition.host,
                                  qualifications=qualifications)
             counts["created"] += 1
-        else:
+        elif editable:
             fields = {"unit": unit}
             if qualifications:
                 fields["qualifications"] = qualifications
