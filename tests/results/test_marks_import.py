@@ -210,3 +210,49 @@ def test_the_template_lists_every_approved_entry(world):
     assert table.headers[:4] == ["身份证号", "姓名", "理论知识", "theory_time"]
     assert [row[1] for row in table.rows] == ["张三", "李四", "王五"]
     assert [row[0] for row in table.rows] == ids(world)
+
+
+@pytest.fixture
+def judged(db):
+    """A competition whose practical is marked by judges on a marking scheme, checked in and
+    drawn, with three judges free of conflicts (tests/judging/factories.py)."""
+    from tests.judging import factories as jf
+
+    return jf.world(entries=2)
+
+
+def test_a_judged_components_score_cannot_be_imported(judged):
+    entry = judged.entries[0]
+    world = {"competition": judged.competition, "stage": judged.stage}
+    with pytest.raises(Rejected) as caught:
+        run(world, ["身份证号", "theory", "practical"], [[entry.person.id_number, 80, 90]])
+    found = [p for p in caught.value.problems if p.code == "judged_component"]
+    assert len(found) == 1 and found[0].column == "practical"
+    assert "裁判" in found[0].message and "裁判编号" in found[0].message
+    assert not ComponentScore.objects.exists()
+
+
+def test_the_command_imports_judges_marks_into_judging(judged, tmp_path, capsys):
+    from jingsai.judging import imports as judging_imports
+    from jingsai.judging.models import Mark
+    from tests.judging import factories as jf
+
+    first = jf.contestants(judged.stage)[0]
+    rows = [[str(first.contestant_number), "", code, "A2", value] for code, value in (("J1", "2"), ("J2", "3"))]
+    rows.append([str(first.contestant_number), "", "J1", "A1", "10"])
+    path = tmp_path / "裁判评分.xlsx"
+    path.write_bytes(sheets.xlsx_bytes([c for c in judging_imports.COLUMNS if c.key != "id_number"], rows))
+    call_command("marks", "import", judged.competition.code, str(path))
+    assert "3" in capsys.readouterr().out
+    assert sorted(Mark.objects.filter(contestant=first).values_list("aspect__code", "judge__code", "value")) == [
+        ("A1", "J1", 10), ("A2", "J1", 2), ("A2", "J2", 3)]
+    assert {m.source for m in Mark.objects.all()} == {"import"}
+    bad = tmp_path / "冲突.xlsx"
+    bad.write_bytes(sheets.xlsx_bytes([c for c in judging_imports.COLUMNS if c.key != "id_number"],
+                                      [[str(first.contestant_number), "", "J3", "A2", "9"]]))
+    with pytest.raises(SystemExit) as exit_:
+        call_command("marks", "import", judged.competition.code, str(bad))
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert "第 2 行" in err and "Traceback" not in err
+    assert Mark.objects.count() == 3

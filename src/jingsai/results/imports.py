@@ -81,6 +81,12 @@ def parse(competition, stage, table):
     if not valued and not problems:
         problems.append(Problem(_("The file has no column of scores, times or 状态."), row=1,
                                 code="missing_column"))
+    from jingsai.judging.services import judged_component, judged_component_refusal
+
+    judged = judged_component(competition)
+    if judged and f"score:{judged}" in mapping:
+        problems.append(Problem(judged_component_refusal(competition, judged), row=1,
+                                column=table.headers[mapping[f"score:{judged}"]], code="judged_component"))
     if problems:
         raise Rejected(_("The marks file was not imported:"), problems)
     components = {c["key"]: c for c in competition.spec.get("components", [])}

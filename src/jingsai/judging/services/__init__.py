@@ -12,9 +12,10 @@
 """
 
 from . import appeals, history, judges, marking, progress, schemes, stats, venue
+from .schemes import judged_component, judged_component_refusal
 from .venue import entry_for_contestant_number
 
 __all__ = [
-    "appeals", "entry_for_contestant_number", "history", "judges", "marking", "progress", "schemes", "stats",
-    "venue",
+    "appeals", "entry_for_contestant_number", "history", "judged_component", "judged_component_refusal", "judges",
+    "marking", "progress", "schemes", "stats", "venue",
 ]

@@ -69,6 +69,24 @@ def scheme_of(competition):
     return MarkingScheme.objects.filter(competition=competition).first()
 
 
+def judged_component(competition):
+    """The key of the component judges mark on the competition's marking scheme (its score
+    comes from their signed-off marks at unblinding), or None when judges mark nothing."""
+    scheme = scheme_of(competition)
+    if scheme is not None and scheme.aspects.exists():
+        return scheme.component
+    spec_scheme = competition.spec.get("marking_scheme")
+    return spec_scheme["component"] if spec_scheme else None
+
+
+def judged_component_refusal(competition, component):
+    """Why a file may not carry a score for the judged component `component`."""
+    name = (component_of(competition, component) or {}).get("name", component)
+    return _("%(name)s is marked by judges: its score comes from the judges' signed-off marks when the stage is "
+             "unblinded and cannot be imported as a score. Import the judges' marks instead (columns 裁判编号, "
+             "评分项, 分数).") % {"name": name}
+
+
 def tree(scheme):
     """[(criterion, [aspects], [(sub-criterion, [aspects])])] in order, in two queries."""
     criteria = list(scheme.criteria.all())
