@@ -24,6 +24,7 @@ HISTORY = ADMIN | {"organizer", "chief_judge", "arbitrator"}
 STATS = ADMIN | {"organizer", "chief_judge"}
 APPEAL_VIEW = ADMIN | {"organizer", "arbitrator", "worker", "unit_contact"}
 JUDGES = {"judge", "chief_judge"}
+TIME = ADMIN | {"organizer", "chief_judge"}
 
 
 def _competition(world, host, person, staff):
@@ -122,6 +123,14 @@ def _marks_upload(world, scope):
                    [c for c in imports.COLUMNS if c.key != "id_number"], "marks.xlsx")
 
 
+def _times_upload(world, scope):
+    return _upload([["", "", "1", "50:00", ""]], imports.TIME_COLUMNS, "times.xlsx")
+
+
+def _checkin_upload(world, scope):
+    return _upload([["1", "", "", "已检录", ""]], imports.CHECKIN_COLUMNS, "checkin.xlsx")
+
+
 def _scheme_upload(world, scope):
     scheme = schemes.scheme_of(world.obj("j_competition", scope))
     return {"file": SimpleUploadedFile("scheme.xlsx", schemes.export_xlsx(scheme))}
@@ -170,6 +179,8 @@ ROUTES = {
     "judging:draw_pdf": Route(allow=MANAGE, kwargs=lambda w, s: _stage(w, s) | {"kind": "contestant"}),
     "judging:draw_xlsx": Route(allow=MANAGE, kwargs=_stage),
     "judging:end_stage": Route(allow=MANAGE, method="post", kwargs=_stage),
+    "judging:times": Route(allow=TIME, kwargs=_stage),
+    "judging:times_template": Route(allow=TIME, kwargs=_stage),
     "judging:sheets_pdf": Route(allow=KEY_PAPER, kwargs=_stage),
     # The judge marks station 1; the chief judge sits on no panel, so has nothing to mark there.
     "judging:stations": Route(allow=JUDGES, kwargs=_stage),
@@ -220,8 +231,12 @@ ROUTES = {
         allow={"chief_judge"}, kwargs=_api_station, data={"aspect": "A2", "reason": "复核"}),
     "POST /api/judging/stages/{stage_id}/stations/{number}/rescore": Route(allow={"chief_judge"},
                                                                            kwargs=_api_station, data={"aspect": "A2"}),
-    "POST /api/judging/stages/{stage_id}/stations/{number}/time": Route(allow={"chief_judge"}, kwargs=_api_station,
+    "POST /api/judging/stages/{stage_id}/stations/{number}/time": Route(allow=TIME, kwargs=_api_station,
                                                                         data={"time": "50:00"}),
+    "POST /api/judging/stages/{stage_id}/times/import": Route(allow=TIME, kwargs=_api_stage, data=_times_upload,
+                                                              multipart=True),
+    "POST /api/judging/stages/{stage_id}/checkin/import": Route(allow=CHECKIN, kwargs=_api_stage,
+                                                                data=_checkin_upload, multipart=True),
     "POST /api/judging/stages/{stage_id}/stations/{number}/paper": Route(allow=KEY_PAPER, kwargs=_api_station,
                                                                          data=_paper),
     "GET /api/judging/stages/{stage_id}/stations/{number}/history": Route(allow=HISTORY, kwargs=_api_station),

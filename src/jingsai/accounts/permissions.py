@@ -113,6 +113,7 @@ RULES = {
     "judging.draw": (ADMIN, host(ORGANIZER)),
     "judging.mark": (competition(JUDGE).where(NO_CONFLICT), competition(CHIEF_JUDGE).where(NO_CONFLICT)),
     "judging.review": (competition(CHIEF_JUDGE).where(NO_CONFLICT),),
+    "judging.record_time": (ADMIN, host(ORGANIZER), competition(CHIEF_JUDGE).where(NO_CONFLICT)),
     "judging.key_paper": (ADMIN, host(ORGANIZER), competition(CHIEF_JUDGE).where(NO_CONFLICT)),
     "judging.history": (ADMIN, host(ORGANIZER), competition(CHIEF_JUDGE).where(NO_CONFLICT),
                         competition(ARBITRATOR)),

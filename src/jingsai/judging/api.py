@@ -353,6 +353,19 @@ def check_in(request, stage_id: int, data: CheckInIn):
             "checkin": contestant.checkin}
 
 
+class CheckInImportOut(Schema):
+    present: int
+    absent: int
+    unchanged: int
+
+
+@router.post("/stages/{stage_id}/checkin/import", response=CheckInImportOut)
+def import_checkin(request, stage_id: int, file: File[UploadedFile]):
+    """Check-in from the venue's list: 参赛号 or 身份证号, 检录 (已检录 or 缺考), 原因."""
+    stage = stage_or_404(request, stage_id, "judging.checkin")
+    return imports.import_checkin(request.user, stage, sheets.read_table(file, file.name))
+
+
 class DrawIn(Schema):
     kind: DrawKind
 
@@ -592,10 +605,23 @@ class TimeIn(Schema):
 
 @router.post("/stages/{stage_id}/stations/{number}/time", response=ReviewOut)
 def record_time(request, stage_id: int, number: int, data: TimeIn):
-    stage = stage_or_404(request, stage_id, "judging.review")
-    contestant = venue.record_time(request.user, station_or_404(request, stage, number, "judging.review"), data.time,
-                                   reason=data.reason)
+    stage = stage_or_404(request, stage_id, "judging.record_time")
+    contestant = venue.record_time(request.user, station_or_404(request, stage, number, "judging.record_time"),
+                                   data.time, reason=data.reason)
     return _review_out(contestant)
+
+
+class TimesImportOut(Schema):
+    recorded: int
+    unchanged: int
+
+
+@router.post("/stages/{stage_id}/times/import", response=TimesImportOut)
+def import_times(request, stage_id: int, file: File[UploadedFile]):
+    """Practical times from a file: 参赛号, 赛位号 or 身份证号, and 用时 (seconds or m:ss)."""
+    stage = stage_or_404(request, stage_id, "judging.record_time")
+    return imports.import_times(request.user, stage, sheets.read_table(file, file.name),
+                                allowed=lambda c: permissions.has_perm(request.user, "judging.record_time", c))
 
 
 class PaperIn(Schema):

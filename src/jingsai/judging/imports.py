@@ -152,7 +152,7 @@ def _import(actor, competition, stage, table):
     return counts
 
 
-def _contestant(cell, people, by_person, by_number, by_station, problem):
+def _contestant(cell, people, by_person, by_number, by_station, problem, *, allow_absent=False):
     """The row's contestant from whichever column names it (they must agree)."""
     candidates = []
     raw_id = cell("id_number")
@@ -191,8 +191,152 @@ def _contestant(cell, people, by_person, by_number, by_station, problem):
         problem(_("The identity number and the numbers on this row name different contestants."), "参赛号")
         return None
     contestant = candidates[0]
-    if contestant.checkin == CheckIn.ABSENT:
+    if contestant.checkin == CheckIn.ABSENT and not allow_absent:
         problem(_("This contestant is recorded absent and has no marks."), "参赛号")
         return None
     return contestant
+
+
+# --------------------------------------------------------------------------
+# The venue's files: check-in lists and practical times
+# --------------------------------------------------------------------------
+
+CHECKIN_COLUMNS = [
+    sheets.Column("contestant_number", "参赛号", text=True, width=8),
+    sheets.Column("id_number", "身份证号", text=True, width=20),
+    sheets.Column("id_last4", "身份证后四位", text=True, width=12),
+    sheets.Column("checkin", "检录", width=10, aliases=("状态",), choices=("已检录", "缺考")),
+    sheets.Column("reason", "原因", width=24, aliases=("缺考原因",)),
+]
+PRESENT_WORDS = {"", "已检录", "检录", "到场", "present"}
+ABSENT_WORDS = {"缺考", "absent"}
+TIME_COLUMNS = [
+    sheets.Column("contestant_number", "参赛号", text=True, width=8),
+    sheets.Column("id_number", "身份证号", text=True, width=20),
+    sheets.Column("station_number", "赛位号", text=True, width=8, aliases=("工位号",)),
+    sheets.Column("time", "用时", required=True, width=10, aliases=("用时(秒)", "用时（秒）", "seconds", "time")),
+    sheets.Column("reason", "原因", width=24),
+]
+
+
+def _venue_rows(stage, table, columns):
+    """Match the columns, then yield (row, cell, problem, contestant) for every data row; the
+    contestant is None when the row names none (the problem is reported)."""
+    mapping, found = sheets.match_columns(table, columns)
+    if not any(key in mapping for key in WHO):
+        found.append(Problem(_("Name the contestants with a 身份证号 or 参赛号 column."), row=1, code="missing_column"))
+    if found:
+        raise Rejected(_("The file's columns do not match the template."), found)
+    contestants = list(venue.contestants(stage).select_related("entry__unit", "entry__person"))
+    by_person = {c.entry.person_id: c for c in contestants}
+    by_number = {c.contestant_number: c for c in contestants if c.contestant_number is not None}
+    by_station = {c.station_number: c for c in contestants if c.station_number is not None}
+    people = _people_by_id(table, mapping)
+    seen = {}
+    rows = []
+    for row, cells in table.data_rows():
+        def cell(key, cells=cells):
+            index = mapping.get(key)
+            return cells[index] if index is not None else ""
+
+        def problem(message, column, value=None, row=row):
+            found.append(Problem(message, row=row, column=column, value=value))
+
+        contestant = _contestant(cell, people, by_person, by_number, by_station, problem, allow_absent=True)
+        if contestant is not None and contestant.pk in seen:
+            problem(_("This contestant is already on row %(row)s.") % {"row": seen[contestant.pk]}, "参赛号")
+            contestant = None
+        if contestant is not None:
+            seen[contestant.pk] = row
+        rows.append((row, cell, problem, contestant))
+    if not rows:
+        found.append(Problem(_("The file has no data rows."), row=2))
+    return rows, found
+
+
+def import_checkin(actor, stage, table):
+    """Check-in from the venue's list: each row names a contestant (参赛号 or 身份证号) and
+    says 已检录 (the default) or 缺考 with a reason. A full identity number confirms the
+    identity; a 身份证后四位 column, when there, must match. All or nothing.
+    Returns {"present", "absent", "unchanged"}."""
+    with transaction.atomic():
+        rows, found = _venue_rows(stage, table, CHECKIN_COLUMNS)
+        counts = {"present": 0, "absent": 0, "unchanged": 0}
+        for _row, cell, problem, contestant in rows:
+            state = sheets.text(cell("checkin")).casefold()
+            if state not in PRESENT_WORDS | ABSENT_WORDS:
+                problem(_("Check-in is 已检录 or 缺考."), "检录", sheets.text(cell("checkin")))
+                continue
+            if contestant is None:
+                continue
+            last4 = sheets.text(cell("id_last4")).upper()
+            try:
+                before = contestant.checkin
+                if state in ABSENT_WORDS:
+                    after = venue.mark_absent(actor, contestant, reason=sheets.text(cell("reason"))).checkin
+                elif last4:
+                    after = venue.check_in(actor, contestant, id_last4=last4).checkin
+                else:
+                    how = "id_number" if not sheets.is_blank(cell("id_number")) else "list"
+                    after = venue.check_in_listed(actor, contestant, how=how).checkin
+            except UserError as error:
+                problem(error.message, "检录")
+                continue
+            counts["unchanged" if after == before else ("absent" if state in ABSENT_WORDS else "present")] += 1
+        if found:
+            raise Rejected(_("Nobody was checked in: every problem is listed."), found)
+        audit.record(actor, "judging.checkin_import", stage.competition, data={"stage": stage.key, **counts})
+        return counts
+
+
+def import_times(actor, stage, table, *, allowed=None):
+    """Practical times from a file: each row names a contestant (参赛号, 身份证号 or 赛位号)
+    and gives 用时 in seconds (or minutes:seconds); a changed time of a signed-off station
+    needs a 原因. `allowed(contestant)` says whether the actor may record this contestant's
+    time (a chief judge in conflict of interest may not). All or nothing.
+    Returns {"recorded", "unchanged"}."""
+    with transaction.atomic():
+        rows, found = _venue_rows(stage, table, TIME_COLUMNS)
+        counts = {"recorded": 0, "unchanged": 0}
+        for _row, cell, problem, contestant in rows:
+            raw = sheets.text(cell("time"))
+            try:
+                seconds = venue.parse_duration(raw)
+            except UserError as error:
+                problem(error.message, "用时", raw)
+                continue
+            if contestant is None:
+                continue
+            if allowed is not None and not allowed(contestant):
+                problem(_("You may not record this contestant's time (conflict of interest or no right to)."),
+                        "参赛号")
+                continue
+            before = contestant.time_seconds
+            try:
+                venue.record_time(actor, contestant, seconds, reason=sheets.text(cell("reason")))
+            except UserError as error:
+                problem(error.message, "用时", raw)
+                continue
+            counts["unchanged" if before == seconds else "recorded"] += 1
+        if found:
+            raise Rejected(_("No time was recorded: every problem is listed."), found)
+        audit.record(actor, "judging.times_import", stage.competition, data={"stage": stage.key, **counts})
+        return counts
+
+
+def checkin_template_xlsx():
+    return sheets.xlsx_bytes(CHECKIN_COLUMNS, [["1", "", "", "已检录", ""], ["2", "", "", "缺考", "病假"]],
+                             sheet_name="检录", notes=[
+                                 _("Name each contestant by 参赛号 or 身份证号; 检录 is 已检录 (the default) or 缺考."),
+                                 _("A 身份证后四位 column, when filled in, must match the identity number on record."),
+                             ])
+
+
+def times_template_xlsx():
+    return sheets.xlsx_bytes(TIME_COLUMNS, [["1", "", "", "3150", ""], ["", "", "2", "52:30", ""]],
+                             sheet_name="用时", notes=[
+                                 _("Name each contestant by 参赛号, 赛位号 or 身份证号; 用时 in seconds or "
+                                   "minutes:seconds."),
+                                 _("Changing the time of a signed-off station needs a 原因 (reason)."),
+                             ])
 

@@ -77,6 +77,20 @@ def check_in(actor, contestant, *, id_last4):
             _("The last four characters do not match the identity number on record. Check the card again."),
             code="mismatch",
         )
+    return _present(actor, contestant, how="id_last4")
+
+
+@transaction.atomic
+def check_in_listed(actor, contestant, *, how):
+    """Check a contestant in whose identity was confirmed otherwise: by the full identity
+    number (`how="id_number"`) or on the venue's signed check-in list keyed in from a file
+    (`how="list"`). The audit record says which."""
+    contestant = _locked(contestant)
+    require_status(contestant.stage.competition, VENUE_STATUSES, _("Check-in"))
+    return _present(actor, contestant, how=how)
+
+
+def _present(actor, contestant, *, how):
     old = contestant.checkin
     if old == CheckIn.PRESENT:
         return contestant
@@ -86,7 +100,7 @@ def check_in(actor, contestant, *, id_last4):
     if old == CheckIn.ABSENT:
         results_services.set_score_status(actor, contestant.entry, None, reason=_("Checked in after all"))
     audit.record(actor, "judging.check_in", contestant.entry, changes={"checkin": [old, CheckIn.PRESENT]},
-                 data={"stage": contestant.stage.key})
+                 data={"stage": contestant.stage.key, "confirmed_by": how})
     return contestant
 
 

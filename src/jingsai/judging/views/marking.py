@@ -150,6 +150,7 @@ def review_action(request, pk, number):
             marking.request_rescore(request.user, contestant, aspect, reason=reason)
             messages.success(request, _("The judges are asked to mark %(aspect)s again.") % {"aspect": aspect.code})
         elif action == "time":
+            permissions.require(request.user, "judging.record_time", contestant)
             venue.record_time(request.user, contestant, request.POST.get("time", ""), reason=reason)
             messages.success(request, _("The practical time was recorded."))
         else:

@@ -7,15 +7,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jingsai.accounts import permissions
+from jingsai.core import downloads
 from jingsai.core import spreadsheets as sheets
 from jingsai.core.decorators import permission_required
-from jingsai.core.errors import UserError
+from jingsai.core.errors import Rejected, UserError
+from jingsai.core.forms import UploadForm
 from jingsai.core.http import file_response, xlsx_response
 
-from .. import pdf
+from .. import conflicts, imports, pdf
 from ..models import CheckIn, Contestant, DrawKind
-from ..services import venue
-from .common import show_error, stage_or_404
+from ..services import marking, venue
+from .common import can, show_error, stage_or_404
 
 
 @permission_required("judging.checkin")
@@ -122,3 +125,67 @@ def end_stage(request, pk):
     else:
         messages.success(request, _("The practical has ended; the appeal window is open."))
     return redirect("judging:stage", pk=stage.pk)
+
+
+def _timed(request, stage):
+    """The contestants whose practical time the user may record, by station: a chief
+    judge never sees (or times) a contestant they are in conflict with."""
+    rows = venue.active_contestants(stage).select_related("entry__unit", "entry__competition__host")
+    rows = list(rows.order_by("station_number", "contestant_number", "pk"))
+    judge = conflicts.judge_for(request.user)
+    if judge is not None and not can(request.user, "judging.manage", stage):
+        blocked = marking.Plan(stage).blocked(judge)
+        rows = [c for c in rows if c.pk not in blocked]
+    return rows
+
+
+@permission_required("judging.record_time")
+@require_http_methods(["GET", "POST"])
+def times(request, pk):
+    """Practical times: one at a time by station, or a file (参赛号/赛位号/身份证号, 用时)."""
+    stage = stage_or_404(request, pk, "judging.record_time")
+    form = UploadForm(request.POST or None, request.FILES or None) if "file" in request.FILES else UploadForm()
+    context = {"stage": stage, "competition": stage.competition, "form": form,
+               "organizer": can(request.user, "judging.manage", stage)}
+    if request.method == "POST" and "file" in request.FILES:
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                table = sheets.read_table(upload, upload.name)
+                result = imports.import_times(
+                    request.user, stage, table, allowed=lambda c: can(request.user, "judging.record_time", c))
+            except Rejected as rejected:
+                context["problems"] = [p.as_dict() for p in rejected.problems]
+                if rejected.code != "unreadable":
+                    by_row = {}
+                    for p in rejected.problems:
+                        by_row.setdefault(p.row or 1, []).append(p.message)
+                    context["error_file"] = downloads.stash(
+                        request, f"错误-{upload.name.rsplit('.', 1)[0]}.xlsx", sheets.problems_xlsx(table, by_row))
+            except UserError as error:
+                show_error(request, error)
+            else:
+                messages.success(request, _("Practical times recorded: %(recorded)s, unchanged: %(unchanged)s.")
+                                 % result)
+                return redirect("judging:times", pk=stage.pk)
+    elif request.method == "POST":
+        contestant = get_object_or_404(
+            Contestant.objects.select_related("entry__unit", "entry__competition__host"),
+            pk=request.POST.get("contestant"), stage=stage)
+        permissions.require(request.user, "judging.record_time", contestant)
+        try:
+            venue.record_time(request.user, contestant, request.POST.get("time", ""),
+                              reason=request.POST.get("reason", ""))
+        except UserError as error:
+            show_error(request, error)
+        else:
+            messages.success(request, _("The practical time was recorded."))
+        return redirect("judging:times", pk=stage.pk)
+    context["rows"] = [{"contestant": c, "time": venue.format_duration(c.time_seconds)} for c in _timed(request, stage)]
+    return render(request, "judging/times.html", context)
+
+
+@permission_required("judging.record_time")
+def times_template(request, pk):
+    stage = stage_or_404(request, pk, "judging.record_time")
+    return xlsx_response(imports.times_template_xlsx(), f"用时导入模板-{stage.competition.code}.xlsx")
