@@ -50,6 +50,7 @@ def stage(request, pk):
         "panels": item.judging_panels.prefetch_related("aspects", "members__judge"),
         "can": {perm: can(user, f"judging.{perm}", item) for perm in (
             "manage", "checkin", "draw", "review", "record_time", "key_paper", "history", "stats",
-            "confirm_unblinding", "unblind")} | {"mark": can(user, "judging.mark") and item.competition.pk in permissions.competition_ids(
+            "confirm_unblinding", "unblind")} | {
+            "mark": can(user, "judging.mark") and item.competition.pk in permissions.competition_ids(
                 user, permissions.JUDGE, permissions.CHIEF_JUDGE)},
     })
