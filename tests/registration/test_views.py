@@ -158,3 +158,92 @@ def test_rejected_entries_come_back_to_the_unit_with_their_reason(city, client, 
     assert "被驳回待修改的报名" in client.get("/work/").content.decode()
     html = client.get("/work/registration/todo/?step=returned").content.decode()
     assert "证书编号有误" in html and entry.person.name in html
+
+
+def _export_href(html):
+    import html as html_module
+    import re
+
+    match = re.search(r'<a [^>]*href="([^"]*)"[^>]*id="export-link"', html)
+    assert match, "no export link"
+    return html_module.unescape(match.group(1))
+
+
+def _exported_numbers(client, href):
+    response = client.get(href)
+    assert response.status_code == 200
+    return sorted(row[0] for row in sheets.read_table(response.content, "x.xlsx").rows)
+
+
+@pytest.fixture
+def split(city, make):
+    """A competition of the whole city whose first stage is split into district 赛区,
+    with entries of both districts, in several statuses and groups."""
+    from jingsai.people.models import GroupTag
+
+    competition = reg.open_competition(city["union"], stages=[
+        {"key": "qualifier", "name": "区赛", "scope": "district", "advance": {"top": 1}},
+        {"key": "final", "name": "决赛"}])
+    migrant = GroupTag.objects.get(code="migrant")
+    entries = {
+        "a_approved": make.entry(competition, unit=city["unit_a"], scope=city["A"], status=EntryStatus.APPROVED),
+        "a_submitted": make.entry(competition, unit=city["unit_a"], scope=city["A"], status=EntryStatus.SUBMITTED),
+        "b_approved": make.entry(competition, unit=city["unit_b"], scope=city["B"], status=EntryStatus.APPROVED),
+        "b_migrant": make.entry(competition, unit=city["unit_b"], scope=city["B"], status=EntryStatus.SUBMITTED),
+    }
+    entries["b_migrant"].person.groups.add(migrant)
+    final = competition.stages.get(key="final")
+    entries["final"] = make.entry(competition, stage=final, unit=city["unit_a"], person=entries["a_approved"].person,
+                                  previous=entries["a_approved"])
+    return {"competition": competition, "url": f"/work/registration/c/{competition.code}/",
+            "organizer": make.user("city-organizer", role="organizer", org=city["union"]), **entries}
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("scope=DA", ["a_approved", "a_submitted"]),
+    ("scope=DB", ["b_approved", "b_migrant"]),
+    ("unit=EB", ["b_approved", "b_migrant"]),
+    ("unit=SA", ["a_approved", "a_submitted"]),
+    ("unit=NOPE", []),
+    ("group=migrant", ["b_migrant"]),
+    ("status=submitted", ["a_submitted", "b_migrant"]),
+    ("scope=DB&status=approved", ["b_approved"]),
+    ("stage=final", ["final"]),
+])
+def test_the_list_and_its_export_show_the_same_entries_for_every_filter(split, client, query, expected):
+    client.force_login(split["organizer"])
+    numbers = sorted(split[name].number for name in expected)
+    full = client.get(f"{split['url']}?{query}")
+    assert sorted(e.number for e in full.context["page_obj"]) == numbers
+    assert _exported_numbers(client, _export_href(full.content.decode())) == numbers
+    # The filters chosen on the page come with htmx: the answer replaces the export link too.
+    response = client.get(f"{split['url']}?{query}", HTTP_HX_REQUEST="true")
+    assert response.templates[0].name == "registration/_entries.html"
+    html = response.content.decode()
+    assert sorted(e.number for e in response.context["page_obj"]) == numbers
+    assert 'hx-swap-oob="true"' in html
+    assert _exported_numbers(client, _export_href(html)) == numbers
+
+
+def test_the_export_link_follows_filters_chosen_after_the_page_loaded(split, client):
+    client.force_login(split["organizer"])
+    page_html = client.get(split["url"]).content.decode()
+    assert _exported_numbers(client, _export_href(page_html)) == sorted(
+        split[n].number for n in ("a_approved", "a_submitted", "b_approved", "b_migrant"))
+    html = client.get(f"{split['url']}?stage=qualifier&q=&status=submitted&scope=DB&unit=&group=migrant&todo=",
+                      HTTP_HX_REQUEST="true").content.decode()
+    href = _export_href(html)
+    assert "scope=DB" in href and "group=migrant" in href and "status=submitted" in href and "unit=" not in href
+    assert _exported_numbers(client, href) == [split["b_migrant"].number]
+    record = AuditRecord.objects.filter(action="registration.export").latest("at")
+    assert record.data["filters"] == {"scope": "DB", "status": "submitted", "group": "migrant"}
+    assert record.data["rows"] == 1
+
+
+def test_bulk_review_with_htmx_keeps_the_export_link_on_the_filters(split, client):
+    client.force_login(split["organizer"])
+    response = client.post(f"{split['url']}bulk/?stage=qualifier&scope=DA&status=submitted",
+                           {"action": "approve", "entry": [split["a_submitted"].pk]}, HTTP_HX_REQUEST="true")
+    href = _export_href(response.content.decode())
+    assert "scope=DA" in href and "status=submitted" in href
+    assert _exported_numbers(client, href) == []

@@ -548,12 +548,14 @@ def export_entries(actor, entries):
     return rows, full
 
 
-def export(actor, competition, stage, entries, *, fmt):
+def export(actor, competition, stage, entries, *, fmt, filters=None):
     """The entries as JSON (headless-interface.md) or xlsx bytes; the export is audited
-    with how many full identity numbers it carried."""
+    with how many full identity numbers it carried and the filters that chose the rows."""
     rows, full = export_entries(actor, entries)
+    used = {key: value for key, value in (filters or {}).items() if value and key != "stage"}
     audit.record(actor, "registration.export", competition, data={
-        "stage": stage.key if stage else None, "rows": len(rows), "full_id_numbers": full, "format": fmt})
+        "stage": stage.key if stage else None, "rows": len(rows), "full_id_numbers": full, "format": fmt,
+        "filters": used})
     if fmt == "json":
         data = [{"entry": r["entry"], "id_number": r["id_number"], "name": r["name"], "unit_code": r["unit_code"],
                  "status": r["status"]} for r in rows]

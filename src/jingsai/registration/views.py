@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -108,25 +109,48 @@ def todo(request):
     })
 
 
+FILTER_KEYS = ("scope", "unit", "status", "group", "q")
+
+
 def _filters(request):
-    return {key: request.GET.get(key, "").strip() for key in ("scope", "unit", "status", "group", "q")}
+    return {key: request.GET.get(key, "").strip() for key in FILTER_KEYS}
 
 
-def _entry_list_context(request, competition, stage):
+def _filtered_entries(request, competition, stage, perm="registration.view"):
+    """The entries of the stage the user may see (or export) that match the list's
+    filters: the same for the table and its export."""
     user = request.user
-    filters = _filters(request)
-    entries = services.visible_entries(user).filter(competition=competition)
-    entries = services.filter_entries(entries, stage=stage, **filters)
+    entries = services.visible_entries(user, perm).filter(competition=competition)
+    entries = services.filter_entries(entries, stage=stage, **_filters(request))
     if request.GET.get("todo") == "unit":
         entries = entries.filter(pk__in=services.awaiting_unit(user).values("pk"))
     elif request.GET.get("todo") == "host":
         entries = entries.filter(pk__in=services.awaiting_host(user).values("pk"))
+    return entries
+
+
+def _used_filters(request, stage):
+    """The filters in use, stage first: the export link's query and the export's audit."""
+    used = {"stage": stage.key}
+    used.update({key: value for key, value in _filters(request).items() if value})
+    if request.GET.get("todo") in ("unit", "host"):
+        used["todo"] = request.GET["todo"]
+    return used
+
+
+def _entry_list_context(request, competition, stage):
+    user = request.user
+    entries = _filtered_entries(request, competition, stage)
     entries = entries.select_related("person", "unit", "scope", "team", "stage").order_by("number")
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     return {
-        "competition": competition, "stage": stage, "page_obj": page, "filters": filters,
+        "competition": competition, "stage": stage, "page_obj": page, "filters": _filters(request),
         "todo": request.GET.get("todo", ""), "reason_form": ReasonForm(),
         "can_review": planning.may(user, "registration.review_unit") or planning.may(user, "registration.review"),
+        "can_export": permissions.has_perm(user, "registration.export"),
+        "export_query": urlencode(_used_filters(request, stage)),
+        # htmx answers also replace the export link, so that it exports what the table shows
+        "oob": is_htmx(request),
     }
 
 
@@ -148,7 +172,6 @@ def competition(request, code):
         "scopes": Organization.objects.filter(pk__in=visible.exclude(scope=None).values("scope")).order_by("code"),
         "groups": GroupTag.objects.all(), "statuses": STATUS_FILTERS,
         "can_register": permissions.has_perm(user, "registration.register") and _may_add(user, competition, stage),
-        "can_export": permissions.has_perm(user, "registration.export"),
         "imports": ImportBatch.objects.filter(competition=competition, created_by=user)[:5],
     })
     return render(request, "registration/competition.html", context)
@@ -291,10 +314,10 @@ def template(request, code):
 def export(request, code):
     competition = _competition(request, code)
     stage = _stage(competition, request)
-    entries = services.visible_entries(request.user, "registration.export").filter(competition=competition)
-    entries = services.filter_entries(entries, stage=stage, **_filters(request))
+    entries = _filtered_entries(request, competition, stage, "registration.export")
     fmt = "json" if request.GET.get("format") == "json" else "xlsx"
-    data = services.export(request.user, competition, stage, entries, fmt=fmt)
+    data = services.export(request.user, competition, stage, entries, fmt=fmt,
+                           filters=_used_filters(request, stage))
     if fmt == "json":
         return file_response(data, f"报名-{competition.code}-{stage.key}.json", "application/json")
     return xlsx_response(data, f"报名-{competition.code}-{stage.key}.xlsx")
