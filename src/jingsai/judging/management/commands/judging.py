@@ -3,9 +3,11 @@ from pathlib import Path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jingsai.accounts import permissions
 from jingsai.core import spreadsheets as sheets
 from jingsai.core.commands import JingsaiCommand
-from jingsai.judging import pdf
+from jingsai.core.errors import Rejected, UserError
+from jingsai.judging import imports, pdf
 from jingsai.judging.models import DrawKind
 from jingsai.judging.services import appeals, history, marking, progress, schemes, venue
 
@@ -28,6 +30,17 @@ class Command(JingsaiCommand):
         draw = staged("draw", _("make the next draw: contestant numbers, then station numbers after check-in"))
         draw.add_argument("--kind", choices=DrawKind.values)
         draw.add_argument("--pdf", dest="pdf_out", help=_("also write the draw record for the supervisors to this PDF"))
+        checkin = staged("checkin", _("check contestants in (or record them absent) from the venue's list "
+                                      "(参赛号 or 身份证号, 检录, 原因; all or nothing)"))
+        checkin.add_argument("file")
+        times = staged("times", _("record practical times from a file (参赛号, 赛位号 or 身份证号, 用时; "
+                                  "all or nothing)"))
+        times.add_argument("file")
+        signoff = staged("signoff", _("sign off a station (its marks are locked), or every complete station"))
+        which = signoff.add_mutually_exclusive_group(required=True)
+        which.add_argument("--station", type=int, help=_("the station number"))
+        which.add_argument("--all", dest="every", action="store_true",
+                           help=_("every station whose marks are complete"))
         staged("end", _("record that the practical has ended (the appeal window opens)"))
         staged("confirm", _("unblinding, first layer: confirm every mark of the stage is signed off"))
         staged("unblind", _("unblinding, second layer: unblind and hand the practical scores to the results"))
@@ -73,6 +86,63 @@ class Command(JingsaiCommand):
         if pdf_out:
             Path(pdf_out).write_bytes(pdf.draw_record(stage, kind))
             self.stdout.write(_("Wrote the draw record to %(file)s.") % {"file": pdf_out})
+
+    def _table(self, file):
+        path = Path(file)
+        if not path.exists():
+            self.fail(_("The file %(file)s does not exist.") % {"file": file})
+        return sheets.read_table(path)
+
+    def _allowed(self, perm):
+        """Per contestant: may the acting user do `perm` (a chief judge in conflict may not)."""
+        if not self.checked:
+            return None
+        return lambda contestant: permissions.has_perm(self.user, perm, contestant)
+
+    def do_checkin(self, code, file, stage_key=None, **options):
+        stage = self._stage(code, stage_key, "judging.checkin")
+        counts = imports.import_checkin(self.user, stage, self._table(file))
+        self.stdout.write(_("Check-in imported: %(present)s checked in, %(absent)s absent, %(unchanged)s unchanged.")
+                          % counts)
+
+    def do_times(self, code, file, stage_key=None, **options):
+        stage = self._stage(code, stage_key, "judging.record_time")
+        counts = imports.import_times(self.user, stage, self._table(file),
+                                      allowed=self._allowed("judging.record_time"))
+        self.stdout.write(_("Practical times imported: %(recorded)s recorded, %(unchanged)s unchanged.") % counts)
+
+    def do_signoff(self, code, stage_key=None, station=None, every=False, **options):
+        stage = self._stage(code, stage_key, "judging.review")
+        allowed = self._allowed("judging.review") or (lambda contestant: True)
+        plan = marking.Plan(stage)
+        if not every:
+            contestant = venue.active_contestants(stage).filter(station_number=station).first()
+            if contestant is None:
+                self.fail(_("No contestant of this stage has station number %(number)s.") % {"number": station})
+            self.require("judging.review", contestant)
+            marking.sign_off(self.user, contestant, plan=plan)
+            self.stdout.write(_("Station %(station)s is signed off; its marks are locked.") % {"station": station})
+            return
+        signed, waiting = 0, []
+        for result in marking.stage_reviews(stage, plan):
+            contestant = result.contestant
+            if contestant.signed_off or contestant.station_number is None or not allowed(contestant):
+                continue
+            if not result.signable:
+                waiting.append(result)
+                continue
+            try:
+                marking.sign_off(self.user, contestant, plan=plan)
+            except (Rejected, UserError) as error:
+                self.stderr.write(_("Station %(station)s: %(why)s")
+                                  % {"station": contestant.station_number, "why": error.message})
+                continue
+            signed += 1
+        self.stdout.write(_("Signed off %(signed)s stations; %(waiting)s are not complete yet.")
+                          % {"signed": signed, "waiting": len(waiting)})
+        for result in waiting:
+            self.stdout.write(_("  Station %(station)s: %(why)s")
+                              % {"station": result.contestant.station_number, "why": "；".join(result.blockers)})
 
     def do_end(self, code, stage_key=None, **options):
         stage = self._stage(code, stage_key, "judging.manage")
