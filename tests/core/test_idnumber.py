@@ -54,6 +54,8 @@ def test_the_same_number_however_it_is_typed(raw):
     ("110105203001010011", "birth_future"),
     ("110105189912310011", "birth_too_old"),
     ("110105194912310021", "check_digit"),      # the example with a wrong last digit
+    ("11" + "".join(chr(0x0660 + int(d)) for d in "010519491231002") + "X", "characters"),  # Arabic-Indic digits
+    ("".join(chr(0x0966 + int(d)) for d in "11010519491231002"), "length"),  # Devanagari, X lost
 ])
 def test_invalid_numbers_are_named(raw, code):
     assert code_of(raw) == code

@@ -68,6 +68,9 @@ def test_one_person_per_identity_number_however_typed(worker, city):
     ({"name": "  "}, "name", "姓名"),
     ({"phone": "12345"}, "phone", "手机"),
     ({"phone": "23812345678"}, "phone", "手机"),
+    ({"phone": "13" + "".join(chr(0x0660 + int(d)) for d in "812345678")}, "phone", "手机"),  # Arabic-Indic digits
+    ({"id_number": "11" + "".join(chr(0x0660 + int(d)) for d in "010519491231002") + "X"}, "id_number.characters",
+     "X"),
 ])
 def test_bad_input_is_refused_in_chinese(city, fields, code, words):
     before = state()

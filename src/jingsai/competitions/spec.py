@@ -130,7 +130,7 @@ __all__ = [
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
-OCCUPATION_RE = re.compile(r"^\d-\d{2}-\d{2}-\d{2}$")
+OCCUPATION_RE = re.compile(r"^\d-\d{2}-\d{2}-\d{2}$", re.ASCII)
 TIE_BREAKER_RE = re.compile(r"^(component|time):([^:]*):(asc|desc)$")
 
 LEVELS = ("city", "district", "industry", "street", "enterprise", "team")

@@ -22,7 +22,7 @@ PROVINCES = frozenset(
         "81", "82", "83"
     ]
 )
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII digits only: \d takes any script's
 
 MESSAGES = {
     "empty": _("The identity number is empty."),
@@ -99,9 +99,9 @@ def parse(raw, *, today=None):
     if not value:
         raise InvalidIdNumber("empty")
     if len(value) != 18:
-        if len(value) == 17 and value.isdigit():
+        if len(value) == 17 and value.isascii() and value.isdigit():
             raise InvalidIdNumber("lost_x")
-        if len(value) == 15 and value.isdigit():
+        if len(value) == 15 and value.isascii() and value.isdigit():
             raise InvalidIdNumber("old_15")
         raise InvalidIdNumber("length", length=len(value))
     if not _SHAPE.match(value):

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-REGION_RE = re.compile(r"^\d{6}$")
+REGION_RE = re.compile(r"^[0-9]{6}$")
 # Larger than any employer; beyond it a number is a typing error.
 MAX_EMPLOYEES = 100_000_000
 

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from jingsai.core import crypto
 from jingsai.core.masking import mask_id_number, mask_phone
 
-OCCUPATION_RE = re.compile(r"^\d-\d{2}-\d{2}-\d{2}$")
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+OCCUPATION_RE = re.compile(r"^\d-\d{2}-\d{2}-\d{2}$", re.ASCII)
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 
 
 def validate_occupation_code(value):
