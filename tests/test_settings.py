@@ -70,9 +70,9 @@ def test_production_refuses_missing_or_development_secrets(tmp_path, secret, dat
 
 def test_production_with_real_secrets(tmp_path):
     done = settings_in(tmp_path, JINGSAI_PRODUCTION="1", SECRET_KEY=REAL_SECRET, JINGSAI_DATA_KEY=REAL_DATA_KEY,
-                       ALLOWED_HOSTS="jingsai.example.org, www.jingsai.example.org")
+                       ALLOWED_HOSTS="jingsai.example.org, www.jingsai.example.org", DEBUG="1")
     values = json.loads(done.stdout)
-    assert values["debug"] is False and values["secure"] is True
+    assert values["debug"] is False and values["secure"] is True  # DEBUG=1 does not turn it on in production
     assert values["hosts"] == ["jingsai.example.org", "www.jingsai.example.org"]
     assert not (tmp_path / "dev-secrets.json").exists()
 

@@ -75,9 +75,13 @@ def _secret(name):
 
 SECRET_KEY = _secret("SECRET_KEY")
 DATA_KEY = _secret("JINGSAI_DATA_KEY")
-DEBUG = env_bool("DEBUG", not PRODUCTION)
+DEBUG = False if PRODUCTION else env_bool("DEBUG", True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# The reverse proxies in front of the application (addresses or networks, e.g. 127.0.0.1,
+# 10.0.0.0/8): a request from one of them is taken to come from the address it names in
+# X-Forwarded-For. Login throttling, exam IP ranges and the audit log use that address.
+TRUSTED_PROXIES = env_list("JINGSAI_TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
     "jingsai.core",

@@ -1,11 +1,51 @@
+import functools
+import ipaddress
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
 from .context import channel
 
 
+@functools.lru_cache(maxsize=8)
+def _networks(proxies):
+    networks = []
+    for item in proxies:
+        try:
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"JINGSAI_TRUSTED_PROXIES: {item!r} is not an address or network.") from None
+    return tuple(networks)
+
+
+def _trusted(address, networks):
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 def client_ip(request):
-    return request.META.get("REMOTE_ADDR")
+    """The address the request came from. Behind a trusted reverse proxy
+    (settings.TRUSTED_PROXIES) it is the last address in X-Forwarded-For that is not itself
+    a trusted proxy; a client cannot choose it by sending its own header, since only the
+    addresses the trusted proxies appended are read."""
+    address = request.META.get("REMOTE_ADDR")
+    networks = _networks(tuple(getattr(settings, "TRUSTED_PROXIES", ())))
+    if not networks or not _trusted(address, networks):
+        return address
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, networks):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return address
+        address = hop
+    return address
 
 
 class RequestContextMiddleware:
