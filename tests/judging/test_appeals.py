@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jingsai.accounts.models import Role
-from jingsai.core.errors import UserError
+from jingsai.core.errors import Rejected, UserError
 from jingsai.core.models import AuditRecord
 from jingsai.judging.models import Appeal, Mark, StageEnd
 from jingsai.judging.services import appeals, marking, venue
@@ -78,8 +78,38 @@ def test_an_upheld_appeal_reopens_the_marks_concerned_for_re_marking(signed):
     contestant = entry.contestant
     contestant.refresh_from_db()
     assert not contestant.signed_off
+    assert {(m.aspect.code, m.rescore_requested) for m in Mark.objects.filter(contestant=contestant)} == {
+        ("A1", False), ("A2", False), ("A3", True), ("B1a", False), ("B1b", False)}
+    assert {e.reason for m in unlocked for e in m.events.filter(action="rescore")} == {
+        f"第 {appeal.pk} 号申诉成立：A3 重新评分"}
     marking.record_mark(signed.judges[0].user, contestant, a3, "20")
+    with pytest.raises(Rejected) as rejected:  # the other judges must mark A3 again first
+        marking.sign_off(signed.chief.user, contestant)
+    assert "A3：须重新评分，尚待 J2、J3 重新评分。" in [p.message for p in rejected.value.problems]
+    marking.record_mark(signed.judges[1].user, contestant, a3, "25")  # the same mark, given again
+    marking.record_mark(signed.judges[2].user, contestant, a3, "22")
+    assert not Mark.objects.filter(rescore_requested=True).exists()
+    assert sorted(Mark.objects.filter(contestant=contestant, aspect=a3).values_list("judge__code", "value")) == [
+        ("J1", 20), ("J2", 25), ("J3", 22)]
     marking.sign_off(signed.chief.user, contestant)
+
+
+def test_an_upheld_appeal_without_aspects_asks_for_every_mark_again_and_the_appellant_sees_it(client, signed):
+    venue.end_stage(signed.actor, signed.stage)
+    entry = signed.entries[0]
+    appeal = appeals.file_appeal(signed.worker, entry, text="整体评分偏低")
+    appeals.decide(signed.arbitrator, appeal, upheld=True, ruling="全部重新评分")
+    contestant = entry.contestant
+    assert Mark.objects.filter(contestant=contestant).count() == Mark.objects.filter(
+        contestant=contestant, rescore_requested=True, locked=False).count() > 0
+    assert not Mark.objects.exclude(contestant=contestant).filter(rescore_requested=True).exists()
+    assert not marking.review(contestant).signable
+    client.force_login(signed.judges[1].user)
+    station = client.get(reverse("judging:station", args=[signed.stage.pk, contestant.station_number]))
+    assert "裁判长要求您对此项重新评分" in station.content.decode()
+    client.force_login(signed.worker)
+    page = client.get(reverse("judging:appeal", args=[appeal.pk])).content.decode()
+    assert "全部重新评分" in page and "仲裁组裁决（最终）" in page
 
 
 def test_the_appellant_sees_the_ruling_and_arbitrators_decide_in_the_interface(client, signed):

@@ -11,7 +11,7 @@ from jingsai.core import audit
 from jingsai.core.errors import UserError
 
 from ..models import Appeal, AppealStatus
-from .marking import unlock_station
+from .marking import reopen_for_remarking
 from .venue import stage_end
 
 DEFAULT_WINDOW_MINUTES = 120
@@ -86,7 +86,8 @@ def _create(actor, entry, text, aspects):
 @transaction.atomic
 def decide(actor, appeal, *, upheld, ruling):
     """The arbitration group's ruling, final once given. Upheld: the contestant's marks (of
-    the aspects concerned, or all) are unlocked for re-marking under audit."""
+    the aspects concerned, or all) are unlocked and their judges asked to mark them again
+    (re-scoring requested); the station is signed off again only once they have."""
     appeal = Appeal.objects.select_for_update().select_related("entry", "stage").get(pk=appeal.pk)
     if appeal.status != AppealStatus.PENDING:
         raise UserError(_("This appeal has been ruled on; the ruling is final."), code="final")
@@ -96,15 +97,15 @@ def decide(actor, appeal, *, upheld, ruling):
     appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
     appeal.ruling, appeal.decided_at, appeal.decided_by = ruling, timezone.now(), actor
     appeal.save(update_fields=["status", "ruling", "decided_at", "decided_by"])
-    unlocked = []
+    reopened = []
     contestant = getattr(appeal.entry, "contestant", None)
     if upheld and contestant is not None:
-        unlocked = unlock_station(
+        reopened = reopen_for_remarking(
             actor, contestant, aspects=list(appeal.aspects.all()) or None,
             reason=_("Appeal %(number)s upheld: %(ruling)s") % {"number": appeal.pk, "ruling": ruling},
         )
     audit.record(actor, "judging.appeal_decide", appeal.entry, reason=ruling,
                  changes={"status": [AppealStatus.PENDING, appeal.status]},
-                 data={"appeal": appeal.pk, "unlocked": len(unlocked)})
+                 data={"appeal": appeal.pk, "reopened": len(reopened)})
     return appeal
 

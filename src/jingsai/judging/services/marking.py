@@ -208,6 +208,10 @@ class StationReview:
                 out.append(_("%(aspect)s: not yet marked by %(judges)s.")
                            % {"aspect": item.aspect.code, "judges": "、".join(j.code for j in item.missing)})
             out.extend(item.problems)
+            waiting = [m for m in item.marks if m.rescore_requested]
+            if waiting:
+                out.append(_("%(aspect)s: it is to be marked again; not yet re-marked by %(judges)s.")
+                           % {"aspect": item.aspect.code, "judges": "、".join(m.judge.code for m in waiting)})
             if item.discrepancy:
                 out.append(_("%(aspect)s: the judges' scores differ by more than 1; it must be re-scored.")
                            % {"aspect": item.aspect.code})
@@ -528,6 +532,28 @@ def unlock_station(actor, contestant, *, reason, aspects=None):
     marks = list(marks)
     if marks:
         _unlock(actor, contestant, marks, reason)
+    return marks
+
+
+@transaction.atomic
+def reopen_for_remarking(actor, contestant, *, reason, aspects=None):
+    """Reopen a station for re-marking (an upheld appeal): the marks of the aspects concerned
+    (or all) are unlocked and their judges asked to mark them again; the station cannot be
+    signed off until each of those marks has been given again. Returns the marks concerned."""
+    reason = _require_reason(reason)
+    unlock_station(actor, contestant, reason=reason, aspects=aspects)
+    contestant = _lock(contestant)
+    marks = contestant.marks.select_related("aspect", "judge")
+    if aspects:
+        marks = marks.filter(aspect__in=aspects)
+    marks = list(marks)
+    if marks:
+        Mark.objects.filter(pk__in=[m.pk for m in marks]).update(rescore_requested=True)
+        MarkEvent.objects.bulk_create([_event(m, MarkAction.RESCORE, actor, old=m.value, reason=reason)
+                                       for m in marks])
+        audit.record(actor, "judging.rescore", contestant.entry, reason=reason, repr_text=str(contestant),
+                     data={"aspects": sorted({m.aspect.code for m in marks}), "station": contestant.station_number,
+                           "marks": [f"{m.aspect.code}/{m.judge.code}" for m in marks]})
     return marks
 
 
