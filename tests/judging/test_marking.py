@@ -69,8 +69,35 @@ def test_the_same_key_is_recorded_once(w):
     assert outcome == "created"
     again, outcome = marking.record_mark(w.judges[0].user, contestant, aspect, "20", key="device-key-1")
     assert outcome == "duplicate" and again.pk == first.pk
-    assert MarkEvent.objects.filter(key="device-key-1").count() == 1
+    assert MarkEvent.objects.filter(key=marking.scoped_key(w.judges[0], "device-key-1")).count() == 1
     assert MarkEvent.objects.count() == 1
+
+
+def test_a_key_is_the_judges_own_another_judge_reusing_it_gets_their_own_mark(w):
+    contestant = jf.contestants(w.stage)[0]
+    a3, a1 = jf.aspect(w, "A3"), jf.aspect(w, "A1")
+    first, _outcome = marking.record_mark(w.judges[0].user, contestant, a3, "20", key="same-key")
+    mark, outcome = marking.record_mark(w.judges[1].user, contestant, a3, "15", key="same-key")
+    assert outcome == "created" and mark.pk != first.pk and mark.judge == w.judges[1] and mark.value == 15
+    assert marking.record_mark(w.judges[1].user, contestant, a3, "15", key="same-key")[1] == "duplicate"
+    again, outcome = marking.record_mark(w.judges[0].user, contestant, a3, "20", key="same-key")
+    assert outcome == "duplicate" and again.pk == first.pk and again.judge == w.judges[0]
+    marking.record_mark(w.judges[0].user, contestant, a1, "10", key="m-key")  # one mark per M aspect
+    mark, outcome = marking.record_mark(w.judges[1].user, contestant, a1, "0", key="m-key")
+    assert outcome == "changed" and mark.value == 0 and mark.judge == w.judges[1]
+    long_key = "k" * 64
+    marking.record_mark(w.judges[2].user, contestant, a3, "25", key=long_key)
+    assert marking.record_mark(w.judges[2].user, contestant, a3, "25", key=long_key)[1] == "duplicate"
+    assert all(len(k) <= 64 for k in MarkEvent.objects.exclude(key=None).values_list("key", flat=True))
+
+
+def test_a_key_stored_before_keys_were_scoped_still_counts_for_its_own_judge(w):
+    contestant = jf.contestants(w.stage)[0]
+    a3 = jf.aspect(w, "A3")
+    first, _outcome = marking.record_mark(w.judges[0].user, contestant, a3, "20", key="old-key")
+    MarkEvent.objects.filter(mark=first).update(key="old-key")
+    assert marking.record_mark(w.judges[0].user, contestant, a3, "20", key="old-key")[1] == "duplicate"
+    assert marking.record_mark(w.judges[1].user, contestant, a3, "12", key="old-key")[1] == "created"
 
 
 def test_a_late_stale_write_never_overwrites_a_newer_mark(w):

@@ -6,6 +6,7 @@ The arithmetic is the results engine's (results-rules.md §3): `validate_aspect_
 `j_discrepancy`, `aspect_mark`, `practical_component`."""
 
 import datetime
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -339,22 +340,38 @@ def _event(mark, action, by, *, old=None, new=None, reason="", source="", key=No
                      reason=(reason or "")[:500], source=source, key=key)
 
 
+def scoped_key(judge, key):
+    """The stored form of a device's idempotency key: scoped by the judge whose mark it is,
+    so one judge's key never answers for another's (at most 64 characters)."""
+    if not key:
+        return None
+    prefix = f"j{judge.pk}:"
+    scoped = prefix + key
+    if len(scoped) > 64:
+        scoped = prefix + hashlib.sha256(key.encode()).hexdigest()[:64 - len(prefix)]
+    return scoped
+
+
 @transaction.atomic
 def record_mark(actor, contestant, aspect, value, *, judge=None, key=None, entered_at=None,
                 source=MarkSource.TABLET, reason="", entered_by=None, confirmed_by=None, plan=None):
     """Record one judge's mark. Returns (mark, outcome), outcome one of created, changed,
-    unchanged, duplicate (this key was recorded before) or stale (a newer value is stored)."""
-    key = str(key)[:64] if key else None
+    unchanged, duplicate (this judge recorded this key before) or stale (a newer value is
+    stored). A key is the judge's own: the same key sent for another judge is another mark."""
     contestant = _lock(contestant)
+    judge = judge or conflicts.judge_for(actor)
+    if judge is None:
+        raise UserError(_("Only judges of the pool can give marks."), code="forbidden")
+    raw_key = str(key)[:64] if key else None
+    key = scoped_key(judge, raw_key)
     if key:
         event = MarkEvent.objects.filter(key=key).select_related("mark").first()
+        if event is None:  # stored before keys were scoped by judge: the same actor's own
+            event = MarkEvent.objects.filter(key=raw_key, by=actor).select_related("mark").first()
         if event is not None:
             return event.mark, "duplicate"
     competition = contestant.stage.competition
     require_status(competition, MARKING_STATUSES, _("Marking"))
-    judge = judge or conflicts.judge_for(actor)
-    if judge is None:
-        raise UserError(_("Only judges of the pool can give marks."), code="forbidden")
     if aspect.scheme.competition_id != competition.pk:
         raise UserError(_("The aspect belongs to another competition."), code="forbidden")
     if contestant.checkin == CheckIn.ABSENT:
