@@ -81,3 +81,44 @@ def test_a_judge_marks_offline_on_a_phone_and_every_mark_arrives_once(new_page):
     station.refresh_from_db()
     assert station.signed_off and station.signed_off_by == chief.user
     assert not Mark.objects.filter(contestant=station, locked=False).exists()
+
+
+def test_a_lost_security_token_keeps_the_queue_and_a_refused_mark_leaves_alone(new_page):
+    """The CSRF cookie is lost while offline: the first answer is the security check's 403,
+    which keeps every queued mark (the token is renewed from the page); a mark refused for a
+    conflict of interest leaves the queue alone, and the others arrive."""
+    from django.urls import reverse
+
+    from jingsai.judging.services import judges
+
+    w = jf.world(entries=2)
+    judge = w.judges[0]
+    judge.user.set_password(PASSWORD)
+    judge.user.save()
+    first, second = jf.contestants(w.stage)
+    page = new_page(**PHONE)
+    login(page, judge.user.username)
+    page.goto(reverse("judging:station", args=[w.stage.pk, first.station_number]))
+    expect(page.locator("#missing-count")).to_have_text("5")
+    page.context.set_offline(True)
+    _aspect(page, "A2").locator('.choice[data-value="2"]').tap()
+    _aspect(page, "A1").locator('.choice[data-value="10"]').tap()
+    expect(page.locator("#queue-count")).to_have_text("2")
+    other = reverse("api:judging_mark", kwargs={"stage_id": w.stage.pk, "number": second.station_number})
+    page.evaluate("""(url) => {
+        const name = Object.keys(localStorage).find(k => k.startsWith('jingsai.marks.'));
+        const queue = JSON.parse(localStorage.getItem(name));
+        queue.unshift({key: 'other-station-key', url: url, aspect: 'A2', value: '3',
+                       entered_at: new Date().toISOString()});
+        localStorage.setItem(name, JSON.stringify(queue));
+    }""", other)
+    judges.declare_relationship(w.actor, judge, id_number=second.entry.person.id_number, relation="亲属")
+    page.context.clear_cookies(name="csrftoken")
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#queue-banner")).to_be_hidden(timeout=20000)
+    for code in ("A1", "A2"):
+        expect(_aspect(page, code)).to_have_attribute("data-state", "saved")
+    expect(page.locator("#reload-banner")).to_be_hidden()
+    assert dict(Mark.objects.filter(contestant=first).values_list("aspect__code", "value")) == {"A1": 10, "A2": 2}
+    assert not Mark.objects.filter(contestant=second).exists()

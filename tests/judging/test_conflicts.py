@@ -66,6 +66,12 @@ def test_a_judge_can_never_post_a_mark_for_a_conflicted_contestant():
     response = client.post(f"/api/judging/stages/{w.stage.pk}/stations/1/marks",
                            {"aspect": "A2", "value": "3", "key": "k-1"}, content_type="application/json")
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden" and "回避" in response.json()["detail"]
+    csrf = Client(enforce_csrf_checks=True)  # the security check answers without a code: the page keeps its queue
+    csrf.force_login(w.judges[1].user)
+    response = csrf.post(f"/api/judging/stages/{w.stage.pk}/stations/1/marks",
+                         {"aspect": "A2", "value": "3", "key": "k-2"}, content_type="application/json")
+    assert response.status_code == 403 and "code" not in response.json() and "CSRF" in response.json()["detail"]
     contestant = jf.contestants(w.stage)[0]
     with pytest.raises(UserError) as error:
         marking.record_mark(w.judges[0].user, contestant, jf.aspect(w, "A2"), "3")

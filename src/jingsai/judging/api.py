@@ -6,6 +6,7 @@ asks the permission module, which refuses a judge in conflict of interest with t
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -467,8 +468,12 @@ def my_stations(request, stage_id: int):
 
 @router.get("/stages/{stage_id}/stations/{number}", response=StationOut)
 def mystation_or_404(request, stage_id: int, number: int):
-    stage = stage_or_404(request, stage_id, "judging.mark")
-    contestant = station_or_404(request, stage, number, "judging.mark")
+    try:
+        stage = stage_or_404(request, stage_id, "judging.mark")
+        contestant = station_or_404(request, stage, number, "judging.mark")
+    except PermissionDenied:  # answered with a code: the mark page drops this mark, not its queue
+        raise UserError(_("You may not mark this station (not a judge of it, or a conflict of interest)."),
+                        code="forbidden") from None
     judge = _judge(request)
     plan = marking.Plan(stage)
     if not plan.aspects_for(judge, contestant):
@@ -498,8 +503,12 @@ def post_mark(request, stage_id: int, number: int, data: MarkIn):
     """Record one mark. Send a unique `key` per mark given (the page makes one per tap):
     a repeated key is answered with the stored mark and changes nothing, and a mark given
     (`entered_at`) before the stored one never replaces it."""
-    stage = stage_or_404(request, stage_id, "judging.mark")
-    contestant = station_or_404(request, stage, number, "judging.mark")
+    try:
+        stage = stage_or_404(request, stage_id, "judging.mark")
+        contestant = station_or_404(request, stage, number, "judging.mark")
+    except PermissionDenied:  # answered with a code: the mark page drops this mark, not its queue
+        raise UserError(_("You may not mark this station (not a judge of it, or a conflict of interest)."),
+                        code="forbidden") from None
     judge = _judge(request)
     plan = marking.Plan(stage)
     aspect = next((a for a in plan.aspects if a.code == data.aspect), None) or _aspect(stage, data.aspect)

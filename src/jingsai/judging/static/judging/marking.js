@@ -4,8 +4,11 @@
 // key made on this device and the time it was given; the queue is sent in order, one mark
 // at a time, whenever the server can be reached. The server records each key once and
 // never lets a mark given earlier replace one given later, so sending again after a lost
-// answer duplicates nothing. A refused mark (locked, out of range, not allowed) leaves the
-// queue with its reason shown; anything else stays queued and is retried.
+// answer duplicates nothing. A refused mark (locked, out of range, not allowed: an answer
+// with a `code`) leaves the queue with its reason shown; anything else stays queued and is
+// retried. A 403 without a code is the security (CSRF) check, not a refusal of the mark:
+// the queue is kept, the token renewed from the cookie or the page, and when that does not
+// help the judge is asked to reload the page.
 (function () {
   "use strict";
 
@@ -17,12 +20,42 @@
   var stationUrl = page.dataset.url || null;
   var sending = false;
   var RETRY_MS = 3000;
+  var csrfFailures = 0;
 
   function load() {
     try { return JSON.parse(localStorage.getItem(QUEUE) || "[]"); } catch (e) { return []; }
   }
   function store(queue) { localStorage.setItem(QUEUE, JSON.stringify(queue)); }
   function drop(key) { store(load().filter(function (item) { return item.key !== key; })); }
+
+  function cookieToken() {
+    var found = document.cookie.split(";").map(function (part) { return part.trim(); })
+      .filter(function (part) { return part.indexOf("csrftoken=") === 0; })[0];
+    return found ? decodeURIComponent(found.slice("csrftoken=".length)) : "";
+  }
+  function token() { return cookieToken() || csrf; }
+
+  function showReload(visible) {
+    var banner = document.getElementById("reload-banner");
+    if (banner) banner.classList.toggle("d-none", !visible);
+  }
+
+  // A fresh token: the page again (which also sets the cookie when it was lost).
+  function renewToken() {
+    return fetch(window.location.href, {credentials: "same-origin", headers: {"Accept": "text/html"}})
+      .then(function (response) {
+        if (!response.ok || response.redirected) throw new Error("no page");
+        return response.text();
+      }).then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-csrf]");
+        if (!fresh || !fresh.dataset.csrf) throw new Error("no token");
+        csrf = fresh.dataset.csrf;
+      });
+  }
+
+  function csrfRefused(body) {
+    return !body || !body.code || /csrf/i.test(String(body.detail || ""));
+  }
 
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -112,6 +145,7 @@
       }
       return true;
     }
+    if (status === 403 && csrfRefused(body)) return false;  // the security check: keep the whole queue
     if (status === 400 || status === 403 || status === 404 || status === 409 || status === 422) {
       drop(item.key);
       if (section && !stillQueued(item)) {
@@ -132,7 +166,7 @@
     fetch(item.url, {
       method: "POST",
       credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf, "X-Jingsai-Page": "1"},
+      headers: {"Content-Type": "application/json", "X-CSRFToken": token(), "X-Jingsai-Page": "1"},
       body: JSON.stringify({aspect: item.aspect, value: item.value, key: item.key, entered_at: item.entered_at})
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
@@ -141,6 +175,18 @@
     }).then(function (result) {
       sending = false;
       setNetwork(true);
+      if (result.status === 403 && csrfRefused(result.body)) {
+        csrfFailures += 1;
+        refreshCounts();
+        if (csrfFailures === 1) {
+          renewToken().then(flush, function () { showReload(true); });
+        } else {
+          showReload(true);  // kept; the interval tries again (a login in another tab renews the cookie)
+        }
+        return;
+      }
+      csrfFailures = 0;
+      showReload(false);
       if (answered(item, result.status, result.body)) {
         flush();
       } else {
@@ -194,6 +240,8 @@
     if (section) show(section, item.value, "queued");
   });
 
+  var reload = document.getElementById("reload-page");
+  if (reload) reload.addEventListener("click", function () { window.location.reload(); });
   window.addEventListener("online", function () { setNetwork(true); flush(); });
   window.addEventListener("offline", function () { setNetwork(false); });
   setInterval(flush, RETRY_MS);
