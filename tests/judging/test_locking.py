@@ -78,3 +78,31 @@ def test_an_unlock_reopens_the_station_for_the_missing_marks(late):
     marking.unlock(late.chief.user, mark, reason="补评：新增裁判")
     _mark, outcome = marking.record_mark(late.late_judge.user, late.station, jf.aspect(late, "A2"), "3")
     assert outcome == "created"
+
+
+def test_the_api_unlocks_the_mark_of_the_judge_named(client, w):
+    contestant = jf.contestants(w.stage)[0]
+    mark_all(w, contestant, {"A1": "10", "A2": ["1", "2", "2"], "A3": ["20", "21", "22"], "B1a": "20",
+                             "B1b": "3"})
+    marking.sign_off(w.chief.user, contestant)
+    client.force_login(w.chief.user)
+    url = f"/api/judging/stages/{w.stage.pk}/stations/{contestant.station_number}/unlock"
+
+    def post(**data):
+        return client.post(url, {"reason": "复核", **data}, content_type="application/json")
+
+    response = post(aspect="A3")
+    assert response.status_code == 400 and response.json()["code"] == "judge_required"
+    assert "J1、J2、J3" in response.json()["detail"]
+    response = post(aspect="A3", judge="J7")
+    assert response.status_code == 400 and "J7" in response.json()["detail"]
+    assert post(aspect="ZZ").status_code == 400
+    assert not Mark.objects.filter(locked=False).exists()
+    response = post(aspect="A3", judge="J2")
+    assert response.status_code == 200, response.json()
+    assert list(Mark.objects.filter(locked=False).values_list("aspect__code", "judge__code", "value")) == [
+        ("A3", "J2", 21)]
+    response = post(aspect="A1")  # measured once: no judge to name
+    assert response.status_code == 200
+    assert set(Mark.objects.filter(locked=False).values_list("aspect__code", "judge__code")) == {
+        ("A3", "J2"), ("A1", "J1")}

@@ -580,16 +580,34 @@ class UnlockIn(Schema):
     reason: str
 
 
+def _mark_to_unlock(contestant, aspect, judge_code):
+    """The one mark the request names: an M aspect has one; a J or S aspect has one per
+    judge, and the judge (裁判编号) must be named when several judges have marked it."""
+    marks = list(Mark.objects.filter(contestant=contestant, aspect=aspect).select_related("judge")
+                 .order_by("judge__code"))
+    judge_code = (judge_code or "").strip()
+    if judge_code:
+        found = [m for m in marks if m.judge.code == judge_code]
+        if not found:
+            raise UserError(_("%(judge)s has no mark of %(aspect)s at this station.")
+                            % {"judge": judge_code, "aspect": aspect.code}, code="unknown_mark")
+        return found[0]
+    if not marks:
+        raise UserError(_("%(aspect)s has no marks yet.") % {"aspect": aspect.code}, code="unknown_mark")
+    if len(marks) > 1:
+        raise UserError(_("%(aspect)s is marked by several judges (%(judges)s): name the judge whose mark is to "
+                          "be unlocked.") % {"aspect": aspect.code, "judges": "、".join(m.judge.code for m in marks)},
+                        code="judge_required")
+    return marks[0]
+
+
 @router.post("/stages/{stage_id}/stations/{number}/unlock", response=ReviewOut)
 def unlock(request, stage_id: int, number: int, data: UnlockIn):
+    """Unlock one signed-off mark: name the aspect, and for a J or S aspect marked by several
+    judges the judge (裁判编号) whose mark it is."""
     stage = stage_or_404(request, stage_id, "judging.review")
     contestant = station_or_404(request, stage, number, "judging.review")
-    marks = Mark.objects.filter(contestant=contestant, aspect__code=data.aspect)
-    if data.judge:
-        marks = marks.filter(judge__code=data.judge)
-    mark = marks.first()
-    if mark is None:
-        raise Http404
+    mark = _mark_to_unlock(contestant, _aspect(stage, data.aspect), data.judge)
     marking.unlock(request.user, mark, reason=data.reason)
     return _review_out(Contestant.objects.get(pk=contestant.pk))
 
