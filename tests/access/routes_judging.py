@@ -215,6 +215,9 @@ ROUTES = {
     "POST /api/judging/stages/{stage_id}/panels": Route(allow=MANAGE, kwargs=_api_stage,
                                                         data={"name": "B", "aspects": ["A1"], "judges": []}),
     "DELETE /api/judging/stages/{stage_id}/panels/{panel_id}": Route(allow=MANAGE, kwargs=_panel),
+    "PUT /api/judging/stages/{stage_id}/panels/{panel_id}": Route(
+        allow=MANAGE, kwargs=_panel, data={"name": "A", "aspects": ["A2"], "judges": [], "reason": "调整"}),
+    "GET /api/judging/stages/{stage_id}/panels/warnings": Route(allow=MANAGE, kwargs=_api_stage),
     "POST /api/judging/stages/{stage_id}/checkin": Route(allow=CHECKIN, kwargs=_api_stage,
                                                          data={"contestant_number": 1, "id_last4": "0000"}),
     "POST /api/judging/stages/{stage_id}/draws": Route(allow=MANAGE, kwargs=_api_stage, data={"kind": "contestant"}),

@@ -268,6 +268,7 @@ class PanelIn(Schema):
     judges: list[str]
     station_from: int | None = None
     station_to: int | None = None
+    reason: str = ""
 
 
 class PanelOut(Schema):
@@ -280,13 +281,32 @@ class PanelOut(Schema):
     warnings: list[dict]
 
 
+def _warning_out(warning, panel=None):
+    return {"panel": panel.name if panel is not None else None, "contestants": len(warning["contestants"]),
+            "needed": warning["needed"], "available": warning["available"],
+            "substitutes": [j.code for j in warning["substitutes"]]}
+
+
 def _panel_out(panel, warnings=None):
     warnings = judges.panel_warnings(panel) if warnings is None else warnings
     return {"id": panel.pk, "name": panel.name, "aspects": [a.code for a in panel.aspects.all()],
             "judges": [m.judge.code for m in panel.members.select_related("judge")],
             "station_from": panel.station_from, "station_to": panel.station_to,
-            "warnings": [{"contestants": len(w["contestants"]), "needed": w["needed"], "available": w["available"],
-                          "substitutes": [j.code for j in w["substitutes"]]} for w in warnings]}
+            "warnings": [{k: v for k, v in _warning_out(w).items() if k != "panel"} for w in warnings]}
+
+
+def _panel_parts(stage, data):
+    """The aspects and members a PanelIn names, or a 400 naming the unknown ones."""
+    scheme = schemes.scheme_of(stage.competition)
+    aspects = list(scheme.aspects.filter(code__in=data.aspects)) if scheme else []
+    unknown = sorted(set(data.aspects) - {a.code for a in aspects})
+    members = list(stage.competition.judge_assignments.filter(judge__code__in=data.judges).select_related("judge"))
+    missing = sorted(set(data.judges) - {m.judge.code for m in members})
+    if unknown:
+        raise UserError(_("The marking scheme has no aspect %(code)s.") % {"code": "、".join(unknown)})
+    if missing:
+        raise UserError(_("Judge %(code)s is not on this competition's panel.") % {"code": "、".join(missing)})
+    return aspects, members
 
 
 @router.get("/stages/{stage_id}/panels", response=list[PanelOut])
@@ -298,18 +318,43 @@ def list_panels(request, stage_id: int):
 @router.post("/stages/{stage_id}/panels", response={201: PanelOut})
 def create_panel(request, stage_id: int, data: PanelIn):
     stage = stage_or_404(request, stage_id, "judging.manage")
-    scheme = schemes.ensure_scheme(request.user, stage.competition)
-    aspects = list(scheme.aspects.filter(code__in=data.aspects))
-    unknown = sorted(set(data.aspects) - {a.code for a in aspects})
-    members = list(stage.competition.judge_assignments.filter(judge__code__in=data.judges).select_related("judge"))
-    missing = sorted(set(data.judges) - {m.judge.code for m in members})
-    if unknown:
-        raise UserError(_("The marking scheme has no aspect %(code)s.") % {"code": "、".join(unknown)})
-    if missing:
-        raise UserError(_("Judge %(code)s is not on this competition's panel.") % {"code": "、".join(missing)})
+    schemes.ensure_scheme(request.user, stage.competition)
+    aspects, members = _panel_parts(stage, data)
     panel, warnings = judges.save_panel(request.user, stage, name=data.name, aspects=aspects, members=members,
-                                        station_from=data.station_from, station_to=data.station_to)
+                                        station_from=data.station_from, station_to=data.station_to,
+                                        reason=data.reason)
     return Status(201, _panel_out(panel, warnings))
+
+
+class WarningOut(Schema):
+    panel: str | None
+    contestants: int
+    needed: int
+    available: int
+    substitutes: list[str]
+
+
+@router.get("/stages/{stage_id}/panels/warnings", response=list[WarningOut])
+def panel_warnings(request, stage_id: int):
+    """Where conflicts of interest leave too few judges: per panel, or (without panels) for
+    the competition's judges together (`panel` null), with substitutes free of conflicts."""
+    stage = stage_or_404(request, stage_id, "judging.manage")
+    panels = list(stage.judging_panels.prefetch_related("aspects"))
+    if not panels:
+        return [_warning_out(w) for w in judges.open_warnings(stage)]
+    return [_warning_out(w, p) for p in panels for w in judges.panel_warnings(p)]
+
+
+@router.put("/stages/{stage_id}/panels/{panel_id}", response=PanelOut)
+def update_panel(request, stage_id: int, panel_id: int, data: PanelIn):
+    """Change a panel: every field is given again (name, aspects, judges, stations)."""
+    stage = stage_or_404(request, stage_id, "judging.manage")
+    panel = get_object_or_404(Panel, pk=panel_id, stage=stage)
+    aspects, members = _panel_parts(stage, data)
+    panel, warnings = judges.save_panel(request.user, stage, panel=panel, name=data.name, aspects=aspects,
+                                        members=members, station_from=data.station_from,
+                                        station_to=data.station_to, reason=data.reason)
+    return _panel_out(panel, warnings)
 
 
 @router.delete("/stages/{stage_id}/panels/{panel_id}", response={204: None})

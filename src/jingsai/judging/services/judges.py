@@ -425,13 +425,36 @@ def panel_warnings(panel):
 
     Returns [{"contestants": [Contestant], "aspect_type", "available": n, "needed": n,
     "substitutes": [Judge]}] — one item per shortfall kind; empty when the panel suffices."""
-    from .venue import active_contestants
-
-    stage = panel.stage
     members = list(panel.members.select_related("judge__unit"))
     types = set(panel.aspects.values_list("type", flat=True))
+    return _shortfall(panel.stage, members, types, panel.covers_station,
+                      exclude={m.judge_id for m in members})
+
+
+def open_warnings(stage):
+    """The same warning for a stage without panels, where the competition's judges (role
+    裁判) together mark every aspect at every station: the contestants too few of them can
+    mark for conflicts of interest, with substitutes from the pool not yet assigned to the
+    competition. Empty when the stage has panels (each panel reports its own)."""
+    from .schemes import scheme_of
+
+    if stage.judging_panels.exists():
+        return []
+    competition = stage.competition
+    scheme = scheme_of(competition)
+    types = set(scheme.aspects.values_list("type", flat=True)) if scheme else set()
+    if not types:
+        return []
+    members = list(competition.judge_assignments.filter(role=JudgeRole.JUDGE).select_related("judge__unit"))
+    assigned = set(competition.judge_assignments.values_list("judge_id", flat=True))
+    return _shortfall(stage, members, types, lambda number: True, exclude=assigned)
+
+
+def _shortfall(stage, members, types, covers, *, exclude):
+    from .venue import active_contestants
+
     needed = J_MIN if "J" in types else 1
-    contestants = [c for c in active_contestants(stage) if panel.covers_station(c.station_number)]
+    contestants = [c for c in active_contestants(stage) if covers(c.station_number)]
     if not contestants:
         return []
     ids = [c.pk for c in contestants]
@@ -446,22 +469,24 @@ def panel_warnings(panel):
         "contestants": short,
         "needed": needed,
         "available": min(sum(1 for m in members if c.pk not in blocked[m.pk]) for c in short),
-        "substitutes": substitutes(panel, short),
+        "substitutes": _substitutes(stage, exclude, short),
     }]
 
 
 def substitutes(panel, short, limit=8):
     """Judges free of conflicts with every contestant in `short`: the competition's own
     judges first, then the pool kept by the competition's host or above it."""
-    stage = panel.stage
+    return _substitutes(panel.stage, set(panel.members.values_list("judge_id", flat=True)), short, limit)
+
+
+def _substitutes(stage, exclude, short, limit=8):
     competition = stage.competition
-    on_panel = set(panel.members.values_list("judge_id", flat=True))
     short_ids = [c.pk for c in short]
     assigned = set(competition.judge_assignments.values_list("judge_id", flat=True))
     candidates = (
         Judge.objects.filter(is_active=True)
         .filter(Q(pk__in=assigned) | Q(owner__path__in=permissions.ancestor_paths(competition.host.path)))
-        .exclude(pk__in=on_panel).select_related("unit")
+        .exclude(pk__in=exclude).select_related("unit")
     )
     out = []
     for judge in sorted(candidates, key=lambda j: (j.pk not in assigned, j.code)):

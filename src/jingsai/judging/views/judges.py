@@ -216,6 +216,8 @@ def panels(request, pk):
     form = PanelForm(request.POST or None, scheme=scheme, competition=competition, initial=initial)
     if request.method == "POST" and request.POST.get("action") == "add_member":
         return _add_substitute(request, stage, panel)
+    if request.method == "POST" and request.POST.get("action") == "assign_substitute":
+        return _assign_substitute(request, stage)
     if request.method == "POST" and request.POST.get("action") == "delete":
         try:
             judge_services.delete_panel(request.user, panel, reason=request.POST.get("reason", ""))
@@ -241,8 +243,26 @@ def panels(request, pk):
     return render(request, "judging/panels.html", {
         "stage": stage, "competition": competition, "form": form, "panel": panel,
         "panels": [(p, judge_services.panel_warnings(p)) for p in items],
+        "open_warnings": [] if items else judge_services.open_warnings(stage),
         "unassigned": scheme.aspects.filter(panels__isnull=True).order_by("order") if items else [],
     })
+
+
+def _assign_substitute(request, stage):
+    """Without panels: a substitute joins the competition's judges (role 裁判)."""
+    judge = get_object_or_404(Judge, pk=request.POST.get("judge"))
+    offered = {j.pk for w in judge_services.open_warnings(stage) for j in w["substitutes"]}
+    if judge.pk not in offered:
+        messages.error(request, _("%(judge)s is not one of the substitutes offered.") % {"judge": judge})
+        return redirect("judging:panels", pk=stage.pk)
+    try:
+        judge_services.assign(request.user, stage.competition, judge, JudgeRole.JUDGE,
+                              reason=_("Substitute: judges short for conflicts of interest"))
+    except UserError as error:
+        show_error(request, error)
+    else:
+        messages.success(request, _("%(judge)s joined the competition's judges.") % {"judge": judge})
+    return redirect("judging:panels", pk=stage.pk)
 
 
 def _add_substitute(request, stage, panel):
