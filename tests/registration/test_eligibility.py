@@ -206,3 +206,44 @@ def test_registration_windows(city):
     assert "截止" in registration_open(competition)
     competition.status = "draft"
     assert "不接受报名" in registration_open(competition)
+
+
+def test_a_level_or_status_other_than_the_record_is_a_row_problem(city, make):
+    """The file cannot raise a stored worker's level past the minimum, nor make a student
+    a worker: the record decides, and a different value in the file is reported."""
+    competition = city["competition"]
+    competition.spec["eligibility"].update(min_level=3, worker_status_required=True)
+    competition.save()
+    unit = city["unit_a"]
+    low = make.person(employer=unit, name="初级甲", level=5)
+    student = make.person(employer=unit, name="学生乙", worker_status="student")
+    held = make.person(employer=unit, name="技师丙", level=2)
+    rows = [reg.row(unit, name="初级甲", id_number=low.id_number, level="二级/技师"),
+            reg.row(unit, name="学生乙", id_number=student.id_number, level="3", status="职工"),
+            reg.row(unit, name="技师丙", id_number=held.id_number, level="2", status="职工"),  # as on record
+            reg.row(unit, name="新人丁", level="1", status="职工")]  # new: the file gives the record
+    with pytest.raises(Rejected) as caught:
+        load(city["organizer"], competition, rows)
+    found = {(p.row, p.code): p for p in caught.value.problems}
+    assert set(found) == {(2, "level_mismatch"), (2, "level"), (3, "level_mismatch"), (3, "level"),
+                          (3, "worker_status_mismatch"), (3, "worker_status")}
+    problem = found[(2, "level_mismatch")]
+    assert problem.column == "职业技能等级" and problem.value == "二级/技师"
+    assert "二级/技师" in problem.message and "五级/初级工" in problem.message and "档案" in problem.message
+    problem = found[(3, "worker_status_mismatch")]
+    assert problem.column == "身份类别" and "职工" in problem.message and "学生" in problem.message
+    assert Entry.objects.count() == 0
+    assert type(low).objects.get(pk=low.pk).level == 5
+    # Without the columns, the record's values go into the entry.
+    load(city["organizer"], competition, [rows[2], rows[3]])
+    assert dict(Entry.objects.values_list("person__name", "level")) == {"技师丙": 2, "新人丁": 1}
+
+
+def test_the_form_cannot_change_a_stored_worker_s_level_either(city, make):
+    person = make.person(employer=city["unit_a"], name="记录甲", level=4)
+    candidate = services.candidate_from_input(name="记录甲", id_number=person.id_number, unit_code="EA", level=1)
+    with pytest.raises(Rejected) as caught:
+        services.register(city["organizer"], city["competition"], city["stage"], [candidate], source="form")
+    (problem,) = caught.value.problems
+    assert problem.code == "level_mismatch" and "一级/高级技师" in problem.message and "四级/中级工" in problem.message
+    assert not Entry.objects.exists()

@@ -39,7 +39,7 @@ class Candidate:
     """One person to register. From a file or form: name and identity (`parsed`,
     `digest`); for someone already chosen (a worker, people picked from a list): `person`
     (the values people_services.lookup_by_digests gives). `level` and `worker_status`
-    are MISSING when the input did not say, and then come from the stored person."""
+    are MISSING when the input did not say; a stored person's own always count."""
 
     __slots__ = ("digest", "entry_status", "group_ids", "level", "name", "parsed", "person", "phone", "reactivate",
                  "row", "scope", "scope_code", "team", "unit", "unit_code", "worker_status")
@@ -72,10 +72,13 @@ class Candidate:
         return self.parsed.birth_date if self.parsed is not None else self.person["birth_date"]
 
     def declared(self, name):
+        """The level or status that counts: a stored person's own (a different value in the
+        input is a problem, see _check_declared), else what the input says."""
+        if self.person is not None:
+            return self.person[name]
         value = getattr(self, name)
         if value is MISSING:
-            return self.person[name] if self.person is not None else (
-                None if name == "level" else WorkerStatus.WORKER)
+            return None if name == "level" else WorkerStatus.WORKER
         return value
 
 
@@ -238,12 +241,35 @@ def _find_people(candidates, problems):
                     "This identity number is already registered under another name (%(masked)s). "
                     "Check the name and the number.") % {"masked": mask_name(candidate.person["name"])},
                     code="name_mismatch")
+            _check_declared(candidate, problems)
         unit = candidate.unit
         employer_path = candidate.person["employer__path"]
         if unit is not None and not (employer_path.startswith(unit.path) or unit.path.startswith(employer_path)):
             _problem(problems, candidate, cols.UNIT.label, unit.code, _(
                 "This worker's record names another employer; their own unit registers them, or "
                 "their record is updated first."), code="employer")
+
+
+def _check_declared(candidate, problems):
+    """A level or status the input states for a stored person must be the one on record:
+    a registration never changes the record (eligibility and the entry go by it)."""
+    person = candidate.person
+    for name, column, names in (("level", cols.LEVEL, cols.LEVEL_NAMES), ("worker_status", cols.STATUS,
+                                                                          cols.STATUS_NAMES)):
+        stated = getattr(candidate, name)
+        if stated is MISSING or stated == person[name]:
+            continue
+        shown = names.get(stated, stated)
+        if candidate.row is not None:
+            message = _("The file gives %(column)s “%(stated)s”, but the worker's record says “%(stored)s”. A "
+                        "registration does not change the record: correct the file, or have the worker's record "
+                        "updated first.")
+        else:
+            message = _("%(column)s “%(stated)s” differs from the worker's record (“%(stored)s”). A registration "
+                        "does not change the record: leave it empty, or have the worker's record updated first.")
+        _problem(problems, candidate, column.label, shown, message % {
+            "column": column.label, "stated": shown, "stored": names.get(person[name], person[name])},
+            code=f"{name}_mismatch")
 
 
 def _find_entries(result):
