@@ -263,7 +263,7 @@ def import_file(request, file: File[UploadedFile], competition: Form[str], stage
 
 @router.get("/export")
 def export(request, competition: str, stage: str = "", format: str = "json"):
-    """The entries as JSON ([{entry, id_number, name, unit_code, status}]) or xlsx; full
+    """The entries as JSON ([{entry, stage, id_number, name, unit_code, status}]) or xlsx; full
     identity numbers only where the caller may see them (people.view_pii)."""
     permissions.require(request.user, "registration.export")
     found = _competition(request.user, competition)

@@ -557,8 +557,9 @@ def export(actor, competition, stage, entries, *, fmt, filters=None):
         "stage": stage.key if stage else None, "rows": len(rows), "full_id_numbers": full, "format": fmt,
         "filters": used})
     if fmt == "json":
-        data = [{"entry": r["entry"], "id_number": r["id_number"], "name": r["name"], "unit_code": r["unit_code"],
-                 "status": r["status"]} for r in rows]
+        # The spec's keys, and the stage: entry numbers start again in every stage.
+        data = [{"entry": r["entry"], "stage": r["stage"], "id_number": r["id_number"], "name": r["name"],
+                 "unit_code": r["unit_code"], "status": r["status"]} for r in rows]
         return json.dumps(data, ensure_ascii=False, indent=1).encode()
     notes = [
         _("Entries of %(name)s (%(code)s), exported %(when)s.") % {

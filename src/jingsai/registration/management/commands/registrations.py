@@ -26,7 +26,7 @@ class Command(JingsaiCommand):
         exp.add_argument("code", help=_("competition code"))
         exp.add_argument("--stage", help=_("stage key (default: every stage)"))
         exp.add_argument("--format", choices=("json", "xlsx"), required=True)
-        exp.add_argument("--out", help=_("file to write (JSON goes to standard output without it)"))
+        exp.add_argument("--out", help=_("file to write (without it, standard output)"))
         for verb, text in (("approve", _("approve entries")), ("reject", _("reject entries, with a reason")),
                            ("withdraw", _("withdraw entries"))):
             action = sub.add_parser(verb, help=text)
@@ -70,12 +70,16 @@ class Command(JingsaiCommand):
             entries = services.visible_entries(self.user, "registration.export").filter(competition=competition)
         if stage_obj is not None:
             entries = entries.filter(stage=stage_obj)
-        if format == "xlsx" and not out:
-            self.fail(_("Name the xlsx file to write with --out."))
+        if format == "xlsx" and not out and sys.stdout.isatty():
+            self.fail(_("Name the xlsx file to write with --out, or send standard output to a file."))
         data = services.export(self.user, competition, stage_obj, entries, fmt=format)
         if out:
             Path(out).write_bytes(data)
             self.stderr.write(_("Wrote %(count)s entries to %(file)s.") % {"count": entries.count(), "file": out})
+        elif format == "xlsx":
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
         else:
             sys.stdout.write(data.decode() + "\n")
 
