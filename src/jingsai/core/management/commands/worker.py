@@ -16,7 +16,9 @@ class Command(JingsaiCommand):
 
     def run(self, burst=False, **options):
         if settings.REDIS_URL:
-            # django-tasks-rq only runs tasks through its own job class.
-            call_command("rqworker", "default", job_class="django_tasks_rq.Job", burst=burst)
+            # django-tasks-rq only runs tasks through its own job class. The scheduler moves tasks
+            # enqueued with run_after (an exam attempt's time-out hand-in) to the queue when due;
+            # without it they would wait in RQ's scheduled registry for ever.
+            call_command("rqworker", "default", job_class="django_tasks_rq.Job", burst=burst, with_scheduler=True)
         else:
             call_command("db_worker", batch=burst)
