@@ -212,3 +212,25 @@ def test_the_api_flow_survives_a_new_client(world):
     late = Client().post(url, {"answers": [{"q": 1, "seq": 1, "r": "A"}]}, content_type="application/json",
                          HTTP_X_ATTEMPT_TOKEN=resumed["token"])
     assert late.status_code == 400 and late.json()["code"] == "closed"
+
+
+def test_a_late_hand_in_is_a_time_out_and_counts_only_answers_saved_in_time(world):
+    user, attempt = _start(world, device="dev-a")
+    single = attempt.items.select_related("version").filter(version__type="single").order_by("position")
+    first, second = single[0], single[1]
+    right = {i.pk: next(k for k, f in i.version.answer.items() if f == "1") for i in (first, second)}
+    in_grace = attempt.deadline + datetime.timedelta(seconds=10)
+    late = attempt.accept_until + datetime.timedelta(minutes=2)
+    _save(attempt, first.position, 1, right[first.pk], now=in_grace)
+    with pytest.raises(services.SaveRefused):
+        _save(attempt, second.position, 1, right[second.pk], now=late)
+    done = services.submit(user, attempt, device="dev-a", now=late)
+    assert done.ended_by == EndedBy.TIMEOUT
+    assert done.objective_score == first.points
+    assert list(AttemptEvent.objects.filter(attempt=attempt).values_list("kind", flat=True)) == ["start", "timeout"]
+
+
+def test_a_hand_in_within_the_grace_period_is_the_candidates(world):
+    user, attempt = _start(world, device="dev-a")
+    done = services.submit(user, attempt, device="dev-a", now=attempt.deadline + datetime.timedelta(seconds=5))
+    assert done.ended_by == EndedBy.CANDIDATE

@@ -232,6 +232,14 @@ def import_questions(actor, bank, data, *, filename="", fmt=None, reason=""):
 
 
 @transaction.atomic
+def import_questions_into_new_bank(actor, *, occupation, level, owner, data, filename="", fmt=None, reason=""):
+    """Create the bank of an occupation and level and import a file into it, in one
+    transaction: a rejected file leaves no bank behind. Returns (bank, result)."""
+    bank = create_bank(actor, occupation=occupation, level=level, owner=owner, reason=reason)
+    return bank, import_questions(actor, bank, data, filename=filename, fmt=fmt, reason=reason)
+
+
+@transaction.atomic
 def add_questions(actor, bank, questions, *, fmt="", filename="", skipped=0, reason=""):
     """Store checked questions (content.QuestionData) in bulk, leaving out those whose
     content the bank already holds; one audit record for the lot."""
@@ -974,6 +982,10 @@ def finalize(attempt_id, how, *, actor=None, reason="", now=None):
         return attempt
     if how == EndedBy.TIMEOUT and not due(attempt, now):
         return attempt
+    if how == EndedBy.CANDIDATE and due(attempt, now):
+        # The time and grace were over before the candidate handed in: the exam ended then,
+        # by time-out (with the answers saved until then), whatever the late click says.
+        how, actor, reason = EndedBy.TIMEOUT, None, ""
     session = attempt.session
     partial = session.paper.multiple_scoring == Paper.MultipleScoring.PARTIAL
     responses = dict(Answer.objects.filter(attempt=attempt).values_list("position", "response"))
@@ -1009,16 +1021,22 @@ def finalize(attempt_id, how, *, actor=None, reason="", now=None):
     return attempt
 
 
-def submit(user, attempt, *, device=None):
-    """The candidate hands in. A device that lost the attempt to another may not."""
+def submit(user, attempt, *, device=None, now=None):
+    """The candidate hands in. A device that lost the attempt to another may not. After the
+    time and grace are over it is recorded as the time-out it was."""
+    now = now or timezone.now()
+    attempt = finalize_if_due(attempt, now=now)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return attempt
     if device is not None and device != attempt.device:
         raise UserError(_("This exam has been opened on another device; hand it in there."), code="other_device")
-    return finalize(attempt.pk, EndedBy.CANDIDATE, actor=user)
+    return finalize(attempt.pk, EndedBy.CANDIDATE, actor=user, now=now)
 
 
-def end_attempt(actor, attempt, *, reason):
+def end_attempt(actor, attempt, *, reason, now=None):
     if not (reason or "").strip():
         raise UserError(_("Give a reason for ending the attempt."), code="reason")
+    attempt = finalize_if_due(attempt, now=now)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise UserError(_("This attempt has already ended."), code="ended")
     return finalize(attempt.pk, EndedBy.INVIGILATOR, actor=actor, reason=reason)

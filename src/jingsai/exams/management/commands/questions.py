@@ -53,11 +53,14 @@ class Command(JingsaiCommand):
         if bank is None:
             owner_org = self._owner(owner)
             self.require("exams.manage_bank", owner_org)
-            bank = services.create_bank(self.user, occupation=occupation, level=level, owner=owner_org)
+            # One transaction: a rejected file leaves no empty bank behind.
+            bank, result = services.import_questions_into_new_bank(
+                self.user, occupation=occupation, level=level, owner=owner_org, data=path.read_bytes(),
+                filename=path.name, fmt=format)
             self.stdout.write(_("Created the question bank “%(name)s”.") % {"name": bank.name})
         else:
             self.require("exams.manage_bank", bank)
-        result = services.import_questions(self.user, bank, path.read_bytes(), filename=path.name, fmt=format)
+            result = services.import_questions(self.user, bank, path.read_bytes(), filename=path.name, fmt=format)
         total = sum(result["added"].values())
         self.stdout.write(_("Imported %(total)s questions into “%(bank)s” (%(format)s):")
                           % {"total": total, "bank": bank.name, "format": result["format"] or format or ""})
