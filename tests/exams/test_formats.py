@@ -175,3 +175,16 @@ def test_the_questions_command_imports_exports_and_refuses(tmp_path, capsys, mak
     assert exit_status.value.code == 1
     errors = capsys.readouterr().err
     assert "无法导入" in errors or "cannot be imported" in errors
+
+
+def test_a_moodle_multichoice_without_single_is_single_answer():
+    """Moodle's default for <single> is true: a file that leaves it out (older exports and
+    hand-written files do) has one right answer per question."""
+    bank = ex.bank()
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><quiz><question type="multichoice">'
+           '<name><text>电弧</text></name><questiontext format="html"><text>焊接电弧属于哪种放电？</text>'
+           '</questiontext><answer fraction="100"><text>气体放电</text></answer>'
+           '<answer fraction="0"><text>固体放电</text></answer></question></quiz>').encode()
+    result = services.import_questions(None, bank, xml, filename="m.xml")
+    assert result["added"]["single"] == 1 and result["added"]["multiple"] == 0
+    assert _current(bank)["电弧"].answer == {"A": "1"}

@@ -140,7 +140,8 @@ def _parse_question(element, qtype, where, category):
                      difficulty=difficulty, title=name, where=where)
     if qtype == "multichoice":
         answers = reader.answers()
-        single = _text(element, "single").strip().lower() in ("true", "1")
+        # Moodle's own default: a multichoice question without <single> has one right answer.
+        single = (_text(element, "single").strip().lower() or "true") in ("true", "1")
         q.options = [{"text": text, "feedback": feedback} for text, _f, feedback in answers]
         keys = [chr(ord("A") + i) for i in range(len(answers))]
         if single:
