@@ -234,3 +234,14 @@ def test_a_hand_in_within_the_grace_period_is_the_candidates(world):
     user, attempt = _start(world, device="dev-a")
     done = services.submit(user, attempt, device="dev-a", now=attempt.deadline + datetime.timedelta(seconds=5))
     assert done.ended_by == EndedBy.CANDIDATE
+
+
+def test_a_late_start_ends_when_the_window_closes_and_extra_time_moves_what_the_candidate_sees(world):
+    session = world["session"]
+    start = session.closes_at - datetime.timedelta(minutes=10)
+    _user, attempt = _start(world, device="dev-a", now=start)
+    assert attempt.deadline == session.closes_at  # 10 minutes, not the paper's 60
+    assert services.remaining_seconds(attempt, start) == 600
+    attempt = services.extend(world["invigilator"], attempt, 5, reason="网络中断五分钟")
+    later = start + datetime.timedelta(minutes=2)
+    assert services.remaining_seconds(attempt, later) == 13 * 60
