@@ -21,7 +21,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from jingsai.accounts.services import user_for_token
 from jingsai.core.errors import Problem, UserError
 
-APPS = ["accounts", "orgs", "people", "competitions", "registration", "judging", "exams", "results", "public"]
+APPS = ["core", "accounts", "orgs", "people", "competitions", "registration", "judging", "exams", "results", "public"]
 
 
 class TokenAuth(HttpBearer):

@@ -15,6 +15,9 @@ ROUTES = {
     "core:job": Route(allow=ADMIN | {"organizer"}, kwargs=fixed(pk=lambda w: w.job.pk)),
     "core:job_download": Route(allow=ADMIN | {"organizer"}, kwargs=fixed(pk=lambda w: w.job.pk)),
     "core:audit": Route(allow=ADMIN),
+    "GET /api/core/jobs/{job_id}": Route(allow=ADMIN | {"organizer"}, kwargs=fixed(job_id=lambda w: w.job.pk)),
+    "GET /api/core/jobs/{job_id}/download": Route(allow=ADMIN | {"organizer"},
+                                                  kwargs=fixed(job_id=lambda w: w.job.pk)),
     "admin:index": Route(allow=ADMIN),
     # A stashed download belongs to the session that made it: nobody else may fetch it.
     "core:stash": Route(allow=frozenset(), kwargs=fixed(token="not-yours")),

@@ -24,6 +24,10 @@ from .models import Job
 log = logging.getLogger(__name__)
 
 
+# A failed job keeps this many problems for its page and API; problems_total says how many there were.
+MAX_PROBLEMS = 1000
+
+
 def start(*, kind, title, func, actor, params=None, total=None):
     """Create a job and enqueue it once the current transaction commits."""
     job = Job.objects.create(
@@ -90,7 +94,8 @@ def run_job(job_id):
     except UserError as error:
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.FAILED, finished_at=timezone.now(), error=str(error),
-            result={"problems": [p.as_dict() for p in error.problems][:1000]},
+            result={"problems": [p.as_dict() for p in error.problems[:MAX_PROBLEMS]],
+                    "problems_total": len(error.problems)},
         )
         return
     except Exception:
