@@ -75,3 +75,28 @@ def test_a_rejected_import_leaves_no_new_bank_behind(make):
     code, out, _err = _run("questions", "import", str(DATA / "gift_sample.gift"), "--occupation", "6-18-02-04",
                            "--level", "4")
     assert code == 0 and "“" in out and Bank.objects.filter(occupation="6-18-02-04", level=4).count() == 1
+
+
+def test_exams_sessions_lists_and_results_writes_the_scores(tmp_path):
+    from jingsai.core import spreadsheets as sheets
+
+    world = ex.exam(n_candidates=2)
+    session = world["session"]
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, session)
+    services.submit(user, attempt)
+    code, out, _err = _run("exams", "sessions", session.competition.code)
+    assert code == 0 and str(session.pk) in out and session.name in out
+    target = tmp_path / "results.xlsx"
+    code, out, _err = _run("exams", "results", str(session.pk), "--out", str(target))
+    assert code == 0 and "1" in out
+    table = sheets.read_table(target)
+    rows = list(table.data_rows())
+    assert table.headers[:2] == ["参赛号", "姓名"] and len(rows) == 1
+    csv_file = tmp_path / "results.csv"
+    assert _run("exams", "results", str(session.pk), "--out", str(csv_file))[0] == 0
+    assert csv_file.read_text(encoding="utf-8-sig").splitlines()[0].startswith("参赛号,姓名")
+    code, _out, err = _run("exams", "results", "999999", "--out", str(target))
+    assert code == 1 and "999999" in err
+    code, _out, err = _run("exams", "results", str(session.pk), "--out", str(tmp_path / "x.pdf"))
+    assert code == 1 and "csv" in err

@@ -534,16 +534,7 @@ def attempt_end(request, pk):
 @permission_required("exams.invigilate")
 def session_results(request, pk):
     session = _session(request, pk)
-    services.sweep(session=session)
-    rows = []
-    for attempt in session.attempts.select_related("entry__person", "entry__unit").order_by("entry__number"):
-        rows.append([attempt.entry.number, attempt.entry.person.name, attempt.entry.unit.name,
-                     attempt.get_status_display(), attempt.started_at, attempt.submitted_at,
-                     attempt.get_ended_by_display(), attempt.objective_score, attempt.score, attempt.max_score,
-                     services.theory_score(attempt) if attempt.status == AttemptStatus.GRADED else None,
-                     attempt.device_switches])
-    columns = ["参赛号", "姓名", "单位", "状态", "开始", "交卷", "交卷方式", "客观题得分", "卷面得分", "卷面满分",
-               "理论成绩", "换设备次数"]
+    columns, rows = services.session_results(session)
     return xlsx_response(sheets.xlsx_bytes(columns, rows, sheet_name="理论考试成绩"), f"理论考试-{session.pk}.xlsx")
 
 
