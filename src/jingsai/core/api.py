@@ -5,15 +5,11 @@ by the user who started it and by platform administrators."""
 from datetime import datetime
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
-from jingsai.accounts.permissions import is_admin
-
 from . import jobs
-from .models import Job
+from .views import job_for as _job_for
 
 router = Router(tags=["jobs"])
 
@@ -34,13 +30,6 @@ class JobOut(Schema):
     result: dict
     problems_total: int
     download: str | None
-
-
-def _job_for(request, job_id):
-    job = get_object_or_404(Job, pk=job_id)
-    if job.created_by_id != request.user.pk and not is_admin(request.user):
-        raise PermissionDenied
-    return job
 
 
 @router.get("/jobs/{job_id}", response=JobOut)

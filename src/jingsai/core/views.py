@@ -15,7 +15,8 @@ def dashboard(request):
     return render(request, "core/dashboard.html", {"cards": dashboard_cards(request.user, request)})
 
 
-def _job_for(request, pk):
+def job_for(request, pk):
+    """The job, for the user who started it or an administrator (pages and API)."""
     job = get_object_or_404(Job, pk=pk)
     if job.created_by_id != request.user.pk and not is_admin(request.user):
         raise PermissionDenied
@@ -24,14 +25,14 @@ def _job_for(request, pk):
 
 @permission_required("accounts.dashboard")
 def job_detail(request, pk):
-    job = _job_for(request, pk)
+    job = job_for(request, pk)
     template = "core/job_progress.html" if is_htmx(request) else "core/job_detail.html"
     return render(request, template, {"job": job})
 
 
 @permission_required("accounts.dashboard")
 def job_download(request, pk):
-    job = _job_for(request, pk)
+    job = job_for(request, pk)
     path = jobs.result_path(job)
     if path is None or not path.exists():
         raise Http404
