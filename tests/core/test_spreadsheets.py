@@ -7,7 +7,7 @@ import pytest
 import xlwt
 
 from jingsai.core import spreadsheets as sheets
-from jingsai.core.errors import Rejected
+from jingsai.core.errors import Problem, Rejected
 from jingsai.core.spreadsheets import Column, NumberIdCell
 
 COLUMNS = [Column("code", "编码", required=True), Column("name", "名称", required=True), Column("count", "人数")]
@@ -184,3 +184,13 @@ def test_written_text_columns_stay_text():
     data = sheets.xlsx_bytes([Column("id", "身份证号", text=True)], [["110105194912310021"]])
     cell = sheets.read_table(data, "x.xlsx").rows[0][0]
     assert cell == "110105194912310021"
+
+
+def test_several_messages_in_one_cell_do_not_double_the_punctuation():
+    table = sheets.read_table(xlsx([["编码", "名称"], ["B!", ""]]), "x.xlsx")
+    problems = [Problem("编码只能含字母和数字。", row=2, column="编码"),
+                Problem("名称不能为空。", row=2, column="名称")]
+    back = sheets.read_table(sheets.problems_xlsx(table, sheets.problems_by_row(problems)), "errors.xlsx")
+    assert sheets.text(back.rows[0][2]) == "编码只能含字母和数字；名称不能为空。"
+    with_column = sheets.problems_by_row(problems, with_column=True)
+    assert with_column == {2: ["编码：编码只能含字母和数字。", "名称：名称不能为空。"]}

@@ -22,6 +22,15 @@ def stash(request, filename, data):
     return reverse("core:stash", args=[token])
 
 
+def stash_error_file(request, upload_name, table, problems):
+    """The rejected upload written back with its error column, stashed for this session;
+    returns the download link the page shows next to the problems."""
+    from . import spreadsheets
+
+    return stash(request, f"错误-{upload_name.rsplit('.', 1)[0]}.xlsx",
+                 spreadsheets.problems_xlsx(table, spreadsheets.problems_by_row(problems)))
+
+
 def fetch(request, token):
     filename = request.session.get(SESSION_KEY, {}).get(token)
     path = Path(settings.MEDIA_ROOT) / "stash" / token

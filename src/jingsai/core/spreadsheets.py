@@ -342,17 +342,34 @@ def xlsx_bytes(columns, rows, **kwargs):
     return buffer.getvalue()
 
 
+def problems_by_row(problems, *, with_column=False):
+    """Problems (core.errors.Problem) as {row: [message, ...]} for problems_xlsx; problems of
+    no row go to the header row (1). `with_column` puts the column's name before each message."""
+    by_row = {}
+    for problem in problems:
+        prefix = f"{problem.column}：" if with_column and problem.column else ""
+        by_row.setdefault(problem.row or 1, []).append(f"{prefix}{problem.message}")
+    return by_row
+
+
+def _join_messages(messages):
+    """One cell for several messages: "甲；乙。", never "甲。；乙。" (a message keeps its own
+    last full stop; only the ones before a "；" lose theirs)."""
+    texts = [t for t in (str(m).strip() for m in messages) if t]
+    return "；".join([t.rstrip("。") for t in texts[:-1]] + texts[-1:])
+
+
 def problems_xlsx(table, problems_by_row, **kwargs):
     """The uploaded table written back with an error column: every original row, its
     problems (if any) in the last column, so the person fixes the file they know."""
     rows = []
     for index, cells in enumerate(table.rows, start=2):
         messages = problems_by_row.get(index, [])
-        rows.append([_cell_out(v) for v in cells] + ["；".join(str(m) for m in messages)])
+        rows.append([_cell_out(v) for v in cells] + [_join_messages(messages)])
     header_problems = problems_by_row.get(1, [])
     columns = [Column(key=h, label=h, text=True) for h in table.headers]
     if header_problems:
-        rows.insert(0, [""] * len(columns) + ["；".join(str(m) for m in header_problems)])
+        rows.insert(0, [""] * len(columns) + [_join_messages(header_problems)])
     return xlsx_bytes(columns, rows, error_column=True, **kwargs)
 
 

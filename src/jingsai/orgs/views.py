@@ -162,12 +162,7 @@ def import_view(request):
         except Rejected as rejected:
             context["problems"] = [p.as_dict() for p in rejected.problems]
             if table is not None:
-                by_row = {}
-                for p in rejected.problems:
-                    by_row.setdefault(p.row or 1, []).append(p.message)
-                context["error_file"] = downloads.stash(
-                    request, f"错误-{upload.name.rsplit('.', 1)[0]}.xlsx", sheets.problems_xlsx(table, by_row)
-                )
+                context["error_file"] = downloads.stash_error_file(request, upload.name, table, rejected.problems)
         else:
             messages.success(
                 request,

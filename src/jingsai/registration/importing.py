@@ -146,11 +146,7 @@ def describe(summary):
 
 def error_xlsx(table, problems):
     """The uploaded table with an error column (problems of the header row on top)."""
-    by_row = {}
-    for problem in problems:
-        column = f"{problem.column}：" if problem.column else ""
-        by_row.setdefault(problem.row or 1, []).append(f"{column}{problem.message}")
-    return sheets.problems_xlsx(table, by_row)
+    return sheets.problems_xlsx(table, sheets.problems_by_row(problems, with_column=True))
 
 
 def error_filename(filename):

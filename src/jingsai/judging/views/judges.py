@@ -118,11 +118,7 @@ def judges_import(request, pk):
         except Rejected as rejected:
             context["problems"] = [p.as_dict() for p in rejected.problems]
             if rejected.code != "unreadable":
-                by_row = {}
-                for p in rejected.problems:
-                    by_row.setdefault(p.row or 1, []).append(p.message)
-                context["error_file"] = downloads.stash(request, f"错误-{upload.name.rsplit('.', 1)[0]}.xlsx",
-                                                        sheets.problems_xlsx(table, by_row))
+                context["error_file"] = downloads.stash_error_file(request, upload.name, table, rejected.problems)
         else:
             messages.success(request, _("Judges imported: %(created)s new in the pool, %(assigned)s assigned or "
                                         "changed, %(unchanged)s already assigned.") % result)

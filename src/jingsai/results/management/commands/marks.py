@@ -38,10 +38,7 @@ class Command(JingsaiCommand):
             summary = imports.import_marks(self.user, competition, stage_, table, filename=path.name)
         except Rejected as rejected:
             if errors and rejected.code != "unreadable":
-                by_row = {}
-                for problem in rejected.problems:
-                    by_row.setdefault(problem.row or 1, []).append(problem.message)
-                Path(errors).write_bytes(sheets.problems_xlsx(table, by_row))
+                Path(errors).write_bytes(sheets.problems_xlsx(table, sheets.problems_by_row(rejected.problems)))
                 self.stderr.write(_("The file with an error column is %(file)s.") % {"file": errors})
             raise
         if summary["kind"] == "scores":
