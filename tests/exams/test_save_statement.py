@@ -1,0 +1,67 @@
+"""The answer-save statement on PostgreSQL: prepared once per connection, and sent again
+on a new connection when the server dropped the old one."""
+
+import psycopg
+import pytest
+from django.db import connection
+
+from jingsai.exams import services
+from jingsai.exams.models import Answer
+from tests.exams import factories as ex
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the prepared statement is PostgreSQL's"),
+]
+
+
+def _attempt():
+    world = ex.exam()
+    user, _entry = world["candidates"][0]
+    return services.start(user, world["session"], device="dev-a")
+
+
+def _prepared_saves():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO exams_answer%%'")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+def test_saves_are_prepared_once_and_stored_with_their_types():
+    attempt = _attempt()
+    assert services.save_answers(attempt.pk, "dev-a", [(0, 1, '"A"')]) == 1
+    assert services.save_answers(attempt.pk, "dev-a", [(0, 2, '["B", "C"]')]) == 1
+    assert services.save_answers(attempt.pk, "dev-a", [(1, 1, "true"), (2, 1, '["氩气"]'), (3, 1, "null")]) == 3
+    assert services.save_answers(attempt.pk, "dev-a", [(0, 1, '"older"')]) == 0  # an older seq changes nothing
+    prepared = _prepared_saves()
+    assert len(prepared) == 2 and sum("UNION ALL" in statement for statement in prepared) == 1  # one and three
+    stored = {a.position: (a.seq, a.response) for a in Answer.objects.filter(attempt=attempt)}
+    assert stored == {0: (2, ["B", "C"]), 1: (1, True), 2: (1, ["氩气"]), 3: (1, None)}
+    saved_at = Answer.objects.get(attempt=attempt, position=0).saved_at
+    assert saved_at.tzinfo is not None
+
+
+def test_a_connection_the_server_dropped_is_replaced_and_the_save_sent_again():
+    attempt = _attempt()
+    assert services.save_answers(attempt.pk, "dev-a", [(0, 1, '"A"')]) == 1
+    pid = connection.connection.info.backend_pid
+    with psycopg.connect(**_params(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    assert services.save_answers(attempt.pk, "dev-a", [(0, 2, '"B"')]) == 1
+    assert connection.connection.info.backend_pid != pid
+    assert Answer.objects.get(attempt=attempt, position=0).response == "B"
+
+
+def test_a_refused_save_still_explains_itself():
+    attempt = _attempt()
+    with pytest.raises(services.SaveRefused) as refused:
+        services.save_answers(attempt.pk, "dev-b", [(0, 1, '"A"')])
+    assert refused.value.code == "other_device"
+
+
+def _params():
+    params = dict(connection.get_connection_params())
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    params.pop("prepare_threshold", None)
+    return params
