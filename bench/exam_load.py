@@ -1,8 +1,8 @@
 """Theory exam under load: answer saves per second, latency, and answers lost.
 
-Starts the application as it runs in production (gunicorn, several gthread workers,
-DJANGO_SETTINGS_MODULE=jingsai.settings, JINGSAI_PRODUCTION=1 with generated secrets, DEBUG
-off) on PostgreSQL, in a fresh database, and drives simulated candidates from this
+Starts the application as it runs in production (gunicorn with the settings of
+src/jingsai/gunicorn_conf.py: preloaded, several gthread workers; JINGSAI_PRODUCTION=1
+with generated secrets, DEBUG off) on PostgreSQL, in a fresh database, and drives simulated candidates from this
 process over loopback with a small asyncio HTTP/1.1 client (keep-alive, one connection per
 candidate). Phases:
 
@@ -173,9 +173,16 @@ def free_port():
 # ---------------------------------------------------------------- a small HTTP/1.1 client
 
 
+class StaleConnection(ConnectionResetError):
+    """A kept-alive connection the server had closed (idle too long, or its worker was
+    killed) before any byte of the answer came: a browser sends the request again on a
+    new connection at once, and so do we."""
+
+
 class Connection:
     def __init__(self, port):
         self.port, self.reader, self.writer = port, None, None
+        self.used = False  # has answered a request: a failure before any byte may be stale
 
     async def close(self):
         if self.writer is not None:
@@ -185,6 +192,8 @@ class Connection:
     async def request(self, method, path, body=None, headers=()):
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            self.used = False
+        status_line = b""
         payload = json.dumps(body).encode() if body is not None else b""
         head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(payload)}"]
         if body is not None:
@@ -209,8 +218,10 @@ class Connection:
                     close = True
             data = await self.reader.readexactly(length) if length else b""
         except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+            stale = self.used and not status_line
             await self.close()
-            raise ConnectionResetError("broken") from None
+            raise (StaleConnection if stale else ConnectionResetError)("broken") from None
+        self.used = True
         if close:
             await self.close()
         return status, data
@@ -221,7 +232,7 @@ class Connection:
 
 class Stats:
     def __init__(self):
-        self.latencies, self.count, self.retries, self.errors = [], 0, 0, []
+        self.latencies, self.count, self.retries, self.reconnects, self.errors = [], 0, 0, 0, []
 
     def summary(self, seconds):
         ordered = sorted(self.latencies) or [0]
@@ -246,6 +257,10 @@ class Candidate:
             started = time.perf_counter()
             try:
                 status, data = await self.connection.request(method, path, body, headers)
+            except StaleConnection:
+                if stats is not None:
+                    stats.reconnects += 1
+                continue
             except ConnectionResetError:
                 if stats is not None:
                     stats.retries += 1
@@ -298,6 +313,30 @@ class Candidate:
             stats.errors.append(f"submit {status} {data[:200]!r}")
 
 
+CLOCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds():
+    """CPU time used so far by the gunicorn processes and by PostgreSQL's, from /proc."""
+    totals = {"app": 0.0, "db": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        used = (int(fields[11]) + int(fields[12])) / CLOCK
+        if b"gunicorn" in command:
+            totals["app"] += used
+        elif name.startswith("postgres"):
+            totals["db"] += used
+    return totals
+
+
 async def ping_slice(port, concurrency, seconds, stats):
     stop = time.perf_counter() + seconds
     connections = [Connection(port) for _ in range(concurrency)]
@@ -332,17 +371,24 @@ async def baseline_and_capacity(port, candidates, concurrency, seconds, rounds=4
     """Trivial endpoint and answer saves in alternating slices, so that load from
     elsewhere on the machine weighs on both alike."""
     ping, saves = Stats(), Stats()
-    cpu = {"ping": 0.0, "capacity": 0.0}
+    cpu = {phase: {"client": 0.0, "app": 0.0, "db": 0.0} for phase in ("ping", "capacity")}
+
+    async def measured(phase, work):
+        began, server = time.process_time(), cpu_seconds()
+        await work
+        cpu[phase]["client"] += time.process_time() - began
+        for key, value in cpu_seconds().items():
+            cpu[phase][key] += value - server[key]
+
     for _ in range(rounds):
-        began = time.process_time()
-        await ping_slice(port, concurrency, seconds / rounds, ping)
-        cpu["ping"] += time.process_time() - began
-        began = time.process_time()
-        await capacity_slice(candidates[:concurrency], seconds / rounds, saves)
-        cpu["capacity"] += time.process_time() - began
+        await measured("ping", ping_slice(port, concurrency, seconds / rounds, ping))
+        await measured("capacity", capacity_slice(candidates[:concurrency], seconds / rounds, saves))
     ping_summary, save_summary = ping.summary(seconds), saves.summary(seconds)
-    ping_summary["client_cpu"] = cpu["ping"] / seconds
-    save_summary["client_cpu"] = cpu["capacity"] / seconds
+    for summary, phase in ((ping_summary, "ping"), (save_summary, "capacity")):
+        summary["client_cpu"] = cpu[phase]["client"] / seconds
+        count = summary["count"] or 1
+        summary["app_ms"] = cpu[phase]["app"] / count * 1000
+        summary["db_ms"] = cpu[phase]["db"] / count * 1000
     return ping_summary, saves, save_summary
 
 
@@ -361,6 +407,21 @@ async def exam_phase(candidates, seconds, think, kill):
         kill()
     await asyncio.gather(*tasks)
     return stats, stats.summary(seconds)
+
+
+def wait_until_serving(port, master, workers):
+    """Until the port answers and every worker is up: candidates arriving while workers
+    still boot would all land, keep-alive, on the first ones."""
+    for _ in range(600):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                if len(workers_of(master)) >= workers:
+                    time.sleep(0.5)
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    sys.exit("the server did not come up")
 
 
 def workers_of(master):
@@ -396,6 +457,8 @@ async def drive(args, port, session, tokens, master):
         "candidates": candidates, "start_seconds": start_seconds, "start": start_stats.summary(start_seconds),
         "ping": ping, "capacity": capacity, "exam": exam, "killed": killed,
         "retries": capacity_stats.retries + exam_stats.retries + submit_stats.retries + start_stats.retries,
+        "reconnects": (capacity_stats.reconnects + exam_stats.reconnects + submit_stats.reconnects
+                       + start_stats.reconnects),
         "errors": capacity_stats.errors + exam_stats.errors + submit_stats.errors,
     }
 
@@ -434,18 +497,12 @@ def main():
     world = run_python(env, SETUP, str(args.candidates))
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "jingsai.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.threads),
-         "--keep-alive", "60", "--backlog", "4096", "--worker-connections", "4000", "--log-level", "warning"],
+        [sys.executable, "-m", "gunicorn", "-c", "python:jingsai.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(args.workers), "--threads", str(args.threads), "--log-level", "warning"],
         env=env, cwd=ROOT,
     )
     try:
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(port, server.pid, args.workers)
         result = asyncio.run(drive(args, port, world["session"], world["tokens"], server.pid))
     finally:
         server.send_signal(signal.SIGTERM)
@@ -461,15 +518,15 @@ def report(args, result, stored):
     lost = lost_answers(candidates, stored["answers"])
     submitted = sum(1 for s in stored["status"].values() if s != "in_progress")
     ratio = capacity["rate"] / ping["rate"] if ping["rate"] else 0
-    print(f"server: gunicorn {args.workers} workers × {args.threads} threads (gthread), PostgreSQL, "
+    print(f"server: gunicorn {args.workers} workers × {args.threads} threads (jingsai.gunicorn_conf), PostgreSQL, "
           "production settings")
     print(f"started {len(candidates)} attempts in {result['start_seconds']:.1f} s "
           f"(p50 {result['start']['p50']:.0f} ms, p99 {result['start']['p99']:.0f} ms)")
-    print(f"{'phase':<10} {'clients':>8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'client CPU':>11}")
-    print(f"{'ping':<10} {args.concurrency:>8} {ping['rate']:>9.0f} {ping['p50']:>8.1f} {ping['p99']:>8.1f} "
-          f"{ping['count']:>9} {ping['client_cpu']:>10.0%}")
-    print(f"{'capacity':<10} {args.concurrency:>8} {capacity['rate']:>9.0f} {capacity['p50']:>8.1f} "
-          f"{capacity['p99']:>8.1f} {capacity['count']:>9} {capacity['client_cpu']:>10.0%}")
+    print(f"{'phase':<10} {'clients':>8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'client CPU':>11}"
+          f" {'app CPU ms/req':>15} {'db CPU ms/req':>14}")
+    for name, row in (("ping", ping), ("capacity", capacity)):
+        print(f"{name:<10} {args.concurrency:>8} {row['rate']:>9.0f} {row['p50']:>8.1f} {row['p99']:>8.1f} "
+              f"{row['count']:>9} {row['client_cpu']:>10.0%} {row['app_ms']:>15.2f} {row['db_ms']:>14.2f}")
     print(f"{'exam':<10} {len(candidates):>8} {exam['rate']:>9.0f} {exam['p50']:>8.1f} {exam['p99']:>8.1f} "
           f"{exam['count']:>9}   (one answer every {args.think:g} s ± 50% per candidate)")
     print(f"answer saves vs the trivial endpoint: {capacity['rate']:.0f}/{ping['rate']:.0f} = {ratio:.2f} "
@@ -477,7 +534,8 @@ def report(args, result, stored):
     print(f"p99 of a save with {len(candidates)} candidates: {exam['p99']:.0f} ms (target < {TARGETS['p99_ms']} ms)")
     if result["killed"]:
         print(f"killed gunicorn worker {result['killed']['pid']} (SIGKILL) half-way through the exam phase")
-    print(f"retried after connection errors or 5xx: {result['retries']}; refused saves: {len(result['errors'])}")
+    print(f"sent again on a new connection after the server closed a kept-alive one: {result['reconnects']}; "
+          f"retried after other connection errors or 5xx: {result['retries']}; refused saves: {len(result['errors'])}")
     print(f"answers sent (latest per question): {sent}; lost: {lost}; attempts handed in: {submitted}/"
           f"{len(candidates)}")
     for error in result["errors"][:5]:

@@ -1,0 +1,36 @@
+"""Gunicorn settings for running jingsai in production:
+
+    gunicorn -c python:jingsai.gunicorn_conf jingsai.wsgi
+
+with JINGSAI_PRODUCTION=1 and the variables of the README's configuration table, behind a
+reverse proxy that terminates TLS. bench/exam_load.py starts the server with this file.
+
+- Threaded workers (gthread): a request waiting on PostgreSQL leaves the core to another.
+- The application is loaded once, before the workers fork (preload_app). Every worker is
+  then ready as soon as it exists, and a worker that dies is replaced in a moment. A
+  keep-alive connection stays with the worker that accepted it, so workers still booting
+  while the first connections arrive (an exam hall opening) would leave one worker
+  holding most of them.
+- Keep-alive outlasts the exam page's 20-second heartbeat, so a candidate's browser keeps
+  one connection for the whole exam.
+
+Environment: JINGSAI_BIND (default 127.0.0.1:8000; several addresses comma-separated),
+WEB_CONCURRENCY (worker processes, default 8 per core), JINGSAI_THREADS (threads per
+worker, default 2), JINGSAI_ACCESS_LOG (a file, or - for standard output; default none).
+"""
+
+import os
+
+bind = [address.strip() for address in os.environ.get("JINGSAI_BIND", "127.0.0.1:8000").split(",")
+        if address.strip()]
+workers = int(os.environ.get("WEB_CONCURRENCY") or 8 * (os.cpu_count() or 1))
+worker_class = "gthread"
+threads = int(os.environ.get("JINGSAI_THREADS") or 2)
+preload_app = True
+keepalive = 30
+worker_connections = 1000
+backlog = 4096
+timeout = 60
+graceful_timeout = 30
+accesslog = os.environ.get("JINGSAI_ACCESS_LOG") or None
+wsgi_app = "jingsai.wsgi:application"
