@@ -96,14 +96,21 @@ INPUT_MESSAGES = {
 }
 
 
-@api.exception_handler(InputError)
-def invalid_input(request, exc):
-    """Input the schema refuses: still 422, with a message the person can read."""
+def input_problems(errors):
+    """Problems, in the person's language, for pydantic's errors (a list of dicts): the
+    API's answer to input its schemas refuse, and the commands' that read the same JSON."""
     problems = []
-    for error in exc.errors:
+    for error in errors:
         where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "data", "payload"))
         message = INPUT_MESSAGES.get(error.get("type"), gettext_lazy("This value is not valid."))
         problems.append(Problem(message, where=where or None, value=_short(error.get("input")), code="invalid"))
+    return problems
+
+
+@api.exception_handler(InputError)
+def invalid_input(request, exc):
+    """Input the schema refuses: still 422, with a message the person can read."""
+    problems = input_problems(exc.errors)
     detail = "；".join(f"{p.where}: {p.message}" if p.where else str(p.message) for p in problems)
     body = {"detail": detail, "code": "invalid", "problems": [p.as_dict() for p in problems]}
     return api.create_response(request, body, status=422)

@@ -100,3 +100,71 @@ def test_exams_sessions_lists_and_results_writes_the_scores(tmp_path):
     assert code == 1 and "999999" in err
     code, _out, err = _run("exams", "results", str(session.pk), "--out", str(tmp_path / "x.pdf"))
     assert code == 1 and "csv" in err
+
+
+def test_papers_and_sessions_are_made_from_json_files_as_the_api_takes_them(tmp_path):
+    import json
+
+    from jingsai.exams.models import ExamSession, Paper
+    from tests import factories
+
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"], status="in_progress")
+    bank = ex.bank(owner=orgs["union"], occupation="6-18-02-04", level=3)
+    ex.fill_bank(bank)
+    paper_file = tmp_path / "paper.json"
+    paper_file.write_text(json.dumps({
+        "competition": competition.code, "occupation": "6-18-02-04", "level": 3, "name": "命令行试卷",
+        "sections": [{"type": "single", "count": 4, "points": "5"}, {"type": "judge", "count": 4, "points": "2.5"}],
+    }, ensure_ascii=False), encoding="utf-8")
+    code, out, err = _run("exams", "create-paper", str(paper_file))
+    assert code == 0, err
+    paper = Paper.objects.get(competition=competition, name="命令行试卷")
+    assert f"{paper.pk}" in out and "8" in out and "30" in out
+    assert paper.bank == bank and [s.count for s in paper.sections.all()] == [4, 4]
+    code, out, _err = _run("exams", "papers", competition.code)
+    assert code == 0 and "命令行试卷" in out
+
+    session_file = tmp_path / "session.json"
+    session_file.write_text(json.dumps({
+        "competition": competition.code, "paper": paper.pk, "name": "命令行场次",
+        "opens_at": "2026-12-10T09:00:00", "closes_at": "2026-12-10T11:00:00", "duration_minutes": 90,
+        "grace_seconds": 60,
+    }, ensure_ascii=False), encoding="utf-8")
+    code, out, err = _run("exams", "create-session", str(session_file))
+    assert code == 0, err
+    session = ExamSession.objects.get(competition=competition, name="命令行场次")
+    assert timezone.localtime(session.opens_at).strftime("%Y-%m-%d %H:%M") == "2026-12-10 09:00"
+    assert session.duration_minutes == 90 and session.grace_seconds == 60 and session.paper == paper
+    assert "2026-12-10 09:00" in out
+
+
+def test_a_bad_paper_or_session_file_is_explained_and_makes_nothing(tmp_path):
+    import json
+
+    from jingsai.exams.models import ExamSession, Paper
+
+    world = ex.exam()
+    competition = world["competition"]
+    papers, sessions = Paper.objects.count(), ExamSession.objects.count()
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    code, _out, err = _run("exams", "create-paper", str(bad))
+    assert code == 1 and "JSON" in err
+    bad.write_text(json.dumps({"competition": competition.code, "bank": world["bank"].pk, "name": "坏试卷",
+                               "sections": [{"type": "essay", "count": "many", "points": "5"}]}), encoding="utf-8")
+    code, _out, err = _run("exams", "create-paper", str(bad))
+    assert code == 1 and "sections.0.type" in err and "sections.0.count" in err
+    assert "不是" in err or "整数" in err  # the person's language, not pydantic's English
+    bad.write_text(json.dumps({"competition": competition.code, "bank": world["bank"].pk, "name": "坏试卷",
+                               "sections": [{"type": "single", "count": 999, "points": "5"}]}), encoding="utf-8")
+    code, _out, err = _run("exams", "create-paper", str(bad))
+    assert code == 1 and err
+    bad.write_text(json.dumps({"competition": competition.code, "paper": world["paper"].pk, "name": "坏场次",
+                               "opens_at": "2026-12-10T11:00:00", "closes_at": "2026-12-10T09:00:00",
+                               "duration_minutes": 90}), encoding="utf-8")
+    code, _out, err = _run("exams", "create-session", str(bad))
+    assert code == 1 and err
+    code, _out, err = _run("exams", "create-session", str(tmp_path / "missing.json"))
+    assert code == 1 and "missing.json" in err
+    assert (Paper.objects.count(), ExamSession.objects.count()) == (papers, sessions)

@@ -1,14 +1,21 @@
 import csv
+import json
 import time
+from decimal import Decimal
 from pathlib import Path
 
+import pydantic
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jingsai.api import input_problems
+from jingsai.competitions.models import Stage
 from jingsai.core import spreadsheets as sheets
 from jingsai.core.commands import JingsaiCommand
+from jingsai.core.errors import Rejected
 from jingsai.exams import services
-from jingsai.exams.models import AttemptStatus, ExamSession
+from jingsai.exams.api import PaperIn, SessionIn
+from jingsai.exams.models import AttemptStatus, Bank, ExamSession, Paper
 from jingsai.judging.management.commands._common import competition_and_stage
 
 
@@ -16,15 +23,30 @@ def _local(value):
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+def _size(paper):
+    sections = list(paper.sections.all())
+    points = sum((s.points * s.count for s in sections), Decimal(0))
+    return {"count": sum(s.count for s in sections), "points": format(points.normalize(), "f") if points else "0"}
+
+
 class Command(JingsaiCommand):
-    help = _("Theory exams: list a competition's exam sessions, write a session's results, and hand in every "
-             "attempt whose time and grace period are over.")
+    help = _("Theory exams: make papers and exam sessions from JSON files, list a competition's papers and "
+             "sessions, write a session's results, and hand in every attempt whose time and grace period are over.")
 
     def add_command_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         sweep = sub.add_parser("sweep", help=_("hand in attempts whose time is up"))
         sweep.add_argument("--every", type=int, default=0,
                            help=_("keep running, sweeping every N seconds (for a service or a container)"))
+        paper = sub.add_parser("create-paper", help=_("make a paper from a JSON file (the body of POST "
+                                                      "/api/exams/papers; the bank may be named by occupation and "
+                                                      "level instead of its number)"))
+        paper.add_argument("file")
+        session = sub.add_parser("create-session", help=_("make an exam session from a JSON file (the body of POST "
+                                                          "/api/exams/sessions; times without a zone are local)"))
+        session.add_argument("file")
+        papers = sub.add_parser("papers", help=_("list a competition's papers"))
+        papers.add_argument("code")
         listing = sub.add_parser("sessions", help=_("list a competition's exam sessions with their attempts"))
         listing.add_argument("code")
         results = sub.add_parser("results", help=_("write a session's attempts and scores to an xlsx or csv file"))
@@ -32,7 +54,7 @@ class Command(JingsaiCommand):
         results.add_argument("--out", required=True, help=_("the file to write (.xlsx or .csv)"))
 
     def run(self, action, **options):
-        getattr(self, f"do_{action}")(**options)
+        getattr(self, f"do_{action.replace('-', '_')}")(**options)
 
     def do_sweep(self, every=0, **options):
         while True:
@@ -42,6 +64,81 @@ class Command(JingsaiCommand):
             if not every:
                 return
             time.sleep(every)
+
+    def _read_json(self, file):
+        path = Path(file)
+        if not path.is_file():
+            self.fail(_("The file %(file)s does not exist.") % {"file": file})
+        try:
+            data = json.loads(path.read_bytes().decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError) as error:
+            self.fail(_("%(file)s is not valid JSON: %(error)s") % {"file": file, "error": error})
+        if not isinstance(data, dict):
+            self.fail(_("%(file)s must hold one JSON object.") % {"file": file})
+        return data
+
+    def _validate(self, schema, data, file):
+        try:
+            return schema.model_validate(data)
+        except pydantic.ValidationError as error:
+            raise Rejected(_("%(file)s does not describe a valid item; nothing was made.") % {"file": file},
+                           input_problems(error.errors())) from None
+
+    def do_create_paper(self, file, **options):
+        data = self._read_json(file)
+        if "bank" not in data and {"occupation", "level"} <= set(data):
+            bank = Bank.objects.filter(occupation=str(data["occupation"]), level=data["level"]).first()
+            if bank is None:
+                self.fail(_("There is no question bank for %(occupation)s at level %(level)s.")
+                          % {"occupation": data["occupation"], "level": data["level"]})
+            data = {**data, "bank": bank.pk}
+        spec = self._validate(PaperIn, data, file)
+        competition, _stage = competition_and_stage(self, spec.competition, need_stage=False)
+        bank = Bank.objects.select_related("owner").filter(pk=spec.bank).first()
+        if bank is None:
+            self.fail(_("No question bank has the number %(id)s.") % {"id": spec.bank})
+        self.require("exams.manage", competition)
+        self.require("exams.view_bank", bank)
+        paper = services.save_paper(
+            self.user, competition=competition, bank=bank, name=spec.name, kind=spec.kind,
+            sections=[section.dict() for section in spec.sections], shuffle_questions=spec.shuffle_questions,
+            shuffle_options=spec.shuffle_options, multiple_scoring=spec.multiple_scoring)
+        self.stdout.write(_("Made paper %(id)s “%(name)s”: %(count)s questions, %(points)s points.") % {
+            "id": paper.pk, "name": paper.name, **_size(paper)})
+
+    def do_create_session(self, file, **options):
+        data = self._validate(SessionIn, self._read_json(file), file)
+        competition, _stage = competition_and_stage(self, data.competition, need_stage=False)
+        self.require("exams.manage", competition)
+        paper = Paper.objects.filter(pk=data.paper, competition=competition).first()
+        if paper is None:
+            self.fail(_("The competition has no paper number %(id)s.") % {"id": data.paper})
+        stage = None
+        if data.stage:
+            stage = Stage.objects.filter(competition=competition, key=data.stage).first()
+            if stage is None:
+                self.fail(_("The competition has no stage “%(key)s”.") % {"key": data.stage})
+        fields = data.dict(exclude={"competition", "paper", "stage"})
+        for name in ("opens_at", "closes_at"):
+            if timezone.is_naive(fields[name]):
+                fields[name] = timezone.make_aware(fields[name])
+        session = services.create_session(self.user, competition, paper=paper, stage=stage, **fields)
+        self.stdout.write(_("Made exam session %(id)s “%(name)s”: %(opens)s – %(closes)s, %(minutes)s min.") % {
+            "id": session.pk, "name": session.name, "opens": _local(session.opens_at),
+            "closes": _local(session.closes_at), "minutes": session.duration_minutes})
+
+    def do_papers(self, code, **options):
+        competition, _stage = competition_and_stage(self, code, need_stage=False)
+        self.require("exams.manage", competition)
+        papers = Paper.objects.filter(competition=competition).select_related("bank").order_by("pk")
+        if not papers:
+            self.stdout.write(_("The competition has no papers."))
+            return
+        for paper in papers:
+            self.stdout.write(_("%(id)s  %(name)s  (%(kind)s, bank “%(bank)s”): %(count)s questions, %(points)s "
+                                "points") % {
+                "id": paper.pk, "name": paper.name, "kind": paper.get_kind_display(), "bank": paper.bank.name,
+                **_size(paper)})
 
     def do_sessions(self, code, **options):
         competition, _stage = competition_and_stage(self, code, need_stage=False)
