@@ -114,3 +114,31 @@ def test_the_worker_practises_in_the_pages(practice_world):
     answered = client.post(f"/work/exams/practice/{practice.pk}/answer/{item.position}/", data, HTTP_HX_REQUEST="true")
     assert "已加入错题本" in answered.content.decode()
     assert "错" in client.get("/work/exams/practice/wrong/").content.decode()
+
+
+def test_the_explanation_shows_once_the_question_is_answered_on_the_page_and_through_the_api(practice_world):
+    import json
+
+    from django.urls import reverse
+
+    bank, user = practice_world["bank"], practice_world["user"]
+    explanation = "碱性焊条一般采用直流反接，电弧稳定、飞溅少。"
+    for _ in range(2):
+        services.add_question(factories.actor(), bank, ex.question("single", kp="解析专练", explanation=explanation))
+    point = bank.knowledge_points.get(name="解析专练")
+    practice = services.start_practice(user.person, bank, knowledge_point=point, count=2)
+    first, second = practice.items.select_related("version").order_by("position")
+    client = Client()
+    client.force_login(user)
+    round_page = client.get(reverse("exams:practice_round", args=[practice.pk])).content.decode()
+    assert explanation not in round_page  # not before answering
+    fragment = client.post(reverse("exams:practice_answer", args=[practice.pk, first.position]),
+                           {"q": _wrong(first)}).content.decode()
+    assert explanation in fragment and "解析" in fragment
+    assert explanation in client.get(reverse("exams:practice_round", args=[practice.pk])).content.decode()
+    answered = client.post(f"/api/exams/practice/{practice.pk}/answers",
+                           data=json.dumps({"position": second.position, "response": _right(second)}),
+                           content_type="application/json")
+    assert answered.status_code == 200, answered.content
+    body = answered.json()
+    assert body["correct"] is True and body["explanation"] == explanation
