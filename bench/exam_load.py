@@ -317,8 +317,9 @@ CLOCK = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds():
-    """CPU time used so far by the gunicorn processes and by PostgreSQL's, from /proc."""
-    totals = {"app": 0.0, "db": 0.0}
+    """CPU time used so far by each gunicorn process and each of PostgreSQL's, from /proc:
+    {pid: (kind, seconds)}."""
+    used = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -329,11 +330,20 @@ def cpu_seconds():
             continue
         name = stat[stat.index("(") + 1:stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2:].split()
-        used = (int(fields[11]) + int(fields[12])) / CLOCK
+        seconds = (int(fields[11]) + int(fields[12])) / CLOCK
         if b"gunicorn" in command:
-            totals["app"] += used
+            used[entry.name] = ("app", seconds)
         elif name.startswith("postgres"):
-            totals["db"] += used
+            used[entry.name] = ("db", seconds)
+    return used
+
+
+def cpu_between(before, after):
+    """CPU used between two readings, by kind; a process that ended in between is left
+    out (its last part is lost, which is small), one that began counts from zero."""
+    totals = {"app": 0.0, "db": 0.0}
+    for pid, (kind, seconds) in after.items():
+        totals[kind] += seconds - before.get(pid, (kind, 0.0))[1]
     return totals
 
 
@@ -377,8 +387,8 @@ async def baseline_and_capacity(port, candidates, concurrency, seconds, rounds=4
         began, server = time.process_time(), cpu_seconds()
         await work
         cpu[phase]["client"] += time.process_time() - began
-        for key, value in cpu_seconds().items():
-            cpu[phase][key] += value - server[key]
+        for key, value in cpu_between(server, cpu_seconds()).items():
+            cpu[phase][key] += value
 
     for _ in range(rounds):
         await measured("ping", ping_slice(port, concurrency, seconds / rounds, ping))
