@@ -165,6 +165,11 @@ def test_a_bad_paper_or_session_file_is_explained_and_makes_nothing(tmp_path):
                                "duration_minutes": 90}), encoding="utf-8")
     code, _out, err = _run("exams", "create-session", str(bad))
     assert code == 1 and err
+    bad.write_text(json.dumps({"competition": competition.code, "occupation": "6-18-02-04", "level": "三级",
+                               "name": "坏试卷", "sections": [{"type": "single", "count": 1, "points": "5"}]},
+                              ensure_ascii=False), encoding="utf-8")
+    code, _out, err = _run("exams", "create-paper", str(bad))
+    assert code == 1 and "6-18-02-04" in err
     code, _out, err = _run("exams", "create-session", str(tmp_path / "missing.json"))
     assert code == 1 and "missing.json" in err
     assert (Paper.objects.count(), ExamSession.objects.count()) == (papers, sessions)

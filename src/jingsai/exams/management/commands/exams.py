@@ -87,7 +87,9 @@ class Command(JingsaiCommand):
     def do_create_paper(self, file, **options):
         data = self._read_json(file)
         if "bank" not in data and {"occupation", "level"} <= set(data):
-            bank = Bank.objects.filter(occupation=str(data["occupation"]), level=data["level"]).first()
+            level = str(data["level"]).strip()
+            bank = (Bank.objects.filter(occupation=str(data["occupation"]), level=int(level)).first()
+                    if level.isdigit() else None)
             if bank is None:
                 self.fail(_("There is no question bank for %(occupation)s at level %(level)s.")
                           % {"occupation": data["occupation"], "level": data["level"]})
