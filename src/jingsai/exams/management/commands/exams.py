@@ -1,7 +1,6 @@
 import csv
 import json
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import pydantic
@@ -24,9 +23,9 @@ def _local(value):
 
 
 def _size(paper):
-    sections = list(paper.sections.all())
-    points = sum((s.points * s.count for s in sections), Decimal(0))
-    return {"count": sum(s.count for s in sections), "points": format(points.normalize(), "f") if points else "0"}
+    points = services.paper_total(paper)
+    return {"count": sum(s.count for s in paper.sections.all()),
+            "points": format(points.normalize(), "f") if points else "0"}
 
 
 class Command(JingsaiCommand):
@@ -132,7 +131,8 @@ class Command(JingsaiCommand):
     def do_papers(self, code, **options):
         competition, _stage = competition_and_stage(self, code, need_stage=False)
         self.require("exams.manage", competition)
-        papers = Paper.objects.filter(competition=competition).select_related("bank").order_by("pk")
+        papers = (Paper.objects.filter(competition=competition).select_related("bank").prefetch_related("sections")
+                  .order_by("pk"))
         if not papers:
             self.stdout.write(_("The competition has no papers."))
             return
