@@ -2,9 +2,9 @@
 
 Starts the application as it runs in production (gunicorn with the settings of
 src/jingsai/gunicorn_conf.py: preloaded, several gthread workers; JINGSAI_PRODUCTION=1
-with generated secrets, DEBUG off) on PostgreSQL, in a fresh database, and drives simulated candidates from this
-process over loopback with a small asyncio HTTP/1.1 client (keep-alive, one connection per
-candidate). Phases:
+with generated secrets, DEBUG off) on PostgreSQL, in a fresh database, and drives
+simulated candidates from this process over loopback with a small asyncio HTTP/1.1
+client (keep-alive, one connection per candidate). Phases:
 
   ping       --concurrency clients call GET /api/exams/ping back to back: the baseline,
              a trivial JSON endpoint of the same server in the same run

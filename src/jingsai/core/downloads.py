@@ -22,13 +22,13 @@ def stash(request, filename, data):
     return reverse("core:stash", args=[token])
 
 
-def stash_error_file(request, upload_name, table, problems):
+def stash_error_file(request, upload_name, table, problems, *, with_column=False):
     """The rejected upload written back with its error column, stashed for this session;
     returns the download link the page shows next to the problems."""
     from . import spreadsheets
 
-    return stash(request, f"错误-{upload_name.rsplit('.', 1)[0]}.xlsx",
-                 spreadsheets.problems_xlsx(table, spreadsheets.problems_by_row(problems)))
+    return stash(request, spreadsheets.error_filename(upload_name),
+                 spreadsheets.problems_xlsx(table, spreadsheets.problems_by_row(problems, with_column=with_column)))
 
 
 def fetch(request, token):

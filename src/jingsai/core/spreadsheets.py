@@ -342,6 +342,11 @@ def xlsx_bytes(columns, rows, **kwargs):
     return buffer.getvalue()
 
 
+def error_filename(upload_name):
+    """The name of a rejected upload's file with the error column: 错误-<name>.xlsx."""
+    return f"错误-{upload_name.rsplit('.', 1)[0]}.xlsx"
+
+
 def problems_by_row(problems, *, with_column=False):
     """Problems (core.errors.Problem) as {row: [message, ...]} for problems_xlsx; problems of
     no row go to the header row (1). `with_column` puts the column's name before each message."""

@@ -320,6 +320,12 @@ class PaperIn(Schema):
     shuffle_options: bool = True
     multiple_scoring: Paper.MultipleScoring = Paper.MultipleScoring.ALL_OR_NOTHING
 
+    def paper_fields(self):
+        """The keyword arguments of services.save_paper besides competition and bank."""
+        return {"name": self.name, "kind": self.kind, "sections": [s.dict() for s in self.sections],
+                "shuffle_questions": self.shuffle_questions, "shuffle_options": self.shuffle_options,
+                "multiple_scoring": self.multiple_scoring}
+
 
 class SectionOut(Schema):
     title: str
@@ -385,11 +391,7 @@ def list_papers(request, competition: str):
 def create_paper(request, data: PaperIn):
     competition = _competition(request.user, data.competition)
     bank = _bank(request.user, data.bank)
-    paper = services.save_paper(
-        request.user, competition=competition, bank=bank, name=data.name, kind=data.kind,
-        sections=[s.dict() for s in data.sections], shuffle_questions=data.shuffle_questions,
-        shuffle_options=data.shuffle_options, multiple_scoring=data.multiple_scoring,
-    )
+    paper = services.save_paper(request.user, competition=competition, bank=bank, **data.paper_fields())
     return Status(201, paper)
 
 

@@ -149,10 +149,6 @@ def error_xlsx(table, problems):
     return sheets.problems_xlsx(table, sheets.problems_by_row(problems, with_column=True))
 
 
-def error_filename(filename):
-    return f"错误-{filename.rsplit('.', 1)[0]}.xlsx"
-
-
 def sha256(data):
     return hashlib.sha256(data).hexdigest()
 
@@ -194,5 +190,5 @@ def run_job(job, progress, *, competition, stage, filename, dry_run, sha256):
                             dry_run=dry_run, progress=progress)
     except Rejected as rejected:
         if rejected.code != "unreadable":
-            jobs.save_file(job, error_filename(filename), error_xlsx(table, rejected.problems))
+            jobs.save_file(job, sheets.error_filename(filename), error_xlsx(table, rejected.problems))
         raise

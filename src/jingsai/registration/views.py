@@ -289,8 +289,8 @@ def import_view(request, code):
             context.update(_problems_context(rejected))
             table = getattr(rejected, "table", None)
             if table is not None and rejected.code != "unreadable":
-                context["error_file"] = downloads.stash(request, importing.error_filename(upload.name),
-                                                        importing.error_xlsx(table, rejected.problems))
+                context["error_file"] = downloads.stash_error_file(request, upload.name, table, rejected.problems,
+                                                                   with_column=True)
         except UserError as error:
             messages.error(request, error.message)
         else:

@@ -100,10 +100,7 @@ class Command(JingsaiCommand):
             self.fail(_("No question bank has the number %(id)s.") % {"id": spec.bank})
         self.require("exams.manage", competition)
         self.require("exams.view_bank", bank)
-        paper = services.save_paper(
-            self.user, competition=competition, bank=bank, name=spec.name, kind=spec.kind,
-            sections=[section.dict() for section in spec.sections], shuffle_questions=spec.shuffle_questions,
-            shuffle_options=spec.shuffle_options, multiple_scoring=spec.multiple_scoring)
+        paper = services.save_paper(self.user, competition=competition, bank=bank, **spec.paper_fields())
         self.stdout.write(_("Made paper %(id)s “%(name)s”: %(count)s questions, %(points)s points.") % {
             "id": paper.pk, "name": paper.name, **_size(paper)})
 
