@@ -16,9 +16,15 @@ _serial = iter(range(1, 10**6))
 
 
 def new_id(birth=datetime.date(1990, 5, 17), region="310104"):
-    """A valid identity number nobody in the test database holds yet."""
-    serial = next(_serial)
-    return idnumber.make(region, birth + datetime.timedelta(days=serial // 1000), serial % 1000)
+    """A valid identity number nobody in the test database holds yet (tests.factories
+    makes people from the same range of numbers, so a taken one is skipped)."""
+    from jingsai.people import services as people_services
+
+    while True:
+        serial = next(_serial)
+        number = idnumber.make(region, birth + datetime.timedelta(days=serial // 1000), serial % 1000)
+        if not people_services.find_by_id_number(number):
+            return number
 
 
 def open_competition(host, code=None, *, closes_in_days=10, starts_in_days=30, **overrides):
