@@ -245,3 +245,49 @@ def test_a_late_start_ends_when_the_window_closes_and_extra_time_moves_what_the_
     attempt = services.extend(world["invigilator"], attempt, 5, reason="网络中断五分钟")
     later = start + datetime.timedelta(minutes=2)
     assert services.remaining_seconds(attempt, later) == 13 * 60
+
+
+def _png(marker):
+    return b"\x89PNG\r\n\x1a\n" + marker.encode() * 8
+
+
+def test_the_attempt_shows_pictures_in_stored_order_with_queries_that_do_not_grow_with_the_paper():
+    """attempt_state() works out every item's pictures and section title for the whole
+    paper at once; each item still shows its own pictures, in the order they were stored."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jingsai.exams.content import ImageData
+
+    orgs = ex.factories.tree()
+    competition = ex.factories.competition(host=orgs["union"], status="in_progress")
+    bank = ex.bank(owner=orgs["union"])
+    ex.fill_bank(bank, per_type=4, kps=("焊接安全",))
+    pictured = services.add_question(ex.factories.actor(), bank, ex.question(
+        "judge", stem="看图判断", images=[ImageData("z.png", _png("z")), ImageData("a.png", _png("a"))]))
+    plain = services.add_question(ex.factories.actor(), bank, ex.question("single", stem="无图"))
+    paper = ex.paper(competition, bank, [
+        {"type": "judge", "points": "5", "questions": [pictured.number], "title": "看图题"},
+        {"type": "single", "points": "5", "questions": [plain.number]},
+    ], kind="fixed")
+    session = ex.session(competition, paper)
+    user, _entry = ex.candidate(competition, employer=orgs["unit_a"])
+    attempt = services.start(user, session, device="dev-a")
+    stored = list(pictured.current.images.through.objects.filter(questionversion=pictured.current).order_by("pk")
+                  .values_list("questionimage_id", flat=True))
+    state = services.attempt_state(attempt, image_url=lambda pk: f"/img/{pk}")
+    by_stem = {item["stem"]: item for item in state["items"]}
+    assert by_stem["看图判断"]["images"] == [f"/img/{pk}" for pk in stored]
+    assert [pictured.current.images.get(pk=pk).name for pk in stored] == ["z.png", "a.png"]
+    assert by_stem["无图"]["images"] == []
+    assert by_stem["看图判断"]["section"] == "看图题"
+    assert by_stem["无图"]["section"] == "单选"
+
+    with CaptureQueriesContext(connection) as small:
+        services.attempt_state(attempt)
+    big_session = ex.session(competition, ex.paper(competition, bank))
+    big = services.start(user, big_session, device="dev-a")
+    with CaptureQueriesContext(connection) as large:
+        services.attempt_state(big)
+    assert big.item_count > attempt.item_count
+    assert len(large.captured_queries) == len(small.captured_queries)

@@ -48,7 +48,8 @@ router = Router(tags=["exams"])
 
 
 def image_url(image):
-    return reverse("exams:image", args=[image.pk])
+    """The address of a question picture, given the picture or its id."""
+    return reverse("exams:image", args=[getattr(image, "pk", image)])
 
 
 # ---------------------------------------------------------------- the hot path
@@ -656,10 +657,9 @@ class PracticeAnswerIn(Schema):
 
 
 def _practice_view(practice):
-    items = practice.items.select_related("version__knowledge_point").prefetch_related("version__images")
+    items = list(practice.items.select_related("version__knowledge_point"))
     out = []
-    for item in items:
-        view = services.practice_item_view(item, image_url)
+    for item, view in zip(items, services.practice_item_views(items, image_url), strict=True):
         if item.answered_at:
             view.update(response=item.response, correct=item.correct,
                         answer=scoring.correct_response(item.version.type, item.version.answer),

@@ -752,7 +752,7 @@ def attempt_state(attempt, *, now=None, image_url=None):
     """What a client needs to show the attempt: the questions as drawn (options in the
     order shown), every saved answer with its sequence number, and the true time left."""
     now = now or timezone.now()
-    items = list(attempt.items.select_related("version", "section").prefetch_related("version__images"))
+    items = list(attempt.items.select_related("version", "section"))
     saved = {a.position: {"response": a.response, "seq": a.seq}
              for a in Answer.objects.filter(attempt=attempt).only("position", "response", "seq")}
     return {
@@ -762,24 +762,54 @@ def attempt_state(attempt, *, now=None, image_url=None):
         "remaining_seconds": remaining_seconds(attempt, now),
         "grace_seconds": attempt.session.grace_seconds,
         "server_time": now.isoformat(),
-        "items": [item_view(item, image_url) for item in items],
+        "items": item_views(items, image_url),
         "answers": {str(position): value for position, value in saved.items()},
     }
 
 
-def item_view(item, image_url=None):
+def item_views(items, image_url=None):
+    """item_view() of many items: their pictures in one query, and each section's title
+    worked out once (a choice label is translated afresh on every get_FOO_display())."""
+    images = version_images({item.version_id for item in items})
+    titles, views = {}, []
+    for item in items:
+        if item.section_id not in titles:
+            titles[item.section_id] = section_title(item.section)
+        views.append(item_view(item, image_url, images=images.get(item.version_id, ()),
+                               section=titles[item.section_id]))
+    return views
+
+
+def version_images(version_ids):
+    """{version id: [picture ids in the order they were stored]}, in one query."""
+    found = {}
+    for version_id, image_id in (QuestionVersion.images.through.objects.filter(questionversion_id__in=version_ids)
+                                 .order_by("pk").values_list("questionversion_id", "questionimage_id")):
+        found.setdefault(version_id, []).append(image_id)
+    return found
+
+
+def section_title(section):
+    return (section.title or section.get_type_display()) if section is not None else ""
+
+
+def item_view(item, image_url=None, *, images=None, section=None):
+    """One question as the candidate sees it. `images` (picture ids) and `section` (its
+    title) may be given by a caller that worked them out for many items at once."""
     version = item.version
+    if images is None:
+        images = [image.pk for image in version.images.all()]
     by_key = {o["key"]: o["text"] for o in version.options}
     return {
         "position": item.position,
-        "section": item.section.title or item.section.get_type_display() if item.section else "",
+        "section": section_title(item.section) if section is None else section,
         "type": version.type,
         "stem": version.stem,
         "options": [{"key": key, "text": by_key[key], "label": chr(ord("A") + index)}
                     for index, key in enumerate(item.option_order)],
         "blanks": len(version.answer) if version.type == QuestionType.FILL else 0,
         "points": format(item.points.normalize(), "f"),
-        "images": [image_url(i) if image_url else i.pk for i in version.images.all()],
+        "images": [image_url(pk) if image_url else pk for pk in images],
     }
 
 
@@ -788,11 +818,15 @@ class _Shown:
 
     def __init__(self, item):
         self.position, self.version, self.option_order = item.position, item.version, item.option_order
-        self.section, self.points = None, Decimal(1)
+        self.version_id, self.section, self.section_id, self.points = item.version_id, None, None, Decimal(1)
 
 
 def practice_item_view(item, image_url=None):
     return item_view(_Shown(item), image_url)
+
+
+def practice_item_views(items, image_url=None):
+    return item_views([_Shown(item) for item in items], image_url)
 
 
 def _valid_response(value):

@@ -57,7 +57,8 @@ DEVICE_COOKIE = "jingsai_exam_device"
 
 
 def image_url(image):
-    return reverse("exams:image", args=[image.pk])
+    """The address of a question picture, given the picture or its id."""
+    return reverse("exams:image", args=[getattr(image, "pk", image)])
 
 
 # ---------------------------------------------------------------- question banks
@@ -484,9 +485,9 @@ def attempt(request, pk):
         return redirect("exams:take", pk=attempt.session_id)
     answers = dict(attempt.answers.values_list("position", "response"))
     items = []
-    for item in attempt.items.select_related("version", "section").prefetch_related("version__images",
-                                                                                    "gradings"):
-        view = _with_saved(services.item_view(item, image_url), answers.get(item.position))
+    drawn = list(attempt.items.select_related("version", "section").prefetch_related("gradings"))
+    for item, view in zip(drawn, services.item_views(drawn, image_url), strict=True):
+        view = _with_saved(view, answers.get(item.position))
         items.append({"item": item, "view": view, "correct": scoring.correct_response(
             item.version.type, item.version.answer)})
     show_score = staff or attempt.session.show_score
