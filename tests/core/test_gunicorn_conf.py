@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load(monkeypatch, **env):
-    for name in ("JINGSAI_BIND", "WEB_CONCURRENCY", "JINGSAI_THREADS", "JINGSAI_ACCESS_LOG"):
+    for name in ("JINGSAI_BIND", "WEB_CONCURRENCY", "JINGSAI_THREADS", "JINGSAI_ACCESS_LOG", "JINGSAI_REUSE_PORT"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -27,6 +27,7 @@ def test_defaults_preload_threaded_workers_with_keep_alive_beyond_the_heartbeat(
     assert conf.workers == 8 * (os.cpu_count() or 1)
     assert conf.keepalive > 20  # the exam page's heartbeat comes every 20 seconds
     assert conf.accesslog is None and conf.wsgi_app == "jingsai.wsgi:application"
+    assert conf.reuse_port is True  # a listening socket per worker: connections spread evenly
 
 
 def test_the_environment_sets_address_workers_threads_and_access_log(monkeypatch):
@@ -34,6 +35,13 @@ def test_the_environment_sets_address_workers_threads_and_access_log(monkeypatch
                  JINGSAI_THREADS="4", JINGSAI_ACCESS_LOG="-")
     assert conf.bind == ["0.0.0.0:9000", "unix:/run/jingsai.sock"]
     assert (conf.workers, conf.threads, conf.accesslog) == (5, 4, "-")
+    assert conf.reuse_port is False  # a Unix socket's path belongs to one socket: the workers share it
+
+
+def test_a_socket_per_worker_only_for_tcp_addresses_and_unless_turned_off(monkeypatch):
+    assert _load(monkeypatch, JINGSAI_BIND="0.0.0.0:8000,[::]:8000").reuse_port is True
+    assert _load(monkeypatch, JINGSAI_BIND="fd://3").reuse_port is False
+    assert _load(monkeypatch, JINGSAI_REUSE_PORT="0").reuse_port is False
 
 
 def test_gunicorn_accepts_the_settings_and_loads_the_application():
@@ -42,3 +50,42 @@ def test_gunicorn_accepts_the_settings_and_loads_the_application():
     done = subprocess.run([sys.executable, "-m", "gunicorn", "--check-config", "-c", "python:jingsai.gunicorn_conf"],
                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_every_worker_listens_and_serves_on_the_shared_port(tmp_path):
+    """Started with these settings, gunicorn answers every request on the port, from more than
+    one worker: each worker binds a socket of its own, and none is left without one (as
+    would happen to all but the last if they took turns binding one Unix socket path)."""
+    import http.client
+    import json
+    import socket
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "DJANGO_SETTINGS_MODULE": "jingsai.settings",
+           "WEB_CONCURRENCY": "3", "JINGSAI_BIND": f"127.0.0.1:{port}", "JINGSAI_ACCESS_LOG": str(tmp_path / "access"),
+           "JINGSAI_VAR_DIR": str(tmp_path)}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:jingsai.gunicorn_conf",
+                               "--access-logformat", "%(p)s"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        answers = []
+        deadline = time.monotonic() + 60
+        while len(answers) < 60 and time.monotonic() < deadline:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                connection.request("GET", "/api/exams/ping")
+                response = connection.getresponse()
+                answers.append((response.status, json.loads(response.read())))
+            except OSError:
+                time.sleep(0.2)  # still starting
+            finally:
+                connection.close()
+        assert answers == [(200, {"ok": True})] * 60
+    finally:
+        server.terminate()
+        _out, errors = server.communicate(timeout=60)
+    served_by = {line.strip() for line in (tmp_path / "access").read_text().splitlines()}
+    assert len(served_by) > 1, errors[-2000:]
