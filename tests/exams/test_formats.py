@@ -16,6 +16,9 @@ from tests.exams import factories as ex
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).parent / "data"
+# Moodle's short-answer notation: 低氢* accepts anything starting with 低氢, 碱性\* is the
+# text 碱性* itself.
+WILDCARD_ANSWER = [[{"text": "低氢*", "fraction": "1", "wildcard": True}, {"text": "碱性*", "fraction": "0.5"}]]
 
 
 def _import(bank, name, fmt=None):
@@ -39,7 +42,7 @@ def _snapshot(bank):
 def test_moodle_xml_with_every_construct(make):
     bank = ex.bank()
     result = _import(bank, "moodle_sample.xml")
-    assert result["format"] == "moodle-xml" and result["added"] == {"single": 1, "multiple": 1, "judge": 1, "fill": 2,
+    assert result["format"] == "moodle-xml" and result["added"] == {"single": 1, "multiple": 1, "judge": 1, "fill": 3,
                                                             "short": 1}
     assert result["skipped"] == 1  # the description
     questions = _current(bank)
@@ -61,12 +64,13 @@ def test_moodle_xml_with_every_construct(make):
     cloze = questions["焊接参数"]
     assert cloze.stem == "焊接电流的单位是____，电压的单位是____。"
     assert [[a["text"] for a in blank] for blank in cloze.answer] == [["安培", "A"], ["伏特", "伏"]]
+    assert questions["焊条类型"].answer == WILDCARD_ANSWER
 
 
 def test_gift_with_every_construct():
     bank = ex.bank()
     result = _import(bank, "gift_sample.gift")
-    assert result["added"] == {"single": 3, "multiple": 1, "judge": 2, "fill": 3, "short": 1}
+    assert result["added"] == {"single": 3, "multiple": 1, "judge": 2, "fill": 4, "short": 1}
     assert result["skipped"] == 1
     questions = _current(bank)
     assert questions["电源极性"].answer == {"B": "1", "C": "0.5"} and questions["电源极性"].difficulty == 2
@@ -79,6 +83,7 @@ def test_gift_with_every_construct():
     assert questions["触电急救"].type == "short" and "心肺复苏" in questions["触电急救"].answer
     assert questions["接线图"].images.count() == 1
     assert len(questions["焊接参数"].answer) == 2
+    assert questions["焊条类型"].answer == WILDCARD_ANSWER
 
 
 def test_every_bad_question_is_reported_and_nothing_is_stored():
@@ -188,3 +193,21 @@ def test_a_moodle_multichoice_without_single_is_single_answer():
     result = services.import_questions(None, bank, xml, filename="m.xml")
     assert result["added"]["single"] == 1 and result["added"]["multiple"] == 0
     assert _current(bank)["电弧"].answer == {"A": "1"}
+
+
+def test_wildcards_in_a_cloze_blank_and_in_the_xlsx_and_editor_notation():
+    bank = ex.bank()
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><quiz><question type="multianswer"><name><text>型号</text></name>'
+           '<questiontext format="html"><text><![CDATA[<p>E5015 是{1:SA:=低氢*~%50%碱性\\*}焊条，'
+           '电流{1:SA:=直流*}。</p>]]></text></questiontext></question></quiz>').encode()
+    services.import_questions(None, bank, xml, filename="m.xml")
+    answer = _current(bank)["型号"].answer
+    assert answer == [WILDCARD_ANSWER[0], [{"text": "直流*", "fraction": "1", "wildcard": True}]]
+    assert xlsx.parse_answer("fill", "低氢*|%50%碱性\\*；直流*") == [
+        WILDCARD_ANSWER[0], [{"text": "直流*", "fraction": "1", "wildcard": True}]]
+    assert xlsx.answer_text(services.question_data(_current(bank)["型号"])) == "低氢*|%50%碱性\\*；直流*"
+    # An answer stored before wildcards were read (no flag) keeps its asterisk as text, and
+    # is written with it escaped, so that it reads back the same.
+    old = ex.question("fill", stem="运算____", answer=[[{"text": "2*3", "fraction": "1"}]])
+    assert xlsx.answer_text(old) == "2\\*3"
+    assert xlsx.parse_answer("fill", "2\\*3") == [[{"text": "2*3", "fraction": "1"}]]

@@ -16,6 +16,8 @@ from tests.exams import factories as ex
 SINGLE = {"A": "1", "C": "0.5"}
 FILL = [[{"text": "氩气", "fraction": "1"}, {"text": "Ar", "fraction": "1"}, {"text": "惰性气体", "fraction": "0.5"}],
         [{"text": "L/min", "fraction": "1"}]]
+WILD = [[{"text": "低氢*", "fraction": "1", "wildcard": True}, {"text": "碱性\\*", "fraction": "0.5", "wildcard": True},
+         {"text": "E50**15", "fraction": "0.25", "wildcard": True}]]
 
 
 @pytest.mark.parametrize(("qtype", "answer", "response", "partial", "expected"), [
@@ -35,6 +37,14 @@ FILL = [[{"text": "氩气", "fraction": "1"}, {"text": "Ar", "fraction": "1"}, {
     ("fill", FILL, ["惰性气体", "L/min"], False, "3.00"),
     ("fill", FILL, ["氩气"], False, "2.00"),
     ("fill", FILL, "氩气", False, "2.00"),
+    ("fill", WILD, "低氢钾型", False, "4.00"),
+    ("fill", WILD, " 低氢 ", False, "4.00"),  # * may stand for nothing
+    ("fill", WILD, "超低氢型", False, "0.00"),
+    ("fill", WILD, "碱性*", False, "2.00"),  # \\* is an asterisk
+    ("fill", WILD, "碱性型", False, "0.00"),
+    ("fill", WILD, "ｅ５０ 任意 １５", False, "1.00"),  # folded like any answer; ** is *
+    ("fill", [[{"text": "2*3", "fraction": "1"}]], "2x3", False, "0.00"),  # no flag: the text itself
+    ("fill", [[{"text": "2*3", "fraction": "1"}]], "2*3", False, "4.00"),
     ("short", "参考答案", "我的回答", False, None),
 ])
 def test_scoring_each_type(qtype, answer, response, partial, expected):

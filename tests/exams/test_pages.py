@@ -41,7 +41,7 @@ def test_organizer_imports_edits_and_exports_questions(world):
     before = Question.objects.filter(bank=bank).count()
     good = client.post(f"/work/exams/banks/{bank.pk}/import/",
                        {"file": SimpleUploadedFile("sample.xml", (DATA / "moodle_sample.xml").read_bytes())})
-    assert good.status_code == 302 and Question.objects.filter(bank=bank).count() == before + 6
+    assert good.status_code == 302 and Question.objects.filter(bank=bank).count() == before + 7
     added = client.post(f"/work/exams/banks/{bank.pk}/questions/new/", {
         "type": "single", "difficulty": 3, "stem": "焊条烘干的目的是？", "option_A": "去除水分", "option_B": "增加重量",
         "answer": "A", "knowledge_point": "焊接材料", "pictures": SimpleUploadedFile("a.png", b"not a picture"),
@@ -162,3 +162,29 @@ def test_question_pictures_are_served_with_permission(world, make):
     stranger = make.user(person=make.person())
     assert _client(stranger).get(url).status_code == 404
     assert Client().get(url).status_code == 302
+
+
+def test_the_editor_and_the_api_take_wildcard_answers(world):
+    """In the editor (as in the files) * stands for any characters and \\* for an asterisk;
+    the API says it with a wildcard flag, and refuses a flag that is not true or false."""
+    client = _client(world["organizer"])
+    bank = world["bank"]
+    added = client.post(f"/work/exams/banks/{bank.pk}/questions/new/", {
+        "type": "fill", "difficulty": 3, "stem": "E5015 焊条的药皮属于____型。", "answer": "低氢*|%50%碱性\\*",
+        "knowledge_point": "焊接材料",
+    })
+    assert added.status_code == 302
+    question = Question.objects.get(bank=bank, current__stem="E5015 焊条的药皮属于____型。")
+    assert question.current.answer == [[{"text": "低氢*", "fraction": "1", "wildcard": True},
+                                        {"text": "碱性*", "fraction": "0.5"}]]
+    assert "低氢*|%50%碱性\\*" in client.get(f"/work/exams/questions/{question.pk}/").content.decode()
+
+    body = {"type": "fill", "stem": "保护气体是____。", "answer": [[{"text": "氩*", "wildcard": True}, "Ar*"]]}
+    made = client.post(f"/api/exams/banks/{bank.pk}/questions", body, content_type="application/json")
+    assert made.status_code == 201, made.content
+    assert made.json()["current"]["answer"] == [[{"text": "氩*", "fraction": "1", "wildcard": True},
+                                                 {"text": "Ar*", "fraction": "1"}]]  # a plain string is the text
+    body["answer"] = [[{"text": "氩*", "wildcard": "yes"}]]
+    refused = client.post(f"/api/exams/banks/{bank.pk}/questions", body, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["detail"] == "试题未保存。"
+    assert "只能是 true 或 false" in refused.json()["problems"][0]["message"]

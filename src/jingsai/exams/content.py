@@ -4,6 +4,7 @@ accepts and refuses the same things with the same messages."""
 
 import hashlib
 import json
+import re
 import string
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -51,6 +52,23 @@ class QuestionData:
     title: str = ""
     images: list = field(default_factory=list)  # ImageData to store, or stored image pks
     where: str = ""
+
+
+WILDCARD = re.compile(r"(?<!\\)\*")
+
+
+def accepted(text, fraction_value):
+    """A fill-in blank's accepted answer written in Moodle's short-answer notation, where
+    * stands for any run of characters and \\* for an asterisk. An answer with a
+    wildcard keeps the notation and says so; one without keeps its plain text."""
+    if WILDCARD.search(text):
+        return {"text": text, "fraction": fraction_value, "wildcard": True}
+    return {"text": text.replace("\\*", "*"), "fraction": fraction_value}
+
+
+def notation(answer):
+    """An accepted answer as written in the files and the editor (the reverse of accepted())."""
+    return answer["text"] if answer.get("wildcard") else answer["text"].replace("*", "\\*")
 
 
 def fraction(value):
@@ -202,7 +220,7 @@ def _check_fill(q):
     for index, blank in enumerate(raw, start=1):
         if isinstance(blank, str | dict):
             blank = [blank]
-        accepted = []
+        answers = []
         for item in blank:
             if isinstance(item, str):
                 item = {"text": item}
@@ -213,11 +231,14 @@ def _check_fill(q):
                 value = fraction(item.get("fraction"))
             except ValueError:
                 return [_("“%(value)s” is not a fraction of the points.") % {"value": item.get("fraction")}]
+            wildcard = item.get("wildcard", False)
+            if not isinstance(wildcard, bool):
+                return [_("“wildcard” of an accepted answer is true or false.")]
             if Decimal(value) > 0:
-                accepted.append({"text": text, "fraction": value})
-        if not any(Decimal(a["fraction"]) == 1 for a in accepted):
+                answers.append({"text": text, "fraction": value, **({"wildcard": True} if wildcard else {})})
+        if not any(Decimal(a["fraction"]) == 1 for a in answers):
             return [_("Blank %(n)s has no answer that is fully right.") % {"n": index}]
-        blanks.append(accepted)
+        blanks.append(answers)
     if len(blanks) > 20:
         return [_("A question has at most 20 blanks.")]
     q.answer = blanks

@@ -6,11 +6,14 @@ multiple   all or nothing by default; with partial credit, a choice holding any 
            option scores 0, otherwise the share of the right options chosen
 judge      the points when the answer matches
 fill       each blank scores its share of the points times the fraction of the best
-           accepted answer it matches (compared after NFKC, trimming, case folding)
+           accepted answer it matches (compared after NFKC, trimming, case folding); in
+           an answer marked as a wildcard one, as in Moodle's short answers, * stands for
+           any run of characters and \\* for an asterisk
 short      None: graded by people
 
 Item scores are rounded half up to 0.01 point, the precision shown to candidates."""
 
+import functools
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
@@ -23,6 +26,26 @@ def normalize_text(value):
     """Text as compared for fill-in answers: full-width forms folded (NFKC), spaces
     collapsed, case ignored."""
     return SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip().casefold()
+
+
+def _fold(value):
+    return SPACES.sub(" ", unicodedata.normalize("NFKC", value)).casefold()
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern(text):
+    """The regular expression of a wildcard answer, after Moodle's short-answer rule: runs
+    of unescaped * match anything, \\* is an asterisk, the rest is compared as text is."""
+    bits = [_fold(bit.replace("\\*", "*")) for bit in re.split(r"(?<!\\)\*+", text.strip())]
+    bits[0], bits[-1] = bits[0].lstrip(), bits[-1].rstrip()
+    return re.compile(".*".join(re.escape(bit) for bit in bits), re.DOTALL)
+
+
+def matches(accepted, given):
+    """Whether the normalized response `given` matches one accepted answer of a blank."""
+    if accepted.get("wildcard"):
+        return _pattern(accepted["text"]).fullmatch(given) is not None
+    return normalize_text(accepted["text"]) == given
 
 
 def _cents(value):
@@ -60,7 +83,7 @@ def score(qtype, answer, response, points, *, partial=False):
             if not isinstance(given, str) or not given.strip():
                 continue
             given = normalize_text(given)
-            fractions = [Decimal(str(a["fraction"])) for a in accepted if normalize_text(a["text"]) == given]
+            fractions = [Decimal(str(a["fraction"])) for a in accepted if matches(a, given)]
             if fractions:
                 total += max(fractions)
         return _cents(points * total / len(answer))

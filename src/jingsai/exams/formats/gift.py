@@ -3,7 +3,8 @@
 Read: $CATEGORY (knowledge point), ::titles::, [html]/[plain]/[moodle]/[markdown]
 text, multiple choice with one right answer (=) or several (~%weight%), partial weights,
 per-answer #feedback and ####general feedback (explanation), true-false ({T}, {FALSE}),
-short answer ({=a =b}, as a fill-in; in mid-sentence a "missing word" blank), essay ({}),
+short answer ({=a =b}, as a fill-in; in mid-sentence a "missing word" blank; * a
+wildcard and \\* an asterisk, as Moodle reads short answers), essay ({}),
 pictures as data: URIs in [html] text, and two comment lines of our own that Moodle
 ignores: `// difficulty: N` and `// reference: ...` (an essay's reference answer). A
 question with several short-answer blocks is a fill-in with several blanks, which
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from jingsai.core.errors import Problem
 
-from ..content import ImageData, QuestionData
+from ..content import ImageData, QuestionData, accepted, notation
 from ..models import QuestionType
 from . import Parsed, blanks
 from .html import data_uri, html_to_text, plugin_file_name, text_to_html, to_data_uri
@@ -57,7 +58,9 @@ def _unescape(text):
         char = text[index]
         if char == "\\" and index + 1 < len(text):
             following = text[index + 1]
-            out.append("\n" if following == "n" else following)
+            # \* is not a GIFT escape: it stays, as in Moodle, where a short answer reads it
+            # as an asterisk (a bare * being a wildcard).
+            out.append("\n" if following == "n" else "\\*" if following == "*" else following)
             index += 2
             continue
         out.append(char)
@@ -184,7 +187,7 @@ class _Question:
             return
         if all(marker == "=" for marker, *_rest in items):
             self.q.type = QuestionType.FILL
-            self.q.answer = [[{"text": text, "fraction": str(weight if weight is not None else 1)}
+            self.q.answer = [[accepted(text, str(weight if weight is not None else 1))
                               for _m, weight, text, _f in items]]
             return
         self.q.options = [{"text": text, "feedback": feedback} for _m, _w, text, feedback in items]
@@ -209,7 +212,7 @@ class _Question:
             if not items or any(marker != "=" for marker, *_rest in items):
                 self.problem(_("A question with several answer blocks must have only short answers (=) in each."))
                 return None
-            self.q.answer.append([{"text": text, "fraction": str(weight if weight is not None else 1)}
+            self.q.answer.append([accepted(text, str(weight if weight is not None else 1))
                                   for _m, weight, text, _f in items])
         self.q.stem = blanks.MARK.join(self.text(piece) for piece in pieces)
         self.q.images = self.images
@@ -289,7 +292,7 @@ def _option_answers(q):
 
 
 def _fill_block(blank):
-    return "{" + " ".join(("=" + _weight(a["fraction"]) + escape(a["text"])) for a in blank) + "}"
+    return "{" + " ".join(("=" + _weight(a["fraction"]) + escape(notation(a))) for a in blank) + "}"
 
 
 def write(questions):

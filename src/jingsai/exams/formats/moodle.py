@@ -1,11 +1,12 @@
 """Moodle XML (the format of Moodle's question bank export).
 
 Read: categories (as knowledge points), multichoice (single and multiple), truefalse,
-shortanswer (a fill-in with one blank), essay (short answer, the grader information as
-reference), and cloze (multianswer) made only of short-answer blanks (a fill-in with
-several blanks); answer fractions, per-answer feedback, general feedback (explanation),
-pictures embedded as base64 files referenced by @@PLUGINFILE@@, and a tag
-"difficulty:N". Description items are skipped; other types are refused by name.
+shortanswer (a fill-in with one blank; * a wildcard and \\* an asterisk, as in Moodle),
+essay (short answer, the grader information as reference), and cloze (multianswer) made
+only of short-answer blanks (a fill-in with several blanks); answer fractions, per-answer
+feedback, general feedback (explanation), pictures embedded as base64 files referenced by
+@@PLUGINFILE@@, and a tag "difficulty:N". Description items are skipped; other types are
+refused by name.
 
 Write: the same constructs, so a file written here reads back to the same questions."""
 
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from jingsai.core.errors import Problem
 
-from ..content import ImageData, QuestionData
+from ..content import ImageData, QuestionData, accepted, notation
 from ..models import QuestionType
 from . import Parsed, blanks
 from .html import PLUGINFILE, html_to_text, plugin_file_name, text_to_html
@@ -109,7 +110,7 @@ class _Reader:
 
 
 def _cloze_answers(body):
-    accepted = []
+    found = []
     for part in re.split(r"(?<!\\)~", body):
         part = part.strip()
         fraction = Decimal(0)
@@ -120,10 +121,10 @@ def _cloze_answers(body):
             if match:
                 fraction, part = Decimal(match.group(1)) / 100, part[match.end():]
         text = re.split(r"(?<!\\)#", part)[0]
-        text = re.sub(r"\\(.)", r"\1", text).strip()
+        text = re.sub(r"\\([^*])", r"\1", text).strip()  # \* stays: the short answer reads it
         if text and fraction > 0:
-            accepted.append({"text": text, "fraction": str(fraction)})
-    return accepted
+            found.append(accepted(text, str(fraction)))
+    return found
 
 
 def _parse_question(element, qtype, where, category):
@@ -158,7 +159,7 @@ def _parse_question(element, qtype, where, category):
         q.answer = {"true": True, "false": False}.get(right[0]) if len(right) == 1 else None
     elif qtype == "shortanswer":
         q.type = QuestionType.FILL
-        q.answer = [[{"text": t, "fraction": str(f)} for t, f, _fb in reader.answers() if f > 0]]
+        q.answer = [[accepted(t, str(f)) for t, f, _fb in reader.answers() if f > 0]]
     elif qtype == "essay":
         q.type = QuestionType.SHORT
         q.answer = reader.text("graderinfo", keep_images=False)
@@ -262,7 +263,7 @@ def write(questions):
         stem = q.stem
         if qtype == "multianswer":
             stem = blanks.fill(stem, ["{1:SHORTANSWER:" + "~".join(
-                ("=" if Decimal(a["fraction"]) == 1 else f"%{_percent(a['fraction'])}%") + _cloze_escape(a["text"])
+                ("=" if Decimal(a["fraction"]) == 1 else f"%{_percent(a['fraction'])}%") + _cloze_escape(notation(a))
                 for a in blank
             ) + "}" for blank in q.answer])
         _text_element(element, "questiontext", stem, q.images)
@@ -290,9 +291,9 @@ def write(questions):
                 _text_element(answer, "feedback", "")
         elif qtype == "shortanswer":
             _sub(element, "usecase", "0")
-            for accepted in q.answer[0]:
-                answer = _sub(element, "answer", fraction=_percent(accepted["fraction"]), format="moodle_auto_format")
-                _sub(answer, "text", accepted["text"])
+            for given in q.answer[0]:
+                answer = _sub(element, "answer", fraction=_percent(given["fraction"]), format="moodle_auto_format")
+                _sub(answer, "text", notation(given))
                 _text_element(answer, "feedback", "")
         elif q.type == QuestionType.SHORT:
             _sub(element, "responseformat", "editor")

@@ -2,7 +2,8 @@
 
 答案 (answer) by type: 单选 the option letter (B), with partial credit for other options
 written GIFT-style (B|%50%C); 多选 the letters (ACD); 判断 对 or 错; 填空 the blanks
-separated by ；, each blank's accepted answers by | (with %50% for partial credit);
+separated by ；, each blank's accepted answers by | (with %50% for partial credit; as
+in Moodle's short answers, * stands for any characters and \\* for an asterisk);
 简答 the reference answer for graders. Pictures need Moodle XML or the web editor."""
 
 import re
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from jingsai.core import spreadsheets as sheets
 from jingsai.core.errors import Problem
 
-from ..content import KEYS, QuestionData
+from ..content import KEYS, QuestionData, accepted, notation
 from ..models import Difficulty, QuestionType
 from . import Parsed
 
@@ -59,6 +60,8 @@ NOTES = [
     ),
     gettext_lazy("答案 of 填空: the blanks separated by ；, a blank's accepted answers by | (e.g. 氩气|Ar；保护气体)."),
     gettext_lazy("Partial credit is written as in Moodle's GIFT: B|%50%C gives half the points for C."),
+    gettext_lazy("In an accepted answer of 填空, * stands for any characters, as in Moodle's short answers "
+                 "(焊条*: any answer starting with 焊条); write \\* for an asterisk itself."),
     gettext_lazy(
         "Mark the blanks in the question text with ____ or （　）. Pictures need Moodle XML or the web editor."
     ),
@@ -86,7 +89,7 @@ def parse_answer(qtype, raw):
         return answer
     if qtype == QuestionType.FILL:
         return [
-            [{"text": text, "fraction": fraction} for text, fraction in (_weighted(a) for a in blank.split("|"))]
+            [accepted(text, fraction) for text, fraction in (_weighted(a) for a in blank.split("|"))]
             for blank in BLANK_SEPARATOR.split(raw) if blank.strip()
         ]
     return raw
@@ -139,7 +142,7 @@ def answer_text(q):
     if q.type == QuestionType.JUDGE:
         return "对" if q.answer else "错"
     if q.type == QuestionType.FILL:
-        return "；".join("|".join(_weight_prefix(a["fraction"]) + a["text"] for a in blank) for blank in q.answer)
+        return "；".join("|".join(_weight_prefix(a["fraction"]) + notation(a) for a in blank) for blank in q.answer)
     return q.answer or ""
 
 
