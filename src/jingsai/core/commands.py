@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from jingsai.accounts import permissions
 from jingsai.accounts.models import User
@@ -17,12 +18,56 @@ from jingsai.accounts.services import system_user
 from .context import channel
 from .errors import Rejected, UserError
 
+# argparse's own words (the usage line, its headings and its errors), said through the
+# catalogues like ours: the msgids are argparse's, as Python 3.11 to 3.13 write them.
+ARGPARSE_WORDS = (
+    gettext_noop("usage: "),
+    gettext_noop("positional arguments"),
+    gettext_noop("options"),
+    gettext_noop("show this help message and exit"),
+    gettext_noop("%(prog)s: error: %(message)s\n"),
+    gettext_noop("argument %(argument_name)s: %(message)s"),
+    gettext_noop("the following arguments are required: %s"),
+    gettext_noop("unrecognized arguments: %s"),
+    gettext_noop("invalid choice: %(value)r (choose from %(choices)s)"),
+    gettext_noop("invalid %(type)s value: %(value)r"),
+    gettext_noop("expected one argument"),
+    gettext_noop("expected at most one argument"),
+    gettext_noop("expected at least one argument"),
+    gettext_noop("ambiguous option: %(option)s could match %(matches)s"),
+    gettext_noop("not allowed with argument %s"),
+    gettext_noop("one of the arguments %s is required"),
+    gettext_noop("ignored explicit argument %r"),
+    gettext_noop("unexpected option string: %s"),
+    gettext_noop("unknown parser %(parser_name)r (choices: %(choices)s)"),
+    gettext_noop("can't open '%(filename)s': %(error)s"),
+)
+
+
+def _argparse_gettext(message):
+    return _(message) if isinstance(message, str) and message else message
+
+
+def _argparse_ngettext(singular, plural, number):
+    return ngettext(singular, plural, number)
+
+
+def localize_argparse():
+    """Make argparse, which looks its words up through module-level functions, use ours."""
+    argparse._ = _argparse_gettext
+    argparse.ngettext = _argparse_ngettext
+
 
 class JingsaiCommand(BaseCommand):
     """Subclasses implement `run(**options)`. With `--user NAME` the command acts as that
     user and every permission is checked as for that user; without it the command acts as
     the platform (shell access to the server is already full access) and the audit log
     records the operating-system account."""
+
+    # Django's own options (verbosity, settings, traceback, colours…) still work but are not
+    # listed: their help is Django's, in English, and an organizer has no use for them.
+    suppressed_base_arguments = {"--version", "--verbosity", "--settings", "--pythonpath", "--traceback",
+                                 "--no-color", "--force-color", "--skip-checks"}
 
     def add_arguments(self, parser):
         parser.add_argument("--user", dest="acting_user", help=_("act as this user, with their permissions"))
@@ -32,9 +77,18 @@ class JingsaiCommand(BaseCommand):
         pass
 
     def create_parser(self, prog_name, subcommand, **kwargs):
-        """`--user` is accepted after a sub-command too (`jingsai orgs import F --user X`)."""
+        """`--user` is accepted after a sub-command too (`jingsai orgs import F --user X`).
+        Usage and argument errors are in the user's language, as every other message."""
+        localize_argparse()
         parser = super().create_parser(prog_name, subcommand, **kwargs)
+        for action in parser._actions:
+            if "--skip-checks" in action.option_strings:  # added apart from the base arguments
+                action.help = argparse.SUPPRESS
         for action in parser._subparsers._group_actions if parser._subparsers else ():
+            if action.choices and action.metavar is None:
+                # Errors name the sub-command by its choices, as the usage line does, not
+                # by its internal name ("action").
+                action.metavar = "{" + ",".join(action.choices) + "}"
             for sub in getattr(action, "choices", {}).values():
                 sub.add_argument("--user", dest="acting_user", default=argparse.SUPPRESS,
                                  help=_("act as this user, with their permissions"))

@@ -1,0 +1,43 @@
+"""The command line speaks the user's language from the first word: argparse's own usage
+line and errors (a missing argument, an unknown sub-command or choice) come out in
+Chinese, like every message of the commands themselves."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _jingsai(*args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "DJANGO_SETTINGS_MODULE": "jingsai.settings"}
+    script = Path(sys.executable).with_name("jingsai")  # the console script, as people run it
+    return subprocess.run([str(script), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["registrations", "import"], "jingsai registrations import：错误：缺少必需的参数：code, file"),
+    (["registrations"], "错误：缺少必需的参数：{import,export,approve,reject,withdraw}"),
+    (["orgs", "frob"], "参数 {import,export}：无效的选择 'frob'（可选：'import', 'export'）"),
+    (["results", "export", "C", "--format", "pdf"], "参数 --format：无效的选择 'pdf'（可选：'json', 'csv', 'xlsx'）"),
+    (["results", "export", "C", "--format", "json", "--surprise"], "无法识别的参数：--surprise"),
+])
+def test_usage_errors_are_in_chinese(args, said):
+    done = _jingsai(*args)
+    assert done.returncode == 2
+    assert said in done.stderr, done.stderr
+    assert "用法：jingsai" in done.stderr
+    assert "error:" not in done.stderr and "usage:" not in done.stderr
+
+
+def test_help_is_in_chinese():
+    done = _jingsai("results", "export", "--help")
+    assert done.returncode == 0
+    assert done.stdout.startswith("用法：jingsai results export")
+    assert "位置参数" in done.stdout and "显示本帮助并退出" in done.stdout
+    # Django's own options are not listed (their help is English), and still work.
+    assert "--traceback" not in done.stdout and "--skip-checks" not in done.stdout
+    assert _jingsai("results", "--traceback", "-v", "0", "export", "NO-SUCH", "--format", "json").returncode == 1
