@@ -2,6 +2,7 @@
 printed as clear messages with exit status 1, never as a traceback."""
 
 import argparse
+import errno
 import getpass
 import sys
 
@@ -42,6 +43,26 @@ ARGPARSE_WORDS = (
     gettext_noop("unknown parser %(parser_name)r (choices: %(choices)s)"),
     gettext_noop("can't open '%(filename)s': %(error)s"),
 )
+
+
+def os_error_message(error):
+    """What went wrong with a file, in the user's language: the operating system's own
+    wording of the reason is English (and in a C locale, always English)."""
+    reasons = {
+        errno.ENOENT: _("there is no such file or folder"),
+        errno.EACCES: _("permission denied"),
+        errno.EPERM: _("permission denied"),
+        errno.EISDIR: _("it is a folder"),
+        errno.ENOTDIR: _("a part of the path is not a folder"),
+        errno.ENOSPC: _("the disk is full"),
+        errno.EROFS: _("the file system is read-only"),
+        errno.EEXIST: _("it already exists"),
+        errno.ENAMETOOLONG: _("the name is too long"),
+    }
+    reason = reasons.get(error.errno) or error.strerror or str(error)
+    if error.filename is None:
+        return _("The system refused: %(reason)s.") % {"reason": reason}
+    return _("Could not use the file %(file)s: %(reason)s.") % {"file": error.filename, "reason": reason}
 
 
 def _argparse_gettext(message):
@@ -120,6 +141,8 @@ class JingsaiCommand(BaseCommand):
                 sys.exit(1)
             except UserError as error:
                 self.fail(error.message)
+            except OSError as error:  # a file that cannot be read or written: said, not a traceback
+                self.fail(os_error_message(error))
 
     def require(self, perm, obj=None):
         if self.checked and not permissions.has_perm(self.user, perm, obj):

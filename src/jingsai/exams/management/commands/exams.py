@@ -164,17 +164,14 @@ class Command(JingsaiCommand):
         self.require("exams.invigilate", item)
         columns, rows = services.session_results(item)
         path = Path(out)
-        try:
-            if path.suffix.lower() == ".csv":
-                with path.open("w", newline="", encoding="utf-8-sig") as handle:
-                    writer = csv.writer(handle)
-                    writer.writerow(columns)
-                    writer.writerows([[_local(v) if hasattr(v, "tzinfo") else ("" if v is None else v) for v in row]
-                                      for row in rows])
-            elif path.suffix.lower() == ".xlsx":
-                path.write_bytes(sheets.xlsx_bytes(columns, rows, sheet_name="理论考试成绩"))
-            else:
-                self.fail(_("Name an .xlsx or .csv file to write."))
-        except OSError as error:
-            self.fail(_("Could not write %(file)s: %(error)s") % {"file": out, "error": error.strerror or error})
+        if path.suffix.lower() == ".csv":
+            with path.open("w", newline="", encoding="utf-8-sig") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(columns)
+                writer.writerows([[_local(v) if hasattr(v, "tzinfo") else ("" if v is None else v) for v in row]
+                                  for row in rows])
+        elif path.suffix.lower() == ".xlsx":
+            path.write_bytes(sheets.xlsx_bytes(columns, rows, sheet_name="理论考试成绩"))
+        else:
+            self.fail(_("Name an .xlsx or .csv file to write."))
         self.stdout.write(_("Wrote %(count)s attempts to %(file)s.") % {"count": len(rows), "file": out})

@@ -45,8 +45,5 @@ class Command(JingsaiCommand):
             queryset = Organization.objects.subtree(org)
         elif self.checked and not permissions.is_admin(self.user):
             self.fail(_("Only a platform administrator can export the whole tree; name a --root."))
-        try:
-            Path(out).write_bytes(services.export_xlsx(queryset))
-        except OSError as error:
-            self.fail(_("Could not write %(file)s: %(error)s") % {"file": out, "error": error.strerror or error})
+        Path(out).write_bytes(services.export_xlsx(queryset))
         self.stdout.write(_("Wrote %(count)s organizations to %(file)s.") % {"count": queryset.count(), "file": out})
