@@ -106,7 +106,10 @@ def test_an_upheld_appeal_without_aspects_asks_for_every_mark_again_and_the_appe
     assert not marking.review(contestant).signable
     client.force_login(signed.judges[1].user)
     station = client.get(reverse("judging:station", args=[signed.stage.pk, contestant.station_number]))
-    assert "裁判长要求您对此项重新评分" in station.content.decode()
+    assert f"第 {appeal.pk} 号申诉成立，请对此项重新评分。" in station.content.decode()
+    assert "裁判长要求" not in station.content.decode()
+    api = client.get(f"/api/judging/stages/{signed.stage.pk}/stations/{contestant.station_number}").json()
+    assert {a["rescore_appeal"] for a in api["aspects"]} == {appeal.pk}
     client.force_login(signed.worker)
     page = client.get(reverse("judging:appeal", args=[appeal.pk])).content.decode()
     assert "全部重新评分" in page and "仲裁组裁决（最终）" in page

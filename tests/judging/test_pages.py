@@ -159,7 +159,10 @@ def test_the_chief_judge_sees_a_discrepancy_and_asks_for_re_scoring(client, w):
                 {"action": "rescore", "aspect": a2.pk})
     client.force_login(w.judges[0].user)
     station = client.get(reverse("judging:station", args=[w.stage.pk, contestant.station_number])).content.decode()
-    assert "裁判长要求您对此项重新评分" in station
+    assert "裁判长要求您对此项重新评分" in station and "申诉成立" not in station
+    api = client.get(f"/api/judging/stages/{w.stage.pk}/stations/{contestant.station_number}").json()
+    assert [(a["code"], a["rescore_requested"], a["rescore_appeal"]) for a in api["aspects"]
+            if a["rescore_requested"]] == [("A2", True, None)]
 
 
 def test_judge_statistics_show_a_lenient_judge(client, w, organizer):

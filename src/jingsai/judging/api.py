@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jingsai.accounts import permissions
@@ -471,6 +471,8 @@ class AspectMarkOut(Schema):
     value: str | None
     locked: bool
     rescore_requested: bool
+    rescore_appeal: int | None = Field(None, description="the upheld appeal that asked for this mark again "
+                                                         "(none: the chief judge asked)")
 
 
 class StationOut(Schema):
@@ -484,13 +486,16 @@ def _judge_view(judge, contestant, plan, marks=None):
     if marks is None:
         marks = plan.judge_marks(judge, [contestant])[contestant.pk]
     items = []
-    for aspect in plan.aspects_for(judge, contestant):
+    aspects = plan.aspects_for(judge, contestant)
+    appeals = marking.rescore_appeals([marks.get(aspect.pk) for aspect in aspects])
+    for aspect in aspects:
         mark = marks.get(aspect.pk)
         items.append({"code": aspect.code, "name": aspect.name, "type": aspect.type, "max": marking.shown(aspect.max),
                       "binary": aspect.binary, "descriptors": list(aspect.descriptors or []),
                       "value": marking.shown(mark.value) if mark else None,
                       "locked": bool(mark and mark.locked) or contestant.signed_off,
-                      "rescore_requested": bool(mark and mark.rescore_requested)})
+                      "rescore_requested": bool(mark and mark.rescore_requested),
+                      "rescore_appeal": appeals.get(mark.pk) if mark else None})
     return {"station": contestant.station_number, "signed_off": contestant.signed_off,
             "missing": sum(1 for i in items if i["value"] is None), "aspects": items}
 

@@ -443,6 +443,10 @@ class MarkEvent(models.Model):
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     source = models.CharField(_("source"), max_length=8, choices=MarkSource.choices, blank=True)
     key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # A re-mark asked for by an upheld appeal names it (the judge is told why); one asked
+    # for by the chief judge does not.
+    appeal = models.ForeignKey("Appeal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               verbose_name=_("appeal"))
 
     class Meta:
         verbose_name = _("mark history")

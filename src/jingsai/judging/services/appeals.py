@@ -101,7 +101,7 @@ def decide(actor, appeal, *, upheld, ruling):
     contestant = getattr(appeal.entry, "contestant", None)
     if upheld and contestant is not None:
         reopened = reopen_for_remarking(
-            actor, contestant, aspects=list(appeal.aspects.all()) or None,
+            actor, contestant, aspects=list(appeal.aspects.all()) or None, appeal=appeal,
             reason=_("Appeal %(number)s upheld: %(ruling)s") % {"number": appeal.pk, "ruling": ruling},
         )
     audit.record(actor, "judging.appeal_decide", appeal.entry, reason=ruling,

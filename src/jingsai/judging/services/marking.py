@@ -335,9 +335,21 @@ def _check_free(judge, contestant, who=None):
         )
 
 
-def _event(mark, action, by, *, old=None, new=None, reason="", source="", key=None, at=None):
+def rescore_appeals(marks):
+    """{mark id: the number of the upheld appeal that asked for it again, or None when the
+    chief judge did}, for the marks among `marks` (None for missing ones) awaiting a re-mark."""
+    waiting = [mark.pk for mark in marks if mark is not None and mark.rescore_requested]
+    causes = {}
+    if waiting:
+        for mark_id, appeal_id in (MarkEvent.objects.filter(mark_id__in=waiting, action=MarkAction.RESCORE)
+                                   .order_by("at", "pk").values_list("mark_id", "appeal_id")):
+            causes[mark_id] = appeal_id  # the latest request is the one pending
+    return causes
+
+
+def _event(mark, action, by, *, old=None, new=None, reason="", source="", key=None, at=None, appeal=None):
     return MarkEvent(mark=mark, action=action, old=old, new=new, by=by, at=at or timezone.now(),
-                     reason=(reason or "")[:500], source=source, key=key)
+                     reason=(reason or "")[:500], source=source, key=key, appeal=appeal)
 
 
 def scoped_key(judge, key):
@@ -553,7 +565,7 @@ def unlock_station(actor, contestant, *, reason, aspects=None):
 
 
 @transaction.atomic
-def reopen_for_remarking(actor, contestant, *, reason, aspects=None):
+def reopen_for_remarking(actor, contestant, *, reason, aspects=None, appeal=None):
     """Reopen a station for re-marking (an upheld appeal): the marks of the aspects concerned
     (or all) are unlocked and their judges asked to mark them again; the station cannot be
     signed off until each of those marks has been given again. Returns the marks concerned."""
@@ -566,8 +578,8 @@ def reopen_for_remarking(actor, contestant, *, reason, aspects=None):
     marks = list(marks)
     if marks:
         Mark.objects.filter(pk__in=[m.pk for m in marks]).update(rescore_requested=True)
-        MarkEvent.objects.bulk_create([_event(m, MarkAction.RESCORE, actor, old=m.value, reason=reason)
-                                       for m in marks])
+        MarkEvent.objects.bulk_create([_event(m, MarkAction.RESCORE, actor, old=m.value, reason=reason,
+                                              appeal=appeal) for m in marks])
         audit.record(actor, "judging.rescore", contestant.entry, reason=reason, repr_text=str(contestant),
                      data={"aspects": sorted({m.aspect.code for m in marks}), "station": contestant.station_number,
                            "marks": [f"{m.aspect.code}/{m.judge.code}" for m in marks]})

@@ -83,11 +83,13 @@ def station(request, pk, number):
     if not aspects:
         raise PermissionDenied(_("You are not on a panel marking this station."))
     marks = plan.judge_marks(judge, [contestant])[contestant.pk]
+    appeals = marking.rescore_appeals(marks.values())
     items = []
     for aspect in aspects:
         mark = marks.get(aspect.pk)
         items.append({"aspect": aspect, "mark": mark, "value": marking.shown(mark.value) if mark else "",
-                      "levels": list(enumerate(aspect.descriptors or ["", "", "", ""]))})
+                      "levels": list(enumerate(aspect.descriptors or ["", "", "", ""])),
+                      "appeal": appeals.get(mark.pk) if mark else None})
     mine = [c.station_number for c in plan.stations_for(judge, list(
         venue.active_contestants(stage).order_by("station_number")))]
     position = mine.index(contestant.station_number) if contestant.station_number in mine else -1
