@@ -5,13 +5,12 @@ Chinese, like every message of the commands themselves."""
 import os
 import subprocess
 import sys
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from tests import factories
+from tests.commands import run_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,13 +46,6 @@ def test_help_is_in_chinese():
     assert _jingsai("results", "--traceback", "-v", "0", "export", "NO-SUCH", "--format", "json").returncode == 1
 
 
-def _call(*args):
-    err = StringIO()
-    with pytest.raises(SystemExit) as exit_:
-        call_command(*args, stdout=StringIO(), stderr=err)
-    return exit_.value.code, err.getvalue()
-
-
 @pytest.mark.django_db
 def test_a_file_that_cannot_be_written_is_said_in_chinese_not_a_traceback(tmp_path):
     orgs = factories.tree()
@@ -62,8 +54,8 @@ def test_a_file_that_cannot_be_written_is_said_in_chinese_not_a_traceback(tmp_pa
     for args in (["judges", "export", competition.code, "--out", str(missing)],
                  ["registrations", "export", competition.code, "--format", "xlsx", "--out", str(missing)],
                  ["orgs", "export", "--root", orgs["union"].code, "--out", str(missing)]):
-        code, said = _call(*args)
+        code, _out, said = run_command(*args)
         assert code == 1, args
         assert said.strip() == f"无法读写文件 {missing}：没有这个文件或文件夹。", (args, said)
-    code, said = _call("orgs", "export", "--root", orgs["union"].code, "--out", str(tmp_path))
+    code, _out, said = run_command("orgs", "export", "--root", orgs["union"].code, "--out", str(tmp_path))
     assert (code, said.strip()) == (1, f"无法读写文件 {tmp_path}：这是一个文件夹。")

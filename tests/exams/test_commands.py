@@ -3,7 +3,6 @@ what is overdue, `questions import` changes nothing when the file is rejected, a
 organizer's `exams sessions` / `exams results`."""
 
 import datetime
-from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -12,22 +11,11 @@ from django.utils import timezone
 
 from jingsai.exams import services
 from jingsai.exams.models import Attempt, AttemptStatus, Bank, EndedBy
+from tests.commands import run_command
 from tests.exams import factories as ex
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).parent / "data"
-
-
-def _run(*args):
-    out, err = StringIO(), StringIO()
-    try:
-        call_command(*args, stdout=out, stderr=err)
-    except SystemExit as exit_:
-        code = exit_.code
-    else:
-        code = 0
-    assert "Traceback" not in err.getvalue()
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_the_rq_worker_runs_with_the_scheduler(monkeypatch, settings):
@@ -54,25 +42,25 @@ def test_exams_sweep_hands_in_attempts_whose_time_and_grace_are_over():
     overdue = services.start(late_user, world["session"], now=now - datetime.timedelta(minutes=90))
     running = services.start(on_time_user, world["session"], now=now - datetime.timedelta(minutes=10))
     assert overdue.accept_until < now < running.deadline
-    code, out, _err = _run("exams", "sweep")
+    code, out, _err = run_command("exams", "sweep")
     assert code == 0 and "1" in out
     overdue.refresh_from_db()
     running.refresh_from_db()
     assert overdue.status != AttemptStatus.IN_PROGRESS and overdue.ended_by == EndedBy.TIMEOUT
     assert running.status == AttemptStatus.IN_PROGRESS
-    assert _run("exams", "sweep")[0] == 0
+    assert run_command("exams", "sweep")[0] == 0
     assert Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS).count() == 1
 
 
 def test_a_rejected_import_leaves_no_new_bank_behind(make):
     make.org("TOP", type="union")
     before = Bank.objects.count()
-    code, _out, err = _run("questions", "import", str(DATA / "gift_bad.gift"), "--occupation", "6-18-02-04",
+    code, _out, err = run_command("questions", "import", str(DATA / "gift_bad.gift"), "--occupation", "6-18-02-04",
                            "--level", "4")
     assert code == 1 and err
     assert Bank.objects.count() == before
     assert not Bank.objects.filter(occupation="6-18-02-04", level=4).exists()
-    code, out, _err = _run("questions", "import", str(DATA / "gift_sample.gift"), "--occupation", "6-18-02-04",
+    code, out, _err = run_command("questions", "import", str(DATA / "gift_sample.gift"), "--occupation", "6-18-02-04",
                            "--level", "4")
     assert code == 0 and "“" in out and Bank.objects.filter(occupation="6-18-02-04", level=4).count() == 1
 
@@ -85,20 +73,20 @@ def test_exams_sessions_lists_and_results_writes_the_scores(tmp_path):
     user, _entry = world["candidates"][0]
     attempt = services.start(user, session)
     services.submit(user, attempt)
-    code, out, _err = _run("exams", "sessions", session.competition.code)
+    code, out, _err = run_command("exams", "sessions", session.competition.code)
     assert code == 0 and str(session.pk) in out and session.name in out
     target = tmp_path / "results.xlsx"
-    code, out, _err = _run("exams", "results", str(session.pk), "--out", str(target))
+    code, out, _err = run_command("exams", "results", str(session.pk), "--out", str(target))
     assert code == 0 and "1" in out
     table = sheets.read_table(target)
     rows = list(table.data_rows())
     assert table.headers[:2] == ["参赛号", "姓名"] and len(rows) == 1
     csv_file = tmp_path / "results.csv"
-    assert _run("exams", "results", str(session.pk), "--out", str(csv_file))[0] == 0
+    assert run_command("exams", "results", str(session.pk), "--out", str(csv_file))[0] == 0
     assert csv_file.read_text(encoding="utf-8-sig").splitlines()[0].startswith("参赛号,姓名")
-    code, _out, err = _run("exams", "results", "999999", "--out", str(target))
+    code, _out, err = run_command("exams", "results", "999999", "--out", str(target))
     assert code == 1 and "999999" in err
-    code, _out, err = _run("exams", "results", str(session.pk), "--out", str(tmp_path / "x.pdf"))
+    code, _out, err = run_command("exams", "results", str(session.pk), "--out", str(tmp_path / "x.pdf"))
     assert code == 1 and "csv" in err
 
 
@@ -117,12 +105,12 @@ def test_papers_and_sessions_are_made_from_json_files_as_the_api_takes_them(tmp_
         "competition": competition.code, "occupation": "6-18-02-04", "level": 3, "name": "命令行试卷",
         "sections": [{"type": "single", "count": 4, "points": "5"}, {"type": "judge", "count": 4, "points": "2.5"}],
     }, ensure_ascii=False), encoding="utf-8")
-    code, out, err = _run("exams", "create-paper", str(paper_file))
+    code, out, err = run_command("exams", "create-paper", str(paper_file))
     assert code == 0, err
     paper = Paper.objects.get(competition=competition, name="命令行试卷")
     assert f"{paper.pk}" in out and "8" in out and "30" in out
     assert paper.bank == bank and [s.count for s in paper.sections.all()] == [4, 4]
-    code, out, _err = _run("exams", "papers", competition.code)
+    code, out, _err = run_command("exams", "papers", competition.code)
     assert code == 0 and "命令行试卷" in out
 
     session_file = tmp_path / "session.json"
@@ -131,7 +119,7 @@ def test_papers_and_sessions_are_made_from_json_files_as_the_api_takes_them(tmp_
         "opens_at": "2026-12-10T09:00:00", "closes_at": "2026-12-10T11:00:00", "duration_minutes": 90,
         "grace_seconds": 60,
     }, ensure_ascii=False), encoding="utf-8")
-    code, out, err = _run("exams", "create-session", str(session_file))
+    code, out, err = run_command("exams", "create-session", str(session_file))
     assert code == 0, err
     session = ExamSession.objects.get(competition=competition, name="命令行场次")
     assert timezone.localtime(session.opens_at).strftime("%Y-%m-%d %H:%M") == "2026-12-10 09:00"
@@ -149,27 +137,27 @@ def test_a_bad_paper_or_session_file_is_explained_and_makes_nothing(tmp_path):
     papers, sessions = Paper.objects.count(), ExamSession.objects.count()
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
-    code, _out, err = _run("exams", "create-paper", str(bad))
+    code, _out, err = run_command("exams", "create-paper", str(bad))
     assert code == 1 and "JSON" in err
     bad.write_text(json.dumps({"competition": competition.code, "bank": world["bank"].pk, "name": "坏试卷",
                                "sections": [{"type": "essay", "count": "many", "points": "5"}]}), encoding="utf-8")
-    code, _out, err = _run("exams", "create-paper", str(bad))
+    code, _out, err = run_command("exams", "create-paper", str(bad))
     assert code == 1 and "sections.0.type" in err and "sections.0.count" in err
     assert "不是" in err or "整数" in err  # the person's language, not pydantic's English
     bad.write_text(json.dumps({"competition": competition.code, "bank": world["bank"].pk, "name": "坏试卷",
                                "sections": [{"type": "single", "count": 999, "points": "5"}]}), encoding="utf-8")
-    code, _out, err = _run("exams", "create-paper", str(bad))
+    code, _out, err = run_command("exams", "create-paper", str(bad))
     assert code == 1 and err
     bad.write_text(json.dumps({"competition": competition.code, "paper": world["paper"].pk, "name": "坏场次",
                                "opens_at": "2026-12-10T11:00:00", "closes_at": "2026-12-10T09:00:00",
                                "duration_minutes": 90}), encoding="utf-8")
-    code, _out, err = _run("exams", "create-session", str(bad))
+    code, _out, err = run_command("exams", "create-session", str(bad))
     assert code == 1 and err
     bad.write_text(json.dumps({"competition": competition.code, "occupation": "6-18-02-04", "level": "三级",
                                "name": "坏试卷", "sections": [{"type": "single", "count": 1, "points": "5"}]},
                               ensure_ascii=False), encoding="utf-8")
-    code, _out, err = _run("exams", "create-paper", str(bad))
+    code, _out, err = run_command("exams", "create-paper", str(bad))
     assert code == 1 and "6-18-02-04" in err
-    code, _out, err = _run("exams", "create-session", str(tmp_path / "missing.json"))
+    code, _out, err = run_command("exams", "create-session", str(tmp_path / "missing.json"))
     assert code == 1 and "missing.json" in err
     assert (Paper.objects.count(), ExamSession.objects.count()) == (papers, sessions)

@@ -1,16 +1,14 @@
 """Files and commands: judges' marks (the function results' `marks import` calls),
 `jingsai judges import` and the organizer's `jingsai judging ...` commands."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from jingsai.core import spreadsheets as sheets
 from jingsai.core.errors import Rejected
 from jingsai.judging import imports
 from jingsai.judging.models import CompetitionJudge, Draw, Judge, Mark, MarkEvent
 from jingsai.judging.services import judges, marking
+from tests.commands import run_command
 from tests.judging import factories as jf
 
 pytestmark = pytest.mark.django_db
@@ -20,15 +18,6 @@ MARK_COLUMNS = imports.COLUMNS
 
 def _table(rows, columns=MARK_COLUMNS):
     return sheets.read_table(sheets.xlsx_bytes(columns, rows), "marks.xlsx")
-
-
-def _run(*args):
-    out, err = StringIO(), StringIO()
-    try:
-        call_command(*args, stdout=out, stderr=err)
-    except SystemExit as exit_:
-        return exit_.code, out.getvalue(), err.getvalue()
-    return 0, out.getvalue(), err.getvalue()
 
 
 def test_judges_marks_import_by_identity_number_contestant_number_or_station(w):
@@ -96,7 +85,7 @@ def test_jingsai_judges_import_assigns_the_file_and_exits_0_or_1(w, tmp_path):
         ["J1", "裁判J1", w.orgs["street_b"].code, "裁判"],
         ["N2", "李敏", w.orgs["B"].code, ""],
     ]))
-    code, out, err = _run("judges", "import", w.competition.code, str(good))
+    code, out, err = run_command("judges", "import", w.competition.code, str(good))
     assert code == 0, err
     assert "新入库 2 人" in out
     assert CompetitionJudge.objects.get(competition=w.competition, judge__code="N1").role == "chief_judge"
@@ -109,7 +98,7 @@ def test_jingsai_judges_import_assigns_the_file_and_exits_0_or_1(w, tmp_path):
         ["N4", "赵六", w.orgs["unit_b"].code, "主任"],
         ["N4", "赵六", w.orgs["unit_b"].code, "裁判"],
     ]))
-    code, out, err = _run("judges", "import", w.competition.code, str(bad))
+    code, out, err = run_command("judges", "import", w.competition.code, str(bad))
     assert code == 1
     for expected in ("NO-SUCH-UNIT", "王建国", "裁判长", "第 4 行"):
         assert expected in err
@@ -119,20 +108,20 @@ def test_jingsai_judges_import_assigns_the_file_and_exits_0_or_1(w, tmp_path):
 
 def test_jingsai_judging_commands_run_the_stage(tmp_path):
     w = jf.world(drawn=False, entries=3)
-    code, out, err = _run("judging", "draw", w.competition.code, "--pdf", str(tmp_path / "draw.pdf"))
+    code, out, err = run_command("judging", "draw", w.competition.code, "--pdf", str(tmp_path / "draw.pdf"))
     assert code == 0, err
     assert Draw.objects.filter(kind="contestant").exists() and (tmp_path / "draw.pdf").read_bytes()[:4] == b"%PDF"
-    code, out, err = _run("judging", "draw", w.competition.code)
+    code, out, err = run_command("judging", "draw", w.competition.code)
     assert code == 1 and "检录" in err
-    code, out, err = _run("judging", "status", w.competition.code, "--stage", "final")
+    code, out, err = run_command("judging", "status", w.competition.code, "--stage", "final")
     assert code == 0 and "已检录 0" in out
-    code, out, err = _run("judging", "unblind", w.competition.code)
+    code, out, err = run_command("judging", "unblind", w.competition.code)
     assert code == 1 and "裁判长" in err
-    code, out, err = _run("judging", "draw", w.competition.code, "--stage", "nope")
+    code, out, err = run_command("judging", "draw", w.competition.code, "--stage", "nope")
     assert code == 1 and "final" in err
-    code, out, err = _run("judging", "scheme", "export", w.competition.code, str(tmp_path / "s.xlsx"))
+    code, out, err = run_command("judging", "scheme", "export", w.competition.code, str(tmp_path / "s.xlsx"))
     assert code == 0 and (tmp_path / "s.xlsx").exists()
-    code, out, err = _run("judging", "history", w.competition.code, "--out", str(tmp_path / "h.xlsx"))
+    code, out, err = run_command("judging", "history", w.competition.code, "--out", str(tmp_path / "h.xlsx"))
     assert code == 0
 
 
@@ -148,18 +137,18 @@ def test_judges_import_changes_a_judge_kept_elsewhere_only_with_the_right_to_kee
     moved = tmp_path / "moved.xlsx"
     moved.write_bytes(sheets.xlsx_bytes(judges.COLUMNS, [
         ["J1", kept.name, w.orgs["unit_b"].code, "裁判", "高级技师"]]))
-    code, _out, err = _run("judges", "import", competition.code, str(moved), "--user", "organizer-b")
+    code, _out, err = run_command("judges", "import", competition.code, str(moved), "--user", "organizer-b")
     assert code == 1
     assert "第 2 行" in err and kept.unit.code in err and "市总工会" in err
     assert not CompetitionJudge.objects.filter(competition=competition).exists()
     same = tmp_path / "same.xlsx"
     same.write_bytes(sheets.xlsx_bytes(judges.COLUMNS, [["J1", kept.name, kept.unit.code, "裁判", "高级技师"]]))
-    code, _out, err = _run("judges", "import", competition.code, str(same), "--user", "organizer-b")
+    code, _out, err = run_command("judges", "import", competition.code, str(same), "--user", "organizer-b")
     assert code == 0, err
     kept.refresh_from_db()
     assert kept.qualifications == "国家级裁判", "only assigned: the record is the union's to change"
     assert CompetitionJudge.objects.filter(competition=competition, judge=kept).exists()
-    code, _out, err = _run("judges", "import", competition.code, str(moved))  # the platform itself may
+    code, _out, err = run_command("judges", "import", competition.code, str(moved))  # the platform itself may
     assert code == 0, err
     kept.refresh_from_db()
     assert kept.unit == w.orgs["unit_b"] and kept.qualifications == "高级技师"
