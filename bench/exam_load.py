@@ -497,10 +497,17 @@ def main():
     parser.add_argument("--seconds", type=float, default=16, help="length of the ping and of the capacity "
                         "phase (the exam phase lasts twice as long)")
     parser.add_argument("--think", type=float, default=3.0, help="seconds between a candidate's answers")
-    parser.add_argument("--workers", type=int, default=16, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, help="gunicorn worker processes (default: as jingsai.gunicorn_conf "
+                        "sets them, from WEB_CONCURRENCY or the number of cores)")
+    parser.add_argument("--threads", type=int, help="threads per gunicorn worker (default: as "
+                        "jingsai.gunicorn_conf sets them)")
     parser.add_argument("--kill-worker", action="store_true", help="SIGKILL one worker in the middle of the exam")
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "src"))
+    from jingsai import gunicorn_conf
+
+    args.workers = args.workers or gunicorn_conf.workers
+    args.threads = args.threads or gunicorn_conf.threads
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DB
     if not database_url.startswith("postgres"):
         sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
