@@ -508,6 +508,7 @@ def main():
 
     args.workers = args.workers or gunicorn_conf.workers
     args.threads = args.threads or gunicorn_conf.threads
+    args.reuse_port = gunicorn_conf.reuse_port  # JINGSAI_REUSE_PORT
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DB
     if not database_url.startswith("postgres"):
         sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
@@ -542,8 +543,9 @@ def report(args, result, stored):
     lost = lost_answers(candidates, stored["answers"])
     submitted = sum(1 for s in stored["status"].values() if s != "in_progress")
     ratio = capacity["rate"] / ping["rate"] if ping["rate"] else 0
-    print(f"server: gunicorn {args.workers} workers × {args.threads} threads (jingsai.gunicorn_conf), PostgreSQL, "
-          "production settings")
+    sockets = "a socket per worker" if args.reuse_port else "one shared socket"
+    print(f"server: gunicorn {args.workers} workers × {args.threads} threads, {sockets} (jingsai.gunicorn_conf), "
+          "PostgreSQL, production settings")
     print(f"started {len(candidates)} attempts in {result['start_seconds']:.1f} s "
           f"(p50 {result['start']['p50']:.0f} ms, p99 {result['start']['p99']:.0f} ms)")
     print(f"{'phase':<10} {'clients':>8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'client CPU':>11}"

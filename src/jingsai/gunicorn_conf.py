@@ -13,19 +13,24 @@ reverse proxy that terminates TLS. bench/exam_load.py starts the server with thi
   holding most of them.
 - Keep-alive outlasts the exam page's 20-second heartbeat, so a candidate's browser keeps
   one connection for the whole exam.
-- Each worker listens on a socket of its own (SO_REUSEPORT), and the kernel spreads new
-  connections over them evenly. On one shared socket, the worker that happens to be awake
-  takes most of a burst: an exam hall connecting at once left one worker of 16 holding
-  12 of 32 connections and seven holding none. Only for TCP addresses: a Unix socket's path
-  belongs to one socket, so with one among the addresses every worker shares one socket,
-  as they do with JINGSAI_REUSE_PORT=0. A worker that dies resets the connections still
-  waiting in its own queue (clients send again; the exam page does); on Linux 5.14+ the
-  sysctl net.ipv4.tcp_migrate_req=1 hands them to another worker instead.
+- The workers share one listening socket by default. JINGSAI_REUSE_PORT=1 gives each
+  worker a socket of its own (SO_REUSEPORT) and the kernel spreads new connections over
+  them evenly, where on one shared socket the worker that happens to be awake takes most of
+  a burst (an exam hall connecting at once left one worker of 16 holding 12 of 32
+  connections and seven holding none). Even spreading is not faster on a small machine:
+  on 2 cores with 1,500 candidates (bench/exam_load.py, 16 workers x 2 threads), the shared
+  socket gave answer saves at 0.51 of the trivial endpoint's rate with a p99 of 74-89 ms,
+  the per-worker sockets 0.40-0.41 with 194-472 ms, PostgreSQL spending three to four
+  times the CPU per save with every worker's connection busy at once. Try it on a machine
+  with many cores and measure. Only for TCP addresses: a Unix socket's path belongs to one
+  socket. A worker that dies resets the connections still waiting in its own queue
+  (clients send again; the exam page does); on Linux 5.14+ the sysctl
+  net.ipv4.tcp_migrate_req=1 hands them to another worker instead.
 
 Environment: JINGSAI_BIND (default 127.0.0.1:8000; several addresses comma-separated),
 WEB_CONCURRENCY (worker processes, default 8 per core), JINGSAI_THREADS (threads per
 worker, default 2), JINGSAI_ACCESS_LOG (a file, or - for standard output; default none),
-JINGSAI_REUSE_PORT (default 1: a listening socket per worker).
+JINGSAI_REUSE_PORT (1: a listening socket per worker; default 0, one shared socket).
 """
 
 import os
@@ -37,7 +42,7 @@ worker_class = "gthread"
 threads = int(os.environ.get("JINGSAI_THREADS") or 2)
 preload_app = True
 keepalive = 30
-reuse_port = os.environ.get("JINGSAI_REUSE_PORT", "1") != "0" and not any(
+reuse_port = os.environ.get("JINGSAI_REUSE_PORT", "0") == "1" and not any(
     address.startswith(("unix:", "fd://")) for address in bind)
 worker_connections = 1000
 backlog = 4096
