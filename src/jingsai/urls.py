@@ -12,7 +12,7 @@ from importlib.util import find_spec
 
 from django.urls import include, path
 
-from jingsai.api import api
+from jingsai import api
 from jingsai.core.admin_site import admin_site
 
 APPS = ["core", "orgs", "people", "competitions", "registration", "judging", "exams", "results"]
@@ -23,10 +23,10 @@ def _has(module):
 
 
 urlpatterns = [
+    path("api/", api.urls()),  # first: the exam page's answer saves are the busiest requests
     path("", include("jingsai.public.urls")),
     path("accounts/", include("jingsai.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/", api.urls),
     path("admin/", admin_site.urls),
 ]
 for label in APPS:
