@@ -291,3 +291,22 @@ def test_the_attempt_shows_pictures_in_stored_order_with_queries_that_do_not_gro
         services.attempt_state(big)
     assert big.item_count > attempt.item_count
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_attempt_shows_each_item_as_drawn_and_stored(world):
+    """attempt_state() reads the items as plain values; what it shows is what the stored
+    items, versions and sections say, item by item (options in the drawn order, blanks,
+    points, section titles), and an item whose section was removed still shows."""
+    from jingsai.exams.models import AttemptItem
+
+    _user, attempt = _start(world, device="dev-a")
+    stored = list(AttemptItem.objects.filter(attempt=attempt).select_related("version", "section"))
+    assert [view["position"] for view in services.attempt_state(attempt)["items"]] == list(range(len(stored)))
+    assert services.attempt_state(attempt)["items"] == services.item_views(stored)
+    fill = next(item for item in stored if item.version.type == "fill")
+    assert services.attempt_state(attempt)["items"][fill.position]["blanks"] == len(fill.version.answer) > 0
+    shuffled = next(item for item in stored if len(item.option_order) > 1)
+    shown = services.attempt_state(attempt)["items"][shuffled.position]["options"]
+    assert [option["key"] for option in shown] == shuffled.option_order
+    AttemptItem.objects.filter(pk=shuffled.pk).update(section=None)
+    assert services.attempt_state(attempt)["items"][shuffled.position]["section"] == ""
