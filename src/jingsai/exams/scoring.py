@@ -22,14 +22,14 @@ CENT = Decimal("0.01")
 SPACES = re.compile(r"\s+")
 
 
-def normalize_text(value):
-    """Text as compared for fill-in answers: full-width forms folded (NFKC), spaces
-    collapsed, case ignored."""
-    return SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip().casefold()
-
-
 def _fold(value):
+    """Full-width forms folded (NFKC), spaces collapsed, case ignored."""
     return SPACES.sub(" ", unicodedata.normalize("NFKC", value)).casefold()
+
+
+def normalize_text(value):
+    """Text as compared for fill-in answers: folded, and trimmed."""
+    return _fold(str(value)).strip()
 
 
 @functools.lru_cache(maxsize=4096)
