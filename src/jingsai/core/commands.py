@@ -69,14 +69,10 @@ def _argparse_gettext(message):
     return _(message) if isinstance(message, str) and message else message
 
 
-def _argparse_ngettext(singular, plural, number):
-    return ngettext(singular, plural, number)
-
-
 def localize_argparse():
     """Make argparse, which looks its words up through module-level functions, use ours."""
     argparse._ = _argparse_gettext
-    argparse.ngettext = _argparse_ngettext
+    argparse.ngettext = ngettext
 
 
 class JingsaiCommand(BaseCommand):
