@@ -8,6 +8,7 @@ interactive documentation at /api/docs.
 
 from importlib import import_module
 from importlib.util import find_spec
+from itertools import groupby
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -138,6 +139,13 @@ for label in APPS:
         api.add_router(f"/{label}/", import_module(f"jingsai.{label}.api").router)
 
 
+def _app_prefix(pattern):
+    """The first path segment of a plain ninja route that has more after it, else None."""
+    head, _slash, rest = str(pattern.pattern).partition("/")
+    plain = isinstance(pattern, URLPattern) and isinstance(pattern.pattern, RoutePattern)
+    return head if plain and rest and "<" not in head else None
+
+
 def urls():
     """The API's URL patterns for path("api/", ...): ninja's flat list, each app's run of
     patterns nested under its first path segment ("exams/", "judging/", ...). Django tries
@@ -147,19 +155,11 @@ def urls():
     reversing stay as ninja made them."""
     patterns, app_name, namespace = api.urls
     nested = []
-    for pattern in patterns:
-        route = str(pattern.pattern)
-        head, slash, rest = route.partition("/")
-        if not (isinstance(pattern, URLPattern) and isinstance(pattern.pattern, RoutePattern)
-                and slash and rest and "<" not in head):
-            nested.append(pattern)
+    for head, run in groupby(patterns, key=_app_prefix):
+        if head is None:
+            nested += run
             continue
-        inner = URLPattern(RoutePattern(rest, name=pattern.pattern.name, is_endpoint=True), pattern.callback,
-                           pattern.default_args, pattern.name)
-        last = nested[-1] if nested else None
-        if isinstance(last, tuple) and last[0] == head:
-            last[1].append(inner)
-        else:
-            nested.append((head, [inner]))
-    return [path(f"{item[0]}/", include(item[1])) if isinstance(item, tuple) else item for item in nested], \
-        app_name, namespace
+        inner = [URLPattern(RoutePattern(str(p.pattern)[len(head) + 1:], name=p.pattern.name, is_endpoint=True),
+                            p.callback, p.default_args, p.name) for p in run]
+        nested.append(path(f"{head}/", include(inner)))
+    return nested, app_name, namespace
