@@ -90,6 +90,24 @@ def test_exams_sessions_lists_and_results_writes_the_scores(tmp_path):
     assert code == 1 and "csv" in err
 
 
+def test_exams_results_on_a_full_disk_says_so_and_leaves_the_earlier_file(tmp_path, monkeypatch):
+    from jingsai.core import files
+
+    world = ex.exam(n_candidates=1)
+    session = world["session"]
+    csv_file = tmp_path / "results.csv"
+    csv_file.write_text("the earlier results\n", encoding="utf-8")
+
+    def full(_fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", full)
+    code, _out, err = run_command("exams", "results", str(session.pk), "--out", str(csv_file))
+    assert (code, err.strip()) == (1, f"无法读写文件 {csv_file}：磁盘已满。")
+    assert csv_file.read_text(encoding="utf-8") == "the earlier results\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["results.csv"]
+
+
 def test_papers_and_sessions_are_made_from_json_files_as_the_api_takes_them(tmp_path):
     import json
 

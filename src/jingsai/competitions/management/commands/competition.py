@@ -11,6 +11,7 @@ from jingsai.competitions import services
 from jingsai.competitions.models import Competition, Status
 from jingsai.core.commands import JingsaiCommand
 from jingsai.core.errors import UserError
+from jingsai.core.files import write_file
 
 
 def _status(text):
@@ -71,7 +72,7 @@ class Command(JingsaiCommand):
     def do_export(self, code, out=None, **options):
         text = services.export_yaml(self._competition(code))
         if out:
-            Path(out).write_text(text, encoding="utf-8")
+            write_file(out, text)
             self.stderr.write(_("Wrote %(file)s.") % {"file": out})
         else:
             self.stdout.write(text, ending="")

@@ -12,6 +12,7 @@ from jingsai.competitions.models import Stage
 from jingsai.core import spreadsheets as sheets
 from jingsai.core.commands import JingsaiCommand
 from jingsai.core.errors import Rejected
+from jingsai.core.files import replacing, write_file
 from jingsai.exams import services
 from jingsai.exams.api import PaperIn, SessionIn
 from jingsai.exams.models import AttemptStatus, Bank, ExamSession, Paper
@@ -165,13 +166,13 @@ class Command(JingsaiCommand):
         columns, rows = services.session_results(item)
         path = Path(out)
         if path.suffix.lower() == ".csv":
-            with path.open("w", newline="", encoding="utf-8-sig") as handle:
+            with replacing(path, "w", newline="", encoding="utf-8-sig") as handle:
                 writer = csv.writer(handle)
                 writer.writerow(columns)
                 writer.writerows([[_local(v) if hasattr(v, "tzinfo") else ("" if v is None else v) for v in row]
                                   for row in rows])
         elif path.suffix.lower() == ".xlsx":
-            path.write_bytes(sheets.xlsx_bytes(columns, rows, sheet_name="理论考试成绩"))
+            write_file(path, sheets.xlsx_bytes(columns, rows, sheet_name="理论考试成绩"))
         else:
             self.fail(_("Name an .xlsx or .csv file to write."))
         self.stdout.write(_("Wrote %(count)s attempts to %(file)s.") % {"count": len(rows), "file": out})

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from jingsai.core.commands import JingsaiCommand
+from jingsai.core.files import write_file
 from jingsai.exams import services
 from jingsai.exams.formats import FORMATS
 from jingsai.exams.models import Bank, QuestionType
@@ -81,7 +82,7 @@ class Command(JingsaiCommand):
         self.require("exams.manage_bank", bank)
         fmt = format or {".xml": "moodle-xml", ".gift": "gift", ".txt": "gift"}.get(Path(out).suffix.lower(), "xlsx")
         data = services.export_questions(bank, fmt, include_retired=include_retired)
-        Path(out).write_bytes(data)
+        write_file(out, data)
         count = bank.questions.filter(**({} if include_retired else {"is_active": True})).count()
         self.stdout.write(_("Wrote %(count)s questions of “%(bank)s” to %(file)s (%(format)s).")
                           % {"count": count, "bank": bank.name, "file": out, "format": fmt})

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from jingsai.core import spreadsheets as sheets
 from jingsai.core.commands import JingsaiCommand
+from jingsai.core.files import write_file
 from jingsai.judging.services import judges
 
 from ._common import competition_and_stage
@@ -40,5 +41,5 @@ class Command(JingsaiCommand):
         rows = [[a.judge.code, a.judge.name, a.judge.unit.code, "裁判长" if a.role == "chief_judge" else "裁判",
                  a.judge.qualifications]
                 for a in competition.judge_assignments.select_related("judge__unit")]
-        Path(out).write_bytes(sheets.xlsx_bytes(judges.COLUMNS, rows, sheet_name="裁判"))
+        write_file(out, sheets.xlsx_bytes(judges.COLUMNS, rows, sheet_name="裁判"))
         self.stdout.write(_("Wrote %(count)s judges to %(file)s.") % {"count": len(rows), "file": out})

@@ -7,6 +7,7 @@ from jingsai.accounts import permissions
 from jingsai.core import spreadsheets as sheets
 from jingsai.core.commands import JingsaiCommand
 from jingsai.core.errors import Rejected, UserError
+from jingsai.core.files import write_file
 from jingsai.judging import imports, pdf
 from jingsai.judging.models import DrawKind
 from jingsai.judging.services import appeals, history, marking, progress, schemes, venue
@@ -84,7 +85,7 @@ class Command(JingsaiCommand):
         self.stdout.write(_("%(draw)s is done: %(count)s numbers drawn.")
                           % {"draw": record.get_kind_display(), "count": len(record.mapping)})
         if pdf_out:
-            Path(pdf_out).write_bytes(pdf.draw_record(stage, kind))
+            write_file(pdf_out, pdf.draw_record(stage, kind))
             self.stdout.write(_("Wrote the draw record to %(file)s.") % {"file": pdf_out})
 
     def _table(self, file):
@@ -165,7 +166,7 @@ class Command(JingsaiCommand):
     def do_history(self, code, out, stage_key=None, **options):
         stage = self._stage(code, stage_key, "judging.history")
         data, count = history.xlsx(history.events(stage))
-        Path(out).write_bytes(data)
+        write_file(out, data)
         self.stdout.write(_("Wrote %(count)s history records to %(file)s.") % {"count": count, "file": out})
 
     def do_sheets(self, code, out, stage_key=None, judge=None, **options):
@@ -173,7 +174,7 @@ class Command(JingsaiCommand):
         data = pdf.marking_sheets(marking.Plan(stage), judge_code=judge)
         if data is None:
             self.fail(_("There is nothing to print yet: the second draw (station numbers) comes first."))
-        Path(out).write_bytes(data)
+        write_file(out, data)
         self.stdout.write(_("Wrote the marking sheets to %(file)s.") % {"file": out})
 
     def do_scheme(self, scheme_action, code, file=None, **options):
@@ -183,7 +184,7 @@ class Command(JingsaiCommand):
         if scheme_action == "export":
             if not file:
                 self.fail(_("Name the file to write."))
-            Path(file).write_bytes(schemes.export_xlsx(scheme))
+            write_file(file, schemes.export_xlsx(scheme))
             self.stdout.write(_("Wrote the marking scheme to %(file)s.") % {"file": file})
         elif scheme_action == "import":
             if not file or not Path(file).exists():

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from jingsai.accounts import permissions
 from jingsai.core import spreadsheets as sheets
 from jingsai.core.commands import JingsaiCommand
+from jingsai.core.files import write_file
 from jingsai.orgs import services
 from jingsai.orgs.models import Organization
 
@@ -45,5 +46,5 @@ class Command(JingsaiCommand):
             queryset = Organization.objects.subtree(org)
         elif self.checked and not permissions.is_admin(self.user):
             self.fail(_("Only a platform administrator can export the whole tree; name a --root."))
-        Path(out).write_bytes(services.export_xlsx(queryset))
+        write_file(out, services.export_xlsx(queryset))
         self.stdout.write(_("Wrote %(count)s organizations to %(file)s.") % {"count": queryset.count(), "file": out})

@@ -7,6 +7,7 @@ from jingsai.competitions.models import Competition
 from jingsai.core import spreadsheets as sheets
 from jingsai.core.commands import JingsaiCommand
 from jingsai.core.errors import Rejected
+from jingsai.core.files import write_file
 from jingsai.registration import importing, services
 from jingsai.registration.models import Entry, EntryStatus
 
@@ -57,7 +58,7 @@ class Command(JingsaiCommand):
                                              sha256=importing.sha256(path.read_bytes()), dry_run=dry_run)
         except Rejected as rejected:
             if errors and rejected.code != "unreadable":
-                Path(errors).write_bytes(importing.error_xlsx(table, rejected.problems))
+                write_file(errors, importing.error_xlsx(table, rejected.problems))
                 self.stderr.write(_("The file with an error column is %(file)s.") % {"file": errors})
             raise
         self.stdout.write(summary["summary"])
@@ -74,7 +75,7 @@ class Command(JingsaiCommand):
             self.fail(_("Name the xlsx file to write with --out, or send standard output to a file."))
         data = services.export(self.user, competition, stage_obj, entries, fmt=format)
         if out:
-            Path(out).write_bytes(data)
+            write_file(out, data)
             self.stderr.write(_("Wrote %(count)s entries to %(file)s.") % {"count": entries.count(), "file": out})
         elif format == "xlsx":
             sys.stdout.flush()

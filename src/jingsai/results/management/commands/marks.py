@@ -6,6 +6,7 @@ from jingsai.competitions.models import Competition
 from jingsai.core import spreadsheets as sheets
 from jingsai.core.commands import JingsaiCommand
 from jingsai.core.errors import Rejected
+from jingsai.core.files import write_file
 from jingsai.results import imports, queries
 
 
@@ -38,7 +39,7 @@ class Command(JingsaiCommand):
             summary = imports.import_marks(self.user, competition, stage_, table, filename=path.name)
         except Rejected as rejected:
             if errors and rejected.code != "unreadable":
-                Path(errors).write_bytes(sheets.problems_xlsx(table, sheets.problems_by_row(rejected.problems)))
+                write_file(errors, sheets.problems_xlsx(table, sheets.problems_by_row(rejected.problems)))
                 self.stderr.write(_("The file with an error column is %(file)s.") % {"file": errors})
             raise
         if summary["kind"] == "scores":

@@ -1,10 +1,10 @@
 import sys
-from pathlib import Path
 
 from django.utils.translation import gettext as _
 
 from jingsai.competitions.models import Competition
 from jingsai.core.commands import JingsaiCommand
+from jingsai.core.files import write_file
 from jingsai.orgs.models import Organization
 from jingsai.results import exports, queries, services
 
@@ -83,7 +83,7 @@ class Command(JingsaiCommand):
             self.fail(_("Name the xlsx file to write with --out."))
         body, _name, _type = exports.render(competition, stage, format, masked=False, scope=self._scope(scope))
         if out:
-            Path(out).write_bytes(body)
+            write_file(out, body)
             self.stderr.write(_("Wrote the results to %(file)s.") % {"file": out})
         elif format == "csv":
             sys.stdout.write(body.decode("utf-8-sig"))
