@@ -91,3 +91,20 @@ def test_a_device_or_a_pipe_is_written_directly(tmp_path):
     finally:
         os.close(reader)
     assert stat.S_ISFIFO(fifo.stat().st_mode) and _leftovers(tmp_path) == []
+
+
+def test_a_file_in_a_folder_closed_to_new_files_is_written_in_place(tmp_path, monkeypatch):
+    """Allowed to write the file but not to create one beside it: written in place, as a
+    plain open() would; a new file there is refused in the named file's name."""
+
+    def refused(**_kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / ".x.part"))
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", refused)
+    existing = tmp_path / "out.xlsx"
+    existing.write_bytes(b"old")
+    write_file(existing, b"new")
+    assert existing.read_bytes() == b"new"
+    with pytest.raises(PermissionError) as failed:
+        write_file(tmp_path / "new.xlsx", b"x")
+    assert failed.value.filename == str(tmp_path / "new.xlsx")

@@ -4,9 +4,11 @@ An export is written to a temporary file beside the one named and moved over it 
 once every byte is on disk, so a disk that fills, a permission refused half-way or a
 failure while the rows are produced leaves the old file as it was (or no file) instead of
 a truncated one that looks complete. A name that is not a regular file (/dev/stdout, a
-pipe) is written directly; a symbolic link is followed and its target replaced."""
+pipe) is written directly, and so is a file we may write in a folder where we may not
+create one; a symbolic link is followed and its target replaced."""
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -30,14 +32,21 @@ def replacing(path, mode="wb", **open_args):
         found = target.stat()
     except FileNotFoundError:
         found = None
-    if found is not None and not stat.S_ISREG(found.st_mode):
+    temporary = None
+    if found is None or stat.S_ISREG(found.st_mode):
+        try:
+            descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:200]}.",
+                                                     suffix=".part")
+        except OSError as error:
+            # A file we may write in a folder where we may not create one is written in
+            # place, as before; any other refusal is the named file's.
+            if not (found is not None and error.errno in (errno.EACCES, errno.EPERM)
+                    and os.access(target, os.W_OK)):
+                raise OSError(error.errno, error.strerror, str(named)) from None
+    if temporary is None:  # a device, a pipe, or no other way
         with open(named, mode, **open_args) as handle:
             yield handle
         return
-    try:
-        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    except OSError as error:
-        raise OSError(error.errno, error.strerror, str(named)) from None
     try:
         with open(descriptor, mode, **open_args) as handle:
             yield handle
