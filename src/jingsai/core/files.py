@@ -16,6 +16,15 @@ from pathlib import Path
 
 
 def _current_umask():
+    """The process's umask. Linux shows it in /proc; elsewhere it is read by setting it,
+    which for a moment leaves other threads creating files with no mask."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
     mask = os.umask(0)
     os.umask(mask)
     return mask
