@@ -12,3 +12,16 @@ def file_response(data, filename, content_type):
 
 def xlsx_response(data, filename):
     return file_response(data, filename, XLSX)
+
+
+def direct(view_func):
+    """Mark an API operation to be served without ninja's per-request work (finding the
+    operation among the path's methods, validating parameters into a model, a provisional
+    response). Ninja still declares and documents it; its URL pattern (jingsai.api.urls)
+    calls the function itself, renders the result and the errors with the API's renderer
+    and exception handlers, and refuses other methods as ninja does. Only for operations
+    where that work decides nothing: auth=None, no throttling, no response schema, only
+    int path parameters ({int:name}); urls() refuses any other. The exam page's answer
+    saves are such requests: under load, ninja's part of a save was a tenth of its cost."""
+    view_func.jingsai_direct = True
+    return view_func

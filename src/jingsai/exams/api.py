@@ -24,6 +24,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from jingsai.accounts import permissions
 from jingsai.competitions.models import Competition, Stage
 from jingsai.core.errors import UserError
+from jingsai.core.http import direct
 from jingsai.core.middleware import client_ip
 from jingsai.orgs.models import Organization
 from jingsai.registration.models import Entry
@@ -76,7 +77,8 @@ def ping(request):
     return {"ok": True}
 
 
-@router.post("/attempts/{attempt_id}/answers", auth=None)
+@direct
+@router.post("/attempts/{int:attempt_id}/answers", auth=None)
 def save_answers(request, attempt_id: int):
     body = _body(request)
     token_attempt, device = _token(request, body)
