@@ -906,12 +906,17 @@ def _upsert_sql(count):
 def _execute(sql, params):
     """Run the save statement; the number of rows it wrote.
 
-    On PostgreSQL it goes through a server-binding psycopg cursor and is prepared once
-    per connection, then only executed (about 30% less work for the server than parsing and
-    planning it each time; it needs session-level pooling, where prepared statements
-    last). Django's per-request health check (a SELECT 1 before the first query) is
-    skipped: a connection found dead is replaced and the statement sent once more, which
-    is what the check would have done."""
+    On PostgreSQL the statement is prepared once per connection and then only executed
+    (about 30% less work for the server than parsing and planning it each time; it needs
+    session-level pooling, where prepared statements last). Outside a transaction, which is
+    every save the exam page sends, it goes straight to libpq (psycopg.pq) with its
+    parameters as text: 0.055 ms of CPU in one process against 0.074 ms through a psycopg
+    cursor (adapting each parameter, building a result), a few percent of a save. Inside a
+    transaction (a test, the demo data) it goes through a psycopg cursor, which begins the
+    transaction first as psycopg does.
+    Django's per-request health check (a SELECT 1 before the first query) is skipped: a
+    connection found dead is replaced and the statement sent once more, which is what the
+    check would have done."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -922,17 +927,8 @@ def _execute(sql, params):
         connection.health_check_done = True
         connection.ensure_connection()
         raw = connection.connection
-        cursor = _cursors.get(raw)
-        if cursor is None or cursor.closed:
-            cursor = _cursors[raw] = psycopg.Cursor(raw)  # kept: its adapters are set up once
-            if raw.prepare_threshold is None:
-                # Django sets None, which turns preparing off even when asked for; a
-                # threshold never reached lets prepare=True below prepare this statement
-                # and nothing else (Django's own cursors bind on the client and never do).
-                raw.prepare_threshold = 2**31 - 1
         try:
-            cursor.execute(sql, params, prepare=True)
-            return cursor.rowcount
+            return _execute_prepared(raw, sql, params) if raw.autocommit else _execute_on_cursor(raw, sql, params)
         except psycopg.OperationalError:
             if last_try or connection.in_atomic_block:
                 raise
@@ -940,7 +936,54 @@ def _execute(sql, params):
     raise AssertionError("unreachable")
 
 
+def _execute_prepared(raw, sql, params):
+    names = _prepared.setdefault(raw, {})
+    pgconn = raw.pgconn
+    name = names.get(sql)
+    if name is None:
+        name = f"jingsai_save_{len(names)}".encode()
+        _check(raw, pgconn.prepare(name, _numbered(sql).encode()))
+        names[sql] = name
+    values = [(v.isoformat() if hasattr(v, "isoformat") else str(v)).encode() for v in params]
+    result = pgconn.exec_prepared(name, values)
+    _check(raw, result)
+    return int(result.command_tuples or 0)
+
+
+def _check(raw, result):
+    from psycopg import OperationalError, errors, pq
+
+    if result.status == pq.ExecStatus.COMMAND_OK:
+        return
+    if raw.pgconn.status != pq.ConnStatus.OK:
+        raise OperationalError(raw.pgconn.get_error_message() or "the connection was lost")
+    raise errors.error_from_result(result, encoding=raw.info.encoding)
+
+
+@functools.cache
+def _numbered(sql):
+    """A statement with %s placeholders, numbered as libpq wants them: $1, $2, ..."""
+    parts = sql.split("%s")
+    return "".join(f"{part}${number}" for number, part in enumerate(parts[:-1], 1)) + parts[-1]
+
+
+def _execute_on_cursor(raw, sql, params):
+    import psycopg
+
+    cursor = _cursors.get(raw)
+    if cursor is None or cursor.closed:
+        cursor = _cursors[raw] = psycopg.Cursor(raw)  # kept: its adapters are set up once
+        if raw.prepare_threshold is None:
+            # Django sets None, which turns preparing off even when asked for; a threshold
+            # never reached lets prepare=True prepare this statement and nothing else
+            # (Django's own cursors bind on the client and never do).
+            raw.prepare_threshold = 2**31 - 1
+    cursor.execute(sql, params, prepare=True)
+    return cursor.rowcount
+
+
 _cursors = weakref.WeakKeyDictionary()
+_prepared = weakref.WeakKeyDictionary()  # connection -> {statement: prepared name}
 
 
 class SaveRefused(UserError):
