@@ -23,6 +23,7 @@ from ninja.constants import NOT_SET
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as InputError
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import replace_path_param_notation
 
 from jingsai.accounts.services import user_for_token
 from jingsai.core.errors import Problem, UserError
@@ -205,7 +206,7 @@ def urls():
         for operation_path, path_view in router.path_operations.items():
             view = _direct_callback(label, router, operation_path, path_view)
             if view is not None:
-                direct_views[re.sub(r"{([^}]+)}", r"<\1>", f"{label}{operation_path}")] = view
+                direct_views[replace_path_param_notation(f"{label}{operation_path}")] = view
     first, nested = [], []
     for head, run in groupby(patterns, key=_app_prefix):
         if head is None:
