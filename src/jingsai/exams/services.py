@@ -17,6 +17,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 
+import psycopg
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Q
@@ -921,8 +922,6 @@ def _execute(sql, params):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.rowcount
-    import psycopg
-
     for last_try in (False, True):
         connection.health_check_done = True
         connection.ensure_connection()
@@ -951,13 +950,11 @@ def _execute_prepared(raw, sql, params):
 
 
 def _check(raw, result):
-    from psycopg import OperationalError, errors, pq
-
-    if result.status == pq.ExecStatus.COMMAND_OK:
+    if result.status == psycopg.pq.ExecStatus.COMMAND_OK:
         return
-    if raw.pgconn.status != pq.ConnStatus.OK:
-        raise OperationalError(raw.pgconn.get_error_message() or "the connection was lost")
-    raise errors.error_from_result(result, encoding=raw.info.encoding)
+    if raw.pgconn.status != psycopg.pq.ConnStatus.OK:
+        raise psycopg.OperationalError(raw.pgconn.get_error_message() or "the connection was lost")
+    raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
 
 
 @functools.cache
@@ -968,8 +965,6 @@ def _numbered(sql):
 
 
 def _execute_on_cursor(raw, sql, params):
-    import psycopg
-
     cursor = _cursors.get(raw)
     if cursor is None or cursor.closed:
         cursor = _cursors[raw] = psycopg.Cursor(raw)  # kept: its adapters are set up once
