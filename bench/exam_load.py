@@ -12,7 +12,11 @@ client (keep-alive, one connection per candidate). Phases:
              same kept-alive connections (a connection stays with the worker that
              accepted it, so both phases spread over the workers alike); ping and
              capacity alternate in four slices of --seconds/4 each, so that other load
-             on the machine weighs on both alike, and each pair's ratio is printed
+             on the machine weighs on both alike, and each pair's ratio is printed.
+             The other candidates hang up first (and connect again for the exam): left
+             idle, their connections would reach the server's keep-alive limit in the
+             middle of these slices, and the work of closing hundreds of them at once
+             would fall on whichever slice it met
   exam       all N candidates answer every --think seconds (±50%), as in an exam hall,
              for twice --seconds
   then every candidate hands in, and what each sent is compared with what is stored.
@@ -453,6 +457,9 @@ async def drive(args, port, session, tokens, master):
     for chunk in range(0, len(candidates), 50):
         await asyncio.gather(*(c.start(session, start_stats) for c in candidates[chunk:chunk + 50]))
     start_seconds = time.perf_counter() - began
+    for candidate in candidates[args.concurrency:]:
+        await candidate.connection.close()
+    await asyncio.sleep(1)  # the server takes the hang-ups before the measuring starts
     ping, capacity_stats, capacity = await baseline_and_capacity(candidates, args.concurrency, args.seconds)
     killed = {}
 
