@@ -6,6 +6,7 @@ jingsai.accounts.permissions, the same module the pages use. OpenAPI at /api/ope
 interactive documentation at /api/docs.
 """
 
+import functools
 import inspect
 import re
 from importlib import import_module
@@ -170,6 +171,7 @@ def _direct_callback(label, router, path, path_view):
         raise ImproperlyConfigured(f"direct() does not fit /{label}{path}: {'; '.join(problems)}")
     function, methods = operation.view_func, sorted(operation.methods)
 
+    @functools.wraps(function, updated=())  # its name, and __wrapped__, for whoever resolves the URL
     def view(request, **kwargs):
         if request.method not in methods:
             return HttpResponseNotAllowed(methods, content=b"Method not allowed")
@@ -180,7 +182,6 @@ def _direct_callback(label, router, path, path_view):
         return api.create_response(request, result, status=200)
 
     view.csrf_exempt = True  # as ninja's views: these endpoints need no session
-    view.direct_function = function
     return view
 
 

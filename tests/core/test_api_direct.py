@@ -5,9 +5,11 @@ ninja would, stay documented, and be refused where ninja's work would decide som
 import json
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, RequestFactory
 from django.urls import get_resolver, resolve
+from django.utils import translation
 from ninja import Router, Schema
 
 from jingsai import api
@@ -26,7 +28,7 @@ def _ninja_view():
 
 def test_the_save_is_served_directly_first_in_the_api_and_still_documented():
     match = resolve("/api/exams/attempts/7/answers")
-    assert match.func.direct_function is api.ROUTERS["exams"].path_operations[SAVE].operations[0].view_func
+    assert match.func.__wrapped__ is api.ROUTERS["exams"].path_operations[SAVE].operations[0].view_func
     assert match.view_name == "api:save_answers" and match.kwargs == {"attempt_id": 7}
     root = get_resolver().url_patterns[0]
     assert str(root.url_patterns[0].pattern) == "exams/attempts/<int:attempt_id>/answers"
@@ -75,6 +77,8 @@ def test_through_the_whole_stack_errors_are_in_the_persons_language():
     response = Client().post(f"/api/exams/attempts/{attempt.pk}/answers", {"answers": []},
                              content_type="application/json", HTTP_X_ATTEMPT_TOKEN=services.attempt_token(attempt))
     assert response.status_code == 400 and "1" in response.json()["detail"]
+    with translation.override(settings.LANGUAGE_CODE):
+        assert response.json()["detail"] == translation.gettext("Send the answers as a list of 1 to 200 items.")
     assert response.json()["detail"] != "Send the answers as a list of 1 to 200 items."  # translated
     assert Client().post("/api/exams/attempts/x/answers", {}, content_type="application/json").status_code == 404
 
