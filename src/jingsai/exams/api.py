@@ -57,7 +57,8 @@ def image_url(image):
 
 
 def _token(request, body=None):
-    token = request.headers.get("X-Attempt-Token") or (body or {}).get("token") or ""
+    # META, not request.headers: building the headers mapping is a tenth of a save's own work
+    token = request.META.get("HTTP_X_ATTEMPT_TOKEN") or (body or {}).get("token") or ""
     found = services.read_token(token)
     if found is None:
         raise UserError(_("The attempt token is missing or invalid; reload the exam page."), code="forbidden")

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import psycopg
 from django.core import signing
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Count, F, Max, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -918,20 +918,21 @@ def _execute(sql, params):
     Django's per-request health check (a SELECT 1 before the first query) is skipped: a
     connection found dead is replaced and the statement sent once more, which is what the
     check would have done."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of django.db.connection looks it up again
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.rowcount
     for last_try in (False, True):
-        connection.health_check_done = True
-        connection.ensure_connection()
-        raw = connection.connection
+        db.health_check_done = True
+        db.ensure_connection()
+        raw = db.connection
         try:
             return _execute_prepared(raw, sql, params) if raw.autocommit else _execute_on_cursor(raw, sql, params)
         except psycopg.OperationalError:
-            if last_try or connection.in_atomic_block:
+            if last_try or db.in_atomic_block:
                 raise
-            connection.close()
+            db.close()
     raise AssertionError("unreachable")
 
 
@@ -993,7 +994,7 @@ def save_answers(attempt_id, device, answers, *, now=None):
     Raises SaveRefused when the attempt is closed, past its grace period, or held by
     another device."""
     now = now or timezone.now()
-    stamp = connection.ops.adapt_datetimefield_value(now)
+    stamp = connections[DEFAULT_DB_ALIAS].ops.adapt_datetimefield_value(now)
     if len(answers) == 1:
         (position, seq, response), = answers
         params = [position, response, seq, stamp, attempt_id, device, stamp, position]
