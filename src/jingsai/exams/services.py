@@ -904,8 +904,8 @@ def _upsert_sql(count):
     )
 
 
-def _execute(sql, params):
-    """Run the save statement; the number of rows it wrote.
+def _execute(db, sql, params):
+    """Run the save statement on the connection `db`; the number of rows it wrote.
 
     On PostgreSQL the statement is prepared once per connection and then only executed
     (about 30% less work for the server than parsing and planning it each time; it needs
@@ -918,7 +918,6 @@ def _execute(sql, params):
     Django's per-request health check (a SELECT 1 before the first query) is skipped: a
     connection found dead is replaced and the statement sent once more, which is what the
     check would have done."""
-    db = connections[DEFAULT_DB_ALIAS]  # once: each use of django.db.connection looks it up again
     if db.vendor != "postgresql":
         with db.cursor() as cursor:
             cursor.execute(sql, params)
@@ -994,7 +993,8 @@ def save_answers(attempt_id, device, answers, *, now=None):
     Raises SaveRefused when the attempt is closed, past its grace period, or held by
     another device."""
     now = now or timezone.now()
-    stamp = connections[DEFAULT_DB_ALIAS].ops.adapt_datetimefield_value(now)
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of django.db.connection looks it up again
+    stamp = db.ops.adapt_datetimefield_value(now)
     if len(answers) == 1:
         (position, seq, response), = answers
         params = [position, response, seq, stamp, attempt_id, device, stamp, position]
@@ -1003,7 +1003,7 @@ def save_answers(attempt_id, device, answers, *, now=None):
         for position, seq, response in answers:
             params += [position, response, seq]
         params += [attempt_id, device, stamp]
-    stored = _execute(_upsert_sql(len(answers)), params)
+    stored = _execute(db, _upsert_sql(len(answers)), params)
     if stored != len(answers):
         _explain_unsaved(attempt_id, device, answers)
     return stored
