@@ -8,11 +8,14 @@ import pytest
 # around it are ordinary blocking calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = os.environ.get("JINGSAI_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 PASSWORD = "pw-test-123"
+# Assertions wait as long as actions do (set_default_timeout below): a loaded CI machine
+# can take more than expect's default 5 s over a first request or an htmx round trip.
+expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(items):

@@ -21,6 +21,9 @@ def test_an_organizer_edits_the_rules_and_opens_registration(page):
     page.click("[data-code=C-1]")
     expect(page.locator("#rules-summary")).to_contain_text("理论知识 30%、操作技能 70%，各60分及格")
     page.click("text=编辑规则")
+    # The preview listens for edits once htmx has set the page up (deferred scripts):
+    # an edit typed before that would not be previewed until the next one.
+    page.wait_for_load_state()
 
     # A wrong weight shows in the summary box at once, without saving.
     page.fill("[name=components-1-weight]", "60")
