@@ -13,9 +13,10 @@ from playwright.sync_api import expect, sync_playwright
 CHROMIUM = os.environ.get("JINGSAI_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 PASSWORD = "pw-test-123"
-# Assertions wait as long as actions do (set_default_timeout below): a loaded CI machine
-# can take more than expect's default 5 s over a first request or an htmx round trip.
-expect.set_options(timeout=15_000)
+# How long actions and assertions wait: a loaded CI machine can take more than expect's
+# default 5 s over a first request or an htmx round trip.
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 def pytest_collection_modifyitems(items):
@@ -42,7 +43,7 @@ def new_page(browser, live_server):
         context = browser.new_context(base_url=live_server.url, **options)
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(15000)
+        page.set_default_timeout(TIMEOUT_MS)
         return page
 
     yield make
