@@ -55,6 +55,21 @@ def test_gunicorn_accepts_the_settings_and_loads_the_application():
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+@pytest.mark.parametrize("module", ["jingsai.wsgi", "jingsai.asgi"])
+def test_loading_the_application_does_the_first_requests_work(module):
+    """Loading the application (which gunicorn's preloading master does once, before it
+    forks) imports the URL configuration and loads the translations, so that no worker
+    does it inside a candidate's first request."""
+    probe = (f"import sys; import {module}; from django.utils.translation import trans_real; "
+             "print('jingsai.urls' in sys.modules, 'jingsai.exams.api' in sys.modules, "
+             "*sorted(trans_real._translations))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "DJANGO_SETTINGS_MODULE": "jingsai.settings"}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "True", "en", "zh-hans"]
+
+
 @pytest.mark.parametrize("reuse_port", ["0", "1"])
 def test_every_request_is_answered_on_the_port(tmp_path, reuse_port):
     """Started with these settings, gunicorn answers every request on the port. With a
