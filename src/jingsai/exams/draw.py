@@ -7,6 +7,7 @@ question is drawn twice. `shortages` runs the same procedure to say, before any
 candidate starts, which sections the bank cannot fill."""
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,10 @@ class SectionSpec:
         )
 
 
-@dataclass(frozen=True)
-class PoolRow:
+class PoolRow(NamedTuple):
+    """One question a blueprint may draw: a named tuple, cheap to build for every question
+    of the bank at every start."""
+
     id: int
     type: str
     knowledge_point: int | None
