@@ -286,11 +286,29 @@ def test_the_attempt_shows_pictures_in_stored_order_with_queries_that_do_not_gro
     with CaptureQueriesContext(connection) as small:
         services.attempt_state(attempt)
     big_session = ex.session(competition, ex.paper(competition, bank))
-    big = services.start(user, big_session, device="dev-a")
+    big = Attempt.objects.select_related("session").get(pk=services.start(user, big_session, device="dev-a").pk)
     with CaptureQueriesContext(connection) as large:
         services.attempt_state(big)
     assert big.item_count > attempt.item_count
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_first_view_of_a_new_attempt_shows_what_was_stored_without_reading_it_back(world):
+    """start() keeps the items it drew for the attempt's first view; that view is the one
+    read back from the database, and later views read the database again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _user, attempt = _start(world, device="dev-a")
+    with CaptureQueriesContext(connection) as first:
+        fresh = services.attempt_state(attempt)
+    assert not any("exams_attemptitem" in query["sql"] for query in first.captured_queries)
+    with CaptureQueriesContext(connection) as again:
+        stored = services.attempt_state(Attempt.objects.get(pk=attempt.pk))
+    assert any("exams_attemptitem" in query["sql"] for query in again.captured_queries)
+    assert fresh["items"] == stored["items"]
+    assert len(fresh["items"]) == attempt.item_count > 0
+    assert services.attempt_state(attempt)["items"] == stored["items"]  # read back this time
 
 
 def test_the_attempt_shows_each_item_as_drawn_and_stored(world):
