@@ -453,10 +453,11 @@ def workers_of(master):
 async def drive(args, port, session, tokens, master):
     candidates = [Candidate(port, token) for token in tokens]
     start_stats = Stats()
-    began = time.perf_counter()
+    began, client_began, server_began = time.perf_counter(), time.process_time(), cpu_seconds()
     for chunk in range(0, len(candidates), 50):
         await asyncio.gather(*(c.start(session, start_stats) for c in candidates[chunk:chunk + 50]))
     start_seconds = time.perf_counter() - began
+    start_cpu = {"client": time.process_time() - client_began, **cpu_between(server_began, cpu_seconds())}
     for candidate in candidates[args.concurrency:]:
         await candidate.connection.close()
     await asyncio.sleep(1)  # the server takes the hang-ups before the measuring starts
@@ -479,6 +480,7 @@ async def drive(args, port, session, tokens, master):
         await candidate.connection.close()
     return {
         "candidates": candidates, "start_seconds": start_seconds, "start": start_stats.summary(start_seconds),
+        "start_cpu_ms": {kind: seconds / len(candidates) * 1000 for kind, seconds in start_cpu.items()},
         "ping": ping, "capacity": capacity, "exam": exam, "killed": killed,
         "retries": capacity_stats.retries + exam_stats.retries + submit_stats.retries + start_stats.retries,
         "reconnects": (capacity_stats.reconnects + exam_stats.reconnects + submit_stats.reconnects
@@ -554,7 +556,8 @@ def report(args, result, stored):
     print(f"server: gunicorn {args.workers} workers × {args.threads} threads, {sockets} (jingsai.gunicorn_conf), "
           "PostgreSQL, production settings")
     print(f"started {len(candidates)} attempts in {result['start_seconds']:.1f} s "
-          f"(p50 {result['start']['p50']:.0f} ms, p99 {result['start']['p99']:.0f} ms)")
+          f"(p50 {result['start']['p50']:.0f} ms, p99 {result['start']['p99']:.0f} ms); CPU per start: "
+          + ", ".join(f"{kind} {ms:.1f} ms" for kind, ms in result["start_cpu_ms"].items()))
     print(f"{'phase':<10} {'clients':>8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'client CPU':>11}"
           f" {'app CPU ms/req':>15} {'db CPU ms/req':>14}")
     for name, row in (("ping", ping), ("capacity", capacity)):
