@@ -2,7 +2,6 @@
 line and errors (a missing argument, an unknown sub-command or choice) come out in
 Chinese, like every message of the commands themselves."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from tests import factories
-from tests.commands import run_command
+from tests.commands import process_env, run_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _jingsai(*args):
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "DJANGO_SETTINGS_MODULE": "jingsai.settings"}
     script = Path(sys.executable).with_name("jingsai")  # the console script, as people run it
-    return subprocess.run([str(script), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run([str(script), *args], env=process_env(), cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
 
 
 @pytest.mark.parametrize(("args", "said"), [

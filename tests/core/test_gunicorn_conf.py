@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands import process_env
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -48,8 +50,7 @@ def test_a_socket_per_worker_when_asked_for_and_only_for_tcp_addresses(monkeypat
 
 
 def test_gunicorn_accepts_the_settings_and_loads_the_application():
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "DJANGO_SETTINGS_MODULE": "jingsai.settings",
-           "WEB_CONCURRENCY": "1"}
+    env = process_env(WEB_CONCURRENCY="1")
     done = subprocess.run([sys.executable, "-m", "gunicorn", "--check-config", "-c", "python:jingsai.gunicorn_conf"],
                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -63,7 +64,7 @@ def test_loading_the_application_does_the_first_requests_work(module):
     probe = (f"import sys; import {module}; from django.utils.translation import trans_real; "
              "print('jingsai.urls' in sys.modules, 'jingsai.exams.api' in sys.modules, "
              "*sorted(trans_real._translations))")
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "DJANGO_SETTINGS_MODULE": "jingsai.settings"}
+    env = process_env()
     done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -84,9 +85,8 @@ def test_every_request_is_answered_on_the_port(tmp_path, reuse_port):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "DJANGO_SETTINGS_MODULE": "jingsai.settings",
-           "WEB_CONCURRENCY": "3", "JINGSAI_BIND": f"127.0.0.1:{port}", "JINGSAI_ACCESS_LOG": str(tmp_path / "access"),
-           "JINGSAI_VAR_DIR": str(tmp_path), "JINGSAI_REUSE_PORT": reuse_port}
+    env = process_env(WEB_CONCURRENCY="3", JINGSAI_BIND=f"127.0.0.1:{port}", JINGSAI_VAR_DIR=str(tmp_path),
+                      JINGSAI_ACCESS_LOG=str(tmp_path / "access"), JINGSAI_REUSE_PORT=reuse_port)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:jingsai.gunicorn_conf",
                                "--access-logformat", "%(p)s"], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
