@@ -483,8 +483,8 @@ async def drive(args, port, session, tokens, master):
         "start_cpu_ms": {kind: seconds / len(candidates) * 1000 for kind, seconds in start_cpu.items()},
         "ping": ping, "capacity": capacity, "exam": exam, "killed": killed,
         "retries": capacity_stats.retries + exam_stats.retries + submit_stats.retries + start_stats.retries,
-        "reconnects": (capacity_stats.reconnects + exam_stats.reconnects + submit_stats.reconnects
-                       + start_stats.reconnects),
+        "reconnects": {"start": start_stats.reconnects, "capacity": capacity_stats.reconnects,
+                       "exam": exam_stats.reconnects, "submit": submit_stats.reconnects},
         "errors": capacity_stats.errors + exam_stats.errors + submit_stats.errors,
     }
 
@@ -571,8 +571,11 @@ def report(args, result, stored):
     print(f"p99 of a save with {len(candidates)} candidates: {exam['p99']:.0f} ms (target < {TARGETS['p99_ms']} ms)")
     if result["killed"]:
         print(f"killed gunicorn worker {result['killed']['pid']} (SIGKILL) half-way through the exam phase")
-    print(f"sent again on a new connection after the server closed a kept-alive one: {result['reconnects']}; "
-          f"retried after other connection errors or 5xx: {result['retries']}; refused saves: {len(result['errors'])}")
+    reconnects = sum(result["reconnects"].values())
+    by_phase = ", ".join(f"{phase} {count}" for phase, count in result["reconnects"].items() if count)
+    print(f"sent again on a new connection after the server closed a kept-alive one: {reconnects}"
+          f"{f' ({by_phase})' if by_phase else ''}; retried after other connection errors or 5xx: "
+          f"{result['retries']}; refused saves: {len(result['errors'])}")
     print(f"answers sent (latest per question): {sent}; lost: {lost}; attempts handed in: {submitted}/"
           f"{len(candidates)}")
     for error in result["errors"][:5]:
