@@ -694,9 +694,7 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
         keys = [o["key"] for o in options]
         if paper.shuffle_options and keys:
             rng.shuffle(keys)
-        items.append(SimpleNamespace(position=position, section_id=section.pk, section=section,
-                                     version_id=version_id, option_order=keys, points=section.points,
-                                     version=SimpleNamespace(type=qtype, stem=stem, options=options, answer=answer)))
+        items.append(_shown_item(position, section, version_id, keys, section.points, qtype, stem, options, answer))
     _insert_items(attempt, items)
     attempt.drawn_items = items  # what shown_items() would read back, for the first view only
     _event(attempt, AttemptEvent.Kind.START, actor=user, ip=ip, device=device[:8], user_agent=user_agent[:200])
@@ -804,12 +802,14 @@ def shown_items(attempt):
         "position", "section_id", "version_id", "option_order", "points",
         "version__type", "version__stem", "version__options", "version__answer"))
     sections = PaperSection.objects.in_bulk({row[1] for row in rows if row[1] is not None})
-    return [
-        SimpleNamespace(position=position, section_id=section_id, section=sections.get(section_id),
-                        version_id=version_id, option_order=order, points=points,
-                        version=SimpleNamespace(type=qtype, stem=stem, options=options, answer=answer))
-        for position, section_id, version_id, order, points, qtype, stem, options, answer in rows
-    ]
+    return [_shown_item(position, sections.get(section_id), *rest) for position, section_id, *rest in rows]
+
+
+def _shown_item(position, section, version_id, option_order, points, qtype, stem, options, answer):
+    """One item as shown_items() gives it: what item_view() reads, as plain values."""
+    return SimpleNamespace(position=position, section_id=section.pk if section is not None else None,
+                           section=section, version_id=version_id, option_order=option_order, points=points,
+                           version=SimpleNamespace(type=qtype, stem=stem, options=options, answer=answer))
 
 
 def item_views(items, image_url=None):
