@@ -328,3 +328,25 @@ def test_the_attempt_shows_each_item_as_drawn_and_stored(world):
     assert [option["key"] for option in shown] == shuffled.option_order
     AttemptItem.objects.filter(pk=shuffled.pk).update(section=None)
     assert services.attempt_state(attempt)["items"][shuffled.position]["section"] == ""
+
+
+def _indexes(table):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    return {name: tuple(c["columns"]) for name, c in constraints.items()
+            if (c["index"] or c["unique"]) and not c["primary_key"]}
+
+
+def test_the_tables_a_start_and_a_save_write_carry_no_index_they_do_not_need():
+    # A start stores a whole paper of items at once and every save writes an answer: each
+    # index is work then. Lookups by attempt use the unique (attempt, position) index;
+    # the grading queue has a partial index that a drawn item enters only if a grader
+    # must mark it.
+    items = _indexes("exams_attemptitem")
+    by_attempt = [name for name, columns in items.items() if columns == ("attempt_id",)]
+    assert by_attempt == ["attemptitem_awaiting_grading"]
+    assert ("attempt_id", "position") in items.values()
+    assert len(items) == 4  # besides the primary key: (attempt, position), section, version, awaiting grading
+    assert list(_indexes("exams_answer").values()) == [("attempt_id", "position")]

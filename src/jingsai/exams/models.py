@@ -392,7 +392,9 @@ class AttemptItem(models.Model):
     were shown in, its points and, once graded, its score. Stored at the start, so an
     attempt can be replayed and audited."""
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
+    # No index of its own: the unique (attempt, position) index serves every lookup by
+    # attempt. A start stores a whole paper of items at once, and each index is work then.
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items", db_index=False)
     position = models.PositiveSmallIntegerField()
     section = models.ForeignKey(PaperSection, null=True, on_delete=models.SET_NULL, related_name="+")
     version = models.ForeignKey(QuestionVersion, on_delete=models.PROTECT, related_name="attempt_items")
@@ -405,7 +407,10 @@ class AttemptItem(models.Model):
     class Meta:
         ordering = ["attempt", "position"]
         constraints = [models.UniqueConstraint(fields=["attempt", "position"], name="unique_attempt_position")]
-        indexes = [models.Index(fields=["needs_grading", "attempt"])]
+        # Only the few items awaiting a grader are in it: storing a drawn paper, whose
+        # items all start without it, adds nothing to this index.
+        indexes = [models.Index(fields=["attempt"], condition=models.Q(needs_grading=True),
+                                name="attemptitem_awaiting_grading")]
 
     def __str__(self):
         return f"{self.attempt_id}:{self.position}"
