@@ -3,7 +3,7 @@
 import random
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from jingsai.core.errors import Rejected
@@ -130,6 +130,39 @@ def test_the_draw_fills_every_section_without_repeats_or_says_what_is_short(pool
     for index, spec in enumerate(plan):
         assert len(chosen[index]) == spec.count
         assert all(spec.matches(by_id[pk]) for pk in chosen[index])
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows, sections, st.integers(0, 2**32))
+@example(  # the first section's least-drawn question is one the second needs
+    [("single", 1, 2, 0), ("single", 1, 1, 5), ("single", 1, 1, 6), ("single", 2, 2, 0), ("single", 2, 2, 0)],
+    [("single", 1, None, 1), ("single", None, 2, 2)], 1)
+def test_each_section_takes_first_what_no_later_section_could_use_then_the_least_drawn(pool_rows, specs, seed):
+    pool = [draw.PoolRow(id=i, type=t, knowledge_point=kp, difficulty=d, times_drawn=n)
+            for i, (t, kp, d, n) in enumerate(pool_rows)]
+    plan = [draw.SectionSpec(type=t, knowledge_point=kp, difficulty=d, count=c) for t, kp, d, c in specs]
+    try:
+        chosen = draw.draw(plan, pool, random.Random(seed))
+    except draw.Shortage:
+        return
+    # Stated directly, section by section in the order they are filled (narrowest first):
+    # nothing left out ranks before anything taken, by (later sections that could use it,
+    # times drawn).
+    matching = [[row for row in pool if spec.matches(row)] for spec in plan]
+    order = sorted(range(len(plan)), key=lambda i: (len(matching[i]), i))
+    used = set()
+    for rank, index in enumerate(order):
+        later = [matching[j] for j in order[rank + 1:]]
+
+        def key(row, later=later):
+            return sum(row in rows for rows in later), row.times_drawn
+
+        available = [row for row in matching[index] if row.id not in used]
+        taken = [row for row in available if row.id in chosen[index]]
+        left = [row for row in available if row.id not in chosen[index]]
+        if taken and left:
+            assert max(map(key, taken)) <= min(map(key, left))
+        used.update(chosen[index])
 
 
 @settings(max_examples=200, deadline=None)

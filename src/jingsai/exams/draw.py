@@ -6,6 +6,8 @@ questions no later section could use, then the least-drawn, ties broken at rando
 question is drawn twice. `shortages` runs the same procedure to say, before any
 candidate starts, which sections the bank cannot fill."""
 
+import heapq
+from collections import Counter
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -43,11 +45,18 @@ class Shortage(Exception):
 
 
 def _fill(sections, pool, pick):
-    pools = [[row for row in pool if spec.matches(row)] for spec in sections]
+    of_type = {}
+    for row in pool:
+        of_type.setdefault(row.type, []).append(row)
+    pools = [[row for row in of_type.get(spec.type, ()) if spec.matches(row)] for spec in sections]
     order = sorted(range(len(sections)), key=lambda i: (len(pools[i]), i))
+    # How many sections still to be filled could use each question: counted once and
+    # brought down as each section is filled, not rebuilt per section (linear in the
+    # bank, where sets of every later section's pool per section grew with the square).
+    later = Counter(row.id for rows in pools for row in rows)
     used, chosen, short = set(), {}, []
-    for rank, index in enumerate(order):
-        later = [{r.id for r in pools[j]} for j in order[rank + 1:]]
+    for index in order:
+        later.subtract(row.id for row in pools[index])
         available = [row for row in pools[index] if row.id not in used]
         wanted = sections[index].count
         if len(available) < wanted:
@@ -64,9 +73,9 @@ def draw(sections, pool, rng):
     """{section index: [question ids]}; raises Shortage if the pool cannot fill them."""
 
     def pick(available, wanted, later):
-        keyed = [(sum(row.id in ids for ids in later), row.times_drawn, rng.random(), row) for row in available]
-        keyed.sort(key=lambda k: k[:3])
-        return [k[3] for k in keyed[:wanted]]
+        random = rng.random
+        keyed = [(later[row.id], row.times_drawn, random(), row) for row in available]
+        return [k[3] for k in heapq.nsmallest(wanted, keyed, key=lambda k: k[:3])]
 
     chosen, short = _fill(sections, pool, pick)
     if short:
@@ -78,7 +87,6 @@ def shortages(sections, pool):
     """[(section index, wanted, available)] for every section the pool cannot fill."""
 
     def pick(available, wanted, later):
-        keyed = sorted(available, key=lambda row: (sum(row.id in ids for ids in later), row.id))
-        return keyed[:wanted]
+        return heapq.nsmallest(wanted, available, key=lambda row: (later[row.id], row.id))
 
     return _fill(sections, pool, pick)[1]
