@@ -295,7 +295,8 @@ def test_the_attempt_shows_pictures_in_stored_order_with_queries_that_do_not_gro
 
 def test_the_first_view_of_a_new_attempt_shows_what_was_stored_without_reading_it_back(world):
     """start() keeps the items it drew for the attempt's first view; that view is the one
-    read back from the database, and later views read the database again."""
+    read back from the database, and later views read the database again. The first view
+    does not look for answers either: none can have come before it gave out the token."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -303,9 +304,13 @@ def test_the_first_view_of_a_new_attempt_shows_what_was_stored_without_reading_i
     with CaptureQueriesContext(connection) as first:
         fresh = services.attempt_state(attempt)
     assert not any("exams_attemptitem" in query["sql"] for query in first.captured_queries)
+    assert not any("exams_answer" in query["sql"] for query in first.captured_queries)
+    assert fresh["answers"] == {}
+    _save(attempt, 0, 1, "A", device="dev-a")
     with CaptureQueriesContext(connection) as again:
         stored = services.attempt_state(Attempt.objects.get(pk=attempt.pk))
     assert any("exams_attemptitem" in query["sql"] for query in again.captured_queries)
+    assert stored["answers"] == {"0": {"response": "A", "seq": 1}}
     assert fresh["items"] == stored["items"]
     assert len(fresh["items"]) == attempt.item_count > 0
     assert services.attempt_state(attempt)["items"] == stored["items"]  # read back this time

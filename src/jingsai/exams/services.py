@@ -774,9 +774,12 @@ def attempt_state(attempt, *, now=None, image_url=None):
     """What a client needs to show the attempt: the questions as drawn (options in the
     order shown), every saved answer with its sequence number, and the true time left."""
     now = now or timezone.now()
+    # An attempt just begun has no answers: its token, which every save needs, is in this view.
+    just_begun = "drawn_items" in attempt.__dict__
     items = shown_items(attempt)
-    saved = {a.position: {"response": a.response, "seq": a.seq}
-             for a in Answer.objects.filter(attempt=attempt).only("position", "response", "seq")}
+    saved = {} if just_begun else {
+        a.position: {"response": a.response, "seq": a.seq}
+        for a in Answer.objects.filter(attempt=attempt).only("position", "response", "seq")}
     return {
         "attempt": attempt.pk,
         "status": attempt.status,
