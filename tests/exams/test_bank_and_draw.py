@@ -53,6 +53,11 @@ def test_a_retired_question_is_no_longer_drawn():
     services.set_question_active(None, questions[0], False, reason="过时")
     pool = services.question_pool(bank)
     assert questions[0].pk not in {row.id for row in pool} and questions[1].pk in {row.id for row in pool}
+    # Each row carries the fields the draw reads, with their values as stored.
+    question = Question.objects.get(pk=questions[1].pk)
+    assert next(row for row in pool if row.id == question.pk) == draw.PoolRow(
+        question.pk, "single", question.knowledge_point_id, question.difficulty, question.times_drawn)
+    assert question.knowledge_point_id is not None
 
 
 def test_a_blueprint_the_bank_cannot_fill_is_refused_naming_the_section():
