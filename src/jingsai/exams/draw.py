@@ -44,11 +44,24 @@ class Shortage(Exception):
         super().__init__(repr(shortages))
 
 
-def _fill(sections, pool, pick):
-    of_type = {}
+def _pools(sections, pool):
+    """Each section's matching rows, in pool order: what [row for row in pool if
+    spec.matches(row)] gives, from the rows of the section's type (and knowledge point)
+    only, where that looked at every row of the bank for every section."""
+    of_type, of_point = {}, {}
     for row in pool:
         of_type.setdefault(row.type, []).append(row)
-    pools = [[row for row in of_type.get(spec.type, ()) if spec.matches(row)] for spec in sections]
+        of_point.setdefault((row.type, row.knowledge_point), []).append(row)
+    pools = []
+    for spec in sections:
+        rows = of_type.get(spec.type, ()) if spec.knowledge_point is None else (
+            of_point.get((spec.type, spec.knowledge_point), ()))
+        pools.append(list(rows) if spec.difficulty is None else [r for r in rows if r.difficulty == spec.difficulty])
+    return pools
+
+
+def _fill(sections, pool, pick):
+    pools = _pools(sections, pool)
     order = sorted(range(len(sections)), key=lambda i: (len(pools[i]), i))
     # How many sections still to be filled could use each question: counted once and
     # brought down as each section is filled, not rebuilt per section (linear in the
