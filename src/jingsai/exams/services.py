@@ -703,7 +703,7 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
             rng.shuffle(keys)
         items.append(_shown_item(position, section, version_id, keys, section.points, qtype, stem, options, answer))
     _insert_items(attempt, items)
-    attempt.drawn_items = items  # what shown_items() would read back, for the first view only
+    attempt.drawn_items = items  # what shown_items() would read back, for attempt_state()'s first view only
     _event(attempt, AttemptEvent.Kind.START, actor=user, ip=ip, device=device[:8], user_agent=user_agent[:200])
     audit.record(user, "exams.start", attempt, data={"session": session.pk, "items": len(items)})
     question_ids = sorted(current)
@@ -781,10 +781,11 @@ def attempt_state(attempt, *, now=None, image_url=None):
     """What a client needs to show the attempt: the questions as drawn (options in the
     order shown), every saved answer with its sequence number, and the true time left."""
     now = now or timezone.now()
-    # An attempt just begun has no answers: its token, which every save needs, is in this view.
-    just_begun = "drawn_items" in attempt.__dict__
-    items = shown_items(attempt)
-    saved = {} if just_begun else {
+    # An attempt just begun carries the items it drew (set by _begin, used once) and has no
+    # answers yet: its token, which every save needs, is in this view. Later views read both.
+    drawn = attempt.__dict__.pop("drawn_items", None)
+    items = drawn if drawn is not None else shown_items(attempt)
+    saved = {} if drawn is not None else {
         a.position: {"response": a.response, "seq": a.seq}
         for a in Answer.objects.filter(attempt=attempt).only("position", "response", "seq")}
     return {
@@ -803,11 +804,7 @@ def shown_items(attempt):
     """The attempt's items, in order, as plain values that item_view() reads: the fields
     shown and the section. Each start and each reload reads them, and as model instances
     (an item, its version and its section per question) they were two thirds of the CPU
-    of showing a hundred-question paper. An attempt just begun carries them (drawn_items,
-    set by _begin) for its first view, which then does not read them back."""
-    drawn = attempt.__dict__.pop("drawn_items", None)
-    if drawn is not None:
-        return drawn
+    of showing a hundred-question paper."""
     rows = list(AttemptItem.objects.filter(attempt_id=attempt.pk).order_by("position").values_list(
         "position", "section_id", "version_id", "option_order", "points",
         "version__type", "version__stem", "version__options", "version__answer"))
