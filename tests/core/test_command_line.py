@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests import factories
-from tests.commands import process_env, run_command
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.commands import ROOT, process_env, run_command
 
 
 def _jingsai(*args):

@@ -5,13 +5,10 @@ import importlib
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.commands import process_env
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.commands import ROOT, process_env
 
 
 def _load(monkeypatch, **env):
