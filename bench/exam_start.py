@@ -35,18 +35,10 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jingsa
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingsai.settings")
 os.environ["DEBUG"] = "0"  # DEBUG keeps every query in memory
 
+from exam_load import fresh_database  # noqa: E402 - bench/ is this script's directory, on the path
+
 KNOWLEDGE_POINTS = 8
 TYPES = ("single", "multiple", "judge", "fill", "short")
-
-
-def fresh_database(url):
-    import psycopg
-    from psycopg import sql
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def gift(size, tag):
