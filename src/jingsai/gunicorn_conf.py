@@ -26,6 +26,15 @@ reverse proxy that terminates TLS. bench/exam_load.py starts the server with thi
   socket. A worker that dies resets the connections still waiting in its own queue
   (clients send again; the exam page does); on Linux 5.14+ the sysctl
   net.ipv4.tcp_migrate_req=1 hands them to another worker instead.
+- Before each fork, the master moves every object it holds (the loaded application: the
+  URL configuration, the API schemas, the translations) out of the garbage collector's
+  reach (gc.freeze). A worker's full collections then look only at what the worker
+  itself made, and (as Python's documentation for gc.freeze explains) no longer write
+  into the pages it shares with the master. Measured in bench/exam_load.py (2026-12-06,
+  two runs each way, alternating): the server's CPU per candidate start 21.1 and 25.7 ms
+  against 25.2 and 30.1 ms without it; a start builds thousands of objects (the bank's
+  pool rows, the draw) and so meets full collections. Answer saves and the trivial
+  endpoint were unchanged.
 
 Environment: JINGSAI_BIND (default 127.0.0.1:8000; several addresses comma-separated),
 WEB_CONCURRENCY (worker processes, default 8 per core), JINGSAI_THREADS (threads per
@@ -33,6 +42,7 @@ worker, default 2), JINGSAI_ACCESS_LOG (a file, or - for standard output; defaul
 JINGSAI_REUSE_PORT (1: a listening socket per worker; default 0, one shared socket).
 """
 
+import gc
 import os
 
 bind = [address.strip() for address in os.environ.get("JINGSAI_BIND", "127.0.0.1:8000").split(",")
@@ -50,3 +60,7 @@ timeout = 60
 graceful_timeout = 30
 accesslog = os.environ.get("JINGSAI_ACCESS_LOG") or None
 wsgi_app = "jingsai.wsgi:application"
+
+
+def pre_fork(server, worker):
+    gc.freeze()

@@ -115,3 +115,19 @@ def test_every_request_is_answered_on_the_port(tmp_path, reuse_port):
         _out, errors = server.communicate(timeout=60)
     if reuse_port == "1":
         assert len(served_by()) > 1, errors[-2000:]
+
+
+def test_the_master_freezes_what_it_has_loaded_before_each_fork(monkeypatch):
+    """What the preloading master holds is moved out of the collector's reach before a
+    worker is forked, so a worker's full collections skip it."""
+    import gc
+
+    conf = _load(monkeypatch)
+    frozen_before = gc.get_freeze_count()
+    try:
+        loaded = [object() for _ in range(3)], {"a": []}  # tracked containers, as the application is
+        conf.pre_fork(server=None, worker=None)
+        assert gc.get_freeze_count() > frozen_before
+        assert not any(thing is loaded for thing in gc.get_objects())
+    finally:
+        gc.unfreeze()
