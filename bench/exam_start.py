@@ -22,6 +22,7 @@ database; it is dropped and created again at each run.
 
 import argparse
 import datetime
+import gc
 import os
 import secrets
 import statistics
@@ -149,6 +150,8 @@ def main():
     print(f"building {len(sizes)} banks ({', '.join(map(str, sizes))} questions) with {args.candidates} candidates "
           f"each in {connection.settings_dict['NAME']}…", flush=True)
     worlds = build(sizes, args.candidates)
+    gc.collect()
+    gc.freeze()  # as gunicorn's master does before forking a worker (jingsai.gunicorn_conf)
     spent = {world["size"]: [] for world in worlds}
     warm = 5  # the first starts on each bank fill caches; they are not counted
     for index in range(args.candidates):
