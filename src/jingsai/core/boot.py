@@ -10,7 +10,7 @@ connections, instead of inside a candidate's request."""
 
 from django.conf import settings
 from django.urls import get_resolver
-from django.utils.translation import trans_real
+from django.utils import translation
 
 
 def warm_up():
@@ -18,4 +18,5 @@ def warm_up():
     resolver.url_patterns  # noqa: B018 - imports the URL configuration
     resolver.reverse_dict  # noqa: B018 - builds what reverse() looks names up in
     for code, _name in settings.LANGUAGES:
-        trans_real.translation(code)
+        with translation.override(code):  # activating a language loads its catalogues
+            pass
