@@ -211,3 +211,18 @@ def test_wildcards_in_a_cloze_blank_and_in_the_xlsx_and_editor_notation():
     old = ex.question("fill", stem="运算____", answer=[[{"text": "2*3", "fraction": "1"}]])
     assert xlsx.answer_text(old) == "2\\*3"
     assert xlsx.parse_answer("fill", "2\\*3") == [[{"text": "2*3", "fraction": "1"}]]
+
+
+def test_xlsx_keeps_each_option_under_its_letter_when_a_letter_is_left_empty():
+    """Options A, C, D (B left empty) with answer D: the export writes D's text in column D,
+    so importing the file again keeps the same right answer."""
+    rows = [["单选", "焊接安全", "易", "哪种气体用于氩弧焊？", "氧气", "", "氮气", "氩气", "", "", "", "", "D", "", ""]]
+    source = ex.bank(level=3)
+    services.import_questions(None, source, sheets.xlsx_bytes(xlsx.COLUMNS, rows), filename="a.xlsx")
+    version = Question.objects.get(bank=source).current
+    assert [o["key"] for o in version.options] == ["A", "C", "D"] and version.answer == {"D": "1"}
+    target = ex.bank(level=2)
+    services.import_questions(None, target, services.export_questions(source, "xlsx"), filename="b.xlsx")
+    copy = Question.objects.get(bank=target).current
+    assert [(o["key"], o["text"]) for o in copy.options] == [("A", "氧气"), ("C", "氮气"), ("D", "氩气")]
+    assert copy.answer == {"D": "1"}

@@ -149,9 +149,10 @@ def answer_text(q):
 def write(questions):
     rows = []
     for q in questions:
-        options = [o["text"] for o in q.options] + [""] * (len(OPTION_KEYS) - len(q.options))
+        by_key = {o["key"]: o["text"] for o in q.options}  # keys may skip a letter (A, C, D)
+        options = [by_key.get(key, "") for key in OPTION_KEYS]
         rows.append([
-            TYPE_NAMES[q.type], q.knowledge_point, DIFFICULTY_NAMES[q.difficulty], q.stem, *options[:len(OPTION_KEYS)],
+            TYPE_NAMES[q.type], q.knowledge_point, DIFFICULTY_NAMES[q.difficulty], q.stem, *options,
             answer_text(q), q.explanation, q.title,
         ])
     return sheets.xlsx_bytes(COLUMNS, rows, sheet_name="题库", notes=NOTES)
