@@ -355,3 +355,20 @@ def test_the_tables_a_start_and_a_save_write_carry_no_index_they_do_not_need():
     assert ("attempt_id", "position") in items.values()
     assert len(items) == 4  # besides the primary key: (attempt, position), section, version, awaiting grading
     assert list(_indexes("exams_answer").values()) == [("attempt_id", "position")]
+
+
+def test_extra_time_given_after_the_time_is_up_hands_the_attempt_in_and_does_not_reopen_it(world):
+    """The candidate's time and grace ran out while nothing swept: extra time set now must
+    not move the deadline into the future and let saves in again."""
+    _user, entry = world["candidates"][0]
+    _user, attempt = _start(world, device="dev-a")
+    past = timezone.now() - datetime.timedelta(minutes=10)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=past, accept_until=past + datetime.timedelta(seconds=30))
+    services.set_allowance(world["invigilator"], world["session"], entry, 15, reason="视力障碍")
+    attempt.refresh_from_db()
+    assert attempt.status != AttemptStatus.IN_PROGRESS and attempt.ended_by == EndedBy.TIMEOUT
+    assert attempt.accept_until < timezone.now()
+    with pytest.raises(services.SaveRefused):
+        _save(attempt, 0, 1, "A")
+    with pytest.raises(UserError):  # and an extension cannot reopen it either
+        services._move_deadline(world["invigilator"], attempt, 10, "断电")

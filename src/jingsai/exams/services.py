@@ -604,7 +604,9 @@ def set_allowance(actor, session, entry, minutes, *, reason):
     allowance.set_by, allowance.set_at = actor, timezone.now()
     allowance.save()
     attempt = Attempt.objects.filter(session=session, entry=entry, status=AttemptStatus.IN_PROGRESS).first()
-    if attempt is not None and minutes != old:
+    if attempt is not None:
+        attempt = finalize_if_due(attempt)  # time already up: handed in, not reopened by the extra time
+    if attempt is not None and attempt.status == AttemptStatus.IN_PROGRESS and minutes != old:
         _move_deadline(actor, attempt, minutes - old, reason)
     audit.record(actor, "exams.allowance", session, reason=reason,
                  changes={"extra_minutes": [old, minutes]}, data={"entry": entry.pk})
@@ -1176,6 +1178,8 @@ def end_attempt(actor, attempt, *, reason, now=None):
 @transaction.atomic
 def _move_deadline(actor, attempt, minutes, reason):
     attempt = Attempt.objects.select_for_update(of=("self",)).select_related("session").get(pk=attempt.pk)
+    if attempt.status != AttemptStatus.IN_PROGRESS or due(attempt):  # handed in meanwhile, or time is up
+        raise UserError(_("This attempt has already ended."), code="ended")
     old = attempt.deadline
     attempt.deadline = old + timedelta(minutes=minutes)
     attempt.accept_until = attempt.deadline + timedelta(seconds=attempt.session.grace_seconds)
