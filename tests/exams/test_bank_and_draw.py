@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from jingsai.core.errors import Rejected
+from jingsai.core.errors import Rejected, UserError
 from jingsai.exams import draw, services
 from jingsai.exams.models import AttemptItem, Question
 from tests.exams import factories as ex
@@ -188,3 +188,26 @@ def test_draws_spread_over_the_bank_as_candidates_start(run_jobs):
             services.start(user, world["session"], device="d")
     counts = sorted(Question.objects.filter(bank=world["bank"], type="single").values_list("times_drawn", flat=True))
     assert sum(counts) == 24 and counts[-1] - counts[0] <= 1  # 12 questions, 4 per candidate, evenly used
+
+
+def test_out_of_range_section_and_session_values_get_a_message_not_a_server_error():
+    orgs = ex.factories.tree()
+    competition = ex.factories.competition(host=orgs["union"])
+    bank = ex.bank(owner=orgs["union"])
+    ex.fill_bank(bank, per_type=3)
+    with pytest.raises(Rejected) as rejected:
+        ex.paper(competition, bank, [
+            {"type": "single", "count": 2, "points": "2", "difficulty": 7},
+            {"type": "judge", "count": 2, "points": "10000"},
+            {"type": "judge", "count": 1, "points": "1", "difficulty": "难"},
+        ])
+    problems = rejected.value.problems
+    assert [p.where for p in problems] == ["第 1 大题", "第 2 大题", "第 3 大题"]
+    assert "难度" in str(problems[0].message) and "1000" in str(problems[1].message)
+    paper = ex.paper(competition, bank, [{"type": "judge", "count": 2, "points": "5"}])
+    for field, value in [("grace_seconds", -5), ("grace_seconds", 40000), ("disagreement_percent", -1),
+                         ("disagreement_percent", 101), ("grace_seconds", "x")]:
+        with pytest.raises(UserError) as refused:
+            ex.session(competition, paper, **{field: value})
+        assert refused.value.code == {"grace_seconds": "grace"}.get(field, "disagreement")
+    assert ex.session(competition, paper, grace_seconds=0, disagreement_percent=100).grace_seconds == 0

@@ -142,3 +142,16 @@ def test_the_explanation_shows_once_the_question_is_answered_on_the_page_and_thr
     assert answered.status_code == 200, answered.content
     body = answered.json()
     assert body["correct"] is True and body["explanation"] == explanation
+
+
+def test_a_practice_round_with_a_bad_count_or_mode_is_refused_with_a_message(practice_world):
+    bank, worker = practice_world["bank"], practice_world["worker"]
+    with pytest.raises(UserError):
+        services.start_practice(worker, bank, count="十")
+    with pytest.raises(UserError):
+        services.start_practice(worker, bank, mode="everything-at-once")
+    assert services.start_practice(worker, bank, count=500).total <= 100
+    client = Client()
+    client.force_login(practice_world["user"])
+    page = client.post("/work/exams/practice/start/", {"bank": bank.pk, "count": "abc"}, follow=True)
+    assert page.status_code == 200 and "整数" in page.content.decode()

@@ -39,6 +39,7 @@ from .models import (
     AttemptItem,
     AttemptStatus,
     Bank,
+    Difficulty,
     EndedBy,
     ExamSession,
     Grading,
@@ -314,8 +315,6 @@ def _section_label(section, index):
     if section.get("knowledge_point"):
         parts.append(section["knowledge_point"].name)
     if section.get("difficulty"):
-        from .models import Difficulty
-
         parts.append(Difficulty(section["difficulty"]).label)
     return _("section %(n)s (%(what)s)") % {"n": index + 1, "what": "、".join(str(p) for p in parts)}
 
@@ -358,10 +357,10 @@ def _clean_sections(bank, kind, sections):
             section["knowledge_point"] = kps.get(name)
         try:
             section["points"] = Decimal(str(raw.get("points"))).quantize(CENT)
-            if section["points"] <= 0:
+            if not 0 < section["points"] <= 1000:
                 raise ValueError
         except (ArithmeticError, ValueError):
-            problems.append(Problem(_("Points per question must be a number above 0."), where=where,
+            problems.append(Problem(_("Points per question must be a number above 0, at most 1000."), where=where,
                                     value=raw.get("points")))
             continue
         if kind == Paper.Kind.FIXED:
@@ -392,7 +391,13 @@ def _clean_sections(bank, kind, sections):
                                         value=raw.get("count")))
                 continue
             if section["difficulty"] is not None:
-                section["difficulty"] = int(section["difficulty"])
+                try:
+                    section["difficulty"] = int(section["difficulty"])
+                    Difficulty(section["difficulty"])
+                except (TypeError, ValueError):
+                    problems.append(Problem(_("The difficulty must be 1 (easy) to 5 (hard)."), where=where,
+                                            value=raw.get("difficulty")))
+                    continue
         cleaned.append(section)
     if problems:
         raise Rejected(_("The paper was not saved."), problems)
@@ -530,11 +535,23 @@ def _check_session_fields(competition, fields):
         raise UserError(_("The exam must close after it opens."), code="window")
     if not 1 <= int(fields["duration_minutes"]) <= 1440:
         raise UserError(_("The duration must be 1 to 1440 minutes."), code="duration")
+    if not 0 <= _whole(fields.get("grace_seconds", 30)) <= 600:
+        raise UserError(_("The grace period must be 0 to 600 seconds."), code="grace")
+    if not 0 <= _whole(fields.get("disagreement_percent", 20)) <= 100:
+        raise UserError(_("The disagreement threshold must be 0 to 100 percent."), code="disagreement")
     if fields.get("graders_per_answer", 2) not in (1, 2):
         raise UserError(_("Each short answer is graded by one or two graders."), code="graders")
     parse_ip_ranges(fields.get("ip_ranges", ""))
     if fields.get("stage") is not None and fields["stage"].competition_id != competition.pk:
         raise UserError(_("The stage belongs to another competition."))
+
+
+def _whole(value):
+    """An integer field's value, or -1 (out of every range) when it is not a whole number."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
 
 
 SESSION_FIELDS = ("name", "stage", "paper", "component", "opens_at", "closes_at", "duration_minutes",
@@ -1353,6 +1370,10 @@ def start_practice(person, bank, *, knowledge_point=None, count=10, mode=Practic
     if not bank.practice_open:
         raise UserError(_("This question bank is not open for practice."), code="forbidden")
     rng = rng or random.Random(secrets.randbits(64))  # noqa: S311 - practice draws, not secrets
+    if mode not in PracticeSet.Mode.values:
+        raise UserError(_("Choose how to practise: new questions or the wrong-answer book."), code="invalid")
+    if _whole(count) < 0:
+        raise UserError(_("Give the number of questions as a whole number (1 to 100)."), code="invalid")
     count = max(1, min(int(count), 100))
     if mode == PracticeSet.Mode.WRONG_BOOK:
         pool = list(WrongAnswer.objects.filter(person=person, question__bank=bank, mastered_at__isnull=True,
