@@ -372,3 +372,44 @@ def test_extra_time_given_after_the_time_is_up_hands_the_attempt_in_and_does_not
         _save(attempt, 0, 1, "A")
     with pytest.raises(UserError):  # and an extension cannot reopen it either
         services._move_deadline(world["invigilator"], attempt, 10, "断电")
+
+
+def test_a_session_for_every_stage_counts_an_advanced_worker_once_at_their_latest_stage():
+    from tests import factories
+
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"], status="in_progress", stages=[
+        {"key": "qualifier", "name": "区级选拔赛", "scope": "district", "advance": {"top": 1}},
+        {"key": "final", "name": "市级决赛"}])
+    qualifier, final = competition.stages.order_by("order")
+    bank = ex.bank(owner=orgs["union"])
+    ex.fill_bank(bank)
+    session = ex.session(competition, ex.paper(competition, bank))  # no stage: every stage sits it
+    advanced, stayed = factories.person(employer=orgs["unit_a"]), factories.person(employer=orgs["unit_a"])
+    factories.entry(competition, advanced, stage=qualifier)
+    in_final = factories.entry(competition, advanced, stage=final)
+    stayed_entry = factories.entry(competition, stayed, stage=qualifier)
+    assert set(services.candidates(session)) == {in_final, stayed_entry}
+    assert services.candidate_entry(session, advanced.pk) == in_final
+    assert len(services.attempt_progress(session)) == 2
+
+
+def test_the_sweep_goes_on_past_an_attempt_it_cannot_hand_in(world, monkeypatch):
+    _user, first = _start(world, 0, device="dev-a")
+    _user, second = _start(world, 1, device="dev-b")
+    past = timezone.now() - datetime.timedelta(minutes=1)
+    Attempt.objects.filter(pk=first.pk).update(accept_until=past - datetime.timedelta(seconds=1))
+    Attempt.objects.filter(pk=second.pk).update(accept_until=past)
+    real = services._push_score
+
+    def refuse_the_first(attempt, actor):
+        if attempt.pk == first.pk:
+            raise UserError("此阶段成绩已定稿。")
+        return real(attempt, actor)
+
+    monkeypatch.setattr(services, "_push_score", refuse_the_first)
+    assert services.sweep() == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == AttemptStatus.IN_PROGRESS  # rolled back whole, tried again at the next sweep
+    assert second.status != AttemptStatus.IN_PROGRESS and second.ended_by == EndedBy.TIMEOUT

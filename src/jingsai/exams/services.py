@@ -20,7 +20,7 @@ from types import SimpleNamespace
 import psycopg
 from django.core import signing
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -593,10 +593,15 @@ def update_session(actor, session, *, reason="", **fields):
 
 
 def candidates(session):
+    """The approved entries that sit the exam: the session's stage's, or, for a session
+    open to every stage, each person's entry in the latest stage they have reached (an
+    advanced worker keeps an approved entry in each earlier stage, and sits once)."""
     entries = Entry.objects.filter(competition_id=session.competition_id, status=EntryStatus.APPROVED)
     if session.stage_id:
-        entries = entries.filter(stage_id=session.stage_id)
-    return entries
+        return entries.filter(stage_id=session.stage_id)
+    later = Entry.objects.filter(competition_id=session.competition_id, status=EntryStatus.APPROVED,
+                                 person_id=OuterRef("person_id"), stage__order__gt=OuterRef("stage__order"))
+    return entries.exclude(Exists(later))
 
 
 def candidate_entry(session, person_id):
@@ -1116,7 +1121,11 @@ def sweep(*, now=None, session=None, limit=500):
         overdue = overdue.filter(session=session)
     done = 0
     for pk in overdue.order_by("accept_until").values_list("pk", flat=True)[:limit]:
-        finalize(pk, EndedBy.TIMEOUT, now=now)
+        try:
+            finalize(pk, EndedBy.TIMEOUT, now=now)
+        except Exception:  # one attempt that cannot be handed in must not hold up the others
+            log.exception("exams: attempt %s is overdue and could not be handed in", pk)
+            continue
         done += 1
     return done
 
