@@ -413,3 +413,18 @@ def test_the_sweep_goes_on_past_an_attempt_it_cannot_hand_in(world, monkeypatch)
     second.refresh_from_db()
     assert first.status == AttemptStatus.IN_PROGRESS  # rolled back whole, tried again at the next sweep
     assert second.status != AttemptStatus.IN_PROGRESS and second.ended_by == EndedBy.TIMEOUT
+
+
+def test_a_cleared_answer_is_stored_as_empty_and_not_counted_as_answered(world):
+    _user, attempt = _start(world, device="dev-a")
+    payload = {"answers": [{"q": 0, "seq": 1, "r": "A"}, {"q": 1, "seq": 1, "r": []}, {"q": 2, "seq": 1, "r": "  "},
+                           {"q": 3, "seq": 1, "r": ["", " "]}, {"q": 4, "seq": 1, "r": False}]}
+    services.save_answers(attempt.pk, "dev-a", services.parse_answers(payload))
+    assert {p: r for p, (_s, r) in _stored(attempt).items()} == {0: "A", 1: None, 2: None, 3: None, 4: False}
+    row = next(r for r in services.attempt_progress(world["session"]) if r["attempt"])
+    assert row["answered"] == 2
+    services.save_answers(attempt.pk, "dev-a", services.parse_answers({"answers": [{"q": 0, "seq": 2, "r": []}]}))
+    row = next(r for r in services.attempt_progress(world["session"]) if r["attempt"])
+    assert row["answered"] == 1
+    ended = services.end_attempt(world["invigilator"], attempt, reason="测试")
+    assert AttemptEvent.objects.get(attempt=ended, kind="end").detail["answered"] == 1

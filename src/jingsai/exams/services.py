@@ -915,6 +915,18 @@ def _valid_response(value):
     return False
 
 
+def is_answered(response):
+    """Whether a stored response answers its question: not empty, not only blanks (the
+    exam page's own count agrees)."""
+    if isinstance(response, bool):
+        return True
+    if isinstance(response, str):
+        return bool(response.strip())
+    if isinstance(response, list):
+        return any(isinstance(v, str) and v.strip() for v in response)
+    return False
+
+
 def parse_answers(payload):
     """[(position, seq, response JSON)] from a save request's body, the highest seq per
     position; UserError for anything malformed."""
@@ -931,7 +943,10 @@ def parse_answers(payload):
             raise UserError(_("An answer is out of range or too long."))
         if position not in best or best[position][0] < seq:
             best[position] = (seq, response)
-    return [(position, seq, json.dumps(response, ensure_ascii=False)) for position, (seq, response) in best.items()]
+    # a cleared answer (no option ticked, every blank empty) is stored as null, which the
+    # invigilator's count of answered questions leaves out
+    return [(position, seq, json.dumps(response if is_answered(response) else None, ensure_ascii=False))
+            for position, (seq, response) in best.items()]
 
 
 @functools.cache
@@ -1171,10 +1186,11 @@ def finalize(attempt_id, how, *, actor=None, reason="", now=None):
     attempt.save(update_fields=["objective_score", "submitted_at", "ended_by", "status", "score"])
     kind = {EndedBy.CANDIDATE: AttemptEvent.Kind.SUBMIT, EndedBy.TIMEOUT: AttemptEvent.Kind.TIMEOUT,
             EndedBy.INVIGILATOR: AttemptEvent.Kind.END}[how]
-    _event(attempt, kind, actor=actor, reason=reason, answered=len(responses))
+    answered = sum(map(is_answered, responses.values()))
+    _event(attempt, kind, actor=actor, reason=reason, answered=answered)
     audit.record(actor, f"exams.{kind}", attempt, reason=reason,
                  changes={"status": [AttemptStatus.IN_PROGRESS, attempt.status]},
-                 data={"objective_score": objective, "answered": len(responses)})
+                 data={"objective_score": objective, "answered": answered})
     if not pending:
         _push_score(attempt, actor)
     return attempt
@@ -1348,7 +1364,8 @@ def attempt_progress(session):
     sweep(now=now, session=session)
     attempts = {
         a.entry_id: a for a in Attempt.objects.filter(session=session)
-        .annotate(answered=Count("answers"), last_answer=Max("answers__saved_at"))
+        .annotate(answered=Count("answers", filter=~Q(answers__response=None)),
+                  last_answer=Max("answers__saved_at"))
     }
     rows = []
     for entry in candidates(session).select_related("person", "unit").order_by("number"):
