@@ -179,11 +179,15 @@ def question_data(version, *, with_image_data=False):
 def edit_question(actor, question, q, *, reason=""):
     """Change a question. If its current version has been shown to anyone, the change
     becomes a new version and what was shown stays as it was. Returns the version."""
-    question = Question.objects.select_for_update(of=("self",)).select_related("bank", "current").get(pk=question.pk)
+    question = Question.objects.select_for_update(of=("self",)).select_related("bank").get(pk=question.pk)
     problems = check_questions([q])
     if problems:
         raise Rejected(_("The question was not saved."), problems)
-    bank, current = question.bank, question.current
+    # Locked before asking whether anyone has seen it: a start storing this version for an
+    # attempt holds a key-share lock on it until it commits, so this waits for that start
+    # and then finds its items (a plain update would not wait, and would change in place a
+    # version an attempt has just drawn).
+    bank, current = question.bank, QuestionVersion.objects.select_for_update().get(pk=question.current_id)
     kp = knowledge_points(bank, [q.knowledge_point]).get(q.knowledge_point)
     before = question_data(current)
     image_pks = _image_pks(bank, q)
