@@ -155,3 +155,26 @@ def test_a_practice_round_with_a_bad_count_or_mode_is_refused_with_a_message(pra
     client.force_login(practice_world["user"])
     page = client.post("/work/exams/practice/start/", {"bank": bank.pk, "count": "abc"}, follow=True)
     assert page.status_code == 200 and "整数" in page.content.decode()
+
+
+def test_taking_a_question_out_of_the_wrong_answer_book_is_recorded_and_only_by_its_owner(practice_world):
+    from jingsai.core.models import AuditRecord
+
+    bank, worker = practice_world["bank"], practice_world["worker"]
+    practice = services.start_practice(worker, bank, count=20)
+    item = practice.items.select_related("version").exclude(version__type="short").first()
+    services.answer_practice(worker, item, _wrong(item))
+    wrong = WrongAnswer.objects.get(person=worker)
+    other_user = factories.user(person=practice_world["other"])
+    stranger = Client()
+    stranger.force_login(other_user)
+    assert stranger.post(f"/work/exams/practice/wrong/{wrong.pk}/remove/").status_code == 404
+    client = Client()
+    client.force_login(practice_world["user"])
+    assert client.post(f"/work/exams/practice/wrong/{wrong.pk}/remove/").status_code == 302
+    wrong.refresh_from_db()
+    assert wrong.mastered_at is not None
+    record = AuditRecord.objects.get(action="exams.remove_wrong_answer")
+    assert record.actor_id == practice_world["user"].pk and record.data == {"question": wrong.question_id}
+    with pytest.raises(UserError):
+        services.remove_wrong_answer(other_user, wrong)

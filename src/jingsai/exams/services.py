@@ -1459,10 +1459,19 @@ def answer_practice(person, item, response):
     return item
 
 
-def remove_wrong_answer(person, wrong):
-    if wrong.person_id != person.pk:
+@transaction.atomic
+def remove_wrong_answer(actor, wrong):
+    """The worker takes a question out of their wrong-answer book (marks it mastered)."""
+    wrong = WrongAnswer.objects.select_for_update().get(pk=wrong.pk)
+    if wrong.person_id != actor.person_id:
         raise UserError(_("This entry is someone else's."), code="forbidden")
-    WrongAnswer.objects.filter(pk=wrong.pk).update(mastered_at=timezone.now())
+    if wrong.mastered_at is not None:
+        return wrong
+    wrong.mastered_at = timezone.now()
+    wrong.save(update_fields=["mastered_at"])
+    audit.record(actor, "exams.remove_wrong_answer", wrong, changes={"mastered_at": [None, wrong.mastered_at]},
+                 data={"question": wrong.question_id})
+    return wrong
 
 
 def practice_activity(items, by="unit"):

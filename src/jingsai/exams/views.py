@@ -792,7 +792,7 @@ def wrong_book(request):
 @permission_required("exams.practice")
 def wrong_remove(request, pk):
     wrong = get_object_or_404(WrongAnswer, pk=pk, person_id=request.user.person_id)
-    services.remove_wrong_answer(request.user.person, wrong)
+    services.remove_wrong_answer(request.user, wrong)
     return redirect("exams:wrong_book")
 
 
