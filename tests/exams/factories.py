@@ -4,6 +4,7 @@ candidates, all through the services."""
 import datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.utils import timezone
 
 from jingsai.accounts.models import Role
@@ -82,3 +83,12 @@ def exam(n_candidates=1, **session_fields):
     return {"orgs": orgs, "competition": competition, "bank": the_bank, "paper": the_paper,
             "session": the_session, "candidates": people, "invigilator": invigilator, "graders": graders,
             "total": Decimal(100)}
+
+
+def second_connection_params():
+    """psycopg.connect() arguments for a second PostgreSQL connection to the test
+    database, beside Django's (to hold a lock, or end Django's backend)."""
+    params = dict(connection.get_connection_params())
+    for django_only in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(django_only, None)
+    return params

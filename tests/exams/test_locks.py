@@ -19,9 +19,7 @@ def test_an_edit_waits_for_a_start_that_is_storing_the_version_it_would_change_i
     bank = ex.bank()
     question = services.add_question(None, bank, ex.question("judge", stem="焊前检查接地。"))
     version_id = Question.objects.get(pk=question.pk).current_id
-    settings = connection.settings_dict
-    other = psycopg.connect(host=settings["HOST"] or None, port=settings["PORT"] or None, user=settings["USER"],
-                            password=settings["PASSWORD"] or None, dbname=settings["NAME"])
+    other = psycopg.connect(**ex.second_connection_params())
     try:
         # What a start's INSERT of an attempt item takes on the version it refers to, until it commits.
         other.execute("SELECT 1 FROM exams_questionversion WHERE id = %s FOR KEY SHARE", [version_id])

@@ -48,7 +48,7 @@ def test_a_connection_the_server_dropped_is_replaced_and_the_save_sent_again():
     attempt = _attempt()
     assert services.save_answers(attempt.pk, "dev-a", [(0, 1, '"A"')]) == 1
     pid = connection.connection.info.backend_pid
-    with psycopg.connect(**_params(), autocommit=True) as other:
+    with psycopg.connect(**ex.second_connection_params(), autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
     assert services.save_answers(attempt.pk, "dev-a", [(0, 2, '"B"')]) == 1
     assert connection.connection.info.backend_pid != pid
@@ -82,9 +82,3 @@ def test_a_refused_save_still_explains_itself():
     assert refused.value.code == "other_device"
 
 
-def _params():
-    params = dict(connection.get_connection_params())
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    params.pop("prepare_threshold", None)
-    return params

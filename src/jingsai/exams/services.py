@@ -1402,9 +1402,10 @@ def start_practice(person, bank, *, knowledge_point=None, count=10, mode=Practic
     rng = rng or random.Random(secrets.randbits(64))  # noqa: S311 - practice draws, not secrets
     if mode not in PracticeSet.Mode.values:
         raise UserError(_("Choose how to practise: new questions or the wrong-answer book."), code="invalid")
-    if _whole(count) < 0:
+    count = _whole(count)
+    if count < 0:
         raise UserError(_("Give the number of questions as a whole number (1 to 100)."), code="invalid")
-    count = max(1, min(int(count), 100))
+    count = max(1, min(count, 100))
     if mode == PracticeSet.Mode.WRONG_BOOK:
         pool = list(WrongAnswer.objects.filter(person=person, question__bank=bank, mastered_at__isnull=True,
                                                question__is_active=True)
