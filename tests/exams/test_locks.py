@@ -1,12 +1,15 @@
 """Row locks that keep concurrent work apart, on PostgreSQL (SQLite runs one writer at a
-time): an edit waits for a start that is storing the same question version."""
+time): an edit waits for a start that is storing the same question version, and a start
+waits for an edit in progress on a version it has drawn."""
+
+import threading
 
 import psycopg
 import pytest
 from django.db import OperationalError, connection, transaction
 
 from jingsai.exams import services
-from jingsai.exams.models import Question
+from jingsai.exams.models import Question, QuestionVersion
 from tests.exams import factories as ex
 
 pytestmark = [
@@ -34,3 +37,24 @@ def test_an_edit_waits_for_a_start_that_is_storing_the_version_it_would_change_i
         other.close()
     assert Question.objects.get(pk=question.pk).current.stem == "焊前检查接地。"
     assert services.edit_question(None, question, data, reason="勘误").stem == "焊前必须检查接地。"
+
+
+def test_a_start_waits_for_an_edit_in_progress_and_shows_what_the_edit_stored():
+    world = ex.exam()
+    user, _entry = world["candidates"][0]
+    versions = list(QuestionVersion.objects.filter(question__bank=world["bank"]).values_list("pk", flat=True))
+    other = psycopg.connect(**ex.second_connection_params())
+    try:
+        # What edit_question does to a version nobody has seen yet: lock it, then change it in place.
+        other.execute("SELECT 1 FROM exams_questionversion WHERE id = ANY(%s) FOR UPDATE", [versions])
+        other.execute("UPDATE exams_questionversion SET stem = stem || '（修订）' WHERE id = ANY(%s)", [versions])
+        committer = threading.Timer(0.5, other.commit)
+        committer.start()
+        attempt = services.start(user, world["session"])
+        committer.join()
+    finally:
+        other.close()
+    first_view = [item["stem"] for item in services.attempt_state(attempt)["items"]]
+    assert first_view and all(stem.endswith("（修订）") for stem in first_view)
+    stored = [item["stem"] for item in services.attempt_state(attempt)["items"]]
+    assert stored == first_view

@@ -711,8 +711,7 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     paper = session.paper
     rng = random.Random(secrets.randbits(64))  # noqa: S311 - a fair draw, not a secret
     drawn = draw_paper(paper, rng)
-    current = {row[0]: row[1:] for row in Question.objects.filter(pk__in=[pk for _s, pk in drawn]).values_list(
-        "pk", "current_id", "current__type", "current__stem", "current__options", "current__answer")}
+    current = _current_versions([pk for _s, pk in drawn])
     allowance = Allowance.objects.filter(session=session, entry=entry).values_list("extra_minutes", flat=True).first()
     deadline = min(now + timedelta(minutes=session.duration_minutes), session.closes_at)
     deadline += timedelta(minutes=allowance or 0)
@@ -738,6 +737,30 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     transaction.on_commit(lambda: _count_draws(question_ids))
     transaction.on_commit(lambda: _schedule_timeout(attempt))
     return attempt
+
+
+def _current_versions(question_ids):
+    """{question id: (version id, type, stem, options, answer)} of the questions' current
+    versions, as a start shows them.
+
+    On PostgreSQL the versions are locked FOR KEY SHARE as they are read: the lock that the
+    attempt items' foreign keys take on them anyway, taken at the read instead of at the
+    INSERT. An edit in progress (edit_question locks the version FOR UPDATE first) is then
+    waited for and its new text read, where before the start would have shown the text it
+    read before the edit and stored a reference to the edited version. An edit that comes
+    later waits for the start to commit, finds its items and makes a new version."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        return {row[0]: row[1:] for row in Question.objects.filter(pk__in=question_ids).values_list(
+            "pk", "current_id", "current__type", "current__stem", "current__options", "current__answer")}
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT q.id, v.id, v.type, v.stem, v.options, v.answer FROM exams_question q "
+            "JOIN exams_questionversion v ON v.id = q.current_id WHERE q.id = ANY(%s) FOR KEY SHARE OF v",
+            [list(question_ids)],
+        )
+        return {pk: (version_id, qtype, stem, json.loads(options), None if answer is None else json.loads(answer))
+                for pk, version_id, qtype, stem, options, answer in cursor.fetchall()}
 
 
 def _insert_items(attempt, items):
