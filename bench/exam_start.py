@@ -153,23 +153,40 @@ def main():
     gc.collect()
     gc.freeze()  # as gunicorn's master does before forking a worker (jingsai.gunicorn_conf)
     spent = {world["size"]: [] for world in worlds}
+    database = {world["size"]: 0.0 for world in worlds}
+    backend = Path(f"/proc/{connection.connection.info.backend_pid}/stat")
     warm = 5  # the first starts on each bank fill caches; they are not counted
     for index in range(args.candidates):
         for world in worlds:
+            db_began = backend_seconds(backend)  # read outside the timed part: it is not the application's
             began = time.process_time()
             attempt = services.start(world["users"][index], world["session"], device=secrets.token_hex(8))
             services.attempt_state(attempt)
+            ended = time.process_time()
             if index >= warm:
-                spent[world["size"]].append(time.process_time() - began)
+                spent[world["size"]].append(ended - began)
+                database[world["size"]] += backend_seconds(backend) - db_began
+    counted = args.candidates - warm
     base = statistics.fmean(spent[sizes[0]])
     print(f"paper: {worlds[0]['sections']} sections by knowledge point, {worlds[0]['items']} questions; "
-          f"{args.candidates - warm} starts counted per bank (application CPU: start and first view)")
-    print(f"{'bank':>12} {'CPU/start ms':>13} {'p50 ms':>8} {'vs smallest':>12}")
+          f"{counted} starts counted per bank (application CPU: start and first view; database CPU: "
+          f"its PostgreSQL backend's, to {1000 / CLOCK:g} ms)")
+    print(f"{'bank':>12} {'CPU/start ms':>13} {'p50 ms':>8} {'vs smallest':>12} {'database ms':>12}")
     for world in worlds:
         times = spent[world["size"]]
         mean = statistics.fmean(times)
         print(f"{world['size']:>12,} {mean * 1000:>13.2f} {statistics.median(times) * 1000:>8.2f} "
-              f"{mean / base:>11.2f}x")
+              f"{mean / base:>11.2f}x {database[world['size']] / counted * 1000:>12.2f}")
+
+
+CLOCK = os.sysconf("SC_CLK_TCK")
+
+
+def backend_seconds(stat):
+    """CPU time a process has used so far (user and system), from /proc/PID/stat."""
+    text = stat.read_text()
+    fields = text[text.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK
 
 
 if __name__ == "__main__":
