@@ -21,6 +21,10 @@ client (keep-alive, one connection per candidate). Phases:
              for twice --seconds
   then every candidate hands in, and what each sent is compared with what is stored.
 
+Beside each phase's rate: the server's and PostgreSQL's CPU per request and the context
+switches per request of the client, the gunicorn processes' threads and PostgreSQL's
+processes (from /proc), which show where a save's extra cost goes.
+
 A save that meets a connection error (or a 5xx) is sent again with the same question,
 sequence number and answer, as the exam page does: `--kill-worker` SIGKILLs one gunicorn
 worker in the middle of the exam phase to show that nothing is lost when that happens.
@@ -323,9 +327,10 @@ CLOCK = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds():
-    """CPU time used so far by each gunicorn process and each of PostgreSQL's, from /proc:
-    {pid: (kind, seconds)}."""
-    used = {}
+    """CPU time used so far by each gunicorn process and each of PostgreSQL's, and the
+    context switches of all their threads, from /proc: {pid: (kind, seconds, switches)};
+    this process's own switches under "client"."""
+    used = {"client": ("client", 0.0, task_switches(Path("/proc/self")))}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -338,19 +343,43 @@ def cpu_seconds():
         fields = stat[stat.rindex(")") + 2:].split()
         seconds = (int(fields[11]) + int(fields[12])) / CLOCK
         if b"gunicorn" in command:
-            used[entry.name] = ("app", seconds)
+            used[entry.name] = ("app", seconds, task_switches(entry))
         elif name.startswith("postgres"):
-            used[entry.name] = ("db", seconds)
+            used[entry.name] = ("db", seconds, task_switches(entry))
     return used
 
 
+def task_switches(process):
+    """Context switches (voluntary and not) of all of a process's threads so far."""
+    total = 0
+    try:
+        tasks = list((process / "task").iterdir())
+    except OSError:
+        return 0
+    for task in tasks:
+        try:
+            lines = (task / "status").read_text().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            name, _, value = line.partition(":")
+            if name.endswith("ctxt_switches"):  # voluntary_ctxt_switches, nonvoluntary_ctxt_switches
+                total += int(value)
+    return total
+
+
 def cpu_between(before, after):
-    """CPU used between two readings, by kind; a process that ended in between is left
-    out (its last part is lost, which is small), one that began counts from zero."""
+    """CPU used between two readings, by kind, and context switches by kind ("client",
+    "app", "db" under "switches"); a process that ended in between is left out (its last
+    part is lost, which is small), one that began counts from zero."""
     totals = {"app": 0.0, "db": 0.0}
-    for pid, (kind, seconds) in after.items():
-        totals[kind] += seconds - before.get(pid, (kind, 0.0))[1]
-    return totals
+    switches = {"client": 0, "app": 0, "db": 0}
+    for pid, (kind, seconds, count) in after.items():
+        _kind, seconds_before, count_before = before.get(pid, (kind, 0.0, 0))
+        if kind != "client":
+            totals[kind] += seconds - seconds_before
+        switches[kind] += count - count_before
+    return {**totals, "switches": switches}
 
 
 async def ping_slice(candidates, seconds, stats):
@@ -388,14 +417,19 @@ async def baseline_and_capacity(candidates, concurrency, seconds, rounds=4):
     so that load from elsewhere on the machine weighs on both alike; each slice pair's
     ratio is kept too, to show how much it varies."""
     ping, saves = Stats(), Stats()
-    cpu = {phase: {"client": 0.0, "app": 0.0, "db": 0.0} for phase in ("ping", "capacity")}
+    cpu = {phase: {"client": 0.0, "app": 0.0, "db": 0.0, "switches": {"client": 0, "app": 0, "db": 0}}
+           for phase in ("ping", "capacity")}
     clients, slice_ratios = candidates[:concurrency], []
 
     async def measured(phase, work, stats):
-        began, server, count = time.process_time(), cpu_seconds(), stats.count
+        server = cpu_seconds()  # read outside the client's timed part: /proc is slow to walk
+        began, count = time.process_time(), stats.count
         await work
         cpu[phase]["client"] += time.process_time() - began
-        for key, value in cpu_between(server, cpu_seconds()).items():
+        used = cpu_between(server, cpu_seconds())
+        for key, value in used.pop("switches").items():
+            cpu[phase]["switches"][key] += value
+        for key, value in used.items():
             cpu[phase][key] += value
         return stats.count - count
 
@@ -409,6 +443,7 @@ async def baseline_and_capacity(candidates, concurrency, seconds, rounds=4):
         count = summary["count"] or 1
         summary["app_ms"] = cpu[phase]["app"] / count * 1000
         summary["db_ms"] = cpu[phase]["db"] / count * 1000
+        summary["switches"] = {kind: n / count for kind, n in cpu[phase]["switches"].items()}
     save_summary["slice_ratios"] = slice_ratios
     return ping_summary, saves, save_summary
 
@@ -458,6 +493,7 @@ async def drive(args, port, session, tokens, master):
         await asyncio.gather(*(c.start(session, start_stats) for c in candidates[chunk:chunk + 50]))
     start_seconds = time.perf_counter() - began
     start_cpu = {"client": time.process_time() - client_began, **cpu_between(server_began, cpu_seconds())}
+    del start_cpu["switches"]
     for candidate in candidates[args.concurrency:]:
         await candidate.connection.close()
     await asyncio.sleep(1)  # the server takes the hang-ups before the measuring starts
@@ -563,6 +599,9 @@ def report(args, result, stored):
     for name, row in (("ping", ping), ("capacity", capacity)):
         print(f"{name:<10} {args.concurrency:>8} {row['rate']:>9.0f} {row['p50']:>8.1f} {row['p99']:>8.1f} "
               f"{row['count']:>9} {row['client_cpu']:>10.0%} {row['app_ms']:>15.2f} {row['db_ms']:>14.2f}")
+    print("context switches per request (client, app, db): " + "; ".join(
+        f"{name} " + ", ".join(f"{row['switches'][kind]:.1f}" for kind in ("client", "app", "db"))
+        for name, row in (("ping", ping), ("capacity", capacity))))
     print(f"{'exam':<10} {len(candidates):>8} {exam['rate']:>9.0f} {exam['p50']:>8.1f} {exam['p99']:>8.1f} "
           f"{exam['count']:>9}   (one answer every {args.think:g} s ± 50% per candidate)")
     slices = ", ".join(f"{r:.2f}" for r in capacity["slice_ratios"])
