@@ -7,7 +7,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -16,17 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jingsai.core.decorators import permission_required
 from jingsai.core.errors import UserError
+from jingsai.core.http import next_url
 
 from . import permissions, services
 from .forms import GrantRoleForm, LoginForm, NewUserForm, SignupForm, StyledPasswordChangeForm, TokenForm
 from .models import Role, RoleAssignment, User
-
-
-def _next_url(request, default="core:dashboard"):
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
 
 
 @sensitive_post_parameters("password")
@@ -37,7 +30,7 @@ def login_view(request):
     form = LoginForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.user)
-        return redirect(_next_url(request))
+        return redirect(next_url(request, "core:dashboard"))
     return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
 
 

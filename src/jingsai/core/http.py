@@ -1,5 +1,5 @@
 from django.http import HttpResponse
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -12,6 +12,17 @@ def file_response(data, filename, content_type):
 
 def xlsx_response(data, filename):
     return file_response(data, filename, XLSX)
+
+
+def next_url(request, default):
+    """Where to go back to after a form: the `next` the form or the link carries, if it is
+    an address on this site, else `default`. A `next` pointing elsewhere is ignored, so a
+    link to this site cannot send someone on to another one after they act."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
 
 
 def direct(view_func):

@@ -18,7 +18,7 @@ from jingsai.competitions.models import Competition
 from jingsai.core import spreadsheets as sheets
 from jingsai.core.decorators import is_htmx, permission_required
 from jingsai.core.errors import Rejected, UserError
-from jingsai.core.http import xlsx_response
+from jingsai.core.http import next_url, xlsx_response
 from jingsai.core.middleware import client_ip
 from jingsai.orgs.models import Organization
 
@@ -105,6 +105,13 @@ def bank_create(request):
     return render(request, "exams/bank_form.html", {"form": form})
 
 
+
+def _number(value):
+    """A positive whole number from a query or form field, or None ("²" passes isdigit()
+    and not int())."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdecimal() and int(value) > 0 else None
+
 @permission_required("exams.view_bank")
 def bank(request, pk):
     bank = _bank(request, pk)
@@ -114,8 +121,8 @@ def bank(request, pk):
     questions = questions.filter(is_active=not retired)
     if qtype in QuestionType.values:
         questions = questions.filter(type=qtype)
-    if kp.isdigit():
-        questions = questions.filter(knowledge_point_id=int(kp))
+    if _number(kp):
+        questions = questions.filter(knowledge_point_id=_number(kp))
     if query:
         questions = questions.filter(current__stem__contains=query)
     counts = dict(bank.questions.filter(is_active=True).values_list("type").annotate(n=Count("pk")))
@@ -343,7 +350,7 @@ def paper_create(request):
                "difficulties": Difficulty.choices, "kinds": Paper.Kind.choices,
                "scorings": Paper.MultipleScoring.choices, "post": request.POST}
     if request.method == "POST":
-        bank = banks.filter(pk=request.POST.get("bank") or 0).first()
+        bank = banks.filter(pk=_number(request.POST.get("bank"))).first()
         try:
             if bank is None:
                 raise UserError(_("Choose a question bank."))
@@ -513,7 +520,7 @@ def attempt_extend(request, pk):
     else:
         messages.success(request, _("%(name)s has %(n)s more minutes.") % {"name": attempt.entry.person.name,
                                                                              "n": form.cleaned_data["minutes"]})
-    return redirect(request.POST.get("next") or reverse("exams:monitor", args=[attempt.session_id]))
+    return redirect(next_url(request, reverse("exams:monitor", args=[attempt.session_id])))
 
 
 @require_POST
@@ -529,7 +536,7 @@ def attempt_end(request, pk):
         messages.error(request, error.message)
     else:
         messages.success(request, _("The attempt of %(name)s was ended.") % {"name": attempt.entry.person.name})
-    return redirect(request.POST.get("next") or reverse("exams:monitor", args=[attempt.session_id]))
+    return redirect(next_url(request, reverse("exams:monitor", args=[attempt.session_id])))
 
 
 @permission_required("exams.invigilate")
@@ -797,12 +804,11 @@ def wrong_remove(request, pk):
 
 
 def _activity_items(request):
-    days = int(request.GET.get("days") or 30) if (request.GET.get("days") or "30").isdigit() else 30
-    days = max(1, min(days, 366))
+    days = max(1, min(_number(request.GET.get("days")) or 30, 366))
     sets = permissions.filter_queryset(request.user, "exams.view_practice_stats", PracticeSet.objects.all())
-    bank = request.GET.get("bank", "")
-    if bank.isdigit():
-        sets = sets.filter(bank_id=int(bank))
+    bank = _number(request.GET.get("bank"))
+    if bank:
+        sets = sets.filter(bank_id=bank)
     since = timezone.now() - timedelta(days=days)
     return PracticeItem.objects.filter(practice__in=sets.filter(created_at__gte=since)), days
 

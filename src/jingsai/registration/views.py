@@ -14,7 +14,7 @@ from jingsai.competitions.models import Competition, Status
 from jingsai.core import audit, downloads
 from jingsai.core.decorators import is_htmx, permission_required
 from jingsai.core.errors import Problem, Rejected, UserError
-from jingsai.core.http import file_response, xlsx_response
+from jingsai.core.http import file_response, next_url, xlsx_response
 from jingsai.core.models import Job
 from jingsai.orgs.models import Organization
 from jingsai.people.models import GroupTag, Person
@@ -360,7 +360,7 @@ def bulk(request, code):
         context.update(outcome)
         return render(request, "registration/_entries.html", context)
     _flash(request, outcome)
-    return redirect(request.POST.get("next") or reverse("registration:competition", args=[competition.code]))
+    return redirect(next_url(request, reverse("registration:competition", args=[competition.code])))
 
 
 def _flash(request, outcome):

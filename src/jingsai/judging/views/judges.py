@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -12,7 +13,7 @@ from jingsai.core import spreadsheets as sheets
 from jingsai.core.decorators import permission_required
 from jingsai.core.errors import Rejected, UserError
 from jingsai.core.forms import UploadForm
-from jingsai.core.http import xlsx_response
+from jingsai.core.http import next_url, xlsx_response
 from jingsai.people import services as people_services
 
 from .. import conflicts
@@ -193,7 +194,7 @@ def declare(request):
             messages.success(request, _("The relationship was recorded: you will not mark this worker."))
     else:
         messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
-    return redirect(request.POST.get("next") or "judging:home")
+    return redirect(next_url(request, reverse("judging:home")))
 
 
 @permission_required("judging.manage")

@@ -12,7 +12,7 @@ from jingsai.core import spreadsheets as sheets
 from jingsai.core.decorators import permission_required
 from jingsai.core.errors import Rejected, UserError
 from jingsai.core.forms import UploadForm
-from jingsai.core.http import xlsx_response
+from jingsai.core.http import next_url, xlsx_response
 from jingsai.results.models import ComponentScore
 
 from .. import conflicts, imports
@@ -159,7 +159,7 @@ def review_action(request, pk, number):
             raise Http404
     except UserError as error:
         show_error(request, error)
-    return redirect(request.POST.get("next") or reverse("judging:review_station", args=[stage.pk, number]))
+    return redirect(next_url(request, reverse("judging:review_station", args=[stage.pk, number])))
 
 
 @permission_required("judging.history")
