@@ -157,3 +157,83 @@ def test_the_lifecycle_waits_for_the_exam_and_its_grading():
     competition.refresh_from_db()
     with pytest.raises(UserError, match="简答题未阅完"):
         competition_services.transition(actor, competition, "publicity")
+
+
+def _publicity(competition):
+    """The first stage's results published, their publicity period over."""
+    from django.utils import timezone
+
+    from jingsai.results.models import Publicity
+
+    stage = competition.stages.order_by("order").first()
+    return stage, Publicity.objects.create(competition=competition, stage=stage, ends_at=timezone.now())
+
+
+def _results_final(competition):
+    """The first stage's results made final (as results.services.finalize records it)."""
+    from jingsai.results.models import Finalization
+
+    stage, publicity = _publicity(competition)
+    Finalization.objects.create(competition=competition, stage=stage, publicity=publicity)
+
+
+@pytest.mark.django_db
+def test_results_cannot_become_final_while_the_stages_exam_is_answered_or_graded():
+    from jingsai.results.services import finalize_blockers
+
+    world = ex.exam(graders_per_answer=1)
+    user, _entry = world["candidates"][0]
+    stage, publicity = _publicity(world["competition"])
+    assert not finalize_blockers(stage, publicity)
+    attempt = services.start(user, world["session"], device="d")
+    assert finalize_blockers(stage, publicity) == ["还有 1 份理论考试答卷在作答或评分中。"]
+    _answer_everything(attempt)
+    services.submit(user, attempt, device="d")
+    assert finalize_blockers(stage, publicity) == ["还有 1 份理论考试答卷在作答或评分中。"]
+    for _ in range(2):
+        services.grade(world["graders"][0], services.next_to_grade(world["session"], world["graders"][0]), "5")
+    assert not finalize_blockers(stage, publicity)
+
+
+@pytest.mark.django_db
+def test_once_results_are_final_no_exam_starts_and_no_hand_in_or_mark_is_lost():
+    from jingsai.core.models import AuditRecord
+
+    world = ex.exam(n_candidates=3, graders_per_answer=1)
+    (first, first_entry), (second, _e), (late, _l) = world["candidates"]
+    running = services.start(first, world["session"], device="d1")
+    handed_in = services.start(second, world["session"], device="d2")
+    _answer_everything(handed_in)
+    services.submit(second, handed_in, device="d2")
+    _results_final(world["competition"])
+    with pytest.raises(UserError, match="成绩已确定"):
+        services.start(late, world["session"], device="d3")
+    assert not world["session"].attempts.filter(entry=_l).exists()
+    _answer_everything(running)
+    running = services.submit(first, running, device="d1")
+    assert running.status == AttemptStatus.SUBMITTED  # handed in, not rolled back
+    grader = world["graders"][0]
+    while (item := services.next_to_grade(world["session"], grader)) is not None:
+        services.grade(grader, item, "6")
+    running.refresh_from_db()
+    assert running.status == AttemptStatus.GRADED and running.score == Decimal("92.00")
+    assert not ComponentScore.objects.filter(entry=first_entry).exists()
+    kept = AuditRecord.objects.filter(action="exams.score_not_transferred", object_id=str(running.pk))
+    assert kept.count() == 1 and "成绩已确定" in kept.get().reason
+
+
+@pytest.mark.django_db
+def test_the_grading_rules_cannot_change_once_candidates_have_started():
+    world = ex.exam(graders_per_answer=2, disagreement_percent=20)
+    user, _entry = world["candidates"][0]
+    actor = ex.factories.actor()
+    services.update_session(actor, world["session"], graders_per_answer=1, reason="只需一人")
+    services.update_session(actor, world["session"], graders_per_answer=2, reason="仍需两人")
+    services.start(user, world["session"], device="d")
+    for change in ({"graders_per_answer": 1}, {"disagreement_percent": 30}):
+        with pytest.raises(UserError, match="评分人数和分差阈值"):
+            services.update_session(actor, world["session"], reason="改", **change)
+    services.update_session(actor, world["session"], graders_per_answer=2, disagreement_percent=20,
+                            name="理论考试（一）", reason="同值照存")
+    world["session"].refresh_from_db()
+    assert (world["session"].graders_per_answer, world["session"].disagreement_percent) == (2, 20)

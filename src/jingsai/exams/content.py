@@ -7,7 +7,7 @@ import json
 import re
 import string
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -75,11 +75,11 @@ def fraction(value):
     """A fraction of the points as a normalized decimal string, or ValueError."""
     try:
         number = Decimal(str(value).strip().rstrip("%")) if value not in (None, "") else Decimal(1)
-    except InvalidOperation:
+        if not number.is_finite() or number.adjusted() > 6:  # a weight, not 1E+99999999
+            raise ValueError(value)
+        text = format(number.normalize(), "f")
+    except ArithmeticError:  # not a number, or one the decimal context cannot hold
         raise ValueError(value) from None
-    if not number.is_finite():
-        raise ValueError(value)
-    text = format(number.normalize(), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -220,6 +220,8 @@ def _check_fill(q):
     for index, blank in enumerate(raw, start=1):
         if isinstance(blank, str | dict):
             blank = [blank]
+        if not isinstance(blank, list) or not all(isinstance(item, str | dict) for item in blank):
+            return [_("Blank %(n)s: each accepted answer is a text, or an object with “text”.") % {"n": index}]
         answers = []
         for item in blank:
             if isinstance(item, str):

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 
 import psycopg
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import TruncDate
@@ -26,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingsai.core import audit
-from jingsai.core.errors import Problem, Rejected, UserError
+from jingsai.core.errors import Problem, Rejected, UserError, field_errors
 from jingsai.registration.models import Entry, EntryStatus
 
 from . import content, draw, images, scoring
@@ -75,7 +76,7 @@ def create_bank(actor, *, occupation, level, owner, name="", practice_open=True,
         name = _("%(occupation)s, level %(level)s") % {"occupation": occupation_name or occupation, "level": level}
     bank = Bank(occupation=occupation, level=level, owner=owner, name=name, practice_open=practice_open,
                 created_by=actor)
-    bank.full_clean()
+    _clean(bank)
     bank.save()
     audit.record(actor, "exams.create_bank", bank, reason=reason,
                  data={"occupation": occupation, "level": level, "owner": owner.code})
@@ -87,12 +88,20 @@ def update_bank(actor, bank, *, reason="", **fields):
     before = {name: getattr(bank, name) for name in fields}
     for name, value in fields.items():
         setattr(bank, name, value)
-    bank.full_clean()
+    _clean(bank)
     bank.save()
     changes = audit.changes_between(before, bank, list(fields))
     if changes:
         audit.record(actor, "exams.update_bank", bank, reason=reason, changes=changes)
     return changes
+
+
+def _clean(instance):
+    """full_clean(), its errors as a UserError naming each field as the interface does."""
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        raise field_errors(error, type(instance)) from None
 
 
 def knowledge_points(bank, names):
@@ -455,6 +464,10 @@ def save_paper(actor, *, competition, bank, name, kind, sections, paper=None, sh
     """Create a paper, or replace an unused paper's settings and sections."""
     if not (name or "").strip():
         raise UserError(_("Give the paper a name."))
+    if kind not in Paper.Kind.values:
+        raise UserError(_("Choose whether the paper is fixed or drawn from a blueprint."), code="kind")
+    if multiple_scoring not in Paper.MultipleScoring.values:
+        raise UserError(_("Choose how multiple-choice questions are scored."), code="multiple_scoring")
     if paper is not None and Attempt.objects.filter(session__paper=paper).exists():
         raise UserError(_("Candidates have already sat this paper; make a new paper instead."), code="used")
     cleaned = _clean_sections(bank, kind, sections)
@@ -531,9 +544,26 @@ def parse_ip_ranges(text):
     return networks
 
 
+def _normalized(fields):
+    """The session's fields with the name's spaces trimmed, and its times with a zone: one
+    given without (from the API, a file) is read in the server's time zone, as the forms
+    and the command line read it."""
+    if isinstance(fields.get("name"), str):
+        fields["name"] = fields["name"].strip()
+    for name in ("opens_at", "closes_at"):
+        if fields.get(name) is not None and timezone.is_naive(fields[name]):
+            fields[name] = timezone.make_aware(fields[name])
+    return fields
+
+
 def _check_session_fields(competition, fields):
     from jingsai.results.services import component_of
 
+    name = (fields.get("name") or "").strip()
+    if not name or len(name) > 100:
+        raise UserError(_("Give the exam a name of at most 100 characters."), code="name")
+    if len(fields.get("access_code") or "") > 32:
+        raise UserError(_("The access code is at most 32 characters."), code="access_code")
     component_of(competition, fields.get("component") or "theory")
     if fields["closes_at"] <= fields["opens_at"]:
         raise UserError(_("The exam must close after it opens."), code="window")
@@ -567,7 +597,7 @@ SESSION_FIELDS = ("name", "stage", "paper", "component", "opens_at", "closes_at"
 def create_session(actor, competition, *, reason="", **fields):
     if fields["paper"].competition_id != competition.pk:
         raise UserError(_("The paper belongs to another competition."))
-    _check_session_fields(competition, fields)
+    _check_session_fields(competition, _normalized(fields))
     session = ExamSession.objects.create(competition=competition, created_by=actor, **fields)
     audit.record(actor, "exams.create_session", session, reason=reason,
                  data={k: v for k, v in fields.items() if k != "access_code"})
@@ -577,9 +607,16 @@ def create_session(actor, competition, *, reason="", **fields):
 @transaction.atomic
 def update_session(actor, session, *, reason="", **fields):
     session = ExamSession.objects.select_for_update().get(pk=session.pk)
+    fields = _normalized(fields)
     started = session.attempts.exists()
     if started and ("paper" in fields and fields["paper"].pk != session.paper_id):
         raise UserError(_("Candidates have started: the paper can no longer change."), code="started")
+    # Handed-in short answers already carry how many graders they need, and marks already
+    # given were read under these rules: changing them now would drop or misread a mark.
+    grading = ("graders_per_answer", "disagreement_percent")
+    if started and any(name in fields and _whole(fields[name]) != getattr(session, name) for name in grading):
+        raise UserError(_("Candidates have started: the number of graders and the disagreement threshold can no "
+                          "longer change."), code="started")
     merged = {name: fields.get(name, getattr(session, name)) for name in SESSION_FIELDS}
     if merged["paper"].competition_id != session.competition_id:
         raise UserError(_("The paper belongs to another competition."))
@@ -708,6 +745,11 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     if now >= session.closes_at:
         raise UserError(_("The exam has closed."), code="closed")
     _check_door(session, ip, access_code)
+    from jingsai.results.models import Finalization
+
+    if Finalization.objects.filter(stage_id=entry.stage_id).exists():
+        raise UserError(_("The results of “%(stage)s” are final: its theory exam can no longer be taken.")
+                        % {"stage": entry.stage.name}, code="final")
     paper = session.paper
     rng = random.Random(secrets.randbits(64))  # noqa: S311 - a fair draw, not a secret
     drawn = draw_paper(paper, rng)
@@ -1376,11 +1418,21 @@ def theory_score(attempt):
 
 
 def _push_score(attempt, actor):
-    from jingsai.results.models import ScoreSource
+    """The graded attempt's score into the entry's theory component. If the stage's results
+    are already final, the score stays on the attempt and an audit record says it was not
+    transferred: the hand-in or the grader's mark that got here is kept either way."""
+    from jingsai.results.models import Finalization, ScoreSource
     from jingsai.results.services import set_component_score
 
-    entry = Entry.objects.select_related("competition").get(pk=attempt.entry_id)
-    set_component_score(actor, entry, attempt.session.component, theory_score(attempt), source=ScoreSource.EXAM,
+    entry = Entry.objects.select_related("competition", "stage").get(pk=attempt.entry_id)
+    score = theory_score(attempt)
+    if Finalization.objects.filter(stage_id=entry.stage_id).exists():
+        log.warning("attempt %s graded after the results of stage %s became final", attempt.pk, entry.stage_id)
+        audit.record(actor, "exams.score_not_transferred", attempt,
+                     reason=_("The results of “%(stage)s” are final; the theory score stays on the attempt.")
+                     % {"stage": entry.stage.name}, data={"score": score, "component": attempt.session.component})
+        return
+    set_component_score(actor, entry, attempt.session.component, score, source=ScoreSource.EXAM,
                         reason=_("Theory exam “%(session)s” graded.") % {"session": attempt.session.name})
 
 

@@ -739,6 +739,12 @@ def finalize_blockers(stage, publicity):
     open_count = publicity.objections.filter(answered_at__isnull=True).count()
     if open_count:
         problems.append(_("%(count)s objections are not answered yet.") % {"count": open_count})
+    from jingsai.exams.models import Attempt, AttemptStatus
+
+    unfinished = Attempt.objects.filter(entry__stage=stage).exclude(status=AttemptStatus.GRADED).count()
+    if unfinished:
+        problems.append(_("%(count)s theory exam attempts are still being answered or graded.")
+                        % {"count": unfinished})
     return problems
 
 

@@ -11,6 +11,7 @@ refused by name.
 Write: the same constructs, so a file written here reads back to the same questions."""
 
 import base64
+import codecs
 import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal, InvalidOperation
@@ -26,7 +27,9 @@ from .html import PLUGINFILE, html_to_text, plugin_file_name, text_to_html
 
 CLOZE = re.compile(r"\{(\d*):([A-Z_]+):((?:\\.|[^}\\])*)\}")
 CLOZE_BLANK_TYPES = {"SHORTANSWER", "SA", "MW", "SHORTANSWER_C", "SAC", "MWC"}
-FORBIDDEN = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
+FORBIDDEN = re.compile(r"<!DOCTYPE|<!ENTITY", re.I)
+DECLARED = re.compile(rb"""\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+GB18030_FAMILY = dict.fromkeys(("gbk", "gb2312", "gb_2312-80", "cp936", "euc-cn"), "gb18030")  # its superset
 DIFFICULTY_TAG = re.compile(r"^(?:difficulty|难度)[:：]\s*([1-5])$", re.I)
 CONTEXTS = re.compile(r"^\$[a-z0-9]+\$$")
 
@@ -176,13 +179,40 @@ def _parse_question(element, qtype, where, category):
     return q, reader.problems
 
 
+def _decoded(data):
+    """The file's text. Moodle writes UTF-8; an editor in China may save the file as GBK
+    and say so in the XML declaration, which the XML parser itself cannot read.
+    UnicodeDecodeError or LookupError (an encoding Python does not know)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data.decode("utf-8-sig")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    match = DECLARED.match(data)
+    name = match.group(1).decode("ascii").lower() if match else "utf-8"
+    return data.decode(GB18030_FAMILY.get(name, name))
+
+
 def read(data, filename=""):
     result = Parsed()
-    if FORBIDDEN.search(data[:65536]):
+    try:
+        text = _decoded(data)
+    except LookupError:
+        name = DECLARED.match(data).group(1).decode("ascii")
+        result.problems.append(Problem(
+            _("The file says its text is in the “%(encoding)s” encoding, which is not known. Save it as UTF-8.")
+            % {"encoding": name}, code="unreadable"))
+        return result
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        result.problems.append(Problem(
+            _("The file's text is not valid %(encoding)s (line %(line)s). Save it as UTF-8.")
+            % {"encoding": error.encoding.upper(), "line": line}, code="unreadable"))
+        return result
+    if FORBIDDEN.search(text[:65536]):
         result.problems.append(Problem(_("The XML file declares a DOCTYPE or entities, which are not accepted.")))
         return result
     try:
-        root = ET.fromstring(data)  # noqa: S314 - DOCTYPE and entity declarations are refused above
+        root = ET.fromstring(text)  # noqa: S314 - DOCTYPE and entity declarations are refused above
     except ET.ParseError as error:
         result.problems.append(Problem(
             _("The file is not well-formed XML (line %(line)s).") % {"line": error.position[0]}, code="unreadable"
