@@ -194,3 +194,12 @@ def test_several_messages_in_one_cell_do_not_double_the_punctuation():
     assert sheets.text(back.rows[0][2]) == "编码只能含字母和数字；名称不能为空。"
     with_column = sheets.problems_by_row(problems, with_column=True)
     assert with_column == {2: ["编码：编码只能含字母和数字。", "名称：名称不能为空。"]}
+
+
+def test_times_are_written_in_the_local_time_the_pages_show():
+    moment = datetime.datetime(2026, 12, 6, 20, 13, tzinfo=datetime.UTC)  # 04:13 the next day in Beijing
+    data = sheets.xlsx_bytes([Column("at", "开始"), Column("day", "日期")],
+                             [[moment, datetime.date(2026, 12, 7)], [datetime.datetime(2026, 1, 2, 3, 4), None]])
+    rows = sheets.read_table(data, "x.xlsx").rows
+    assert sheets.text(rows[0][0]) == "2026-12-07 04:13" and sheets.text(rows[0][1]) == "2026-12-07"
+    assert sheets.text(rows[1][0]) == "2026-01-02 03:04"

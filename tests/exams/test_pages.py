@@ -188,3 +188,17 @@ def test_the_editor_and_the_api_take_wildcard_answers(world):
     refused = client.post(f"/api/exams/banks/{bank.pk}/questions", body, content_type="application/json")
     assert refused.status_code == 400 and refused.json()["detail"] == "试题未保存。"
     assert "只能是 true 或 false" in refused.json()["problems"][0]["message"]
+
+
+def test_the_workers_home_page_keeps_the_exam_until_they_hand_in_themselves(world):
+    (first, _e1), (second, _e2) = world["candidates"]
+    session = world["session"]
+    other = services.start(second, session, device="d2")
+    services.submit(second, other, device="d2")
+    client = _client(first)
+    link = f"/work/exams/take/{session.pk}/"
+    assert link in client.get("/work/").content.decode()  # someone else handing in hides nothing
+    mine = services.start(first, session, device="d1")
+    assert link in client.get("/work/").content.decode()  # started, not yet handed in: still there
+    services.submit(first, mine, device="d1")
+    assert link not in client.get("/work/").content.decode()

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import python_calamine
 import xlsxwriter
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -323,7 +324,9 @@ def write_xlsx(target, columns, rows, *, sheet_name="Sheet1", notes=None, error_
             elif isinstance(value, int | float):
                 sheet.write_number(r, c, value)
             elif isinstance(value, datetime.datetime):
-                sheet.write_string(r, c, value.strftime("%Y-%m-%d %H:%M"))
+                # Stored in UTC: written in the local time the pages show.
+                local = timezone.localtime(value) if timezone.is_aware(value) else value
+                sheet.write_string(r, c, local.strftime("%Y-%m-%d %H:%M"))
             elif isinstance(value, datetime.date):
                 sheet.write_string(r, c, value.isoformat())
             else:

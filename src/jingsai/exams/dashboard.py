@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from jingsai.accounts import permissions
 from jingsai.core.registry import Card
 
-from .models import AttemptItem, ExamSession, WrongAnswer
+from .models import Attempt, AttemptItem, AttemptStatus, ExamSession, WrongAnswer
 
 
 def cards(user, request):
@@ -18,11 +18,15 @@ def cards(user, request):
         from jingsai.registration.models import Entry, EntryStatus
 
         entries = Entry.objects.filter(person_id=user.person_id, status=EntryStatus.APPROVED)
+        # Their own attempt, handed in: one exclude() over the attempts relation would also
+        # hide a session where someone else has handed in.
+        handed_in = Attempt.objects.filter(person_id=user.person_id,
+                                           status__in=[AttemptStatus.SUBMITTED, AttemptStatus.GRADED])
         upcoming = ExamSession.objects.filter(
             Q(stage__isnull=True, competition_id__in=entries.values("competition_id"))
             | Q(stage_id__in=entries.values("stage_id")),
             closes_at__gt=now,
-        ).exclude(attempts__person_id=user.person_id, attempts__status__in=["submitted", "graded"]).order_by("opens_at")
+        ).exclude(Exists(handed_in.filter(session=OuterRef("pk")))).order_by("opens_at")
         items = [{"label": f"{s.name} · {timezone.localtime(s.opens_at):%m-%d %H:%M}",
                   "url": reverse("exams:take", args=[s.pk])} for s in upcoming[:5]]
         if items:
