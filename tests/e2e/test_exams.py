@@ -81,6 +81,16 @@ def test_a_worker_takes_a_timed_exam_reloads_and_hands_in_while_the_invigilator_
     after = _seconds(timer.inner_text())
     assert after <= before  # the clock went on through the reload
 
+    # An invigilator typing a reason in a row's actions is not interrupted by the refresh.
+    actions = row.locator("details")
+    actions.locator("summary").click()
+    reason = actions.locator("input[name='reason']").first
+    reason.fill("停电十分钟")
+    watcher.wait_for_timeout(6500)  # longer than the list's 5-second refresh
+    expect(actions).to_have_attribute("open", "")
+    expect(reason).to_have_value("停电十分钟")
+    actions.locator("summary").click()  # closed again: the list refreshes as before
+
     worker.on("dialog", lambda dialog: dialog.accept())
     worker.click("#submit-exam")
     expect(worker.locator("#handed-in")).to_contain_text("你的试卷已交")
