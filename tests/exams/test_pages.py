@@ -202,3 +202,24 @@ def test_the_workers_home_page_keeps_the_exam_until_they_hand_in_themselves(worl
     assert link in client.get("/work/").content.decode()  # started, not yet handed in: still there
     services.submit(first, mine, device="d1")
     assert link not in client.get("/work/").content.decode()
+
+
+def test_words_shared_with_other_apps_are_translated_for_exams(world):
+    client = _client(world["organizer"])
+    banks = client.get("/work/exams/banks/").content.decode()
+    assert "<th>名称</th>" in banks and "已开放" in banks and "<th>姓名</th>" not in banks
+    form = client.get(f"/work/exams/papers/new/?competition={world['competition'].code}").content.decode()
+    assert ">名称</label>" in form and "<th>大题标题</th>" in form
+    stats = client.get("/work/exams/practice/activity/").content.decode()
+    assert "练习次数" in stats
+
+
+def test_the_live_list_pauses_while_an_action_is_open_and_ending_asks_first(world):
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    client = _client(world["invigilator"])
+    page = client.get(f"/work/exams/sessions/{world['session'].pk}/monitor/").content.decode()
+    assert "every 5s [!this.querySelector('details[open]')]" in page
+    assert "return confirm(" in page and "现在收取" in page
+    review = client.get(f"/work/exams/attempts/{attempt.pk}/").content.decode()
+    assert "return confirm(" in review and "分钟（负数为缩短）" in review
