@@ -179,3 +179,38 @@ def test_taking_a_question_out_of_the_wrong_answer_book_is_recorded_and_only_by_
     assert record.actor_id == practice_world["user"].pk and record.data == {"question": wrong.question_id}
     with pytest.raises(UserError):
         services.remove_wrong_answer(other_user, wrong)
+
+
+def test_checking_with_no_answer_says_so_and_counts_nothing(practice_world):
+    client = Client()
+    client.force_login(practice_world["user"])
+    practice = services.start_practice(practice_world["worker"], practice_world["bank"], count=10)
+    item = practice.items.select_related("version").filter(version__type="single").first()
+    refused = client.post(f"/work/exams/practice/{practice.pk}/answer/{item.position}/", {}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 400 and refused["Content-Type"].startswith("text/plain")
+    assert refused.content.decode() == "请先选择或填写答案。"
+    for empty in ("", [], ["  "], None):
+        with pytest.raises(UserError, match="请先选择或填写答案"):
+            services.answer_practice(practice_world["worker"], item, empty)
+    item.refresh_from_db()
+    practice.refresh_from_db()
+    assert item.answered_at is None and practice.answered == 0
+    assert not WrongAnswer.objects.filter(person=practice_world["worker"]).exists()
+
+
+def test_no_practice_on_the_bank_of_an_exam_the_worker_is_sitting():
+    world = ex.exam()
+    user, entry = world["candidates"][0]
+    bank, person = world["bank"], entry.person
+    before = services.start_practice(person, bank, count=5)  # started before the exam
+    attempt = services.start(user, world["session"], device="d")
+    with pytest.raises(UserError, match="正在参加使用该题库的理论考试"):
+        services.start_practice(person, bank, count=5)
+    item = before.items.select_related("version").exclude(version__type="short").first()
+    with pytest.raises(UserError, match="正在参加使用该题库的理论考试"):
+        services.answer_practice(person, item, _right(item))
+    other = ex.bank(occupation="6-18-02-05")
+    ex.fill_bank(other, per_type=1)
+    assert services.start_practice(person, other, count=3).total == 3  # another bank: fine
+    services.submit(user, attempt, device="d")
+    assert services.answer_practice(person, item, _right(item)).correct is True

@@ -1471,9 +1471,19 @@ PRACTICE_SIZES = (10, 20, 50)
 
 
 @transaction.atomic
+def _refuse_practice_during_exam(person, bank_id):
+    """A candidate answering an exam drawn from this bank may not practise on it meanwhile:
+    practice shows the answers and explanations."""
+    if Attempt.objects.filter(person_id=person.pk, status=AttemptStatus.IN_PROGRESS,
+                              session__paper__bank_id=bank_id).exists():
+        raise UserError(_("You are sitting a theory exam drawn from this question bank: practise on it after you "
+                          "hand in."), code="exam_in_progress")
+
+
 def start_practice(person, bank, *, knowledge_point=None, count=10, mode=PracticeSet.Mode.PRACTICE, rng=None):
     if not bank.practice_open:
         raise UserError(_("This question bank is not open for practice."), code="forbidden")
+    _refuse_practice_during_exam(person, bank.pk)
     rng = rng or random.Random(secrets.randbits(64))  # noqa: S311 - practice draws, not secrets
     if mode not in PracticeSet.Mode.values:
         raise UserError(_("Choose how to practise: new questions or the wrong-answer book."), code="invalid")
@@ -1515,8 +1525,11 @@ def answer_practice(person, item, response):
         raise UserError(_("This practice round is someone else's."), code="forbidden")
     if item.answered_at is not None:
         return item
+    _refuse_practice_during_exam(person, practice.bank_id)
     if not _valid_response(response):
         raise UserError(_("An answer is out of range or too long."))
+    if not is_answered(response):
+        raise UserError(_("Choose or write an answer first."), code="empty")
     version = item.version
     item.response, item.answered_at = response, timezone.now()
     item.correct = scoring.is_correct(version.type, version.answer, response)

@@ -780,7 +780,7 @@ def practice_answer(request, pk, position):
     try:
         item = services.answer_practice(request.user.person, item, read_response(request.POST, item.version.type))
     except UserError as error:
-        return HttpResponse(error.message, status=400)
+        return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")  # site.js shows it
     return render(request, "exams/_practice_item.html", _practice_item_context(item))
 
 
