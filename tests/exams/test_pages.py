@@ -223,3 +223,25 @@ def test_the_live_list_pauses_while_an_action_is_open_and_ending_asks_first(worl
     assert "return confirm(" in page and "现在收取" in page
     review = client.get(f"/work/exams/attempts/{attempt.pk}/").content.decode()
     assert "return confirm(" in review and "分钟（负数为缩短）" in review
+
+
+def test_the_review_shows_the_right_answers_to_staff_and_to_the_candidate_after_the_exam_closes(world):
+    user, _entry = world["candidates"][0]
+    session = world["session"]
+    attempt = services.start(user, session, device="d")
+    judge = attempt.items.select_related("version").filter(version__type="judge").first()
+    wrong = not judge.version.answer
+    services.save_answers(attempt.pk, "d", [(judge.position, 1, json.dumps(wrong))])
+    services.submit(user, attempt, device="d")
+    url = f"/work/exams/attempts/{attempt.pk}/"
+    staff = _client(world["invigilator"]).get(url).content.decode()
+    assert staff.count("正确答案") >= 10 and "参考答案" in staff and "作答:" in staff
+    own = _client(user)
+    page = own.get(url).content.decode()
+    assert "正确答案" not in page and "考试结束后" in page
+    session.closes_at = timezone.now() - datetime.timedelta(minutes=1)
+    session.save(update_fields=["closes_at"])
+    assert "正确答案" in own.get(url).content.decode()
+    session.show_score = False
+    session.save(update_fields=["show_score"])
+    assert "正确答案" not in own.get(url).content.decode()

@@ -498,8 +498,13 @@ def attempt(request, pk):
         items.append({"item": item, "view": view, "correct": scoring.correct_response(
             item.version.type, item.version.answer)})
     show_score = staff or attempt.session.show_score
+    # The right answers: staff always; the candidate once handed in, if the exam shows
+    # scores, and only after it has closed for everyone (others may still be answering
+    # the same questions).
+    show_right = staff or (attempt.session.show_score and attempt.status != AttemptStatus.IN_PROGRESS
+                           and attempt.session.closes_at <= timezone.now())
     return render(request, "exams/attempt.html", {
-        "attempt": attempt, "items": items, "staff": staff, "show_score": show_score,
+        "attempt": attempt, "items": items, "staff": staff, "show_score": show_score, "show_right": show_right,
         "events": attempt.events.select_related("actor") if staff else [],
         "extend_form": ExtendForm(), "end_form": ReasonForm(),
         "theory": services.theory_score(attempt) if attempt.status == AttemptStatus.GRADED else None,
