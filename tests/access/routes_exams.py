@@ -51,15 +51,16 @@ def _side(world, scope, district, person, level):
     essays = ex.session(competition, essay)
     entry = factories.entry(competition, person)
     user = person.user if hasattr(person, "user") else factories.user(f"exam-{scope}", person=person)
+    # Practice first: no practice on a bank while its exam is being answered.
+    practice = services.start_practice(person, bank, count=4)
+    item = practice.items.exclude(version__type="short").first()
+    services.answer_practice(person, item, "no such option")
+    if scope == "out":
+        services.update_bank(actor, bank, practice_open=False)
     attempt = services.start(user, session, device="matrix")
     graded = services.start(user, essays, device="matrix")
     services.save_answers(graded.pk, graded.device, [(0, 1, json.dumps("先断电后救人"))])
     services.finalize(graded.pk, "candidate")
-    practice = services.start_practice(person, bank, count=4)
-    if scope == "out":
-        services.update_bank(actor, bank, practice_open=False)
-    item = practice.items.exclude(version__type="short").first()
-    services.answer_practice(person, item, "no such option")
     from jingsai.exams.models import WrongAnswer
 
     wrong = WrongAnswer.objects.get(person=person)
@@ -146,6 +147,8 @@ ROUTES = {
     "exams:bank_create": Route(allow=MANAGE_BANK),
     "exams:bank_template": Route(allow=MANAGE_BANK),
     "exams:bank": Route(allow=VIEW_BANK, kwargs=pk("bank")),
+    "exams:bank_settings": Route(allow=MANAGE_BANK, kwargs=pk("bank"), method="post",
+                                 data={"name": "改名后的题库", "practice_open": "on", "reason": "改名"}),
     "exams:bank_import": Route(allow=MANAGE_BANK, kwargs=pk("bank")),
     "exams:bank_export": Route(allow=MANAGE_BANK, kwargs=pk("bank")),
     "exams:question_create": Route(allow=MANAGE_BANK, kwargs=pk("bank")),
@@ -189,6 +192,8 @@ ROUTES = {
     "GET /api/exams/banks": Route(allow=VIEW_BANK),
     "POST /api/exams/banks": Route(allow=MANAGE_BANK, data=_new_bank),
     "GET /api/exams/banks/{bank_id}": Route(allow=VIEW_BANK, kwargs=pk("bank", "bank_id")),
+    "PATCH /api/exams/banks/{bank_id}": Route(allow=MANAGE_BANK, kwargs=pk("bank", "bank_id"),
+                                             data={"name": "改名后的题库", "reason": "改名"}),
     "GET /api/exams/banks/{bank_id}/questions": Route(allow=VIEW_BANK, kwargs=pk("bank", "bank_id")),
     "POST /api/exams/banks/{bank_id}/questions": Route(allow=MANAGE_BANK, kwargs=pk("bank", "bank_id"),
                                                        data=_question),

@@ -214,3 +214,40 @@ def test_no_practice_on_the_bank_of_an_exam_the_worker_is_sitting():
     assert services.start_practice(person, other, count=3).total == 3  # another bank: fine
     services.submit(user, attempt, device="d")
     assert services.answer_practice(person, item, _right(item)).correct is True
+
+
+def test_an_organizer_closes_a_bank_to_practice_in_the_pages_the_api_and_the_command_line(practice_world):
+    from jingsai.core.models import AuditRecord
+    from tests.commands import run_command
+
+    bank = practice_world["bank"]
+    organizer = factories.user(role=Role.ORGANIZER, org=practice_world["orgs"]["union"])
+    client = Client()
+    client.force_login(organizer)
+    page = client.get(f"/work/exams/banks/{bank.pk}/").content.decode()
+    assert 'id="bank-settings"' in page
+    client.post(f"/work/exams/banks/{bank.pk}/settings/", {"name": "焊工理论题库", "reason": "决赛用题"})
+    bank.refresh_from_db()
+    assert bank.name == "焊工理论题库" and not bank.practice_open
+    with pytest.raises(UserError, match="未开放练兵"):
+        services.start_practice(practice_world["worker"], bank)
+    record = AuditRecord.objects.filter(action="exams.update_bank", object_id=str(bank.pk)).get()
+    assert record.reason == "决赛用题" and record.changes["practice_open"] == [True, False]
+    refused = client.post(f"/work/exams/banks/{bank.pk}/settings/", {"name": "  ", "practice_open": "on"},
+                          follow=True)
+    assert "请填写题库名称" in refused.content.decode()
+    bank.refresh_from_db()
+    assert bank.name == "焊工理论题库" and not bank.practice_open  # nothing changed
+    opened = client.patch(f"/api/exams/banks/{bank.pk}", {"practice_open": True, "reason": "决赛结束"},
+                          content_type="application/json")
+    assert opened.status_code == 200 and opened.json()["practice_open"] is True
+    assert opened.json()["name"] == "焊工理论题库"
+    code, out, _err = run_command("questions", "bank", "--occupation", bank.occupation, "--level", str(bank.level),
+                                  "--practice", "closed", "--reason", "备赛")
+    assert code == 0 and "未开放练兵" in out
+    bank.refresh_from_db()
+    assert not bank.practice_open
+    code, out, _err = run_command("questions", "bank", "--occupation", bank.occupation, "--level", str(bank.level))
+    assert code == 0 and "焊工理论题库" in out
+    code, _out, err = run_command("questions", "bank", "--occupation", "9-99-99-99", "--level", "1")
+    assert code == 1 and "没有" in err

@@ -237,6 +237,21 @@ def get_bank(request, bank_id: int):
     return _bank(request.user, bank_id)
 
 
+class BankPatch(Schema):
+    name: str | None = None
+    practice_open: bool | None = None
+    reason: str = ""
+
+
+@router.patch("/banks/{bank_id}", response=BankOut)
+def update_bank(request, bank_id: int, data: BankPatch):
+    """Rename the bank, or open or close it for practice."""
+    bank = _bank(request.user, bank_id, "exams.manage_bank")
+    fields = data.dict(exclude_unset=True, exclude={"reason"})
+    bank, _changes = services.update_bank(request.user, bank, reason=data.reason, **fields)
+    return bank
+
+
 @router.get("/banks/{bank_id}/questions", response=list[QuestionOut])
 @paginate(PageNumberPagination, page_size=100)
 def list_questions(request, bank_id: int, type: QuestionType | None = None, knowledge_point: str = "",

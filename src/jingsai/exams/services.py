@@ -83,8 +83,24 @@ def create_bank(actor, *, occupation, level, owner, name="", practice_open=True,
     return bank
 
 
+BANK_FIELDS = ("name", "practice_open")
+
+
 @transaction.atomic
 def update_bank(actor, bank, *, reason="", **fields):
+    """Rename a bank, or open or close it for practice (a bank an exam draws from is often
+    closed, so that its questions are not seen before the exam)."""
+    unknown = set(fields) - set(BANK_FIELDS)
+    if unknown:
+        raise UserError(_("A question bank's name and practice setting can change; nothing else."), code="field")
+    if "name" in fields:
+        fields["name"] = (fields["name"] or "").strip()
+        if not fields["name"]:
+            raise UserError(_("Give the question bank a name."), code="name")
+    if "practice_open" in fields and not isinstance(fields["practice_open"], bool):
+        raise UserError(_("Say whether the bank is open for practice: yes or no."), code="practice_open")
+    Bank.objects.select_for_update().filter(pk=bank.pk).exists()
+    bank.refresh_from_db()  # as it is now, under the lock
     before = {name: getattr(bank, name) for name in fields}
     for name, value in fields.items():
         setattr(bank, name, value)
@@ -93,7 +109,7 @@ def update_bank(actor, bank, *, reason="", **fields):
     changes = audit.changes_between(before, bank, list(fields))
     if changes:
         audit.record(actor, "exams.update_bank", bank, reason=reason, changes=changes)
-    return changes
+    return bank, changes
 
 
 def _clean(instance):

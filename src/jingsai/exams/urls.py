@@ -8,6 +8,7 @@ urlpatterns = [
     path("banks/new/", views.bank_create, name="bank_create"),
     path("banks/template.xlsx", views.bank_template, name="bank_template"),
     path("banks/<int:pk>/", views.bank, name="bank"),
+    path("banks/<int:pk>/settings/", views.bank_settings, name="bank_settings"),
     path("banks/<int:pk>/import/", views.bank_import, name="bank_import"),
     path("banks/<int:pk>/export/", views.bank_export, name="bank_export"),
     path("banks/<int:pk>/questions/new/", views.question_create, name="question_create"),

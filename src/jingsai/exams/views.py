@@ -112,6 +112,22 @@ def _number(value):
     value = (value or "").strip()
     return int(value) if value.isascii() and value.isdecimal() and int(value) > 0 else None
 
+@require_POST
+@permission_required("exams.manage_bank")
+def bank_settings(request, pk):
+    bank = _bank(request, pk, "exams.manage_bank")
+    try:
+        _saved, changes = services.update_bank(
+            request.user, bank, name=request.POST.get("name", bank.name),
+            practice_open=request.POST.get("practice_open") == "on", reason=request.POST.get("reason", ""))
+    except UserError as error:
+        messages.error(request, error.message)
+    else:
+        if changes:
+            messages.success(request, _("The question bank's settings were saved."))
+    return redirect("exams:bank", pk=bank.pk)
+
+
 @permission_required("exams.view_bank")
 def bank(request, pk):
     bank = _bank(request, pk)

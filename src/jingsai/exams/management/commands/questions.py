@@ -21,6 +21,11 @@ class Command(JingsaiCommand):
         self._bank_arguments(imp)
         imp.add_argument("--format", choices=FORMATS, help=_("recognised from the file when not given"))
         imp.add_argument("--owner", help=_("organization code owning a new bank (default: the top organization)"))
+        settings = sub.add_parser("bank", help=_("show a bank's settings; rename it, or open or close it for practice"))
+        self._bank_arguments(settings)
+        settings.add_argument("--name", help=_("a new name"))
+        settings.add_argument("--practice", choices=["open", "closed"], help=_("open or close the bank for practice"))
+        settings.add_argument("--reason", default="", help=_("why (kept in the audit record)"))
         exp = sub.add_parser("export", help=_("write a bank to a file that can be imported again"))
         self._bank_arguments(exp)
         exp.add_argument("--format", choices=FORMATS, default=None, help=_("default: from the file name, else xlsx"))
@@ -74,11 +79,29 @@ class Command(JingsaiCommand):
             self.stdout.write(_("%(n)s descriptions (text without a question) were skipped.")
                               % {"n": result["skipped"]})
 
-    def do_export(self, occupation, level, out, format=None, include_retired=False, **options):
+    def do_bank(self, occupation, level, name=None, practice=None, reason="", **options):
+        bank = self._existing_bank(occupation, level)
+        fields = {key: value for key, value in (("name", name), ("practice_open", practice and practice == "open"))
+                  if value is not None}
+        if fields:
+            self.require("exams.manage_bank", bank)
+            bank, changes = services.update_bank(self.user, bank, reason=reason, **fields)
+            self.stdout.write(_("Changed: %(fields)s.") % {"fields": ", ".join(changes)} if changes
+                              else _("Nothing changed."))
+        else:
+            self.require("exams.view_bank", bank)
+        self.stdout.write(f"{bank.name} · {bank.occupation} · {bank.get_level_display()} · {bank.owner.name} · "
+                          + (_("open for practice") if bank.practice_open else _("not open for practice")))
+
+    def _existing_bank(self, occupation, level):
         bank = Bank.objects.filter(occupation=occupation, level=level).select_related("owner").first()
         if bank is None:
             self.fail(_("There is no question bank for %(occupation)s at level %(level)s.")
                       % {"occupation": occupation, "level": level})
+        return bank
+
+    def do_export(self, occupation, level, out, format=None, include_retired=False, **options):
+        bank = self._existing_bank(occupation, level)
         self.require("exams.manage_bank", bank)
         fmt = format or {".xml": "moodle-xml", ".gift": "gift", ".txt": "gift"}.get(Path(out).suffix.lower(), "xlsx")
         data = services.export_questions(bank, fmt, include_retired=include_retired)
