@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from jingsai.accounts.models import Role
+from jingsai.exams import services
 from jingsai.exams.models import Answer, Attempt
 from tests import factories
 from tests.e2e.conftest import login
@@ -35,7 +36,7 @@ def test_a_worker_takes_a_timed_exam_reloads_and_hands_in_while_the_invigilator_
     person = factories.person(employer=orgs["unit_a"], name="王考生")
     factories.entry(competition, person)
     factories.user("kaosheng", person=person)
-    factories.user("jiankao", role=Role.INVIGILATOR, competition=competition)
+    invigilator = factories.user("jiankao", role=Role.INVIGILATOR, competition=competition)
 
     worker = new_page(**PHONE)
     login(worker, "kaosheng")
@@ -80,6 +81,12 @@ def test_a_worker_takes_a_timed_exam_reloads_and_hands_in_while_the_invigilator_
     expect(worker.locator("#answered-count")).to_have_text("5")
     after = _seconds(timer.inner_text())
     assert after <= before  # the clock went on through the reload
+
+    # Extra time from the invigilator reaches the page with the next heartbeat, and it says so.
+    services.extend(invigilator, attempt, 10, reason="停电")
+    worker.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(status).to_contain_text("监考员调整了你的考试时间")
+    expect(timer).to_have_text(re.compile(r"^(3[6-9]|40):\d\d$"))
 
     # An invigilator typing a reason in a row's actions is not interrupted by the refresh.
     actions = row.locator("details")

@@ -661,6 +661,8 @@ def take(request, pk):
             "elsewhere": _("This exam has been opened on another device; this page no longer saves answers. "
                            "Reload to continue here."),
             "closed": _("The exam has ended."),
+            "stopped": _("Answers are no longer saved on this page."),
+            "timeChanged": _("The invigilator changed your time: {minutes} minutes left."),
         },
     }
     return render(request, "exams/take.html", {**context, "items": state["items"], "config": config,

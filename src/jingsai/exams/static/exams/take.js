@@ -83,6 +83,7 @@
 
   function block(message) {
     blocked = true;
+    status(text.stopped, "danger");
     var box = document.getElementById("blocked");
     box.textContent = message;
     box.classList.remove("d-none");
@@ -171,7 +172,12 @@
     post(config.heartbeatUrl, {}).then(function (response) { return response.ok ? response.json() : null; })
       .then(function (body) {
         if (!body) { return; }
-        endAt = Date.now() + body.remaining_seconds * 1000;
+        var newEnd = Date.now() + body.remaining_seconds * 1000;
+        // More than the round trip's worth: the invigilator gave or took time. Say so.
+        if (Math.abs(newEnd - endAt) > 30000 && body.status === "in_progress") {
+          status(text.timeChanged.replace("{minutes}", Math.ceil(body.remaining_seconds / 60)), "primary");
+        }
+        endAt = newEnd;
         if (body.status !== "in_progress") { localStorage.removeItem(storeKey); window.location = config.doneUrl; }
         else if (!body.this_device) { block(text.elsewhere); }
       }).catch(function () { status(text.offline, "danger"); });
