@@ -245,3 +245,20 @@ def test_the_review_shows_the_right_answers_to_staff_and_to_the_candidate_after_
     session.show_score = False
     session.save(update_fields=["show_score"])
     assert "right-answer" not in own.get(url).content.decode()
+
+
+def test_a_refused_mark_comes_back_with_what_the_grader_typed(world):
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    short = attempt.items.select_related("version").filter(version__type="short").first()
+    services.save_answers(attempt.pk, "d", [(short.position, 1, json.dumps("先断电"))])
+    services.submit(user, attempt, device="d")
+    client = _client(world["graders"][0])
+    url = f"/work/exams/sessions/{world['session'].pk}/grade/"
+    page = client.post(url, {"item": short.pk, "score": "25", "comment": "要点齐全，但超出满分"})
+    body = page.content.decode()
+    assert page.status_code == 200 and "得分须在 0 到" in body
+    assert "要点齐全，但超出满分" in body and 'value="25"' in body and "先断电" in body
+    short.refresh_from_db()
+    assert short.needs_grading and not short.gradings.exists()
+    assert f'href="{url}"' in client.get("/work/").content.decode()  # the home page's card leads to the queue

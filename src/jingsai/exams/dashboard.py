@@ -39,9 +39,13 @@ def cards(user, request):
                         url=reverse("exams:practice"), action=_("Start practising"), priority=30))
     graded = permissions.competition_ids(user, permissions.GRADER)
     if graded:
-        pending = AttemptItem.objects.filter(attempt__session__competition_id__in=graded, needs_grading=True).count()
+        waiting = AttemptItem.objects.filter(attempt__session__competition_id__in=graded, needs_grading=True)
+        pending = waiting.count()
         if pending:
-            out.append(Card(title=_("Short answers to grade"), count=pending, url=reverse("exams:sessions"),
+            sessions = sorted(set(waiting.values_list("attempt__session_id", flat=True)[:100]))
+            # One exam waiting (the usual case): straight to its grading queue.
+            url = reverse("exams:grade", args=[sessions[0]]) if len(sessions) == 1 else reverse("exams:sessions")
+            out.append(Card(title=_("Short answers to grade"), count=pending, url=url,
                             action=_("Grade"), priority=10, tone="warning"))
     watched = permissions.competition_ids(user, permissions.INVIGILATOR)
     if watched:

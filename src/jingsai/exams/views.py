@@ -579,14 +579,17 @@ def grade(request, pk):
         try:
             services.grade(request.user, item, form.cleaned_data["score"], comment=form.cleaned_data["comment"])
         except UserError as error:
-            messages.warning(request, error.message)
+            form.add_error("score", error.message)
         else:
             messages.success(request, _("Saved. Here is the next answer."))
-        return redirect("exams:grade", pk=session.pk)
+            return redirect("exams:grade", pk=session.pk)
     item = services.next_to_grade(session, request.user)
     context = {"session": session, "progress": services.grading_progress(session), "item": item}
     if item is not None:
-        context["form"] = GradeForm(initial={"item": item.pk})
+        # A mark refused (out of range, not a number) comes back with what the grader typed,
+        # on the same answer; otherwise a fresh form for the next one.
+        retry = request.method == "POST" and str(item.pk) == str(form.data.get("item"))
+        context["form"] = form if retry else GradeForm(initial={"item": item.pk})
         context["response"] = item.attempt.answers.filter(position=item.position).values_list(
             "response", flat=True).first()
         context["pictures"] = [image_url(i) for i in item.version.images.all()]
