@@ -262,3 +262,14 @@ def test_a_refused_mark_comes_back_with_what_the_grader_typed(world):
     short.refresh_from_db()
     assert short.needs_grading and not short.gradings.exists()
     assert f'href="{url}"' in client.get("/work/").content.decode()  # the home page's card leads to the queue
+
+
+def test_my_exams_list_what_can_still_be_taken_first(world):
+    user, _entry = world["candidates"][0]
+    session = world["session"]
+    past = ex.session(world["competition"], world["paper"], opens=timezone.now() - datetime.timedelta(days=3),
+                      closes_at=timezone.now() - datetime.timedelta(days=2))
+    past.name = "上月模拟考试"
+    past.save(update_fields=["name"])
+    page = _client(user).get("/work/exams/mine/").content.decode()
+    assert page.index(session.name) < page.index("上月模拟考试")

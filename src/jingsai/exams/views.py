@@ -611,8 +611,16 @@ def mine(request):
         | Q(stage_id__in=entries.values("stage_id"))
     ).select_related("competition").order_by("opens_at")
     attempts = {a.session_id: a for a in Attempt.objects.filter(person_id=person_id)}
-    rows = [{"session": s, "attempt": attempts.get(s.pk)} for s in sessions]
-    return render(request, "exams/mine.html", {"rows": rows, "now": timezone.now()})
+    now = timezone.now()
+    # What can still be taken first, soonest first; then the exams that are over, latest first.
+    ahead = [s for s in sessions if s.closes_at > now and _open_to_them(attempts.get(s.pk))]
+    over = sorted((s for s in sessions if s not in ahead), key=lambda s: s.opens_at, reverse=True)
+    rows = [{"session": s, "attempt": attempts.get(s.pk)} for s in ahead + over]
+    return render(request, "exams/mine.html", {"rows": rows, "now": now})
+
+
+def _open_to_them(attempt):
+    return attempt is None or attempt.status == AttemptStatus.IN_PROGRESS
 
 
 def _device(request):
