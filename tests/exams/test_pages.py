@@ -273,3 +273,22 @@ def test_my_exams_list_what_can_still_be_taken_first(world):
     past.save(update_fields=["name"])
     page = _client(user).get("/work/exams/mine/").content.decode()
     assert page.index(session.name) < page.index("上月模拟考试")
+
+
+def test_the_paper_form_starts_as_a_blueprint_and_keeps_what_was_typed_after_a_refusal(world):
+    client = _client(world["organizer"])
+    code = world["competition"].code
+    form = client.get(f"/work/exams/papers/new/?competition={code}").content.decode()
+    assert '<option value="blueprint" selected>' in form
+    assert f'<option value="{world["bank"].pk}" selected>' in form
+    refused = client.post("/work/exams/papers/new/", {
+        "competition": code, "name": "决赛理论", "bank": world["bank"].pk, "kind": "blueprint",
+        "shuffle_options": "on",
+        "section-0-title": "一、单选", "section-0-type": "single", "section-0-count": "50", "section-0-points": "1",
+        "section-1-type": "judge", "section-1-kp": "焊接安全", "section-1-difficulty": "2",
+        "section-1-count": "3", "section-1-points": "2",
+    }).content.decode()
+    assert "需要 50 道题" in refused
+    assert 'value="一、单选"' in refused and 'value="50"' in refused and 'value="焊接安全"' in refused
+    assert '<option value="judge" selected>' in refused and '<option value="2" selected>' in refused
+    assert 'id="sq" checked' not in refused and 'id="so" checked' in refused

@@ -362,9 +362,17 @@ def _paper_sections(post):
 def paper_create(request):
     competition = _competition(request)
     banks = permissions.filter_queryset(request.user, "exams.view_bank", Bank.objects.all()).order_by("occupation")
-    context = {"competition": competition, "banks": banks, "types": QuestionType.choices, "rows": range(8),
+    post = request.POST
+    # What was typed comes back after a refusal; a new form starts as a blueprint on the
+    # bank of the competition's own occupation.
+    own = banks.filter(occupation=competition.occupation).order_by("level").first()
+    rows = [{"i": i, **{field: post.get(f"section-{i}-{field}", "") for field in
+                        ("title", "type", "kp", "difficulty", "count", "points", "questions")}} for i in range(8)]
+    context = {"competition": competition, "banks": banks, "types": QuestionType.choices, "rows": rows,
                "difficulties": Difficulty.choices, "kinds": Paper.Kind.choices,
-               "scorings": Paper.MultipleScoring.choices, "post": request.POST}
+               "scorings": Paper.MultipleScoring.choices, "post": post, "posted": request.method == "POST",
+               "chosen_bank": post.get("bank") or (str(own.pk) if own else ""),
+               "chosen_kind": post.get("kind") or Paper.Kind.BLUEPRINT}
     if request.method == "POST":
         bank = banks.filter(pk=_number(request.POST.get("bank"))).first()
         try:
