@@ -184,7 +184,7 @@ def test_taking_a_question_out_of_the_wrong_answer_book_is_recorded_and_only_by_
 def test_checking_with_no_answer_says_so_and_counts_nothing(practice_world):
     client = Client()
     client.force_login(practice_world["user"])
-    practice = services.start_practice(practice_world["worker"], practice_world["bank"], count=10)
+    practice = services.start_practice(practice_world["worker"], practice_world["bank"], count=40)  # every question
     item = practice.items.select_related("version").filter(version__type="single").first()
     refused = client.post(f"/work/exams/practice/{practice.pk}/answer/{item.position}/", {}, HTTP_HX_REQUEST="true")
     assert refused.status_code == 400 and refused["Content-Type"].startswith("text/plain")
@@ -202,7 +202,7 @@ def test_no_practice_on_the_bank_of_an_exam_the_worker_is_sitting():
     world = ex.exam()
     user, entry = world["candidates"][0]
     bank, person = world["bank"], entry.person
-    before = services.start_practice(person, bank, count=5)  # started before the exam
+    before = services.start_practice(person, bank, count=20)  # started before the exam
     attempt = services.start(user, world["session"], device="d")
     with pytest.raises(UserError, match="正在参加使用该题库的理论考试"):
         services.start_practice(person, bank, count=5)
@@ -251,3 +251,16 @@ def test_an_organizer_closes_a_bank_to_practice_in_the_pages_the_api_and_the_com
     assert code == 0 and "焊工理论题库" in out
     code, _out, err = run_command("questions", "bank", "--occupation", "9-99-99-99", "--level", "1")
     assert code == 1 and "没有" in err
+
+
+def test_the_wrong_answer_book_opens_each_question_with_its_right_answer(practice_world):
+    worker = practice_world["worker"]
+    practice = services.start_practice(worker, practice_world["bank"], count=40)
+    judge = practice.items.select_related("version").filter(version__type="judge").first()
+    services.answer_practice(worker, judge, _wrong(judge))
+    client = Client()
+    client.force_login(practice_world["user"])
+    page = client.get("/work/exams/practice/wrong/").content.decode()
+    right = "正确" if judge.version.answer else "错误"
+    assert 'class="flex-grow-1 wrong-entry"' in page and f"正确答案:\n  {right}" in page
+    assert 'href="/work/exams/practice/"' in page and "return confirm(" in page

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
@@ -831,8 +832,14 @@ def wrong_book(request):
     person = request.user.person
     rows = WrongAnswer.objects.filter(person=person, mastered_at__isnull=True).select_related(
         "question__current__knowledge_point", "question__bank")
-    banks = {}
-    for row in rows:
+    banks, rows = {}, list(rows)
+    # Opened, an entry shows the question as practice does: options in their own order, the
+    # right answer and the explanation (the pictures in one query for the whole book).
+    shown = [SimpleNamespace(position=0, version=row.question.current, version_id=row.question.current_id,
+                             option_order=[o["key"] for o in row.question.current.options]) for row in rows]
+    for row, view in zip(rows, services.practice_item_views(shown, image_url), strict=True):
+        version = row.question.current
+        row.view, row.right = view, scoring.correct_response(version.type, version.answer)
         banks.setdefault(row.question.bank, []).append(row)
     return render(request, "exams/wrong_book.html", {"banks": banks})
 
