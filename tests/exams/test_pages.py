@@ -292,3 +292,17 @@ def test_the_paper_form_starts_as_a_blueprint_and_keeps_what_was_typed_after_a_r
     assert 'value="一、单选"' in refused and 'value="50"' in refused and 'value="焊接安全"' in refused
     assert '<option value="judge" selected>' in refused and '<option value="2" selected>' in refused
     assert 'id="sq" checked' not in refused and 'id="so" checked' in refused
+
+
+def test_the_live_list_counts_the_hall_and_filters_by_state(world):
+    (first, _e1), (second, _e2) = world["candidates"]
+    services.start(first, world["session"], device="d")
+    client = _client(world["invigilator"])
+    url = f"/work/exams/sessions/{world['session'].pk}/monitor/"
+    page = client.get(url).content.decode()
+    assert "所有人 2" in page and "作答中 1" in page and "未开始 1" in page and "已交卷 0" in page
+    answering = client.get(url + "?show=in_progress", HTTP_HX_REQUEST="true").content.decode()
+    assert first.person.name in answering and second.person.name not in answering
+    assert "<html" not in answering and 'id="monitor-totals"' in answering
+    nobody = client.get(url + "?show=handed_in").content.decode()
+    assert "此刻没有人在这一组" in nobody and f'hx-get="{url}?show=handed_in"' in nobody

@@ -494,9 +494,20 @@ def monitor(request, pk):
         if row["remaining"] is not None:
             minutes, seconds = divmod(row["remaining"], 60)
             row["remaining_text"] = f"{minutes}:{seconds:02d}"
-    context = {"session": session, "rows": rows, "now": timezone.now(),
-               "lost_after": services.CONNECTION_LOST_SECONDS}
-    template = "exams/_monitor_rows.html" if is_htmx(request) else "exams/monitor.html"
+        row["group"] = ("lost" if row["connection_lost"] else row["state"] if row["state"] in ("absent", "in_progress")
+                        else "handed_in")
+    # The counts for the whole hall, and a filter by them: a hall of hundreds is mostly
+    # rows nobody needs to look at.
+    totals = {group: sum(1 for row in rows if row["group"] == group)
+              for group in ("absent", "in_progress", "lost", "handed_in")}
+    show = request.GET.get("show", "")
+    if show in totals:
+        rows = [row for row in rows if row["group"] == show]
+    else:
+        show = ""
+    context = {"session": session, "rows": rows, "now": timezone.now(), "totals": totals, "show": show,
+               "everyone": sum(totals.values()), "lost_after": services.CONNECTION_LOST_SECONDS}
+    template = "exams/_monitor.html" if is_htmx(request) else "exams/monitor.html"
     return render(request, template, context)
 
 
