@@ -136,6 +136,8 @@ def test_xlsx_template_rows_and_problems_by_row():
         services.import_questions(None, bank, sheets.xlsx_bytes(xlsx.COLUMNS, bad), filename="坏.xlsx")
     assert sorted({p.row for p in rejected.value.problems}) == [2, 3, 4]
     assert len(rejected.value.problems) == 5  # row 4: difficulty, empty text, answer
+    rows_in_order = [p.row for p in rejected.value.problems]
+    assert rows_in_order == sorted(rows_in_order)  # in the file's order, whichever pass found them
     assert Question.objects.filter(bank=bank).count() == 5
 
 

@@ -252,7 +252,9 @@ def import_questions(actor, bank, data, *, filename="", fmt=None, reason=""):
     Returns {"format", "added": {type: n}, "duplicates": n, "skipped": n}. A question whose
     content is already in the bank (or earlier in the file) is not added twice."""
     parsed = parse(fmt, data, filename)
-    problems = list(parsed.problems) + check_questions(parsed.questions)
+    # In the file's order (reading and checking find them in two passes), those without a row last.
+    problems = sorted(list(parsed.problems) + check_questions(parsed.questions),
+                      key=lambda p: (p.row is None, p.row or 0))
     if problems:
         raise Rejected(
             _("%(count)s problems found in the file; no question was imported.") % {"count": len(problems)}, problems
