@@ -306,3 +306,16 @@ def test_the_live_list_counts_the_hall_and_filters_by_state(world):
     assert "<html" not in answering and 'id="monitor-totals"' in answering
     nobody = client.get(url + "?show=handed_in").content.decode()
     assert "此刻没有人在这一组" in nobody and f'hx-get="{url}?show=handed_in"' in nobody
+
+
+def test_papers_are_listed_and_lead_to_their_sessions_and_a_new_one(world):
+    client = _client(world["organizer"])
+    paper, session = world["paper"], world["session"]
+    listing = client.get("/work/exams/sessions/").content.decode()
+    assert 'id="papers"' in listing and f'href="/work/exams/papers/{paper.pk}/"' in listing
+    page = client.get(f"/work/exams/papers/{paper.pk}/").content.decode()
+    assert f'href="/work/exams/sessions/{session.pk}/"' in page and 'href="/work/exams/sessions/"' in page
+    new = f"/work/exams/sessions/new/?competition={world['competition'].code}&paper={paper.pk}"
+    assert new.replace("&", "&amp;") in page
+    form = client.get(new).content.decode()
+    assert f'<option value="{paper.pk}" selected>' in form and 'name="reason"' not in form

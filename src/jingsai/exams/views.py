@@ -336,9 +336,11 @@ def sessions(request):
         competition_id__in=permissions.competition_ids(request.user, permissions.GRADER)
     ).select_related("competition")
     managed = permissions.filter_queryset(request.user, "exams.manage", Competition.objects.order_by("-created_at"))
+    papers = (Paper.objects.filter(competition__in=managed).select_related("competition", "bank")
+              .annotate(n=Count("sessions")).order_by("-created_at")[:100])
     return render(request, "exams/sessions.html", {
         "sessions": visible.annotate(n=Count("attempts")).order_by("-opens_at"), "grading": grading,
-        "competitions": managed[:50],
+        "competitions": managed[:50], "papers": papers,
     })
 
 
@@ -404,6 +406,7 @@ def paper(request, pk):
     return render(request, "exams/paper.html", {
         "paper": paper, "sections": paper.sections.select_related("knowledge_point"),
         "total": services.paper_total(paper), "shortages": services.paper_shortages(paper),
+        "sessions": paper.sessions.order_by("-opens_at"),
     })
 
 
@@ -422,7 +425,9 @@ def _session_fields(data):
 @permission_required("exams.manage")
 def session_create(request):
     competition = _competition(request)
-    form = SessionForm(request.POST or None, competition=competition)
+    paper = competition.exam_papers.filter(pk=_number(request.GET.get("paper"))).first()
+    form = SessionForm(request.POST or None, competition=competition, initial={"paper": paper})
+    del form.fields["reason"]  # a reason is asked for changes, not for a new session
     if request.method == "POST" and form.is_valid():
         try:
             session = services.create_session(request.user, competition, **_session_fields(form.cleaned_data))
