@@ -179,3 +179,36 @@ def test_a_bad_paper_or_session_file_is_explained_and_makes_nothing(tmp_path):
     code, _out, err = run_command("exams", "create-session", str(tmp_path / "missing.json"))
     assert code == 1 and "missing.json" in err
     assert (Paper.objects.count(), ExamSession.objects.count()) == (papers, sessions)
+
+
+def test_a_session_is_changed_and_a_candidate_given_extra_time_from_the_command_line(tmp_path):
+    import json
+
+    from jingsai.core.models import AuditRecord
+    from jingsai.exams import services
+    from jingsai.exams.models import Allowance
+
+    world = ex.exam(n_candidates=1)
+    session = world["session"]
+    user, entry = world["candidates"][0]
+    change = tmp_path / "change.json"
+    change.write_text(json.dumps({"duration_minutes": 75, "access_code": "A7", "reason": "考场调整"}), encoding="utf-8")
+    code, out, err = run_command("exams", "update-session", str(session.pk), str(change))
+    assert code == 0, err
+    session.refresh_from_db()
+    assert session.duration_minutes == 75 and session.access_code == "A7" and "duration_minutes" in out
+    assert AuditRecord.objects.filter(action="exams.update_session", reason="考场调整").exists()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"name": ""}), encoding="utf-8")
+    code, _out, err = run_command("exams", "update-session", str(session.pk), str(bad))
+    assert code == 1 and "考试名称" in err
+    attempt = services.start(user, session, device="d", access_code="A7")
+    code, out, err = run_command("exams", "allowance", str(session.pk), "--entry", str(entry.number),
+                                 "--minutes", "15", "--reason", "听障考生")
+    assert code == 0, err
+    assert Allowance.objects.get(session=session, entry=entry).extra_minutes == 15 and "15" in out
+    attempt.refresh_from_db()
+    assert attempt.deadline == attempt.started_at + timezone.timedelta(minutes=90)
+    code, _out, err = run_command("exams", "allowance", str(session.pk), "--entry", "999", "--minutes", "5",
+                                  "--reason", "x")
+    assert code == 1 and "999" in err

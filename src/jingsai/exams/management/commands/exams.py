@@ -14,7 +14,7 @@ from jingsai.core.commands import JingsaiCommand
 from jingsai.core.errors import Rejected
 from jingsai.core.files import replacing, write_file
 from jingsai.exams import services
-from jingsai.exams.api import PaperIn, SessionIn
+from jingsai.exams.api import PaperIn, SessionIn, SessionPatch
 from jingsai.exams.models import AttemptStatus, Bank, ExamSession, Paper
 from jingsai.judging.management.commands._common import competition_and_stage
 
@@ -30,8 +30,9 @@ def _size(paper):
 
 
 class Command(JingsaiCommand):
-    help = _("Theory exams: make papers and exam sessions from JSON files, list a competition's papers and "
-             "sessions, write a session's results, and hand in every attempt whose time and grace period are over.")
+    help = _("Theory exams: make papers and exam sessions from JSON files and change sessions, give a candidate "
+             "extra time, list a competition's papers and sessions, write a session's results, and hand in every "
+             "attempt whose time and grace period are over.")
 
     def add_command_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -45,6 +46,16 @@ class Command(JingsaiCommand):
         session = sub.add_parser("create-session", help=_("make an exam session from a JSON file (the body of POST "
                                                           "/api/exams/sessions; times without a zone are local)"))
         session.add_argument("file")
+        change = sub.add_parser("update-session", help=_("change an exam session from a JSON file (the body of PATCH "
+                                                         "/api/exams/sessions/ID; times without a zone are local)"))
+        change.add_argument("session", type=int)
+        change.add_argument("file")
+        extra = sub.add_parser("allowance", help=_("give one candidate extra time (an attempt already running gets "
+                                                   "the difference)"))
+        extra.add_argument("session", type=int)
+        extra.add_argument("--entry", type=int, required=True, help=_("the candidate's entry number"))
+        extra.add_argument("--minutes", type=int, required=True, help=_("extra minutes in all, 0 to 600"))
+        extra.add_argument("--reason", required=True, help=_("why (kept in the audit record)"))
         papers = sub.add_parser("papers", help=_("list a competition's papers"))
         papers.add_argument("code")
         listing = sub.add_parser("sessions", help=_("list a competition's exam sessions with their attempts"))
@@ -126,6 +137,30 @@ class Command(JingsaiCommand):
             "id": session.pk, "name": session.name, "opens": _local(session.opens_at),
             "closes": _local(session.closes_at), "minutes": session.duration_minutes})
 
+    def _session(self, number, perm):
+        session = ExamSession.objects.select_related("competition__host", "paper", "stage").filter(pk=number).first()
+        if session is None:
+            self.fail(_("No exam session has the number %(id)s.") % {"id": number})
+        self.require(perm, session)
+        return session
+
+    def do_update_session(self, session, file, **options):
+        item = self._session(session, "exams.manage")
+        data = self._validate(SessionPatch, self._read_json(file), file)
+        fields = {k: v for k, v in data.dict(exclude={"reason"}).items() if v is not None}
+        changes = services.update_session(self.user, item, reason=data.reason, **fields)
+        self.stdout.write(_("Changed: %(fields)s.") % {"fields": ", ".join(changes)} if changes
+                          else _("Nothing changed."))
+
+    def do_allowance(self, session, entry, minutes, reason, **options):
+        item = self._session(session, "exams.invigilate")
+        candidate = services.candidates(item).filter(number=entry).select_related("person").first()
+        if candidate is None:
+            self.fail(_("No candidate has the entry number %(n)s.") % {"n": entry})
+        services.set_allowance(self.user, item, candidate, minutes, reason=reason)
+        self.stdout.write(_("%(name)s (entry %(n)s) has %(minutes)s extra minutes in “%(session)s”.") % {
+            "name": candidate.person.name, "n": entry, "minutes": minutes, "session": item.name})
+
     def do_papers(self, code, **options):
         competition, _stage = competition_and_stage(self, code, need_stage=False)
         self.require("exams.manage", competition)
@@ -159,10 +194,7 @@ class Command(JingsaiCommand):
                 "graded": counts[AttemptStatus.GRADED]})
 
     def do_results(self, session, out, **options):
-        item = ExamSession.objects.select_related("competition__host", "paper", "stage").filter(pk=session).first()
-        if item is None:
-            self.fail(_("No exam session has the number %(id)s.") % {"id": session})
-        self.require("exams.invigilate", item)
+        item = self._session(session, "exams.invigilate")
         columns, rows = services.session_results(item)
         path = Path(out)
         if path.suffix.lower() == ".csv":
