@@ -264,3 +264,15 @@ def test_the_wrong_answer_book_opens_each_question_with_its_right_answer(practic
     right = "正确" if judge.version.answer else "错误"
     assert 'class="flex-grow-1 wrong-entry"' in page and f"正确答案:\n  {right}" in page
     assert 'href="/work/exams/practice/"' in page and "return confirm(" in page
+
+
+def test_a_short_round_says_why_and_a_round_offers_another(practice_world):
+    client = Client()
+    client.force_login(practice_world["user"])
+    bank = practice_world["bank"]
+    started = client.post("/work/exams/practice/start/", {"bank": bank.pk, "knowledge_point": "焊接安全",
+                                                          "count": 50}, follow=True)
+    page = started.content.decode()
+    assert "这里只有 20 道题可练" in page and 'id="practice-next"' in page
+    assert 'name="knowledge_point" value="焊接安全"' in page and 'name="count" value="20"' in page
+    assert "答对 0 题，已答 0 题（共 20 题）" in page

@@ -783,6 +783,10 @@ def practice_start(request):
     except UserError as error:
         messages.error(request, error.message)
         return redirect("exams:practice")
+    asked = _number(request.POST.get("count")) or 10
+    if 0 < practice.total < asked:
+        messages.info(request, _("Only %(n)s questions are there to practise here, so this round has %(n)s.")
+                      % {"n": practice.total})
     return redirect("exams:practice_round", pk=practice.pk)
 
 
