@@ -319,3 +319,17 @@ def test_papers_are_listed_and_lead_to_their_sessions_and_a_new_one(world):
     assert new.replace("&", "&amp;") in page
     form = client.get(new).content.decode()
     assert f'<option value="{paper.pk}" selected>' in form and 'name="reason"' not in form
+
+
+def test_the_session_page_shows_its_graders_and_their_marks(world):
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    short = attempt.items.select_related("version").filter(version__type="short").first()
+    services.save_answers(attempt.pk, "d", [(short.position, 1, json.dumps("先断电"))])
+    services.submit(user, attempt, device="d")
+    first = world["graders"][0]
+    services.grade(first, services.next_to_grade(world["session"], first), "6")
+    page = _client(world["organizer"]).get(f"/work/exams/sessions/{world['session'].pk}/").content.decode()
+    graders = page[page.index('id="graders"'):]
+    assert f"{first.username} · 1 份评分" in graders or f"{first.get_full_name()} · 1 份评分" in graders
+    assert graders.count("份评分") == 3 and 'href="/accounts/users/"' in graders

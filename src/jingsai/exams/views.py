@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jingsai.accounts import permissions
+from jingsai.accounts.models import Role, RoleAssignment, User
 from jingsai.competitions.models import Competition
 from jingsai.core import spreadsheets as sheets
 from jingsai.core.decorators import is_htmx, permission_required
@@ -45,6 +46,7 @@ from .models import (
     Bank,
     Difficulty,
     ExamSession,
+    Grading,
     Paper,
     PracticeItem,
     PracticeSet,
@@ -461,11 +463,18 @@ def session(request, pk):
     session = _session(request, pk)
     services.sweep(session=session)
     attempts = session.attempts.select_related("entry__person", "entry__unit").order_by("entry__number")
+    # Who grades this exam (the competition's graders) and how many marks each has given in it.
+    marks = dict(Grading.objects.filter(item__attempt__session=session).values("grader")
+                 .annotate(n=Count("pk")).values_list("grader", "n"))
+    graders = [{"user": user, "marks": marks.get(user.pk, 0)} for user in User.objects.filter(
+        pk__in=RoleAssignment.objects.filter(role=Role.GRADER, competition_id=session.competition_id)
+        .values("user_id")).order_by("username")]
     return render(request, "exams/session.html", {
         "session": session, "attempts": attempts, "candidates": services.candidates(session).count(),
         "allowances": session.allowances.select_related("entry__person").order_by("entry__number"),
         "allowance_form": AllowanceForm(), "grading": services.grading_progress(session),
-        "can_manage": permissions.has_perm(request.user, "exams.manage", session),
+        "can_manage": permissions.has_perm(request.user, "exams.manage", session), "graders": graders,
+        "can_assign": permissions.has_perm(request.user, "accounts.manage_roles"),
         "now": timezone.now(),
     })
 
