@@ -58,3 +58,19 @@ def test_a_start_waits_for_an_edit_in_progress_and_shows_what_the_edit_stored():
     assert first_view and all(stem.endswith("（修订）") for stem in first_view)
     stored = [item["stem"] for item in services.attempt_state(attempt)["items"]]
     assert stored == first_view
+
+
+def test_extra_time_for_a_candidate_waits_for_another_change_to_the_same_candidate():
+    world = ex.exam()
+    _user, entry = world["candidates"][0]
+    other = psycopg.connect(**ex.second_connection_params())
+    try:
+        other.execute("SELECT 1 FROM registration_entry WHERE id = %s FOR UPDATE", [entry.pk])
+        with pytest.raises(OperationalError), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '300ms'")
+            services.set_allowance(ex.factories.actor(), world["session"], entry, 10, reason="听障")
+    finally:
+        other.rollback()
+        other.close()
+    assert services.set_allowance(ex.factories.actor(), world["session"], entry, 10, reason="听障").extra_minutes == 10

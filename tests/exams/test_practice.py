@@ -83,11 +83,14 @@ def test_activity_by_unit_and_group_for_units_and_organizers(practice_world):
     assert {r["name"] for r in rows} == {"甲企业", "乙企业"}
     assert all(r["people"] == 1 and r["accuracy"] == 100 for r in rows)
     contact = factories.user(role=Role.UNIT_CONTACT, org=orgs["unit_a"])
+    unpractised = ex.bank(owner=orgs["B"], occupation="4-02-01-01", name="无人练习的题库")
     client = Client()
     client.force_login(contact)
     page = client.get("/work/exams/practice/activity/")
     assert page.status_code == 200
     assert "甲企业" in page.content.decode() and "乙企业" not in page.content.decode()
+    page = client.get("/work/exams/practice/activity/")  # with a bank nobody has practised on
+    assert bank.name in page.content.decode() and unpractised.name not in page.content.decode()
     export = client.get("/work/exams/practice/activity.xlsx?by=unit")
     table = sheets.read_table(export.content, "a.xlsx")
     assert table.headers[0] == "单位" and table.rows[0][0] == "甲企业"

@@ -674,9 +674,12 @@ def set_allowance(actor, session, entry, minutes, *, reason):
         raise UserError(_("Give a reason for the extra time."), code="reason")
     if not candidates(session).filter(pk=entry.pk).exists():
         raise UserError(_("This entry is not a candidate of the exam."))
-    minutes = int(minutes)
+    minutes = _whole(minutes)
     if not 0 <= minutes <= 600:
         raise UserError(_("Extra time must be 0 to 600 minutes."))
+    # One change at a time per candidate: the running attempt gets the difference from the
+    # allowance as it stands, which a concurrent change would otherwise read stale.
+    Entry.objects.select_for_update().filter(pk=entry.pk).exists()
     allowance = Allowance.objects.filter(session=session, entry=entry).first()
     old = allowance.extra_minutes if allowance else 0
     if allowance is None:

@@ -899,8 +899,10 @@ def practice_stats(request):
     chart = {"names": [r["name"] for r in rows[:20]], "answers": [r["answers"] for r in rows[:20]],
              "accuracy": [float(r["accuracy"] or 0) for r in rows[:20]],
              "daily": services.practice_daily(items, days)}
+    visible = permissions.filter_queryset(request.user, "exams.view_practice_stats", PracticeSet.objects.all())
     return render(request, "exams/practice_stats.html", {
-        "rows": rows, "by": by, "days": days, "chart": chart, "banks": Bank.objects.order_by("occupation"),
+        "rows": rows, "by": by, "days": days, "chart": chart,
+        "banks": Bank.objects.filter(pk__in=visible.values("bank_id")).order_by("occupation"),  # those practised
         "totals": {"people": items.filter(answered_at__isnull=False).values("practice__person").distinct().count(),
                    "answers": sum(r["answers"] for r in rows) if by == "unit" else None},
     })
