@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from jingsai.accounts.models import Role
@@ -92,3 +93,19 @@ def second_connection_params():
     for django_only in ("cursor_factory", "context", "prepare_threshold"):
         params.pop(django_only, None)
     return params
+
+
+def logged_in(user):
+    """A test client with `user` logged in."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def exam_with_organizer(n_candidates=2):
+    """exam(), with an organizer of the host union under "organizer"."""
+    from jingsai.accounts.models import Role
+
+    data = exam(n_candidates=n_candidates)
+    data["organizer"] = factories.user(role=Role.ORGANIZER, org=data["orgs"]["union"])
+    return data

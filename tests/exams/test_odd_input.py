@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.utils import timezone
 
-from jingsai.accounts.models import Role
 from jingsai.exams import services
 from jingsai.exams.formats import moodle
 from jingsai.exams.models import Bank, ExamSession, Question
@@ -24,11 +22,8 @@ DATA = Path(__file__).parent / "data"
 
 @pytest.fixture
 def world():
-    data = ex.exam()
-    data["organizer"] = factories.user(role=Role.ORGANIZER, org=data["orgs"]["union"])
-    client = Client()
-    client.force_login(data["organizer"])
-    data["client"] = client
+    data = ex.exam_with_organizer(n_candidates=1)
+    data["client"] = ex.logged_in(data["organizer"])
     return data
 
 

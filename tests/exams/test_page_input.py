@@ -2,29 +2,22 @@
 never a redirect to another site."""
 
 import pytest
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 
-from jingsai.accounts.models import Role
 from jingsai.core.http import next_url
 from jingsai.exams import services
 from jingsai.exams.models import Paper
-from tests import factories
 from tests.exams import factories as ex
 
 pytestmark = pytest.mark.django_db
 
 
-def _client(user):
-    client = Client()
-    client.force_login(user)
-    return client
+_client = ex.logged_in
 
 
 @pytest.fixture
 def world():
-    data = ex.exam(n_candidates=1)
-    data["organizer"] = factories.user(role=Role.ORGANIZER, org=data["orgs"]["union"])
-    return data
+    return ex.exam_with_organizer(n_candidates=1)
 
 
 def test_an_invigilators_form_does_not_send_them_to_another_site(world):

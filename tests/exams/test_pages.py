@@ -9,27 +9,30 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from jingsai.accounts.models import Role
 from jingsai.exams import services
 from jingsai.exams.models import Attempt, Question
-from tests import factories
 from tests.exams import factories as ex
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).parent / "data"
 
 
-def _client(user):
-    client = Client()
-    client.force_login(user)
-    return client
+_client = ex.logged_in
 
 
 @pytest.fixture
 def world():
-    data = ex.exam(n_candidates=2)
-    data["organizer"] = factories.user(role=Role.ORGANIZER, org=data["orgs"]["union"])
-    return data
+    return ex.exam_with_organizer()
+
+
+def _handed_in_with_a_short_answer(world, text="先断电"):
+    """The first candidate's attempt, one short answer written, handed in: (attempt, that item)."""
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    short = attempt.items.select_related("version").filter(version__type="short").first()
+    services.save_answers(attempt.pk, "d", [(short.position, 1, json.dumps(text))])
+    services.submit(user, attempt, device="d")
+    return attempt, short
 
 
 def test_organizer_imports_edits_and_exports_questions(world):
@@ -138,11 +141,8 @@ def test_invigilator_watches_extends_and_ends(world):
 
 
 def test_grader_sees_answers_blind(world):
-    user, entry = world["candidates"][0]
-    attempt = services.start(user, world["session"], device="d")
-    short = attempt.items.select_related("version").filter(version__type="short").first()
-    services.save_answers(attempt.pk, "d", [(short.position, 1, json.dumps("先断电"))])
-    services.submit(user, attempt, device="d")
+    _user, entry = world["candidates"][0]
+    attempt, short = _handed_in_with_a_short_answer(world)
     grader = world["graders"][0]
     client = _client(grader)
     page = client.get(f"/work/exams/sessions/{world['session'].pk}/grade/").content.decode()
@@ -248,11 +248,7 @@ def test_the_review_shows_the_right_answers_to_staff_and_to_the_candidate_after_
 
 
 def test_a_refused_mark_comes_back_with_what_the_grader_typed(world):
-    user, _entry = world["candidates"][0]
-    attempt = services.start(user, world["session"], device="d")
-    short = attempt.items.select_related("version").filter(version__type="short").first()
-    services.save_answers(attempt.pk, "d", [(short.position, 1, json.dumps("先断电"))])
-    services.submit(user, attempt, device="d")
+    _attempt, short = _handed_in_with_a_short_answer(world)
     client = _client(world["graders"][0])
     url = f"/work/exams/sessions/{world['session'].pk}/grade/"
     page = client.post(url, {"item": short.pk, "score": "25", "comment": "要点齐全，但超出满分"})
@@ -322,11 +318,7 @@ def test_papers_are_listed_and_lead_to_their_sessions_and_a_new_one(world):
 
 
 def test_the_session_page_shows_its_graders_and_their_marks(world):
-    user, _entry = world["candidates"][0]
-    attempt = services.start(user, world["session"], device="d")
-    short = attempt.items.select_related("version").filter(version__type="short").first()
-    services.save_answers(attempt.pk, "d", [(short.position, 1, json.dumps("先断电"))])
-    services.submit(user, attempt, device="d")
+    _handed_in_with_a_short_answer(world)
     first = world["graders"][0]
     services.grade(first, services.next_to_grade(world["session"], first), "6")
     page = _client(world["organizer"]).get(f"/work/exams/sessions/{world['session'].pk}/").content.decode()
