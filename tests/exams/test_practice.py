@@ -279,3 +279,16 @@ def test_a_short_round_says_why_and_a_round_offers_another(practice_world):
     assert "这里只有 20 道题可练" in page and 'id="practice-next"' in page
     assert 'name="knowledge_point" value="焊接安全"' in page and 'name="count" value="20"' in page
     assert "答对 0 题，已答 0 题（共 20 题）" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_practice_round_that_fails_half_way_leaves_nothing(practice_world, monkeypatch):
+    from jingsai.exams.models import PracticeSet
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(PracticeItem.objects, "bulk_create", broken)
+    with pytest.raises(RuntimeError):
+        services.start_practice(practice_world["worker"], practice_world["bank"], count=10)
+    assert not PracticeSet.objects.exists()

@@ -1491,7 +1491,6 @@ CONNECTION_LOST_SECONDS = 60
 PRACTICE_SIZES = (10, 20, 50)
 
 
-@transaction.atomic
 def _refuse_practice_during_exam(person, bank_id):
     """A candidate answering an exam drawn from this bank may not practise on it meanwhile:
     practice shows the answers and explanations."""
@@ -1501,6 +1500,7 @@ def _refuse_practice_during_exam(person, bank_id):
                           "hand in."), code="exam_in_progress")
 
 
+@transaction.atomic
 def start_practice(person, bank, *, knowledge_point=None, count=10, mode=PracticeSet.Mode.PRACTICE, rng=None):
     if not bank.practice_open:
         raise UserError(_("This question bank is not open for practice."), code="forbidden")
