@@ -138,6 +138,8 @@ def test_xlsx_template_rows_and_problems_by_row():
     assert len(rejected.value.problems) == 5  # row 4: difficulty, empty text, answer
     rows_in_order = [p.row for p in rejected.value.problems]
     assert rows_in_order == sorted(rows_in_order)  # in the file's order, whichever pass found them
+    cells = {(p.row, p.column, p.value) for p in rejected.value.problems}
+    assert {(4, "难度", "9"), (4, "题干", None), (2, "答案", None)} <= cells, cells
     assert Question.objects.filter(bank=bank).count() == 5
 
 

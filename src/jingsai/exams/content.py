@@ -83,43 +83,63 @@ def fraction(value):
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+class Said(str):
+    """A message of check() about one field of the question: `field` (QuestionData's name)
+    and, where it helps to show it, the `value` given. It is a str everywhere else."""
+
+    field = value = None
+
+
+def _about(field, value, messages):
+    out = []
+    for message in messages:
+        said = Said(message)
+        said.field, said.value = field, value if isinstance(value, str | int) and not isinstance(value, bool) else None
+        out.append(said)
+    return out
+
+
 def check(q):
-    """Normalize `q` in place; return the list of messages saying what is wrong."""
+    """Normalize `q` in place; return the list of messages (Said) saying what is wrong."""
     problems = []
     q.stem = (q.stem or "").strip()
     q.title = (q.title or "").strip()[:200]
     q.explanation = (q.explanation or "").strip()
     q.knowledge_point = "/".join(p.strip() for p in (q.knowledge_point or "").split("/") if p.strip())[:200]
     if q.type not in QuestionType.values:
-        return [_("Unknown question type “%(type)s”.") % {"type": q.type}]
+        return _about("type", q.type, [_("Unknown question type “%(type)s”.") % {"type": q.type}])
     if not q.stem and not q.images:
-        problems.append(_("The question text is empty."))
+        problems += _about("stem", None, [_("The question text is empty.")])
     if len(q.stem) > MAX_STEM:
-        problems.append(_("The question text is longer than %(max)s characters.") % {"max": MAX_STEM})
+        problems += _about("stem", None, [_("The question text is longer than %(max)s characters.")
+                                          % {"max": MAX_STEM}])
+    given = q.difficulty
     try:
         q.difficulty = int(q.difficulty)
     except (TypeError, ValueError):
         q.difficulty = -1
     if q.difficulty not in Difficulty.values:
-        problems.append(_("The difficulty must be 1 (easy) to 5 (hard)."))
+        problems += _about("difficulty", given, [_("The difficulty must be 1 (easy) to 5 (hard).")])
     if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        problems += _check_options(q)
+        problems += _about("options", None, _check_options(q))
     else:
         if any(str(o.get("text") if isinstance(o, dict) else o or "").strip() for o in q.options):
-            problems.append(_("Only choice questions have options."))
+            problems += _about("options", None, [_("Only choice questions have options.")])
         q.options = []
     checker = {
         QuestionType.SINGLE: _check_single, QuestionType.MULTIPLE: _check_multiple,
         QuestionType.JUDGE: _check_judge, QuestionType.FILL: _check_fill, QuestionType.SHORT: _check_short,
     }[q.type]
-    problems += checker(q)
+    given = q.answer
+    problems += _about("answer", given, checker(q))
     for image in q.images:
         if isinstance(image, ImageData):
             if image.kind is None:
-                problems.append(_("The image “%(name)s” is not a PNG, JPEG, GIF or WebP picture.")
-                                % {"name": image.name})
+                problems += _about("images", None, [_("The image “%(name)s” is not a PNG, JPEG, GIF or WebP picture.")
+                                                    % {"name": image.name}])
             elif len(image.data) > MAX_IMAGE_BYTES:
-                problems.append(_("The image “%(name)s” is larger than 2 MB.") % {"name": image.name})
+                problems += _about("images", None, [_("The image “%(name)s” is larger than 2 MB.")
+                                                    % {"name": image.name}])
     return problems
 
 

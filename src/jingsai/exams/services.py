@@ -132,11 +132,14 @@ def knowledge_points(bank, names):
 
 
 def check_questions(questions):
+    from .formats.xlsx import COLUMN_OF
+
     problems = []
     for q in questions:
         for message in content.check(q):
-            if isinstance(q.where, int):
-                problems.append(Problem(message, row=q.where))
+            if isinstance(q.where, int):  # a spreadsheet row: the cell's column and what it holds
+                problems.append(Problem(message, row=q.where, column=COLUMN_OF.get(message.field),
+                                        value=message.value))
             else:
                 problems.append(Problem(message, where=q.where or None))
     return problems

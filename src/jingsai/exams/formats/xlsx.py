@@ -95,6 +95,10 @@ def parse_answer(qtype, raw):
     return raw
 
 
+# The template's column for each field check() can find wrong (content.Said.field).
+COLUMN_OF = {"type": "题型", "difficulty": "难度", "stem": "题干", "options": "选项A", "answer": "答案"}
+
+
 def read(data, filename=""):
     result = Parsed()
     table = sheets.read_table(data, filename or "questions.xlsx")
