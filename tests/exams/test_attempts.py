@@ -160,10 +160,15 @@ def test_extra_time_extension_and_ending_are_recorded_with_reasons(world):
     attempt = services.extend(invigilator, attempt, 10, reason="断电十分钟")
     assert attempt.deadline == attempt.started_at + datetime.timedelta(minutes=85)
     assert attempt.accept_until == attempt.deadline + datetime.timedelta(seconds=30)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() + datetime.timedelta(minutes=30))
+    with pytest.raises(UserError, match="收卷"):  # taking back more than is left: end it instead
+        services.extend(invigilator, attempt, -30, reason="多加了")
+    attempt = services.extend(invigilator, attempt, -29, reason="多加了")
+    assert attempt.status == "in_progress" and attempt.deadline > timezone.now()
     ended = services.end_attempt(invigilator, attempt, reason="违纪：使用手机")
     assert ended.ended_by == EndedBy.INVIGILATOR
     kinds = list(AttemptEvent.objects.filter(attempt=attempt).values_list("kind", flat=True))
-    assert kinds == ["start", "extend", "end"]
+    assert kinds == ["start", "extend", "extend", "end"]
 
 
 def test_monitor_rows_show_progress_and_lost_connections(world):

@@ -1316,6 +1316,11 @@ def _move_deadline(actor, attempt, minutes, reason):
     if attempt.status != AttemptStatus.IN_PROGRESS or due(attempt):  # handed in meanwhile, or time is up
         raise UserError(_("This attempt has already ended."), code="ended")
     old = attempt.deadline
+    if old + timedelta(minutes=minutes) <= timezone.now():
+        # Taking back more time than is left would end the exam as a time-out, recorded as
+        # if the clock had run out: ending it is the invigilator's own act, with its reason.
+        raise UserError(_("That would leave no time at all. To end the attempt now, use “End the attempt”."),
+                        code="no_time_left")
     attempt.deadline = old + timedelta(minutes=minutes)
     attempt.accept_until = attempt.deadline + timedelta(seconds=attempt.session.grace_seconds)
     attempt.save(update_fields=["deadline", "accept_until"])
