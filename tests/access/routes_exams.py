@@ -47,16 +47,16 @@ def _side(world, scope, district, person, level):
     paper = ex.paper(competition, bank, fixed, kind="fixed")
     essay = ex.paper(competition, bank, [{"type": "short", "points": "10", "questions": [questions[3].number]}],
                      kind="fixed")
-    session = ex.session(competition, paper)
-    essays = ex.session(competition, essay)
-    entry = factories.entry(competition, person)
-    user = person.user if hasattr(person, "user") else factories.user(f"exam-{scope}", person=person)
-    # Practice first: no practice on a bank while its exam is being answered.
+    # Practice first: nobody practises on a bank while an exam drawn from it is under way.
     practice = services.start_practice(person, bank, count=4)
     item = practice.items.exclude(version__type="short").first()
     services.answer_practice(person, item, "no such option")
     if scope == "out":
         services.update_bank(actor, bank, practice_open=False)
+    session = ex.session(competition, paper)
+    essays = ex.session(competition, essay)
+    entry = factories.entry(competition, person)
+    user = person.user if hasattr(person, "user") else factories.user(f"exam-{scope}", person=person)
     attempt = services.start(user, session, device="matrix")
     graded = services.start(user, essays, device="matrix")
     services.save_answers(graded.pk, graded.device, [(0, 1, json.dumps("先断电后救人"))])

@@ -231,7 +231,7 @@ def test_the_grading_rules_cannot_change_once_candidates_have_started():
     services.update_session(actor, world["session"], graders_per_answer=2, reason="仍需两人")
     services.start(user, world["session"], device="d")
     for change in ({"graders_per_answer": 1}, {"disagreement_percent": 30}):
-        with pytest.raises(UserError, match="评分人数和分差阈值"):
+        with pytest.raises(UserError, match="阅卷人数和分差阈值"):
             services.update_session(actor, world["session"], reason="改", **change)
     services.update_session(actor, world["session"], graders_per_answer=2, disagreement_percent=20,
                             name="理论考试（一）", reason="同值照存")

@@ -7,6 +7,7 @@ import threading
 import psycopg
 import pytest
 from django.db import OperationalError, connection, transaction
+from django.utils import timezone
 
 from jingsai.exams import services
 from jingsai.exams.models import Question, QuestionVersion
@@ -63,9 +64,12 @@ def test_a_start_waits_for_an_edit_in_progress_and_shows_what_the_edit_stored():
 def test_extra_time_for_a_candidate_waits_for_another_change_to_the_same_candidate():
     world = ex.exam()
     _user, entry = world["candidates"][0]
+    # An allowance already there: changing it is an UPDATE, which no foreign-key check makes wait.
+    services.set_allowance(ex.factories.actor(), world["session"], entry, 5, reason="初设")
     other = psycopg.connect(**ex.second_connection_params())
     try:
-        other.execute("SELECT 1 FROM registration_entry WHERE id = %s FOR UPDATE", [entry.pk])
+        # What another set_allowance for the same candidate holds until it commits.
+        other.execute("SELECT 1 FROM registration_entry WHERE id = %s FOR NO KEY UPDATE", [entry.pk])
         with pytest.raises(OperationalError), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '300ms'")
@@ -74,3 +78,35 @@ def test_extra_time_for_a_candidate_waits_for_another_change_to_the_same_candida
         other.rollback()
         other.close()
     assert services.set_allowance(ex.factories.actor(), world["session"], entry, 10, reason="听障").extra_minutes == 10
+
+
+def test_extra_time_and_a_hand_in_that_records_the_first_score_do_not_deadlock():
+    world = ex.exam()
+    user, entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    other = psycopg.connect(**ex.second_connection_params())
+    failures = []
+    try:
+        # A hand-in under way holds the attempt; extra time for the same candidate locks the
+        # entry, then waits for the attempt.
+        other.execute("SELECT 1 FROM exams_attempt WHERE id = %s FOR UPDATE", [attempt.pk])
+
+        def first_score():
+            # The hand-in then stores the entry's first score: its foreign key takes KEY SHARE
+            # on the entry, which a FOR UPDATE there would have blocked: a deadlock.
+            try:
+                other.execute("SELECT 1 FROM registration_entry WHERE id = %s FOR KEY SHARE", [entry.pk])
+                other.commit()
+            except psycopg.Error as error:
+                failures.append(error)
+                other.rollback()
+
+        timer = threading.Timer(0.5, first_score)
+        timer.start()
+        services.set_allowance(ex.factories.actor(), world["session"], entry, 10, reason="听障")
+        timer.join()
+    finally:
+        other.close()
+    assert not failures
+    attempt.refresh_from_db()
+    assert attempt.deadline == attempt.started_at + timezone.timedelta(minutes=70)

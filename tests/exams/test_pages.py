@@ -238,9 +238,14 @@ def test_the_review_shows_the_right_answers_to_staff_and_to_the_candidate_after_
     assert staff.count("right-answer") == 14 and "正确答案" in staff and "参考答案" in staff and "作答:" in staff
     own = _client(user)
     page = own.get(url).content.decode()
-    assert "right-answer" not in page and "考试结束后" in page
+    assert "right-answer" not in page and "都结束后" in page
+    second, other_entry = world["candidates"][1]
+    services.set_allowance(world["invigilator"], session, other_entry, 60, reason="听障")
+    still = services.start(second, session, device="d2")
     session.closes_at = timezone.now() - datetime.timedelta(minutes=1)
     session.save(update_fields=["closes_at"])
+    assert "right-answer" not in own.get(url).content.decode()  # closed, but someone is still answering
+    services.submit(second, still, device="d2")
     assert own.get(url).content.decode().count("right-answer") == 14
     session.show_score = False
     session.save(update_fields=["show_score"])
@@ -325,3 +330,27 @@ def test_the_session_page_shows_its_graders_and_their_marks(world):
     graders = page[page.index('id="graders"'):]
     assert f"{first.username} · 1 份评分" in graders or f"{first.get_full_name()} · 1 份评分" in graders
     assert graders.count("份评分") == 3 and 'href="/accounts/users/"' in graders
+
+
+
+def test_a_mark_for_an_answer_another_grader_has_finished_is_refused_with_a_message(world):
+    world["session"].graders_per_answer = 1
+    world["session"].save(update_fields=["graders_per_answer"])
+    _attempt, short = _handed_in_with_a_short_answer(world)
+    first, second = world["graders"][:2]
+    services.grade(second, short, "7")  # while the first grader was still reading it
+    url = f"/work/exams/sessions/{world['session'].pk}/grade/"
+    page = _client(first).post(url, {"item": short.pk, "score": "6"}, follow=True).content.decode()
+    assert "这道题已阅完" in page
+
+
+def test_the_graders_card_leads_to_the_list_when_two_exams_wait(world):
+    _handed_in_with_a_short_answer(world)
+    again = ex.session(world["competition"], world["paper"])
+    second, _entry = world["candidates"][1]
+    attempt = services.start(second, again, device="d2")
+    short = attempt.items.select_related("version").filter(version__type="short").first()
+    services.save_answers(attempt.pk, "d2", [(short.position, 1, json.dumps("先断电"))])
+    services.submit(second, attempt, device="d2")
+    home = _client(world["graders"][0]).get("/work/").content.decode()
+    assert 'href="/work/exams/sessions/"' in home and "/grade/" not in home

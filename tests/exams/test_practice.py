@@ -201,21 +201,36 @@ def test_checking_with_no_answer_says_so_and_counts_nothing(practice_world):
     assert not WrongAnswer.objects.filter(person=practice_world["worker"]).exists()
 
 
-def test_no_practice_on_the_bank_of_an_exam_the_worker_is_sitting():
-    world = ex.exam()
-    user, entry = world["candidates"][0]
-    bank, person = world["bank"], entry.person
-    before = services.start_practice(person, bank, count=20)  # started before the exam
-    attempt = services.start(user, world["session"], device="d")
-    with pytest.raises(UserError, match="正在参加使用该题库的理论考试"):
+def test_no_practice_on_a_bank_while_an_exam_drawn_from_it_is_under_way():
+    import datetime
+
+    from django.utils import timezone
+
+    world = ex.exam(n_candidates=2)
+    (first, entry), (second, _other_entry) = world["candidates"]
+    session, bank, person = world["session"], world["bank"], entry.person
+    opens = session.opens_at
+    ExamSession = type(session)
+    ExamSession.objects.filter(pk=session.pk).update(opens_at=timezone.now() + datetime.timedelta(hours=1))
+    before = services.start_practice(person, bank, count=20)  # the day before the exam
+    ExamSession.objects.filter(pk=session.pk).update(opens_at=opens)
+    session.refresh_from_db()
+    with pytest.raises(UserError, match="正在进行使用该题库的理论考试"):
         services.start_practice(person, bank, count=5)
     item = before.items.select_related("version").exclude(version__type="short").first()
-    with pytest.raises(UserError, match="正在参加使用该题库的理论考试"):
+    with pytest.raises(UserError, match="正在进行使用该题库的理论考试"):
         services.answer_practice(person, item, _right(item))
     other = ex.bank(occupation="6-18-02-05")
     ex.fill_bank(other, per_type=1)
     assert services.start_practice(person, other, count=3).total == 3  # another bank: fine
-    services.submit(user, attempt, device="d")
+    # The window closes, but a candidate with extra time is still answering: still no practice.
+    services.set_allowance(world["invigilator"], session, _other_entry, 60, reason="听障")
+    still = services.start(second, session, device="d2")
+    services.submit(first, services.start(first, session, device="d1"), device="d1")
+    ExamSession.objects.filter(pk=session.pk).update(closes_at=timezone.now() - datetime.timedelta(minutes=1))
+    with pytest.raises(UserError, match="正在进行使用该题库的理论考试"):
+        services.answer_practice(person, item, _right(item))
+    services.submit(second, still, device="d2")
     assert services.answer_practice(person, item, _right(item)).correct is True
 
 

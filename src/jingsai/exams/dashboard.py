@@ -42,7 +42,7 @@ def cards(user, request):
         waiting = AttemptItem.objects.filter(attempt__session__competition_id__in=graded, needs_grading=True)
         pending = waiting.count()
         if pending:
-            sessions = sorted(set(waiting.values_list("attempt__session_id", flat=True)[:100]))
+            sessions = list(waiting.order_by().values_list("attempt__session_id", flat=True).distinct()[:2])
             # One exam waiting (the usual case): straight to its grading queue.
             url = reverse("exams:grade", args=[sessions[0]]) if len(sessions) == 1 else reverse("exams:sessions")
             out.append(Card(title=_("Short answers to grade"), count=pending, url=url,

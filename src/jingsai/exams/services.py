@@ -682,7 +682,9 @@ def set_allowance(actor, session, entry, minutes, *, reason):
         raise UserError(_("Extra time must be 0 to 600 minutes."))
     # One change at a time per candidate: the running attempt gets the difference from the
     # allowance as it stands, which a concurrent change would otherwise read stale.
-    Entry.objects.select_for_update().filter(pk=entry.pk).exists()
+    # NO KEY UPDATE: a hand-in that records the entry's first score takes KEY SHARE on it
+    # while holding the attempt, and must not deadlock with this.
+    Entry.objects.select_for_update(no_key=True).filter(pk=entry.pk).exists()
     allowance = Allowance.objects.filter(session=session, entry=entry).first()
     old = allowance.extra_minutes if allowance else 0
     if allowance is None:
@@ -1499,13 +1501,21 @@ CONNECTION_LOST_SECONDS = 60
 PRACTICE_SIZES = (10, 20, 50)
 
 
+def exam_running_on(bank_id, now=None):
+    """Whether an exam drawn from the bank is under way: its window is open, or someone
+    (with extra time, say) is still answering it. Practice shows the answers and their
+    explanations, so nobody practises on that bank meanwhile: a worker who has handed in
+    could pass them on to one still answering."""
+    now = now or timezone.now()
+    return (ExamSession.objects.filter(paper__bank_id=bank_id, opens_at__lte=now, closes_at__gt=now).exists()
+            or Attempt.objects.filter(session__paper__bank_id=bank_id, status=AttemptStatus.IN_PROGRESS,
+                                      accept_until__gt=now).exists())
+
+
 def _refuse_practice_during_exam(person, bank_id):
-    """A candidate answering an exam drawn from this bank may not practise on it meanwhile:
-    practice shows the answers and explanations."""
-    if Attempt.objects.filter(person_id=person.pk, status=AttemptStatus.IN_PROGRESS,
-                              session__paper__bank_id=bank_id).exists():
-        raise UserError(_("You are sitting a theory exam drawn from this question bank: practise on it after you "
-                          "hand in."), code="exam_in_progress")
+    if exam_running_on(bank_id):
+        raise UserError(_("A theory exam drawn from this question bank is under way: practice on it reopens when "
+                          "the exam is over."), code="exam_in_progress")
 
 
 @transaction.atomic

@@ -533,6 +533,13 @@ def _attempt(request, pk, perm="exams.view_attempt"):
     return attempt
 
 
+def _still_answered(session):
+    """The exam is open, or someone (with extra time, say) is still answering it."""
+    now = timezone.now()
+    return session.closes_at > now or session.attempts.filter(status=AttemptStatus.IN_PROGRESS,
+                                                              accept_until__gt=now).exists()
+
+
 @permission_required("exams.view_attempt")
 def attempt(request, pk):
     attempt = services.finalize_if_due(_attempt(request, pk))
@@ -552,7 +559,7 @@ def attempt(request, pk):
     # scores, and only after it has closed for everyone (others may still be answering
     # the same questions).
     show_right = staff or (attempt.session.show_score and attempt.status != AttemptStatus.IN_PROGRESS
-                           and attempt.session.closes_at <= timezone.now())
+                           and not _still_answered(attempt.session))
     return render(request, "exams/attempt.html", {
         "attempt": attempt, "items": items, "staff": staff, "show_score": show_score, "show_right": show_right,
         "events": attempt.events.select_related("actor") if staff else [],
@@ -628,6 +635,10 @@ def grade(request, pk):
             "response", flat=True).first()
         context["pictures"] = [image_url(i) for i in item.version.images.all()]
         context["round"] = item.gradings.count() + 1
+    if request.method == "POST" and form.errors and context.get("form") is not form:
+        # Refused for an answer the queue has moved past (another grader finished it): say so.
+        for error in form.errors.get("score", []):
+            messages.warning(request, error)
     return render(request, "exams/grade.html", context)
 
 
@@ -792,7 +803,7 @@ def practice_start(request):
     except UserError as error:
         messages.error(request, error.message)
         return redirect("exams:practice")
-    asked = _number(request.POST.get("count")) or 10
+    asked = min(_number(request.POST.get("count")) or 10, 100)  # start_practice's own cap
     if 0 < practice.total < asked:
         messages.info(request, _("Only %(n)s questions are there to practise here, so this round has %(n)s.")
                       % {"n": practice.total})
