@@ -110,3 +110,20 @@ def test_extra_time_and_a_hand_in_that_records_the_first_score_do_not_deadlock()
     assert not failures
     attempt.refresh_from_db()
     assert attempt.deadline == attempt.started_at + timezone.timedelta(minutes=70)
+
+
+def test_a_start_waits_for_the_stages_results_being_made_final():
+    world = ex.exam()
+    user, entry = world["candidates"][0]
+    other = psycopg.connect(**ex.second_connection_params())
+    try:
+        # What results.services.finalize holds on the stage while it checks and records.
+        other.execute("SELECT 1 FROM competitions_stage WHERE id = %s FOR UPDATE", [entry.stage_id])
+        with pytest.raises(OperationalError), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '300ms'")
+            services.start(user, world["session"], device="d")
+    finally:
+        other.rollback()
+        other.close()
+    assert services.start(user, world["session"], device="d").status == "in_progress"

@@ -773,6 +773,7 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     _check_door(session, ip, access_code)
     from jingsai.results.models import Finalization
 
+    _share_stage(entry.stage_id)
     if Finalization.objects.filter(stage_id=entry.stage_id).exists():
         raise UserError(_("The results of “%(stage)s” are final: its theory exam can no longer be taken.")
                         % {"stage": entry.stage.name}, code="final")
@@ -805,6 +806,18 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     transaction.on_commit(lambda: _count_draws(question_ids))
     transaction.on_commit(lambda: _schedule_timeout(attempt))
     return attempt
+
+
+def _share_stage(stage_id):
+    """On PostgreSQL, a KEY SHARE lock on the candidate's stage until the start commits.
+    Making the stage's results final locks it FOR UPDATE (results.services.finalize) and
+    then counts the exam attempts still open: so either this start waits and then finds
+    the results final, or the finalization waits and then counts this attempt. Starts do
+    not wait for each other."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM competitions_stage WHERE id = %s FOR KEY SHARE", [stage_id])
 
 
 def _current_versions(question_ids):
