@@ -19,23 +19,30 @@ pytestmark = [
 ]
 
 
+def _waits_while_held(lock_sql, params, call):
+    """Whether `call` waits for a lock that a second connection holds (lock_sql): it must
+    give up after 300 ms. The second connection then lets go."""
+    other = psycopg.connect(**ex.second_connection_params())
+    try:
+        other.execute(lock_sql, params)
+        with pytest.raises(OperationalError), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '300ms'")
+            call()
+    finally:
+        other.rollback()
+        other.close()
+
+
 def test_an_edit_waits_for_a_start_that_is_storing_the_version_it_would_change_in_place():
     bank = ex.bank()
     question = services.add_question(None, bank, ex.question("judge", stem="焊前检查接地。"))
     version_id = Question.objects.get(pk=question.pk).current_id
-    other = psycopg.connect(**ex.second_connection_params())
-    try:
-        # What a start's INSERT of an attempt item takes on the version it refers to, until it commits.
-        other.execute("SELECT 1 FROM exams_questionversion WHERE id = %s FOR KEY SHARE", [version_id])
-        data = services.question_data(Question.objects.get(pk=question.pk).current)
-        data.stem = "焊前必须检查接地。"
-        with pytest.raises(OperationalError), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '300ms'")
-            services.edit_question(None, question, data, reason="勘误")
-    finally:
-        other.rollback()
-        other.close()
+    data = services.question_data(Question.objects.get(pk=question.pk).current)
+    data.stem = "焊前必须检查接地。"
+    # What a start's INSERT of an attempt item takes on the version it refers to, until it commits.
+    _waits_while_held("SELECT 1 FROM exams_questionversion WHERE id = %s FOR KEY SHARE", [version_id],
+                      lambda: services.edit_question(None, question, data, reason="勘误"))
     assert Question.objects.get(pk=question.pk).current.stem == "焊前检查接地。"
     assert services.edit_question(None, question, data, reason="勘误").stem == "焊前必须检查接地。"
 
@@ -66,17 +73,9 @@ def test_extra_time_for_a_candidate_waits_for_another_change_to_the_same_candida
     _user, entry = world["candidates"][0]
     # An allowance already there: changing it is an UPDATE, which no foreign-key check makes wait.
     services.set_allowance(ex.factories.actor(), world["session"], entry, 5, reason="初设")
-    other = psycopg.connect(**ex.second_connection_params())
-    try:
-        # What another set_allowance for the same candidate holds until it commits.
-        other.execute("SELECT 1 FROM registration_entry WHERE id = %s FOR NO KEY UPDATE", [entry.pk])
-        with pytest.raises(OperationalError), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '300ms'")
-            services.set_allowance(ex.factories.actor(), world["session"], entry, 10, reason="听障")
-    finally:
-        other.rollback()
-        other.close()
+    # What another set_allowance for the same candidate holds until it commits.
+    _waits_while_held("SELECT 1 FROM registration_entry WHERE id = %s FOR NO KEY UPDATE", [entry.pk],
+                      lambda: services.set_allowance(ex.factories.actor(), world["session"], entry, 10, reason="听障"))
     assert services.set_allowance(ex.factories.actor(), world["session"], entry, 10, reason="听障").extra_minutes == 10
 
 
@@ -115,15 +114,7 @@ def test_extra_time_and_a_hand_in_that_records_the_first_score_do_not_deadlock()
 def test_a_start_waits_for_the_stages_results_being_made_final():
     world = ex.exam()
     user, entry = world["candidates"][0]
-    other = psycopg.connect(**ex.second_connection_params())
-    try:
-        # What results.services.finalize holds on the stage while it checks and records.
-        other.execute("SELECT 1 FROM competitions_stage WHERE id = %s FOR UPDATE", [entry.stage_id])
-        with pytest.raises(OperationalError), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '300ms'")
-            services.start(user, world["session"], device="d")
-    finally:
-        other.rollback()
-        other.close()
+    # What results.services.finalize holds on the stage while it checks and records.
+    _waits_while_held("SELECT 1 FROM competitions_stage WHERE id = %s FOR UPDATE", [entry.stage_id],
+                      lambda: services.start(user, world["session"], device="d"))
     assert services.start(user, world["session"], device="d").status == "in_progress"
