@@ -1,6 +1,7 @@
 """Row locks that keep concurrent work apart, on PostgreSQL (SQLite runs one writer at a
-time): an edit waits for a start that is storing the same question version, and a start
-waits for an edit in progress on a version it has drawn."""
+time): an edit and a start of the same question version wait for each other; two changes
+of one candidate's extra time wait for each other without deadlocking a hand-in; a start
+waits for its stage's results being made final."""
 
 import threading
 
