@@ -454,6 +454,10 @@ class SessionPatch(Schema):
     show_score: bool | None = None
     reason: str = ""
 
+    def changes(self):
+        """The fields given, for services.update_session (the API and `jingsai exams update-session`)."""
+        return {k: v for k, v in self.dict(exclude={"reason"}).items() if v is not None}
+
 
 class SessionOut(Schema):
     id: int
@@ -555,8 +559,7 @@ def get_session(request, session_id: int):
 @router.patch("/sessions/{session_id}", response=SessionOut)
 def update_session(request, session_id: int, data: SessionPatch):
     session = _session(request.user, session_id)
-    fields = {k: v for k, v in data.dict(exclude={"reason"}).items() if v is not None}
-    services.update_session(request.user, session, reason=data.reason, **fields)
+    services.update_session(request.user, session, reason=data.reason, **data.changes())
     return _session(request.user, session_id)
 
 

@@ -666,6 +666,14 @@ def candidates(session):
     return entries.exclude(Exists(later))
 
 
+def candidate_by_number(session, number):
+    """The candidate with this entry number, or UserError."""
+    entry = candidates(session).select_related("person").filter(number=number).first()
+    if entry is None:
+        raise UserError(_("No candidate has the entry number %(n)s.") % {"n": number}, code="entry")
+    return entry
+
+
 def candidate_entry(session, person_id):
     return candidates(session).select_related("person").filter(person_id=person_id).first()
 
@@ -771,10 +779,10 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     if now >= session.closes_at:
         raise UserError(_("The exam has closed."), code="closed")
     _check_door(session, ip, access_code)
-    from jingsai.results.models import Finalization
+    from jingsai.results.services import scores_final
 
     _share_stage(entry.stage_id)
-    if Finalization.objects.filter(stage_id=entry.stage_id).exists():
+    if scores_final(entry.stage_id):
         raise UserError(_("The results of “%(stage)s” are final: its theory exam can no longer be taken.")
                         % {"stage": entry.stage.name}, code="final")
     paper = session.paper
@@ -1011,6 +1019,14 @@ def practice_item_view(item, image_url=None):
 
 def practice_item_views(items, image_url=None):
     return item_views([_Shown(item) for item in items], image_url)
+
+
+def version_views(versions, image_url=None):
+    """item_view() of question versions on their own (the wrong-answer book): options in
+    their written order, pictures in one query."""
+    return practice_item_views([SimpleNamespace(position=0, version=v, version_id=v.pk,
+                                                option_order=[o["key"] for o in v.options]) for v in versions],
+                               image_url)
 
 
 def _valid_response(value):
@@ -1465,12 +1481,12 @@ def _push_score(attempt, actor):
     """The graded attempt's score into the entry's theory component. If the stage's results
     are already final, the score stays on the attempt and an audit record says it was not
     transferred: the hand-in or the grader's mark that got here is kept either way."""
-    from jingsai.results.models import Finalization, ScoreSource
-    from jingsai.results.services import set_component_score
+    from jingsai.results.models import ScoreSource
+    from jingsai.results.services import scores_final, set_component_score
 
     entry = Entry.objects.select_related("competition", "stage").get(pk=attempt.entry_id)
     score = theory_score(attempt)
-    if Finalization.objects.filter(stage_id=entry.stage_id).exists():
+    if scores_final(entry.stage_id):
         log.warning("attempt %s graded after the results of stage %s became final", attempt.pk, entry.stage_id)
         audit.record(actor, "exams.score_not_transferred", attempt,
                      reason=_("The results of “%(stage)s” are final; the theory score stays on the attempt.")
@@ -1514,19 +1530,18 @@ CONNECTION_LOST_SECONDS = 60
 PRACTICE_SIZES = (10, 20, 50)
 
 
-def exam_running_on(bank_id, now=None):
-    """Whether an exam drawn from the bank is under way: its window is open, or someone
-    (with extra time, say) is still answering it. Practice shows the answers and their
-    explanations, so nobody practises on that bank meanwhile: a worker who has handed in
-    could pass them on to one still answering."""
+def under_way(sessions, now=None):
+    """Whether any of these exam sessions is under way, in one query: its window is open,
+    or someone (with extra time, say) is still answering it after the close."""
     now = now or timezone.now()
-    return (ExamSession.objects.filter(paper__bank_id=bank_id, opens_at__lte=now, closes_at__gt=now).exists()
-            or Attempt.objects.filter(session__paper__bank_id=bank_id, status=AttemptStatus.IN_PROGRESS,
-                                      accept_until__gt=now).exists())
+    answering = Attempt.objects.filter(session=OuterRef("pk"), status=AttemptStatus.IN_PROGRESS, accept_until__gt=now)
+    return sessions.filter(Q(opens_at__lte=now, closes_at__gt=now) | Exists(answering)).exists()
 
 
 def _refuse_practice_during_exam(person, bank_id):
-    if exam_running_on(bank_id):
+    # Practice shows the answers and their explanations: a worker who has handed in could
+    # pass them on to one still answering, so nobody practises on the bank meanwhile.
+    if under_way(ExamSession.objects.filter(paper__bank_id=bank_id)):
         raise UserError(_("A theory exam drawn from this question bank is under way: practice on it reopens when "
                           "the exam is over."), code="exam_in_progress")
 

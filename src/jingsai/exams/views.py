@@ -1,5 +1,4 @@
 from datetime import timedelta
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
@@ -140,8 +139,8 @@ def bank(request, pk):
     questions = questions.filter(is_active=not retired)
     if qtype in QuestionType.values:
         questions = questions.filter(type=qtype)
-    if _number(kp):
-        questions = questions.filter(knowledge_point_id=_number(kp))
+    if kp := _number(kp):
+        questions = questions.filter(knowledge_point_id=kp)
     if query:
         questions = questions.filter(current__stem__contains=query)
     counts = dict(bank.questions.filter(is_active=True).values_list("type").annotate(n=Count("pk")))
@@ -485,10 +484,8 @@ def allowance(request, pk):
     session = _session(request, pk)
     form = AllowanceForm(request.POST)
     if form.is_valid():
-        entry = services.candidates(session).filter(number=form.cleaned_data["entry"]).first()
         try:
-            if entry is None:
-                raise UserError(_("No candidate has the entry number %(n)s.") % {"n": form.cleaned_data["entry"]})
+            entry = services.candidate_by_number(session, form.cleaned_data["entry"])
             services.set_allowance(request.user, session, entry, form.cleaned_data["minutes"],
                                    reason=form.cleaned_data["reason"])
         except UserError as error:
@@ -500,6 +497,13 @@ def allowance(request, pk):
     return redirect("exams:session", pk=session.pk)
 
 
+def _monitor_group(row):
+    """Which of the live list's counts a candidate's row falls in."""
+    if row["connection_lost"]:
+        return "lost"
+    return row["state"] if row["state"] in ("absent", "in_progress") else "handed_in"
+
+
 @permission_required("exams.invigilate")
 def monitor(request, pk):
     session = _session(request, pk)
@@ -508,8 +512,7 @@ def monitor(request, pk):
         if row["remaining"] is not None:
             minutes, seconds = divmod(row["remaining"], 60)
             row["remaining_text"] = f"{minutes}:{seconds:02d}"
-        row["group"] = ("lost" if row["connection_lost"] else row["state"] if row["state"] in ("absent", "in_progress")
-                        else "handed_in")
+        row["group"] = _monitor_group(row)
     # The counts for the whole hall, and a filter by them: a hall of hundreds is mostly
     # rows nobody needs to look at.
     totals = {group: sum(1 for row in rows if row["group"] == group)
@@ -533,13 +536,6 @@ def _attempt(request, pk, perm="exams.view_attempt"):
     return attempt
 
 
-def _still_answered(session):
-    """The exam is open, or someone (with extra time, say) is still answering it."""
-    now = timezone.now()
-    return session.closes_at > now or session.attempts.filter(status=AttemptStatus.IN_PROGRESS,
-                                                              accept_until__gt=now).exists()
-
-
 @permission_required("exams.view_attempt")
 def attempt(request, pk):
     attempt = services.finalize_if_due(_attempt(request, pk))
@@ -559,7 +555,7 @@ def attempt(request, pk):
     # scores, and only after it has closed for everyone (others may still be answering
     # the same questions).
     show_right = staff or (attempt.session.show_score and attempt.status != AttemptStatus.IN_PROGRESS
-                           and not _still_answered(attempt.session))
+                           and not services.under_way(ExamSession.objects.filter(pk=attempt.session_id)))
     return render(request, "exams/attempt.html", {
         "attempt": attempt, "items": items, "staff": staff, "show_score": show_score, "show_right": show_right,
         "events": attempt.events.select_related("actor") if staff else [],
@@ -875,9 +871,8 @@ def wrong_book(request):
     banks, rows = {}, list(rows)
     # Opened, an entry shows the question as practice does: options in their own order, the
     # right answer and the explanation (the pictures in one query for the whole book).
-    shown = [SimpleNamespace(position=0, version=row.question.current, version_id=row.question.current_id,
-                             option_order=[o["key"] for o in row.question.current.options]) for row in rows]
-    for row, view in zip(rows, services.practice_item_views(shown, image_url), strict=True):
+    for row, view in zip(rows, services.version_views([row.question.current for row in rows], image_url),
+                         strict=True):
         version = row.question.current
         row.view, row.right = view, scoring.correct_response(version.type, version.answer)
         banks.setdefault(row.question.bank, []).append(row)

@@ -89,9 +89,14 @@ def check_score(competition, key, value):
     return number
 
 
+def scores_final(stage_id):
+    """Whether the stage's results are final, and with them its scores."""
+    return Finalization.objects.filter(stage_id=stage_id).exists()
+
+
 def require_scores_open(stage):
     """Scores of a final stage are frozen: its results were granted on them."""
-    if Finalization.objects.filter(stage_id=stage.pk).exists():
+    if scores_final(stage.pk):
         raise UserError(
             _("The results of “%(stage)s” are final; its scores can no longer change.") % {"stage": stage.name},
             code="final",

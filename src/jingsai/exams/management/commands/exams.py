@@ -147,16 +147,13 @@ class Command(JingsaiCommand):
     def do_update_session(self, session, file, **options):
         item = self._session(session, "exams.manage")
         data = self._validate(SessionPatch, self._read_json(file), file)
-        fields = {k: v for k, v in data.dict(exclude={"reason"}).items() if v is not None}
-        changes = services.update_session(self.user, item, reason=data.reason, **fields)
+        changes = services.update_session(self.user, item, reason=data.reason, **data.changes())
         self.stdout.write(_("Changed: %(fields)s.") % {"fields": ", ".join(changes)} if changes
                           else _("Nothing changed."))
 
     def do_allowance(self, session, entry, minutes, reason, **options):
         item = self._session(session, "exams.invigilate")
-        candidate = services.candidates(item).filter(number=entry).select_related("person").first()
-        if candidate is None:
-            self.fail(_("No candidate has the entry number %(n)s.") % {"n": entry})
+        candidate = services.candidate_by_number(item, entry)
         services.set_allowance(self.user, item, candidate, minutes, reason=reason)
         self.stdout.write(_("%(name)s (entry %(n)s) has %(minutes)s extra minutes in “%(session)s”.") % {
             "name": candidate.person.name, "n": entry, "minutes": minutes, "session": item.name})

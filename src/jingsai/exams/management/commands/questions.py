@@ -81,8 +81,11 @@ class Command(JingsaiCommand):
 
     def do_bank(self, occupation, level, name=None, practice=None, reason="", **options):
         bank = self._existing_bank(occupation, level)
-        fields = {key: value for key, value in (("name", name), ("practice_open", practice and practice == "open"))
-                  if value is not None}
+        fields = {}
+        if name is not None:
+            fields["name"] = name
+        if practice is not None:
+            fields["practice_open"] = practice == "open"
         if fields:
             self.require("exams.manage_bank", bank)
             bank, changes = services.update_bank(self.user, bank, reason=reason, **fields)
