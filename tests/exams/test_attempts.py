@@ -376,7 +376,7 @@ def test_extra_time_given_after_the_time_is_up_hands_the_attempt_in_and_does_not
     with pytest.raises(services.SaveRefused):
         _save(attempt, 0, 1, "A")
     with pytest.raises(UserError):  # and an extension cannot reopen it either
-        services._move_deadline(world["invigilator"], attempt, 10, "断电")
+        services.extend(world["invigilator"], attempt, 10, reason="断电")
 
 
 def test_a_session_for_every_stage_counts_an_advanced_worker_once_at_their_latest_stage():
