@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from .models import Difficulty, QuestionType
+from .formats import blanks as blank_marks
+from .models import Difficulty, QuestionImage, QuestionType
 
 KEYS = string.ascii_uppercase[:8]
 MAX_STEM = 10000
@@ -74,7 +75,8 @@ def notation(answer):
 def fraction(value):
     """A fraction of the points as a normalized decimal string, or ValueError."""
     try:
-        number = Decimal(str(value).strip().rstrip("%")) if value not in (None, "") else Decimal(1)
+        text = str(value).strip() if value not in (None, "") else "1"
+        number = Decimal(text.removesuffix("%")) / (100 if text.endswith("%") else 1)  # "50%" is a half
         if not number.is_finite() or number.adjusted() > 6:  # a weight, not 1E+99999999
             raise ValueError(value)
         text = format(number.normalize(), "f")
@@ -256,6 +258,8 @@ def _check_fill(q):
             wildcard = item.get("wildcard", False)
             if not isinstance(wildcard, bool):
                 return [_("“wildcard” of an accepted answer is true or false.")]
+            if Decimal(value) > 1:
+                return [_("Blank %(n)s: an accepted answer is worth at most the full points.") % {"n": index}]
             if Decimal(value) > 0:
                 answers.append({"text": text, "fraction": value, **({"wildcard": True} if wildcard else {})})
         if not any(Decimal(a["fraction"]) == 1 for a in answers):
@@ -272,9 +276,22 @@ def _check_short(q):
     return []
 
 
-def fingerprint(q):
-    """Identity of a question's content, to recognise a question imported twice."""
-    payload = json.dumps(
-        [q.type, q.stem, [o["text"] for o in q.options], q.answer], ensure_ascii=False, sort_keys=True
-    )
+def fingerprint(q, image_digests=None):
+    """Identity of a question's content, to recognise a question imported twice. The
+    pictures count (by their SHA-256; `image_digests` when the caller has them, else from
+    q.images): two questions with the same words and different pictures are two questions.
+    A fill-in's blank marks count alike, （　） or ____: Moodle XML and GIFT put the answers in
+    place of the blanks, and reading them back gives ____."""
+    stem = blank_marks.BLANK.sub(blank_marks.MARK, q.stem) if q.type == QuestionType.FILL else q.stem
+    parts = [q.type, stem, [o["text"] for o in q.options], q.answer]
+    digests = image_digests if image_digests is not None else _image_digests(q.images)
+    if digests:  # only then, so that a question without pictures keeps the fingerprint it had
+        parts.append(sorted(digests))
+    payload = json.dumps(parts, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _image_digests(images):
+    stored = dict(QuestionImage.objects.filter(pk__in=[i for i in images if isinstance(i, int)])
+                  .values_list("pk", "sha256")) if any(isinstance(i, int) for i in images) else {}
+    return [stored.get(i, str(i)) if isinstance(i, int) else hashlib.sha256(i.data).hexdigest() for i in images]

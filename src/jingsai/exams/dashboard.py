@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from jingsai.accounts import permissions
 from jingsai.core.registry import Card
 
+from . import services
 from .models import Attempt, AttemptItem, AttemptStatus, ExamSession, WrongAnswer
 
 
@@ -39,7 +40,7 @@ def cards(user, request):
                         url=reverse("exams:practice"), action=_("Start practising"), priority=30))
     graded = permissions.competition_ids(user, permissions.GRADER)
     if graded:
-        waiting = AttemptItem.objects.filter(attempt__session__competition_id__in=graded, needs_grading=True)
+        waiting = services.waiting_for(user, AttemptItem.objects.filter(attempt__session__competition_id__in=graded))
         pending = waiting.count()
         if pending:
             sessions = list(waiting.order_by().values_list("attempt__session_id", flat=True).distinct()[:2])

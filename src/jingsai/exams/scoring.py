@@ -60,7 +60,7 @@ def score(qtype, answer, response, points, *, partial=False):
         return _cents(0)
     if qtype == "single":
         fraction = Decimal(str(answer.get(response, 0))) if isinstance(response, str) else Decimal(0)
-        return _cents(points * max(fraction, Decimal(0)))
+        return _cents(points * min(max(fraction, Decimal(0)), Decimal(1)))
     if qtype == "multiple":
         if not isinstance(response, list):
             return _cents(0)
@@ -85,7 +85,7 @@ def score(qtype, answer, response, points, *, partial=False):
             given = normalize_text(given)
             fractions = [Decimal(str(a["fraction"])) for a in accepted if matches(a, given)]
             if fractions:
-                total += max(fractions)
+                total += min(max(fractions), Decimal(1))  # a weight above 1 is refused on entry; never more than full
         return _cents(points * total / len(answer))
     raise ValueError(f"unknown question type {qtype}")
 

@@ -1403,12 +1403,34 @@ def resolve_item(item, scores, session):
     return _cents((third + nearer) / 2), 3
 
 
+def kept_from(grader):
+    """Q matching the attempt items `grader` must not mark (回避), as judges keep away from
+    contestants (jingsai.judging.conflicts): their own answers; answers from their own
+    enterprise or college (the unit of their judge-pool record if they have one, else
+    their employer); and answers of anyone they declared a relationship with. Grading is
+    blind as well; this keeps the grader from marking a colleague's paper unknowingly."""
+    from jingsai.judging import conflicts
+
+    person = grader.person if grader.person_id else None
+    kept = Q(attempt__person_id=person.pk) if person else Q(pk__in=[])
+    judge = conflicts.judge_for(grader)
+    if judge is not None:
+        kept |= conflicts.judge_filter(judge, "attempt__entry__unit", "attempt__person_id")
+    elif person is not None:
+        kept |= conflicts.same_affiliation(person.employer, "attempt__entry__unit")
+    return kept
+
+
+def waiting_for(grader, items):
+    """The items (a queryset of attempt items) still waiting for a mark from this grader."""
+    return items.filter(needs_grading=True).exclude(gradings__grader=grader).exclude(kept_from(grader))
+
+
 def next_to_grade(session, grader):
     """The next short answer this grader should mark in the session, or None."""
     return (
-        AttemptItem.objects.filter(attempt__session=session, needs_grading=True,
-                                   attempt__status=AttemptStatus.SUBMITTED)
-        .exclude(gradings__grader=grader)
+        waiting_for(grader, AttemptItem.objects.filter(attempt__session=session,
+                                                       attempt__status=AttemptStatus.SUBMITTED))
         .annotate(done=Count("gradings"))
         .filter(done__lt=F("gradings_needed"))
         .select_related("version", "attempt")
@@ -1436,6 +1458,10 @@ def grade(grader, item, score, *, comment=""):
         raise UserError(_("You have already graded this answer; another grader must mark it."), code="graded")
     if len(marks) >= item.gradings_needed:
         raise UserError(_("This answer has already been graded; here is the next one."), code="graded")
+    if AttemptItem.objects.filter(kept_from(grader), pk=item.pk).exists():
+        raise UserError(_("You may not grade this answer: it is your own, or from your own enterprise or college, "
+                          "or from someone you declared a relationship with (回避). Here is the next one."),
+                        code="forbidden")
     try:
         score = Decimal(str(score)).quantize(CENT)
     except ArithmeticError:
@@ -1592,6 +1618,8 @@ def answer_practice(person, item, response):
         raise UserError(_("This practice round is someone else's."), code="forbidden")
     if item.answered_at is not None:
         return item
+    if not Bank.objects.filter(pk=practice.bank_id, practice_open=True).exists():  # closed since the round began
+        raise UserError(_("This question bank is not open for practice."), code="forbidden")
     _refuse_practice_during_exam(person, practice.bank_id)
     if not _valid_response(response):
         raise UserError(_("An answer is out of range or too long."))

@@ -224,6 +224,14 @@ def _save_question(request, form, bank, question=None):
     if question is not None:
         existing = list(question.current.images.filter(pk__in=keep).values_list("pk", flat=True))
     q = _form_to_data(form, existing)
+    if question is not None:
+        # The editor has no fields for an option's feedback (Moodle's, kept on import): an
+        # option whose text is unchanged keeps it; one rewritten drops what was said about
+        # the old text.
+        said = {o["key"]: o for o in question.current.options if o.get("feedback")}
+        q.options = [{"text": text, "feedback": said[key]["feedback"]}
+                     if key in said and said[key]["text"] == text.strip() else text
+                     for key, text in zip(content.KEYS, q.options, strict=False)]
     for upload in request.FILES.getlist("pictures"):
         q.images.append(content.ImageData(name=upload.name, data=upload.read()))
     try:
@@ -551,11 +559,13 @@ def attempt(request, pk):
         items.append({"item": item, "view": view, "correct": scoring.correct_response(
             item.version.type, item.version.answer)})
     show_score = staff or attempt.session.show_score
-    # The right answers: staff always; the candidate once handed in, if the exam shows
-    # scores, and only after it has closed for everyone (others may still be answering
-    # the same questions).
+    # Each question's score and the right answers: staff always; the candidate once handed
+    # in, if the exam shows scores, and only while no exam drawn from the same bank is under
+    # way (another sitting may be answering the same questions, and a true-or-false
+    # question's score is its right answer).
     show_right = staff or (attempt.session.show_score and attempt.status != AttemptStatus.IN_PROGRESS
-                           and not services.under_way(ExamSession.objects.filter(pk=attempt.session_id)))
+                           and not services.under_way(ExamSession.objects.filter(
+                               paper__bank_id=attempt.session.paper.bank_id)))
     return render(request, "exams/attempt.html", {
         "attempt": attempt, "items": items, "staff": staff, "show_score": show_score, "show_right": show_right,
         "events": attempt.events.select_related("actor") if staff else [],

@@ -32,13 +32,17 @@ def affiliation(org):
     return found or org
 
 
-def _judge_filter(judge, unit_field, person_field):
-    """Q matching rows whose unit or person the judge must keep away from."""
-    root = affiliation(judge.unit)
+def same_affiliation(unit, unit_field):
+    """Q matching rows whose unit (at `unit_field`) has the same affiliation as `unit`."""
+    root = affiliation(unit)
     if root.type in AFFILIATION_TYPES:
-        q = Q(**{f"{unit_field}__path__startswith": root.path})
-    else:
-        q = Q(**{f"{unit_field}_id": root.pk})
+        return Q(**{f"{unit_field}__path__startswith": root.path})
+    return Q(**{f"{unit_field}_id": root.pk})
+
+
+def judge_filter(judge, unit_field, person_field):
+    """Q matching rows whose unit or person the judge must keep away from."""
+    q = same_affiliation(judge.unit, unit_field)
     declared = list(judge.relationships.values_list("person_id", flat=True))
     if declared:
         q |= Q(**{f"{person_field}__in": declared})
@@ -47,11 +51,11 @@ def _judge_filter(judge, unit_field, person_field):
 
 def conflicted_entry_ids(judge, entries):
     """The ids of the entries in the queryset `entries` the judge is in conflict with."""
-    return set(entries.filter(_judge_filter(judge, "unit", "person_id")).values_list("pk", flat=True))
+    return set(entries.filter(judge_filter(judge, "unit", "person_id")).values_list("pk", flat=True))
 
 
 def conflicted_contestant_ids(judge, contestants):
-    return set(contestants.filter(_judge_filter(judge, "entry__unit", "entry__person_id"))
+    return set(contestants.filter(judge_filter(judge, "entry__unit", "entry__person_id"))
                .values_list("pk", flat=True))
 
 

@@ -104,7 +104,9 @@ class _Question:
     def parse(self):
         body = self.block.strip()
         if body.startswith("::"):
-            end = body.find("::", 2)
+            end = _find(body, ":", 2)  # the first unescaped "::" (a title may end in an escaped \:)
+            while end >= 0 and not body.startswith("::", end):
+                end = _find(body, ":", end + 1)
             if end < 0:
                 self.problem(_("The title is not closed with ::."))
                 return None

@@ -173,6 +173,12 @@ def _parse_question(element, qtype, where, category):
         if other:
             reader.problem(_("Only cloze questions made of short-answer blanks can be imported; "
                              "this one has %(types)s.") % {"types": "、".join(other)})
+        weights = {int(weight or 1) for weight, _k, _b in found}
+        if len(weights) > 1:  # our blanks share a question's points equally
+            reader.problem(_("The blanks of this cloze question carry different weights (%(weights)s). Blanks "
+                             "here share the question's points equally: give every blank the same weight, or "
+                             "make them separate questions.")
+                           % {"weights": "、".join(str(int(w or 1)) for w, _k, _b in found)})
         q.answer = [_cloze_answers(body) for _w, _k, body in found]
         q.stem = CLOZE.sub(blanks.MARK, stem)
     q.images = reader.images

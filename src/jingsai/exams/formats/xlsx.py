@@ -48,7 +48,11 @@ DIFFICULTY_ALIASES = {
     "容易": 1, "中": 3, "困难": 5, "easy": 1, "medium": 3, "hard": 5,
 }
 WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
-BLANK_SEPARATOR = re.compile(r"[；;]")
+# A fill-in's blanks are separated by ； (or ;) and a blank's accepted answers by |; an
+# answer holding one of these characters writes it with a backslash (\| \; \；).
+BLANK_SEPARATOR = re.compile(r"(?<!\\)[；;]")
+ANSWER_SEPARATOR = re.compile(r"(?<!\\)\|")
+ESCAPED_SEPARATOR = re.compile(r"\\([|;；])")
 
 NOTES = [
     gettext_lazy(
@@ -59,6 +63,7 @@ NOTES = [
         "答案: 单选 a letter (B); 多选 the letters (ACD); 判断 对 or 错; 简答 the reference answer for graders."
     ),
     gettext_lazy("答案 of 填空: the blanks separated by ；, a blank's accepted answers by | (e.g. 氩气|Ar；保护气体)."),
+    gettext_lazy("An accepted answer holding | or ； itself writes it as \\| or \\； (|-3| is written \\|-3\\|)."),
     gettext_lazy("Partial credit is written as in Moodle's GIFT: B|%50%C gives half the points for C."),
     gettext_lazy("In an accepted answer of 填空, * stands for any characters, as in Moodle's short answers "
                  "(焊条*: any answer starting with 焊条); write \\* for an asterisk itself."),
@@ -89,7 +94,8 @@ def parse_answer(qtype, raw):
         return answer
     if qtype == QuestionType.FILL:
         return [
-            [accepted(text, fraction) for text, fraction in (_weighted(a) for a in blank.split("|"))]
+            [accepted(ESCAPED_SEPARATOR.sub(r"\1", text), fraction)
+             for text, fraction in (_weighted(a) for a in ANSWER_SEPARATOR.split(blank))]
             for blank in BLANK_SEPARATOR.split(raw) if blank.strip()
         ]
     return raw
@@ -146,7 +152,8 @@ def answer_text(q):
     if q.type == QuestionType.JUDGE:
         return "对" if q.answer else "错"
     if q.type == QuestionType.FILL:
-        return "；".join("|".join(_weight_prefix(a["fraction"]) + notation(a) for a in blank) for blank in q.answer)
+        return "；".join("|".join(_weight_prefix(a["fraction"]) + re.sub(r"([|;；])", r"\\\1", notation(a))
+                                  for a in blank) for blank in q.answer)
     return q.answer or ""
 
 
