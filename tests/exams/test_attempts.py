@@ -235,10 +235,15 @@ def test_a_late_hand_in_is_a_time_out_and_counts_only_answers_saved_in_time(worl
     assert list(AttemptEvent.objects.filter(attempt=attempt).values_list("kind", flat=True)) == ["start", "timeout"]
 
 
-def test_a_hand_in_within_the_grace_period_is_the_candidates(world):
+def test_a_hand_in_before_the_deadline_is_the_candidates_and_one_after_it_a_time_out(world):
+    """The exam page hands in by itself at time-up, within the grace period: that is the
+    time-out, not the candidate's own hand-in (as the results export and their page say)."""
     user, attempt = _start(world, device="dev-a")
-    done = services.submit(user, attempt, device="dev-a", now=attempt.deadline + datetime.timedelta(seconds=5))
+    done = services.submit(user, attempt, device="dev-a", now=attempt.deadline - datetime.timedelta(seconds=5))
     assert done.ended_by == EndedBy.CANDIDATE
+    user, attempt = _start(world, device="dev-b", index=1)
+    done = services.submit(user, attempt, device="dev-b", now=attempt.deadline + datetime.timedelta(seconds=5))
+    assert done.ended_by == EndedBy.TIMEOUT and done.status != "in_progress"
 
 
 def test_a_late_start_ends_when_the_window_closes_and_extra_time_moves_what_the_candidate_sees(world):

@@ -1280,9 +1280,10 @@ def finalize(attempt_id, how, *, actor=None, reason="", now=None):
         return attempt
     if how == EndedBy.TIMEOUT and not due(attempt, now):
         return attempt
-    if how == EndedBy.CANDIDATE and due(attempt, now):
-        # The time and grace were over before the candidate handed in: the exam ended then,
-        # by time-out (with the answers saved until then), whatever the late click says.
+    if how == EndedBy.CANDIDATE and now >= attempt.deadline:
+        # The time was up when the hand-in came (the page hands in at time-up, within the
+        # grace period for answers in flight; or the time and grace were over): the exam
+        # ended by time-out, with the answers saved until then, whatever the click says.
         how, actor, reason = EndedBy.TIMEOUT, None, ""
     session = attempt.session
     partial = session.paper.multiple_scoring == Paper.MultipleScoring.PARTIAL

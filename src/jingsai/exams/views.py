@@ -710,6 +710,8 @@ def take(request, pk):
         _with_saved(view, state["answers"].get(str(view["position"]), {}).get("response"))
     config = {
         "attempt": found.pk, "token": services.attempt_token(found), "remaining": state["remaining_seconds"],
+        # the server's clock and the attempt's start, in ms: the page numbers its changes by them
+        "now": int(timezone.now().timestamp() * 1000), "started": int(found.started_at.timestamp() * 1000),
         "answers": state["answers"], "saveUrl": f"/api/exams/attempts/{found.pk}/answers",
         "heartbeatUrl": f"/api/exams/attempts/{found.pk}/heartbeat",
         "submitUrl": f"/api/exams/attempts/{found.pk}/submit",
@@ -725,10 +727,12 @@ def take(request, pk):
             "closed": _("The exam has ended."),
             "stopped": _("Answers are no longer saved on this page."),
             "timeChanged": _("The invigilator changed your time: {minutes} minutes left."),
+            "timeLeft": _("{minutes} minutes left."),
         },
     }
     return render(request, "exams/take.html", {**context, "items": state["items"], "config": config,
-                                               "count": len(state["items"])})
+                                               "count": len(state["items"]),
+                                               "max_chars": services.MAX_RESPONSE_CHARS})
 
 
 def _with_saved(view, response):

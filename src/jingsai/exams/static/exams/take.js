@@ -1,9 +1,12 @@
-// The exam page: every answer goes into a queue kept in localStorage and is sent to the
-// server with its own sequence number per question; the server keeps the highest. A
-// dropped connection, a reload or a restarted server loses nothing: the queue is sent
-// again (the same numbers, so a resend changes nothing) until the server has it. The
-// clock counts down from the time left that the server computed, and is set again by
-// every heartbeat.
+// The exam page: every change (each keystroke too) goes at once into a queue kept in
+// localStorage, and is sent to the server with a sequence number; the server keeps the
+// highest per question. A dropped connection, a reload, a closed tab or a restarted
+// server loses nothing: the queue is sent again (the same numbers, so a resend changes
+// nothing) until the server has it. The numbers are milliseconds since the attempt began
+// on the server's clock, so changes made in two tabs, or on an old phone and then a new
+// one, are ordered by when they were made. The clock counts down from the time left that
+// the server computed, and is set again by every heartbeat; at zero the page asks the
+// server before handing in, in case the invigilator gave more time.
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("exam-config").textContent);
@@ -16,6 +19,10 @@
   var retryDelay = 1000;
   var endAt = Date.now() + config.remaining * 1000;
   var handingIn = false;
+  var checkingTime = false;
+  var clockOffset = config.now - Date.now();  // the server's clock minus this device's, at load
+  var announced = {};
+  var BATCH = 50;  // answers per request
 
   Object.keys(config.answers).forEach(function (pos) { seqs[pos] = config.answers[pos].seq; });
   try { queue = JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { queue = {}; }
@@ -90,23 +97,32 @@
     document.querySelectorAll("#exam-form input, #exam-form textarea").forEach(function (i) { i.disabled = true; });
   }
 
-  function record(section) {
+  function nextSeq(pos) {
+    var byClock = Math.floor(Date.now() + clockOffset - config.started);
+    seqs[pos] = Math.max((seqs[pos] || 0) + 1, byClock);
+    return seqs[pos];
+  }
+
+  // Into the queue (and localStorage) at once; sent now, or with `send` false a moment
+  // later (typing), but kept on this device either way.
+  function record(section, send) {
     if (blocked) { return; }
     var pos = section.dataset.position;
-    seqs[pos] = (seqs[pos] || 0) + 1;
-    queue[pos] = { seq: seqs[pos], r: read(section) };
+    queue[pos] = { seq: nextSeq(pos), r: read(section) };
     persist();
     count();
-    flush();
+    if (send !== false) { flush(); }
   }
 
   function post(url, body) {
+    var payload = JSON.stringify(body);
     return fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-Attempt-Token": config.token },
-      body: JSON.stringify(body),
+      body: payload,
       credentials: "same-origin",
-      keepalive: true
+      // keepalive lets a request outlive the page, but the browser refuses one over 64 KB
+      keepalive: payload.length < 20000
     });
   }
 
@@ -116,7 +132,9 @@
     if (!positions.length) { status(text.saved); return Promise.resolve(); }
     sending = true;
     status(text.saving);
-    var batch = positions.map(function (pos) { return { q: Number(pos), seq: queue[pos].seq, r: queue[pos].r }; });
+    var batch = positions.slice(0, BATCH).map(function (pos) {
+      return { q: Number(pos), seq: queue[pos].seq, r: queue[pos].r };
+    });
     return post(config.saveUrl, { answers: batch }).then(function (response) {
       if (response.ok) {
         batch.forEach(function (a) {
@@ -165,7 +183,36 @@
     var timer = document.getElementById("timer");
     timer.textContent = (minutes < 10 ? "0" : "") + minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
     timer.classList.toggle("text-danger", left < 300);
-    if (left === 0 && !blocked) { status(text.timeUp, "danger"); handIn(); }
+    [15, 5, 1].forEach(function (mark) {  // said once each, not every second
+      if (left <= mark * 60 && left > mark * 60 - 5 && !announced[mark]) {
+        announced[mark] = true;
+        document.getElementById("time-announce").textContent = text.timeLeft.replace("{minutes}", mark);
+      }
+    });
+    if (left === 0 && !blocked) { timeUp(); }
+  }
+
+  // The page's own clock has run out: the server decides (extra time may have been given
+  // since the last heartbeat). Without an answer from it, hand in; the server records a
+  // hand-in after the deadline as the time-out it is.
+  function timeUp() {
+    if (checkingTime || handingIn) { return; }
+    checkingTime = true;
+    status(text.timeUp, "danger");
+    post(config.heartbeatUrl, {}).then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        checkingTime = false;
+        if (body && body.status === "in_progress" && body.remaining_seconds > 0) {
+          endAt = Date.now() + body.remaining_seconds * 1000;
+          status(text.timeChanged.replace("{minutes}", Math.ceil(body.remaining_seconds / 60)), "primary");
+          return;
+        }
+        // Less than a second left on the server's clock: send what is waiting now, and hand
+        // in once the deadline has passed (answers in flight have the grace period).
+        flush();
+        var wait = body ? Math.max(0, Date.parse(body.deadline) - (Date.now() + clockOffset)) + 250 : 0;
+        setTimeout(handIn, Math.min(wait, 2000));
+      }).catch(function () { checkingTime = false; handIn(); });
   }
 
   function heartbeat() {
@@ -198,8 +245,9 @@
     section.addEventListener("change", function () { clearTimeout(timer); record(section); });
     section.addEventListener("input", function (event) {
       if (event.target.tagName === "TEXTAREA" || event.target.type === "text" || !event.target.type) {
+        record(section, false);  // kept at once; sent when the typing pauses
         clearTimeout(timer);
-        timer = setTimeout(function () { record(section); }, 800);
+        timer = setTimeout(flush, 800);
       }
     });
   });
@@ -208,7 +256,11 @@
     if (window.confirm(text.confirm + " " + missing)) { handIn(); }
   });
   window.addEventListener("online", flush);
-  document.addEventListener("visibilitychange", function () { if (!document.hidden) { heartbeat(); flush(); } });
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { heartbeat(); }
+    flush();  // shown again, or hidden (a phone locked, another app): send what is waiting
+  });
+  window.addEventListener("pagehide", flush);
   count();
   tick();
   setInterval(tick, 1000);
