@@ -280,3 +280,22 @@ def test_hand_in_right_after_typing_saves_the_text_first(world, new_page):
     page.click("#submit-exam")
     expect(page.locator("#handed-in")).to_be_visible()
     assert _stored(attempt)[4][1] == "先切断电源，再施救。"
+
+
+def test_the_hand_in_question_names_the_unanswered_questions(world, new_page):
+    """The confirmation before handing in says which questions are still unanswered, by
+    their numbers on the paper, not only how many."""
+    page = new_page(**PHONE)
+    _open_exam(page, world["session"])
+    page.locator("#q4 textarea").fill("先切断电源，再施救。")
+    page.locator("#q0 input").first.check()
+    said = []
+
+    def answer(dialog):
+        said.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.click("#submit-exam")
+    expect(page.locator("#handed-in")).to_have_count(0)
+    assert said and said[0].endswith("5 (2, 3, 4, 6, 7)"), said

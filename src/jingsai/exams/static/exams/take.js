@@ -252,8 +252,15 @@
     });
   });
   document.getElementById("submit-exam").addEventListener("click", function () {
-    var missing = document.querySelectorAll(".question-card").length - count();
-    if (window.confirm(text.confirm + " " + missing)) { handIn(); }
+    var missing = [];
+    document.querySelectorAll(".question-card").forEach(function (section) {
+      if (!answered(section)) { missing.push(Number(section.dataset.position) + 1); }
+    });
+    // Which ones, not only how many (the first 30: a dialog is no place for a long list)
+    var list = missing.length ? missing.slice(0, 30).join(", ") + (missing.length > 30 ? "…" : "") : "0";
+    if (window.confirm(text.confirm + " " + (missing.length ? missing.length + " (" + list + ")" : list))) {
+      handIn();
+    }
   });
   window.addEventListener("online", flush);
   document.addEventListener("visibilitychange", function () {
