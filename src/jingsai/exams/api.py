@@ -4,8 +4,10 @@ practice.
 A candidate's attempt is driven by its attempt token (returned by the start endpoint),
 sent as the `X-Attempt-Token` header or a `token` field: saving answers, heartbeats and
 handing in need nothing else, so the hot path reads no session and no user. Answers are
-`{"answers": [{"q": position, "seq": n, "r": response}]}`; `seq` counts up per question
-on the client, and a save never replaces a stored answer with an older one."""
+`{"answers": [{"q": position, "seq": n, "r": response}]}`; `seq` (1 to 2^31-1) counts up
+per question on the client, and a save never replaces a stored answer with one of a lower
+`seq`. The exam page uses milliseconds since the attempt began, on the server's clock, so
+that changes from two tabs or two devices are ordered by when they were made."""
 
 import json
 from datetime import datetime
