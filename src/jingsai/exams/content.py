@@ -286,7 +286,7 @@ def fingerprint(q, image_digests=None):
     parts = [q.type, stem, [o["text"] for o in q.options], q.answer]
     digests = image_digests if image_digests is not None else _image_digests(q.images)
     if digests:  # only then, so that a question without pictures keeps the fingerprint it had
-        parts.append(sorted(digests))
+        parts.append(sorted(set(digests)))  # a picture shown twice is stored once
     payload = json.dumps(parts, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 

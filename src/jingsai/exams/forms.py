@@ -43,8 +43,8 @@ class QuestionForm(StyledForm, forms.Form):
     answer = forms.CharField(
         label=_("answer"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("单选: B (partial credit: B|%50%C); 多选: ACD; 判断: 对 or 错; 填空: blanks separated by ；, "
-                    "accepted answers of a blank by |, * for any characters (\\* for an asterisk; \\| and \\； for "
-                    "the separators themselves); "
+                    "accepted answers of a blank by |, * for any characters (\\* for an asterisk; a backslash "
+                    "before |, ； or ; or another backslash for the character itself); "
                     "简答: the reference answer for graders."),
     )
     explanation = forms.CharField(label=_("explanation"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -204,10 +204,23 @@ def question_data(version, *, with_image_data=False):
 
 
 @transaction.atomic
+def _keep_feedback(q, current):
+    """Options given as plain texts (the web editor, the API) have no field for Moodle's
+    per-option feedback: an option whose key and text are unchanged keeps it; one rewritten
+    drops what was said about the old text."""
+    said = {o["key"]: o for o in current.options if o.get("feedback")}
+    if said:
+        keys = list(content.KEYS) + [None] * max(0, len(q.options) - len(content.KEYS))
+        q.options = [{"text": option, "feedback": said[key]["feedback"]}
+                     if isinstance(option, str) and key in said and said[key]["text"] == option.strip() else option
+                     for key, option in zip(keys, q.options, strict=False)]
+
+
 def edit_question(actor, question, q, *, reason=""):
     """Change a question. If its current version has been shown to anyone, the change
     becomes a new version and what was shown stays as it was. Returns the version."""
     question = Question.objects.select_for_update(of=("self",)).select_related("bank").get(pk=question.pk)
+    _keep_feedback(q, question.current)
     problems = check_questions([q])
     if problems:
         raise Rejected(_("The question was not saved."), problems)
@@ -1234,6 +1247,7 @@ def heartbeat(attempt_id, device, *, now=None):
         "remaining_seconds": remaining_seconds(attempt, now),
         "deadline": attempt.deadline.isoformat(),
         "this_device": attempt.device == device,
+        "server_time": int(now.timestamp() * 1000),  # ms: the exam page sets its clock by it
     }
 
 
@@ -1563,6 +1577,20 @@ def under_way(sessions, now=None):
     now = now or timezone.now()
     answering = Attempt.objects.filter(session=OuterRef("pk"), status=AttemptStatus.IN_PROGRESS, accept_until__gt=now)
     return sessions.filter(Q(opens_at__lte=now, closes_at__gt=now) | Exists(answering)).exists()
+
+
+def answers_kept_back(bank_id, now=None):
+    """Whether the right answers of this bank's questions are kept from candidates and
+    workers now (the review of an attempt, the wrong-answer book): while an exam drawn from
+    the bank is under way; and, for a bank closed to practice (its questions kept for an
+    exam), also while another sitting drawn from it is still to come. A bank open to
+    practice shows its answers there anyway, outside exams."""
+    now = now or timezone.now()
+    sessions = ExamSession.objects.filter(paper__bank_id=bank_id)
+    if under_way(sessions, now):
+        return True
+    return (Bank.objects.filter(pk=bank_id, practice_open=False).exists()
+            and sessions.filter(opens_at__gt=now).exists())
 
 
 def _refuse_practice_during_exam(person, bank_id):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from jingsai.accounts import permissions
@@ -224,14 +225,6 @@ def _save_question(request, form, bank, question=None):
     if question is not None:
         existing = list(question.current.images.filter(pk__in=keep).values_list("pk", flat=True))
     q = _form_to_data(form, existing)
-    if question is not None:
-        # The editor has no fields for an option's feedback (Moodle's, kept on import): an
-        # option whose text is unchanged keeps it; one rewritten drops what was said about
-        # the old text.
-        said = {o["key"]: o for o in question.current.options if o.get("feedback")}
-        q.options = [{"text": text, "feedback": said[key]["feedback"]}
-                     if key in said and said[key]["text"] == text.strip() else text
-                     for key, text in zip(content.KEYS, q.options, strict=False)]
     for upload in request.FILES.getlist("pictures"):
         q.images.append(content.ImageData(name=upload.name, data=upload.read()))
     try:
@@ -564,8 +557,7 @@ def attempt(request, pk):
     # way (another sitting may be answering the same questions, and a true-or-false
     # question's score is its right answer).
     show_right = staff or (attempt.session.show_score and attempt.status != AttemptStatus.IN_PROGRESS
-                           and not services.under_way(ExamSession.objects.filter(
-                               paper__bank_id=attempt.session.paper.bank_id)))
+                           and not services.answers_kept_back(attempt.session.paper.bank_id))
     return render(request, "exams/attempt.html", {
         "attempt": attempt, "items": items, "staff": staff, "show_score": show_score, "show_right": show_right,
         "events": attempt.events.select_related("actor") if staff else [],
@@ -720,7 +712,9 @@ def take(request, pk):
             "saved": _("All answers saved"),
             "saving": _("Saving…"),
             "offline": _("No connection: your answers are kept on this device and sent when it is back"),
-            "confirm": _("Hand in now? Unanswered questions:"),
+            "confirm": _("Hand in now? {count} questions have no answer: No. {list}."),
+            "confirmAll": _("Hand in now? Every question has an answer."),
+            "listSeparator": pgettext("between the numbers of a list", ", "),
             "timeUp": _("Time is up: handing in…"),
             "elsewhere": _("This exam has been opened on another device; this page no longer saves answers. "
                            "Reload to continue here."),
@@ -885,10 +879,15 @@ def wrong_book(request):
     banks, rows = {}, list(rows)
     # Opened, an entry shows the question as practice does: options in their own order, the
     # right answer and the explanation (the pictures in one query for the whole book).
+    # A bank closed to practice, or under an exam, keeps its answers and explanations back
+    # (answers_kept_back): the entry then shows the question only.
+    kept = {bank.pk for bank in {row.question.bank for row in rows}
+            if not bank.practice_open or services.answers_kept_back(bank.pk)}
     for row, view in zip(rows, services.version_views([row.question.current for row in rows], image_url),
                          strict=True):
         version = row.question.current
-        row.view, row.right = view, scoring.correct_response(version.type, version.answer)
+        row.kept = row.question.bank_id in kept
+        row.view, row.right = view, None if row.kept else scoring.correct_response(version.type, version.answer)
         banks.setdefault(row.question.bank, []).append(row)
     return render(request, "exams/wrong_book.html", {"banks": banks})
 

@@ -48,11 +48,45 @@ DIFFICULTY_ALIASES = {
     "容易": 1, "中": 3, "困难": 5, "easy": 1, "medium": 3, "hard": 5,
 }
 WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
-# A fill-in's blanks are separated by ； (or ;) and a blank's accepted answers by |; an
-# answer holding one of these characters writes it with a backslash (\| \; \；).
-BLANK_SEPARATOR = re.compile(r"(?<!\\)[；;]")
-ANSWER_SEPARATOR = re.compile(r"(?<!\\)\|")
-ESCAPED_SEPARATOR = re.compile(r"\\([|;；])")
+# A fill-in's blanks are separated by ； (or ;) and a blank's accepted answers by |. In an
+# answer, a backslash before one of these, or before another backslash, makes it a plain
+# character (\| \; \； \\); \* (an asterisk, not a wildcard) is left to content.accepted().
+SEPARATORS = "|;；"
+
+
+def _fill_answers(raw):
+    """A fill-in's answer cell as [[accepted answer, ...] per blank], escapes undone."""
+    blanks, answers, current, index = [], [], [], 0
+    while index < len(raw):
+        char = raw[index]
+        if char == "\\" and raw[index + 1:index + 2] and raw[index + 1] in SEPARATORS + "\\":
+            current.append(raw[index + 1])
+            index += 2
+            continue
+        if char in SEPARATORS:
+            answers.append("".join(current))
+            current = []
+            if char != "|":
+                blanks.append(answers)
+                answers = []
+        else:
+            current.append(char)
+        index += 1
+    answers.append("".join(current))
+    blanks.append(answers)
+    return [blank for blank in blanks if "".join(blank).strip()]
+
+
+def _escaped(text):
+    r"""One accepted answer for the cell (the reverse of _fill_answers): separators and
+    backslashes escaped, except the backslash of \* (which stays for content.accepted())."""
+    out = []
+    for index, char in enumerate(text):
+        if char in SEPARATORS or (char == "\\" and text[index + 1:index + 2] != "*"):
+            out.append("\\")
+        out.append(char)
+    return "".join(out)
+
 
 NOTES = [
     gettext_lazy(
@@ -63,7 +97,8 @@ NOTES = [
         "答案: 单选 a letter (B); 多选 the letters (ACD); 判断 对 or 错; 简答 the reference answer for graders."
     ),
     gettext_lazy("答案 of 填空: the blanks separated by ；, a blank's accepted answers by | (e.g. 氩气|Ar；保护气体)."),
-    gettext_lazy("An accepted answer holding | or ； itself writes it as \\| or \\； (|-3| is written \\|-3\\|)."),
+    gettext_lazy("An accepted answer holding |, ； or ; writes it with a backslash before it (|-3| is written "
+                 "\\|-3\\|), and a backslash itself as \\\\."),
     gettext_lazy("Partial credit is written as in Moodle's GIFT: B|%50%C gives half the points for C."),
     gettext_lazy("In an accepted answer of 填空, * stands for any characters, as in Moodle's short answers "
                  "(焊条*: any answer starting with 焊条); write \\* for an asterisk itself."),
@@ -93,11 +128,8 @@ def parse_answer(qtype, raw):
                 answer[key.upper()] = fraction
         return answer
     if qtype == QuestionType.FILL:
-        return [
-            [accepted(ESCAPED_SEPARATOR.sub(r"\1", text), fraction)
-             for text, fraction in (_weighted(a) for a in ANSWER_SEPARATOR.split(blank))]
-            for blank in BLANK_SEPARATOR.split(raw) if blank.strip()
-        ]
+        return [[accepted(text, fraction) for text, fraction in (_weighted(a) for a in blank)]
+                for blank in _fill_answers(raw)]
     return raw
 
 
@@ -152,7 +184,7 @@ def answer_text(q):
     if q.type == QuestionType.JUDGE:
         return "对" if q.answer else "错"
     if q.type == QuestionType.FILL:
-        return "；".join("|".join(_weight_prefix(a["fraction"]) + re.sub(r"([|;；])", r"\\\1", notation(a))
+        return "；".join("|".join(_weight_prefix(a["fraction"]) + _escaped(notation(a))
                                   for a in blank) for blank in q.answer)
     return q.answer or ""
 

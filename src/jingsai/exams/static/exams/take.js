@@ -20,15 +20,32 @@
   var endAt = Date.now() + config.remaining * 1000;
   var handingIn = false;
   var checkingTime = false;
-  var clockOffset = config.now - Date.now();  // the server's clock minus this device's, at load
+  // The server's clock minus this device's: first from the page itself (too low by the
+  // time the page took to arrive), then from the heartbeat with the shortest round trip.
+  var clockOffset = config.now - Date.now();
+  var offsetRoundTrip = Infinity;
+  var MAX_SEQ = 2147483647;  // the server's limit
+  var typing = {};  // questions whose text is still being typed: sent when the typing pauses
   var announced = {};
   var BATCH = 50;  // answers per request
 
   Object.keys(config.answers).forEach(function (pos) { seqs[pos] = config.answers[pos].seq; });
   try { queue = JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { queue = {}; }
 
+  // The queue in localStorage, shared by every tab of this exam on this device: what another
+  // tab stored that is newer than anything this one knows is kept, not written over.
   function persist() {
-    try { localStorage.setItem(storeKey, JSON.stringify(queue)); } catch (e) { /* private mode: memory only */ }
+    try {
+      var stored = JSON.parse(localStorage.getItem(storeKey) || "{}");
+      var merged = {};
+      Object.keys(stored).forEach(function (pos) {
+        if (stored[pos] && stored[pos].seq > (seqs[pos] || 0)) { merged[pos] = stored[pos]; }
+      });
+      Object.keys(queue).forEach(function (pos) {
+        if (!merged[pos] || merged[pos].seq < queue[pos].seq) { merged[pos] = queue[pos]; }
+      });
+      localStorage.setItem(storeKey, JSON.stringify(merged));
+    } catch (e) { /* private mode, or storage full: the queue stays in memory */ }
   }
 
   function card(pos) { return document.getElementById("q" + pos); }
@@ -97,9 +114,14 @@
     document.querySelectorAll("#exam-form input, #exam-form textarea").forEach(function (i) { i.disabled = true; });
   }
 
+  // A change's number: milliseconds since the attempt began on the server's clock, never
+  // below the last number plus one. A clock reading outside the exam's span (this device's
+  // clock set wrong, or jumping) is not used.
   function nextSeq(pos) {
     var byClock = Math.floor(Date.now() + clockOffset - config.started);
-    seqs[pos] = Math.max((seqs[pos] || 0) + 1, byClock);
+    var next = (seqs[pos] || 0) + 1;
+    if (byClock > next && byClock < 2 * 86400000) { next = byClock; }  // no exam lasts two days
+    seqs[pos] = Math.min(next, MAX_SEQ);
     return seqs[pos];
   }
 
@@ -126,10 +148,16 @@
     });
   }
 
-  function flush() {
+  // Send the queue. Questions still being typed wait for the pause, unless `all` (handing
+  // in, leaving the page).
+  function flush(all) {
+    if (all === true) { typing = {}; }
     if (sending || blocked) { return Promise.resolve(); }
-    var positions = Object.keys(queue);
-    if (!positions.length) { status(text.saved); return Promise.resolve(); }
+    var positions = Object.keys(queue).filter(function (pos) { return !typing[pos]; });
+    if (!positions.length) {
+      if (!Object.keys(queue).length) { status(text.saved); }
+      return Promise.resolve();
+    }
     sending = true;
     status(text.saving);
     var batch = positions.slice(0, BATCH).map(function (pos) {
@@ -163,7 +191,7 @@
     handingIn = true;
     var deadline = Date.now() + 15000;
     function tryHandIn() {
-      flush().then(function () {
+      flush(true).then(function () {
         if (Object.keys(queue).length && Date.now() < deadline) { setTimeout(tryHandIn, 1000); return; }
         post(config.submitUrl, {}).then(function (response) {
           if (response.ok || response.status === 400) {
@@ -192,42 +220,65 @@
     if (left === 0 && !blocked) { timeUp(); }
   }
 
-  // The page's own clock has run out: the server decides (extra time may have been given
-  // since the last heartbeat). Without an answer from it, hand in; the server records a
-  // hand-in after the deadline as the time-out it is.
+  // The page's own clock has run out: the server decides, since extra time may have been
+  // given since the last heartbeat. Without an answer from it (no connection) the page asks
+  // again every few seconds and keeps every answer; if the time is really up meanwhile, the
+  // server's sweep hands the paper in.
   function timeUp() {
     if (checkingTime || handingIn) { return; }
     checkingTime = true;
     status(text.timeUp, "danger");
-    post(config.heartbeatUrl, {}).then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (body) {
-        checkingTime = false;
-        if (body && body.status === "in_progress" && body.remaining_seconds > 0) {
-          endAt = Date.now() + body.remaining_seconds * 1000;
-          status(text.timeChanged.replace("{minutes}", Math.ceil(body.remaining_seconds / 60)), "primary");
-          return;
-        }
-        // Less than a second left on the server's clock: send what is waiting now, and hand
-        // in once the deadline has passed (answers in flight have the grace period).
-        flush();
-        var wait = body ? Math.max(0, Date.parse(body.deadline) - (Date.now() + clockOffset)) + 250 : 0;
-        setTimeout(handIn, Math.min(wait, 2000));
-      }).catch(function () { checkingTime = false; handIn(); });
+    flush(true);
+    askServer().then(function (body) {
+      if (!body) {  // ask again in a moment; the clock stays at 00:00
+        status(text.offline, "danger");
+        setTimeout(function () { checkingTime = false; timeUp(); }, 3000);
+        return;
+      }
+      checkingTime = false;
+      if (body.status === "in_progress" && body.remaining_seconds > 0) {
+        status(text.timeChanged.replace("{minutes}", Math.ceil(body.remaining_seconds / 60)), "primary");
+        return;  // askServer has set the clock
+      }
+      if (body.status !== "in_progress" || !body.this_device) { return; }  // askServer has acted on it
+      // Under a second left on the server's clock: hand in once the deadline has passed
+      // (answers still in flight have the grace period).
+      var wait = Math.max(0, Date.parse(body.deadline) - (Date.now() + clockOffset)) + 250;
+      setTimeout(handIn, Math.min(wait, 2000));
+    });
   }
 
-  function heartbeat() {
-    post(config.heartbeatUrl, {}).then(function (response) { return response.ok ? response.json() : null; })
+  // A heartbeat: the server's status and time left (null without an answer). It sets the
+  // clock, measures the clocks' difference, and leaves the page if the attempt has ended or
+  // moved to another device.
+  function askServer() {
+    var sent = Date.now();
+    return post(config.heartbeatUrl, {}).then(function (response) { return response.ok ? response.json() : null; })
       .then(function (body) {
-        if (!body) { return; }
-        var newEnd = Date.now() + body.remaining_seconds * 1000;
-        // More than the round trip's worth: the invigilator gave or took time. Say so.
-        if (Math.abs(newEnd - endAt) > 30000 && body.status === "in_progress") {
-          status(text.timeChanged.replace("{minutes}", Math.ceil(body.remaining_seconds / 60)), "primary");
+        if (!body) { return null; }
+        var back = Date.now();
+        if (back - sent < offsetRoundTrip && body.server_time) {
+          offsetRoundTrip = back - sent;
+          clockOffset = body.server_time - (sent + back) / 2;
         }
+        var newEnd = back + body.remaining_seconds * 1000;
+        if (Math.abs(newEnd - endAt) > 30000) { announced = {}; }  // time given or taken: say the marks again
         endAt = newEnd;
         if (body.status !== "in_progress") { localStorage.removeItem(storeKey); window.location = config.doneUrl; }
         else if (!body.this_device) { block(text.elsewhere); }
-      }).catch(function () { status(text.offline, "danger"); });
+        return body;
+      }).catch(function () { return null; });
+  }
+
+  function heartbeat() {
+    var before = endAt;
+    askServer().then(function (body) {
+      if (!body) { status(text.offline, "danger"); return; }
+      // More than the round trip's worth: the invigilator gave or took time. Say so.
+      if (Math.abs(endAt - before) > 30000 && body.status === "in_progress") {
+        status(text.timeChanged.replace("{minutes}", Math.ceil(body.remaining_seconds / 60)), "primary");
+      }
+    });
   }
 
   // Answers still queued from before a reload are newer than what the server has: show
@@ -242,12 +293,18 @@
 
   document.querySelectorAll(".question-card").forEach(function (section) {
     var timer = null;
-    section.addEventListener("change", function () { clearTimeout(timer); record(section); });
+    section.addEventListener("change", function () {
+      clearTimeout(timer);
+      delete typing[section.dataset.position];
+      record(section);
+    });
     section.addEventListener("input", function (event) {
       if (event.target.tagName === "TEXTAREA" || event.target.type === "text" || !event.target.type) {
+        var pos = section.dataset.position;
+        typing[pos] = true;
         record(section, false);  // kept at once; sent when the typing pauses
         clearTimeout(timer);
-        timer = setTimeout(flush, 800);
+        timer = setTimeout(function () { delete typing[pos]; flush(); }, 800);
       }
     });
   });
@@ -257,20 +314,21 @@
       if (!answered(section)) { missing.push(Number(section.dataset.position) + 1); }
     });
     // Which ones, not only how many (the first 30: a dialog is no place for a long list)
-    var list = missing.length ? missing.slice(0, 30).join(", ") + (missing.length > 30 ? "…" : "") : "0";
-    if (window.confirm(text.confirm + " " + (missing.length ? missing.length + " (" + list + ")" : list))) {
-      handIn();
-    }
+    var list = missing.slice(0, 30).join(text.listSeparator) + (missing.length > 30 ? "…" : "");
+    var ask = missing.length ? text.confirm.replace("{count}", missing.length).replace("{list}", list)
+      : text.confirmAll;
+    if (window.confirm(ask)) { handIn(); }
   });
   window.addEventListener("online", flush);
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) { heartbeat(); }
-    flush();  // shown again, or hidden (a phone locked, another app): send what is waiting
+    flush(true);  // shown again, or hidden (a phone locked, another app): send what is waiting
   });
-  window.addEventListener("pagehide", flush);
+  window.addEventListener("pagehide", function () { flush(true); });
   count();
   tick();
   setInterval(tick, 1000);
   setInterval(heartbeat, 20000);
+  heartbeat();  // at once: the clocks' difference, measured better than by the page's arrival
   flush();
 }());
