@@ -170,3 +170,14 @@ def test_time_up_after_the_invigilator_ended_the_attempt_goes_to_the_handed_in_p
     expect(page.locator("#timer")).to_have_text("00:01", timeout=3000)
     page.locator("#q4 textarea").fill("最后一句")  # typed in the last second: queued, not yet sent
     expect(page.locator("#handed-in")).to_be_visible(timeout=6000)
+
+
+def test_a_save_refused_because_the_attempt_ended_takes_the_candidate_to_the_handed_in_page(world, new_page):
+    """The invigilator ends the attempt while the candidate writes: the next save is refused
+    as too late, and the page (whose own clock still runs) goes to the handed-in page
+    instead of sitting there with every field disabled until the next heartbeat."""
+    page = new_page(**PHONE)
+    attempt = _open_exam(page, world["session"])
+    services.end_attempt(world["invigilator"], attempt, reason="考生身体不适")
+    page.locator("#q4 textarea").fill("还在作答")
+    expect(page.locator("#handed-in")).to_be_visible(timeout=6000)

@@ -203,7 +203,6 @@ def question_data(version, *, with_image_data=False):
     )
 
 
-@transaction.atomic
 def _keep_feedback(q, current):
     """Options given as plain texts (the web editor, the API) have no field for Moodle's
     per-option feedback: an option whose key and text are unchanged keeps it; one rewritten
@@ -216,6 +215,7 @@ def _keep_feedback(q, current):
                      for key, option in zip(keys, q.options, strict=False)]
 
 
+@transaction.atomic
 def edit_question(actor, question, q, *, reason=""):
     """Change a question. If its current version has been shown to anyone, the change
     becomes a new version and what was shown stays as it was. Returns the version."""
@@ -1585,12 +1585,18 @@ def answers_kept_back(bank_id, now=None):
     the bank is under way; and, for a bank closed to practice (its questions kept for an
     exam), also while another sitting drawn from it is still to come. A bank open to
     practice shows its answers there anyway, outside exams."""
+    return bank_id in banks_keeping_answers([bank_id], now)
+
+
+def banks_keeping_answers(bank_ids, now=None):
+    """Of these banks, the ids of those whose answers are kept back now (answers_kept_back),
+    in one query."""
     now = now or timezone.now()
-    sessions = ExamSession.objects.filter(paper__bank_id=bank_id)
-    if under_way(sessions, now):
-        return True
-    return (Bank.objects.filter(pk=bank_id, practice_open=False).exists()
-            and sessions.filter(opens_at__gt=now).exists())
+    answering = Attempt.objects.filter(session=OuterRef("pk"), status=AttemptStatus.IN_PROGRESS, accept_until__gt=now)
+    kept = (Q(opens_at__lte=now, closes_at__gt=now) | Exists(answering)
+            | Q(opens_at__gt=now, paper__bank__practice_open=False))
+    return set(ExamSession.objects.filter(kept, paper__bank_id__in=list(bank_ids))
+               .values_list("paper__bank_id", flat=True).distinct())
 
 
 def _refuse_practice_during_exam(person, bank_id):

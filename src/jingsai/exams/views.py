@@ -881,8 +881,9 @@ def wrong_book(request):
     # right answer and the explanation (the pictures in one query for the whole book).
     # A bank closed to practice, or under an exam, keeps its answers and explanations back
     # (answers_kept_back): the entry then shows the question only.
-    kept = {bank.pk for bank in {row.question.bank for row in rows}
-            if not bank.practice_open or services.answers_kept_back(bank.pk)}
+    books = {row.question.bank for row in rows}
+    kept = {bank.pk for bank in books if not bank.practice_open} | services.banks_keeping_answers(
+        [bank.pk for bank in books if bank.practice_open])
     for row, view in zip(rows, services.version_views([row.question.current for row in rows], image_url),
                          strict=True):
         version = row.question.current

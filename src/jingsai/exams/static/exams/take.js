@@ -9,6 +9,10 @@
 // server before handing in, in case the invigilator gave more time.
 (function () {
   "use strict";
+  // This device's time in ms, from a clock that does not jump when the device's clock is
+  // set (the page's own start plus the time since); the countdown and the numbers use it.
+  var perf = window.performance;
+  function now() { return perf && perf.timeOrigin ? perf.timeOrigin + perf.now() : now(); }
   var config = JSON.parse(document.getElementById("exam-config").textContent);
   var text = config.messages;
   var storeKey = "jingsai.exam." + config.attempt;
@@ -17,12 +21,14 @@
   var sending = false;
   var blocked = false;
   var retryDelay = 1000;
-  var endAt = Date.now() + config.remaining * 1000;
+  var retryTimer = null;  // one pending retry of a failed save at most
+  var endAt = now() + config.remaining * 1000;
   var handingIn = false;
   var checkingTime = false;
+  var askDelay = 3000;  // between asks at time-up while the server does not answer
   // The server's clock minus this device's: first from the page itself (too low by the
   // time the page took to arrive), then from the heartbeat with the shortest round trip.
-  var clockOffset = config.now - Date.now();
+  var clockOffset = config.now - now();
   var offsetRoundTrip = Infinity;
   var MAX_SEQ = 2147483647;  // the server's limit
   var typing = {};  // questions whose text is still being typed: sent when the typing pauses
@@ -49,6 +55,21 @@
   }
 
   function card(pos) { return document.getElementById("q" + pos); }
+
+  // Changes another tab of this exam stored and did not send (it was closed, or lost its
+  // connection): newer than anything this tab knows, so this tab sends them.
+  function adoptStored() {
+    var stored;
+    try { stored = JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { return; }
+    Object.keys(stored).forEach(function (pos) {
+      var entry = stored[pos];
+      if (entry && entry.seq > (seqs[pos] || 0) && card(pos)) {
+        seqs[pos] = entry.seq;
+        queue[pos] = entry;
+        show(card(pos), entry.r);
+      }
+    });
+  }
 
   function read(section) {
     var type = section.dataset.type;
@@ -112,13 +133,14 @@
     box.textContent = message;
     box.classList.remove("d-none");
     document.querySelectorAll("#exam-form input, #exam-form textarea").forEach(function (i) { i.disabled = true; });
+    document.getElementById("submit-exam").disabled = true;  // the answers here stay on this device
   }
 
   // A change's number: milliseconds since the attempt began on the server's clock, never
   // below the last number plus one. A clock reading outside the exam's span (this device's
   // clock set wrong, or jumping) is not used.
   function nextSeq(pos) {
-    var byClock = Math.floor(Date.now() + clockOffset - config.started);
+    var byClock = Math.floor(now() + clockOffset - config.started);
     var next = (seqs[pos] || 0) + 1;
     if (byClock > next && byClock < 2 * 86400000) { next = byClock; }  // no exam lasts two days
     seqs[pos] = Math.min(next, MAX_SEQ);
@@ -153,6 +175,7 @@
   function flush(all) {
     if (all === true) { typing = {}; }
     if (sending || blocked) { return Promise.resolve(); }
+    adoptStored();
     var positions = Object.keys(queue).filter(function (pos) { return !typing[pos]; });
     if (!positions.length) {
       if (!Object.keys(queue).length) { status(text.saved); }
@@ -177,26 +200,37 @@
       return response.json().then(function (body) {
         sending = false;
         block(body.code === "other_device" ? text.elsewhere : (body.detail || text.closed));
+        // Refused because the attempt has ended (handed in by the invigilator or the sweep):
+        // the heartbeat confirms it and takes the candidate to the handed-in page.
+        if (body.code === "closed") { askServer(); }
       });
     }).catch(function () {
       sending = false;
       status(text.offline, "danger");
-      setTimeout(flush, retryDelay);
-      retryDelay = Math.min(retryDelay * 2, 10000);
+      if (retryTimer === null) {
+        retryTimer = setTimeout(function () { retryTimer = null; flush(); }, retryDelay);
+        retryDelay = Math.min(retryDelay * 2, 10000);
+      }
     });
   }
 
   function handIn() {
-    if (handingIn) { return; }
+    if (handingIn || blocked) { return; }
     handingIn = true;
-    var deadline = Date.now() + 15000;
+    var deadline = now() + 15000;
     function tryHandIn() {
       flush(true).then(function () {
-        if (Object.keys(queue).length && Date.now() < deadline) { setTimeout(tryHandIn, 1000); return; }
+        if (Object.keys(queue).length && now() < deadline) { setTimeout(tryHandIn, 1000); return; }
         post(config.submitUrl, {}).then(function (response) {
-          if (response.ok || response.status === 400) {
+          if (response.ok) {
             localStorage.removeItem(storeKey);
             window.location = config.doneUrl;
+          } else if (response.status === 400) {
+            return response.json().then(function (body) {
+              if (body.code === "other_device") { handingIn = false; block(text.elsewhere); return; }
+              localStorage.removeItem(storeKey);  // already handed in, or ended
+              window.location = config.doneUrl;
+            });
           } else { throw new Error("server"); }
         }).catch(function () { setTimeout(tryHandIn, 2000); });
       });
@@ -205,7 +239,7 @@
   }
 
   function tick() {
-    var left = Math.max(0, Math.round((endAt - Date.now()) / 1000));
+    var left = Math.max(0, Math.round((endAt - now()) / 1000));
     var minutes = Math.floor(left / 60);
     var seconds = left % 60;
     var timer = document.getElementById("timer");
@@ -227,23 +261,27 @@
   function timeUp() {
     if (checkingTime || handingIn) { return; }
     checkingTime = true;
+    if (retryTimer === null) { flush(true); }  // else a retry of the last failed save is on its way
     status(text.timeUp, "danger");
-    flush(true);
     askServer().then(function (body) {
-      if (!body) {  // ask again in a moment; the clock stays at 00:00
+      if (!body) {  // ask again in a while (3 s, then longer); the clock stays at 00:00
         status(text.offline, "danger");
-        setTimeout(function () { checkingTime = false; timeUp(); }, 3000);
+        setTimeout(function () { checkingTime = false; timeUp(); }, askDelay);
+        askDelay = Math.min(askDelay * 2, 10000);
         return;
       }
+      askDelay = 3000;
       checkingTime = false;
       if (body.status === "in_progress" && body.remaining_seconds > 0) {
-        status(text.timeChanged.replace("{minutes}", Math.ceil(body.remaining_seconds / 60)), "primary");
+        if (body.remaining_seconds > 30) {  // not the second or two of rounding: time was given
+          status(text.timeChanged.replace("{minutes}", Math.ceil(body.remaining_seconds / 60)), "primary");
+        }
         return;  // askServer has set the clock
       }
       if (body.status !== "in_progress" || !body.this_device) { return; }  // askServer has acted on it
       // Under a second left on the server's clock: hand in once the deadline has passed
       // (answers still in flight have the grace period).
-      var wait = Math.max(0, Date.parse(body.deadline) - (Date.now() + clockOffset)) + 250;
+      var wait = Math.max(0, Date.parse(body.deadline) - (now() + clockOffset)) + 250;
       setTimeout(handIn, Math.min(wait, 2000));
     });
   }
@@ -252,11 +290,11 @@
   // clock, measures the clocks' difference, and leaves the page if the attempt has ended or
   // moved to another device.
   function askServer() {
-    var sent = Date.now();
+    var sent = now();
     return post(config.heartbeatUrl, {}).then(function (response) { return response.ok ? response.json() : null; })
       .then(function (body) {
         if (!body) { return null; }
-        var back = Date.now();
+        var back = now();
         if (back - sent < offsetRoundTrip && body.server_time) {
           offsetRoundTrip = back - sent;
           clockOffset = body.server_time - (sent + back) / 2;
@@ -319,7 +357,10 @@
       : text.confirmAll;
     if (window.confirm(ask)) { handIn(); }
   });
-  window.addEventListener("online", flush);
+  window.addEventListener("online", function () { flush(); });
+  window.addEventListener("storage", function (event) {  // another tab stored a change
+    if (event.key === storeKey && !document.hidden) { flush(); }
+  });
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) { heartbeat(); }
     flush(true);  // shown again, or hidden (a phone locked, another app): send what is waiting
