@@ -170,3 +170,21 @@ def test_unsafe_requests_need_the_csrf_token_and_next_stays_on_the_site(world):
     sent = _client(world["invigilator"]).post(f"/work/exams/attempts/{attempt.pk}/extend/",
                                               {"minutes": 5, "reason": "停电", "next": "//evil.example/"})
     assert sent.status_code == 302 and "evil" not in sent["Location"]
+
+
+def test_the_session_page_says_when_no_grader_may_mark_an_answer(world):
+    """With conflicts kept, an answer can be left that none of the competition's graders may
+    mark: the session page says so (and how many), so the organizer can add a grader."""
+    from jingsai.accounts.models import RoleAssignment
+
+    _user, _attempt, _judge, _short = _hand_in(world, short_text="同单位选手的答案")
+    RoleAssignment.objects.filter(role=Role.GRADER, competition=world["competition"]).delete()
+    colleague = factories.user(role=Role.GRADER, competition=world["competition"],
+                               person=factories.person(employer=world["orgs"]["unit_a"]))
+    assert colleague.person.employer == _attempt.entry.unit
+    url = f"/work/exams/sessions/{world['session'].pk}/"
+    page = _client(world["organizer"]).get(url).content.decode()
+    assert 'id="ungradable"' in page and "有 1 道简答题没有阅卷员可以评分" in page
+    factories.user(role=Role.GRADER, competition=world["competition"],
+                   person=factories.person(employer=world["orgs"]["unit_b"]))
+    assert 'id="ungradable"' not in _client(world["organizer"]).get(url).content.decode()

@@ -1441,6 +1441,18 @@ def waiting_for(grader, items):
     return items.filter(needs_grading=True).exclude(gradings__grader=grader).exclude(kept_from(grader))
 
 
+def ungradable(session, graders):
+    """How many short answers of the session wait for a mark no grader in `graders` may
+    give: each is kept from them all (回避) or has their marks already. The organizer must
+    give the grader role to someone else."""
+    pending = AttemptItem.objects.filter(attempt__session=session, needs_grading=True,
+                                         attempt__status=AttemptStatus.SUBMITTED)
+    markable = Q(pk__in=[])
+    for grader in graders:
+        markable |= Q(pk__in=waiting_for(grader, pending).values("pk"))
+    return pending.exclude(markable).count()
+
+
 def next_to_grade(session, grader):
     """The next short answer this grader should mark in the session, or None."""
     return (

@@ -473,6 +473,7 @@ def session(request, pk):
         "session": session, "attempts": attempts, "candidates": services.candidates(session).count(),
         "allowances": session.allowances.select_related("entry__person").order_by("entry__number"),
         "allowance_form": AllowanceForm(), "grading": services.grading_progress(session),
+        "ungradable": services.ungradable(session, [g["user"] for g in graders]) if graders else 0,
         "can_manage": permissions.has_perm(request.user, "exams.manage", session), "graders": graders,
         "can_assign": permissions.has_perm(request.user, "accounts.manage_roles"),
         "now": timezone.now(),
