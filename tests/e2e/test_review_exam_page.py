@@ -299,3 +299,10 @@ def test_the_hand_in_question_names_the_unanswered_questions(world, new_page):
     page.click("#submit-exam")
     expect(page.locator("#handed-in")).to_have_count(0)
     assert said == ["现在交卷吗？还有 5 题未作答：第 2、3、4、6、7 题。"], said
+    page.locator("#q1 input").first.check()
+    page.locator("#q2 input").first.check()
+    page.locator("#q3 input").first.fill("氩气")
+    page.locator("#q5 textarea").fill("佩戴护目镜。")
+    page.click("#submit-exam")
+    expect(page.locator("#handed-in")).to_have_count(0)
+    assert said[1:] == ["现在交卷吗？还有 1 题未作答：第 7 题。"], said

@@ -714,6 +714,7 @@ def take(request, pk):
             "saving": _("Saving…"),
             "offline": _("No connection: your answers are kept on this device and sent when it is back"),
             "confirm": _("Hand in now? {count} questions have no answer: No. {list}."),
+            "confirmOne": _("Hand in now? One question has no answer: No. {list}."),
             "confirmAll": _("Hand in now? Every question has an answer."),
             "listSeparator": pgettext("between the numbers of a list", ", "),
             "timeUp": _("Time is up: handing in…"),

@@ -353,8 +353,8 @@
     });
     // Which ones, not only how many (the first 30: a dialog is no place for a long list)
     var list = missing.slice(0, 30).join(text.listSeparator) + (missing.length > 30 ? "…" : "");
-    var ask = missing.length ? text.confirm.replace("{count}", missing.length).replace("{list}", list)
-      : text.confirmAll;
+    var ask = !missing.length ? text.confirmAll
+      : (missing.length === 1 ? text.confirmOne : text.confirm).replace("{count}", missing.length).replace("{list}", list);
     if (window.confirm(ask)) { handIn(); }
   });
   window.addEventListener("online", function () { flush(); });
