@@ -7,15 +7,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from jingsai.accounts.models import Role
 from jingsai.exams import services
 from jingsai.exams.models import Answer, Attempt
-from tests import factories
 from tests.e2e.conftest import login
-from tests.exams import factories as ex
+from tests.e2e.exam_page import PHONE, sitting
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
 def _seconds(text):
@@ -24,19 +21,11 @@ def _seconds(text):
 
 
 def test_a_worker_takes_a_timed_exam_reloads_and_hands_in_while_the_invigilator_watches(new_page):
-    orgs = factories.tree()
-    competition = factories.competition(host=orgs["union"], status="in_progress")
-    bank = ex.bank(owner=orgs["union"])
-    ex.fill_bank(bank, per_type=3, kps=("焊接安全",))
-    paper = ex.paper(competition, bank, [
+    world = sitting([
         {"type": "single", "count": 2, "points": "20"}, {"type": "multiple", "count": 1, "points": "20"},
         {"type": "fill", "count": 1, "points": "20"}, {"type": "short", "count": 1, "points": "20"},
-    ], shuffle_questions=False)
-    session = ex.session(competition, paper, minutes=30)
-    person = factories.person(employer=orgs["unit_a"], name="王考生")
-    factories.entry(competition, person)
-    factories.user("kaosheng", person=person)
-    invigilator = factories.user("jiankao", role=Role.INVIGILATOR, competition=competition)
+    ])
+    session, invigilator = world["session"], world["invigilator"]
 
     worker = new_page(**PHONE)
     login(worker, "kaosheng")
