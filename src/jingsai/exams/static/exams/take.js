@@ -12,7 +12,7 @@
   // This device's time in ms, from a clock that does not jump when the device's clock is
   // set (the page's own start plus the time since); the countdown and the numbers use it.
   var perf = window.performance;
-  function now() { return perf && perf.timeOrigin ? perf.timeOrigin + perf.now() : now(); }
+  function now() { return perf && perf.timeOrigin ? perf.timeOrigin + perf.now() : Date.now(); }
   var config = JSON.parse(document.getElementById("exam-config").textContent);
   var text = config.messages;
   var storeKey = "jingsai.exam." + config.attempt;
@@ -36,7 +36,6 @@
   var BATCH = 50;  // answers per request
 
   Object.keys(config.answers).forEach(function (pos) { seqs[pos] = config.answers[pos].seq; });
-  try { queue = JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { queue = {}; }
 
   // The queue in localStorage, shared by every tab of this exam on this device: what another
   // tab stored that is newer than anything this one knows is kept, not written over.
@@ -55,6 +54,12 @@
   }
 
   function card(pos) { return document.getElementById("q" + pos); }
+
+  // The attempt is over: what this device kept for it goes, and so does the page.
+  function leave() {
+    localStorage.removeItem(storeKey);
+    window.location = config.doneUrl;
+  }
 
   // Changes another tab of this exam stored and did not send (it was closed, or lost its
   // connection): newer than anything this tab knows, so this tab sends them.
@@ -223,13 +228,11 @@
         if (Object.keys(queue).length && now() < deadline) { setTimeout(tryHandIn, 1000); return; }
         post(config.submitUrl, {}).then(function (response) {
           if (response.ok) {
-            localStorage.removeItem(storeKey);
-            window.location = config.doneUrl;
+            leave();
           } else if (response.status === 400) {
             return response.json().then(function (body) {
               if (body.code === "other_device") { handingIn = false; block(text.elsewhere); return; }
-              localStorage.removeItem(storeKey);  // already handed in, or ended
-              window.location = config.doneUrl;
+              leave();  // already handed in, or ended
             });
           } else { throw new Error("server"); }
         }).catch(function () { setTimeout(tryHandIn, 2000); });
@@ -302,7 +305,7 @@
         var newEnd = back + body.remaining_seconds * 1000;
         if (Math.abs(newEnd - endAt) > 30000) { announced = {}; }  // time given or taken: say the marks again
         endAt = newEnd;
-        if (body.status !== "in_progress") { localStorage.removeItem(storeKey); window.location = config.doneUrl; }
+        if (body.status !== "in_progress") { leave(); }
         else if (!body.this_device) { block(text.elsewhere); }
         return body;
       }).catch(function () { return null; });
@@ -320,13 +323,8 @@
   }
 
   // Answers still queued from before a reload are newer than what the server has: show
-  // them again and send them.
-  Object.keys(queue).forEach(function (pos) {
-    var section = card(pos);
-    if (!section || queue[pos].seq <= (seqs[pos] || 0)) { delete queue[pos]; return; }
-    seqs[pos] = queue[pos].seq;
-    show(section, queue[pos].r);
-  });
+  // them again and send them (stale ones are dropped from storage).
+  adoptStored();
   persist();
 
   document.querySelectorAll(".question-card").forEach(function (section) {
