@@ -276,15 +276,14 @@ def _check_short(q):
     return []
 
 
-def fingerprint(q, image_digests=None):
+def fingerprint(q):
     """Identity of a question's content, to recognise a question imported twice. The
-    pictures count (by their SHA-256; `image_digests` when the caller has them, else from
-    q.images): two questions with the same words and different pictures are two questions.
+    pictures count (by their SHA-256): two questions with the same words and different pictures are two questions.
     A fill-in's blank marks count alike, （　） or ____: Moodle XML and GIFT put the answers in
     place of the blanks, and reading them back gives ____."""
     stem = blank_marks.BLANK.sub(blank_marks.MARK, q.stem) if q.type == QuestionType.FILL else q.stem
     parts = [q.type, stem, [o["text"] for o in q.options], q.answer]
-    digests = image_digests if image_digests is not None else _image_digests(q.images)
+    digests = _image_digests(q.images)
     if digests:  # only then, so that a question without pictures keeps the fingerprint it had
         parts.append(sorted(set(digests)))  # a picture shown twice is stored once
     payload = json.dumps(parts, ensure_ascii=False, sort_keys=True)

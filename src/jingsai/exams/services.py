@@ -150,11 +150,11 @@ def _next_number(bank):
     return (Question.objects.filter(bank=bank).aggregate(n=Max("number"))["n"] or 0) + 1
 
 
-def _version(question, number, q, kp, actor):
+def _version(question, number, q, kp, actor, fingerprint=None):
     return QuestionVersion(
         question=question, number=number, type=q.type, knowledge_point=kp, difficulty=q.difficulty,
         title=q.title, stem=q.stem, options=q.options, answer=q.answer, explanation=q.explanation,
-        fingerprint=content.fingerprint(q), created_by=actor,
+        fingerprint=fingerprint or content.fingerprint(q), created_by=actor,
     )
 
 
@@ -297,7 +297,7 @@ def add_questions(actor, bank, questions, *, fmt="", filename="", skipped=0, rea
         QuestionVersion.objects.filter(question__bank=bank, question__current_id=F("pk"))
         .values_list("fingerprint", flat=True)
     )
-    fresh, duplicates = [], 0
+    fresh, digests, duplicates = [], [], 0
     for q in questions:
         digest = content.fingerprint(q)
         if digest in known:
@@ -305,6 +305,7 @@ def add_questions(actor, bank, questions, *, fmt="", filename="", skipped=0, rea
             continue
         known.add(digest)
         fresh.append(q)
+        digests.append(digest)
     kps = knowledge_points(bank, [q.knowledge_point for q in fresh])
     number = _next_number(bank)
     questions = Question.objects.bulk_create([
@@ -317,8 +318,8 @@ def add_questions(actor, bank, questions, *, fmt="", filename="", skipped=0, rea
         for question in questions:
             question.pk = by_number[question.number]
     versions = QuestionVersion.objects.bulk_create([
-        _version(question, 1, q, kps.get(q.knowledge_point), actor)
-        for question, q in zip(questions, fresh, strict=True)
+        _version(question, 1, q, kps.get(q.knowledge_point), actor, digest)
+        for question, q, digest in zip(questions, fresh, digests, strict=True)
     ])
     if versions and versions[0].pk is None:
         by_question = dict(QuestionVersion.objects.filter(question__in=questions).values_list("question_id", "pk"))
@@ -1587,8 +1588,13 @@ def under_way(sessions, now=None):
     """Whether any of these exam sessions is under way, in one query: its window is open,
     or someone (with extra time, say) is still answering it after the close."""
     now = now or timezone.now()
+    return sessions.filter(_under_way(now)).exists()
+
+
+def _under_way(now):
+    """Q for the exam sessions under way at `now` (under_way)."""
     answering = Attempt.objects.filter(session=OuterRef("pk"), status=AttemptStatus.IN_PROGRESS, accept_until__gt=now)
-    return sessions.filter(Q(opens_at__lte=now, closes_at__gt=now) | Exists(answering)).exists()
+    return Q(opens_at__lte=now, closes_at__gt=now) | Exists(answering)
 
 
 def answers_kept_back(bank_id, now=None):
@@ -1604,14 +1610,12 @@ def banks_keeping_answers(bank_ids, now=None):
     """Of these banks, the ids of those whose answers are kept back now (answers_kept_back),
     in one query."""
     now = now or timezone.now()
-    answering = Attempt.objects.filter(session=OuterRef("pk"), status=AttemptStatus.IN_PROGRESS, accept_until__gt=now)
-    kept = (Q(opens_at__lte=now, closes_at__gt=now) | Exists(answering)
-            | Q(opens_at__gt=now, paper__bank__practice_open=False))
+    kept = _under_way(now) | Q(opens_at__gt=now, paper__bank__practice_open=False)
     return set(ExamSession.objects.filter(kept, paper__bank_id__in=list(bank_ids))
                .values_list("paper__bank_id", flat=True).distinct())
 
 
-def _refuse_practice_during_exam(person, bank_id):
+def _refuse_practice_during_exam(bank_id):
     # Practice shows the answers and their explanations: a worker who has handed in could
     # pass them on to one still answering, so nobody practises on the bank meanwhile.
     if under_way(ExamSession.objects.filter(paper__bank_id=bank_id)):
@@ -1623,7 +1627,7 @@ def _refuse_practice_during_exam(person, bank_id):
 def start_practice(person, bank, *, knowledge_point=None, count=10, mode=PracticeSet.Mode.PRACTICE, rng=None):
     if not bank.practice_open:
         raise UserError(_("This question bank is not open for practice."), code="forbidden")
-    _refuse_practice_during_exam(person, bank.pk)
+    _refuse_practice_during_exam(bank.pk)
     rng = rng or random.Random(secrets.randbits(64))  # noqa: S311 - practice draws, not secrets
     if mode not in PracticeSet.Mode.values:
         raise UserError(_("Choose how to practise: new questions or the wrong-answer book."), code="invalid")
@@ -1667,7 +1671,7 @@ def answer_practice(person, item, response):
         return item
     if not Bank.objects.filter(pk=practice.bank_id, practice_open=True).exists():  # closed since the round began
         raise UserError(_("This question bank is not open for practice."), code="forbidden")
-    _refuse_practice_during_exam(person, practice.bank_id)
+    _refuse_practice_during_exam(practice.bank_id)
     if not _valid_response(response):
         raise UserError(_("An answer is out of range or too long."))
     if not is_answered(response):

@@ -468,7 +468,7 @@ def session(request, pk):
                  .annotate(n=Count("pk")).values_list("grader", "n"))
     graders = [{"user": user, "marks": marks.get(user.pk, 0)} for user in User.objects.filter(
         pk__in=RoleAssignment.objects.filter(role=Role.GRADER, competition_id=session.competition_id)
-        .values("user_id")).order_by("username")]
+        .values("user_id")).select_related("person__employer").order_by("username")]
     return render(request, "exams/session.html", {
         "session": session, "attempts": attempts, "candidates": services.candidates(session).count(),
         "allowances": session.allowances.select_related("entry__person").order_by("entry__number"),
