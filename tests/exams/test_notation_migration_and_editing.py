@@ -1,5 +1,6 @@
-"""Review of the change set b423154..HEAD (exams): each "Regression" test failed before its fix
-(the defect its docstring describes)."""
+"""The xlsx and editor answer notation with backslashes, migration 0003's queries, right
+answers between two sittings, the wrong-answer book, and option feedback through the API.
+Tests named "Regression" failed before the fix their docstring describes."""
 
 import datetime
 import json

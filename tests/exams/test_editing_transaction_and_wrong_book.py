@@ -1,5 +1,6 @@
-"""Review of commit a7236ea (second review of the exam-page change): server side. Each test
-fails on that commit, for the defect its docstring describes."""
+"""Editing a question is one transaction (outside a test's own), and the wrong-answer book
+decides for all its banks in one query. Tests named "Regression" failed before the fix
+their docstring describes."""
 
 import pytest
 from django.db import connection

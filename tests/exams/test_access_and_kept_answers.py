@@ -1,5 +1,7 @@
-"""Access control and personal data in the exams app: review findings, each proved by a
-test. Each "Regression" test failed before its fix."""
+"""Who sees and does what around exams: right answers and scores kept back while an exam on
+the bank is under way or still to come, graders kept from answers they must not mark
+(回避), practice on a closed bank, CSRF and redirects. Tests named "Regression" failed
+before the fix their docstring describes."""
 
 import datetime
 import json

@@ -1,5 +1,7 @@
-"""Review of automatic grading and of question import/export: each "Regression" test
-failed before its fix; the others pin behaviour that is right."""
+"""Edges of automatic grading and of question import and export (weights, cloze, GIFT
+titles, pictures, blank marks, xlsx separators, option feedback). Tests named
+"Regression" failed before the fix their docstring describes; the others pin behaviour
+that is right."""
 
 import base64
 import json
