@@ -307,3 +307,37 @@ def test_a_practice_round_that_fails_half_way_leaves_nothing(practice_world, mon
     with pytest.raises(RuntimeError):
         services.start_practice(practice_world["worker"], practice_world["bank"], count=10)
     assert not PracticeSet.objects.exists()
+
+
+def test_a_round_answered_before_its_bank_closed_keeps_answers_back_afterwards(practice_world):
+    """Regression: a practice round answered while its bank was open kept showing each
+    question's right answer, verdict and explanation after the bank was closed to practice
+    for an exam, on the page and through the API, so a worker could study the exam's
+    answers there. The worker's own answers still show; the rest waits until it reopens."""
+    from django.urls import reverse
+
+    bank, user = practice_world["bank"], practice_world["user"]
+    explanation = "直流反接时焊条接正极。"
+    services.add_question(factories.actor(), bank, ex.question("single", kp="关闭前", explanation=explanation))
+    practice = services.start_practice(user.person, bank, knowledge_point=bank.knowledge_points.get(name="关闭前"),
+                                       count=1)
+    item = practice.items.select_related("version").get()
+    services.answer_practice(user.person, item, _right(item))
+    client = Client()
+    client.force_login(user)
+    page = reverse("exams:practice_round", args=[practice.pk])
+    assert explanation in client.get(page).content.decode()
+
+    services.update_bank(None, bank, practice_open=False)
+    shown = client.get(page).content.decode()
+    assert explanation not in shown and "right-answer" not in shown and "practice-result" not in shown
+    assert "不显示正确答案和解析" in shown
+    body = client.get(f"/api/exams/practice/{practice.pk}").json()
+    assert body["answers_kept"] is True
+    (answered,) = [i for i in body["items"] if i.get("response") is not None]
+    assert answered["response"] == _right(item)
+    assert answered["answer"] is None and answered["explanation"] is None and answered["correct"] is None
+
+    services.update_bank(None, bank, practice_open=True)
+    assert explanation in client.get(page).content.decode()
+    assert client.get(f"/api/exams/practice/{practice.pk}").json()["answers_kept"] is False

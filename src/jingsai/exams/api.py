@@ -680,16 +680,22 @@ class PracticeAnswerIn(Schema):
 
 
 def _practice_view(practice):
+    """A practice round. Answered items carry the response, whether it was right, the right
+    answer and the explanation; while the bank keeps its answers back
+    (services.practice_answers_kept) only the response, and `answers_kept` is true."""
     items = list(practice.items.select_related("version__knowledge_point"))
+    kept = bool(services.practice_answers_kept([practice.bank]))
     out = []
     for item, view in zip(items, services.practice_item_views(items, image_url), strict=True):
-        if item.answered_at:
+        if item.answered_at and kept:
+            view.update(response=item.response, correct=None, answer=None, explanation=None)
+        elif item.answered_at:
             view.update(response=item.response, correct=item.correct,
                         answer=scoring.correct_response(item.version.type, item.version.answer),
                         explanation=item.version.explanation)
         out.append(view)
     return {"id": practice.pk, "bank": practice.bank_id, "mode": practice.mode, "total": practice.total,
-            "answered": practice.answered, "correct": practice.correct, "items": out}
+            "answered": practice.answered, "correct": practice.correct, "answers_kept": kept, "items": out}
 
 
 @router.post("/practice", response={201: dict})
@@ -729,7 +735,7 @@ def _visible_practice(user, days):
 
 @router.get("/practice/{practice_id}")
 def get_practice(request, practice_id: int):
-    practice = get_object_or_404(PracticeSet.objects.select_related("person__employer"), pk=practice_id)
+    practice = get_object_or_404(PracticeSet.objects.select_related("person__employer", "bank"), pk=practice_id)
     permissions.require(request.user, "exams.practice", practice)
     return _practice_view(practice)
 

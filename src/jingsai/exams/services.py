@@ -1615,6 +1615,17 @@ def banks_keeping_answers(bank_ids, now=None):
                .values_list("paper__bank_id", flat=True).distinct())
 
 
+def practice_answers_kept(banks, now=None):
+    """Of these banks, the ids of those whose right answers and explanations practice keeps
+    back now, in rounds answered earlier and in the wrong-answer book: a bank closed to
+    practice (its questions kept for an exam), and one whose answers are kept back
+    (answers_kept_back). The worker's own answers stay; whether they were right does not
+    show either, since a right answer that shows as right gives the answer away."""
+    banks = list(banks)
+    return {bank.pk for bank in banks if not bank.practice_open} | banks_keeping_answers(
+        [bank.pk for bank in banks if bank.practice_open], now)
+
+
 def _refuse_practice_during_exam(bank_id):
     # Practice shows the answers and their explanations: a worker who has handed in could
     # pass them on to one still answering, so nobody practises on the bank meanwhile.

@@ -822,10 +822,10 @@ def _practice(request, pk):
     return practice
 
 
-def _practice_item_context(item):
+def _practice_item_context(item, kept=False):
     view = _with_saved(services.practice_item_view(item, image_url), item.response)
-    context = {"item": item, "view": view}
-    if item.answered_at:
+    context = {"item": item, "view": view, "kept": kept and item.answered_at is not None}
+    if item.answered_at and not kept:
         version = item.version
         context["right"] = scoring.correct_response(version.type, version.answer)
         context["explanation"] = version.explanation
@@ -844,8 +844,9 @@ def _chosen(response):
 def practice_round(request, pk):
     practice = _practice(request, pk)
     items = practice.items.select_related("version").prefetch_related("version__images")
+    kept = bool(services.practice_answers_kept([practice.bank]))
     return render(request, "exams/practice_round.html", {
-        "practice": practice, "items": [_practice_item_context(i) for i in items],
+        "practice": practice, "items": [_practice_item_context(i, kept) for i in items],
     })
 
 
@@ -882,10 +883,8 @@ def wrong_book(request):
     # Opened, an entry shows the question as practice does: options in their own order, the
     # right answer and the explanation (the pictures in one query for the whole book).
     # A bank closed to practice, or under an exam, keeps its answers and explanations back
-    # (answers_kept_back): the entry then shows the question only.
-    books = {row.question.bank for row in rows}
-    kept = {bank.pk for bank in books if not bank.practice_open} | services.banks_keeping_answers(
-        [bank.pk for bank in books if bank.practice_open])
+    # (practice_answers_kept): the entry then shows the question only.
+    kept = services.practice_answers_kept({row.question.bank for row in rows})
     for row, view in zip(rows, services.version_views([row.question.current for row in rows], image_url),
                          strict=True):
         version = row.question.current
