@@ -1,6 +1,8 @@
 """Errors a person can act on. Services raise them; views, the API and commands show
 their messages (already translated) and change nothing."""
 
+from django.core.exceptions import ValidationError
+
 
 class UserError(Exception):
     """Bad input or a forbidden step, with a message for the person who tried it."""
@@ -62,3 +64,12 @@ def field_errors(error, model):
         problems.extend(Problem(message, where=label, code="invalid") for message in messages)
     text = "；".join(f"{p.where}：{p.message}" if p.where else str(p.message) for p in problems)
     return UserError(text, problems=problems)
+
+
+def clean(instance, exclude=None):
+    """The instance's full_clean(), its errors raised as field_errors() does: a UserError
+    naming each field as the interface does. Services call it before saving."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as error:
+        raise field_errors(error, type(instance)) from None

@@ -19,7 +19,6 @@ from types import SimpleNamespace
 
 import psycopg
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import TruncDate
@@ -27,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingsai.core import audit
-from jingsai.core.errors import Problem, Rejected, UserError, field_errors
+from jingsai.core.errors import Problem, Rejected, UserError, clean
 from jingsai.registration.models import Entry, EntryStatus
 
 from . import content, draw, images, scoring
@@ -76,7 +75,7 @@ def create_bank(actor, *, occupation, level, owner, name="", practice_open=True,
         name = _("%(occupation)s, level %(level)s") % {"occupation": occupation_name or occupation, "level": level}
     bank = Bank(occupation=occupation, level=level, owner=owner, name=name, practice_open=practice_open,
                 created_by=actor)
-    _clean(bank)
+    clean(bank)
     bank.save()
     audit.record(actor, "exams.create_bank", bank, reason=reason,
                  data={"occupation": occupation, "level": level, "owner": owner.code})
@@ -104,20 +103,12 @@ def update_bank(actor, bank, *, reason="", **fields):
     before = {name: getattr(bank, name) for name in fields}
     for name, value in fields.items():
         setattr(bank, name, value)
-    _clean(bank)
+    clean(bank)
     bank.save()
     changes = audit.changes_between(before, bank, list(fields))
     if changes:
         audit.record(actor, "exams.update_bank", bank, reason=reason, changes=changes)
     return bank, changes
-
-
-def _clean(instance):
-    """full_clean(), its errors as a UserError naming each field as the interface does."""
-    try:
-        instance.full_clean()
-    except ValidationError as error:
-        raise field_errors(error, type(instance)) from None
 
 
 def knowledge_points(bank, names):

@@ -1,6 +1,5 @@
 """Every change to the organization tree, each with its audit record."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
@@ -9,7 +8,7 @@ from django.utils.translation import gettext as _
 from jingsai.accounts import permissions
 from jingsai.core import audit
 from jingsai.core import spreadsheets as sheets
-from jingsai.core.errors import Problem, Rejected, UserError, field_errors
+from jingsai.core.errors import Problem, Rejected, UserError, clean
 
 from .models import (
     CODE_RE,
@@ -49,18 +48,11 @@ def _set_path(org):
     org.depth = org.parent.depth + 1 if org.parent_id else 0
 
 
-def _clean(org, exclude):
-    try:
-        org.full_clean(exclude=exclude)
-    except ValidationError as error:
-        raise field_errors(error, Organization) from None
-
-
 @transaction.atomic
 def create_organization(actor, *, parent, reason="", **fields):
     org = Organization(parent=parent, **fields)
     org.path = "/pending/"
-    _clean(org, exclude=["path", "depth"])
+    clean(org, exclude=["path", "depth"])
     org.save()
     _set_path(org)
     org.save(update_fields=["path", "depth"])
@@ -103,7 +95,7 @@ def update_organization(actor, org, *, reason="", parent=..., **fields):
     before = {name: getattr(org, name) for name in FIELDS}
     for name, value in fields.items():
         setattr(org, name, value)
-    _clean(org, exclude=["path", "depth", "parent"])
+    clean(org, exclude=["path", "depth", "parent"])
     changes = audit.changes_between(before, org, FIELDS)
     moving = parent is not ... and (parent.pk if parent is not None else None) != org.parent_id
     if changes:

@@ -3,13 +3,12 @@
 Personal data never enters the audit log in full: changes to an identity number or a phone
 are recorded with masked values."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jingsai.core import audit, crypto, idnumber
 from jingsai.core import spreadsheets as sheets
-from jingsai.core.errors import UserError, field_errors
+from jingsai.core.errors import UserError, clean
 from jingsai.core.masking import mask_id_number, mask_name, mask_phone
 
 from .models import PHONE_RE, GroupTag, Person, WorkerStatus, id_digest, phone_digest
@@ -32,13 +31,6 @@ def normalize_phone(raw):
             code="phone",
         )
     return phone
-
-
-def _clean(person):
-    try:
-        person.full_clean(exclude=["id_number_encrypted", "id_number_digest"])
-    except ValidationError as error:
-        raise field_errors(error, Person) from None
 
 
 def find_by_id_number(raw):
@@ -77,7 +69,7 @@ def create_person(
     )
     person.set_id_number(parsed)
     person.set_phone(normalize_phone(phone))
-    _clean(person)
+    clean(person, exclude=["id_number_encrypted", "id_number_digest"])
     person.save()
     if groups:
         person.groups.set(groups)
@@ -119,7 +111,7 @@ def update_person(actor, person, *, reason="", phone=None, groups=None, **fields
             old = person.phone_masked
             person.set_phone(phone)
             changes["phone"] = [old, person.phone_masked]
-    _clean(person)
+    clean(person, exclude=["id_number_encrypted", "id_number_digest"])
     person.save()
     if groups is not None:
         person.groups.set(groups)
