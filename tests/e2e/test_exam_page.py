@@ -519,3 +519,21 @@ def test_time_up_while_the_server_answers_502_does_not_multiply_the_retries(worl
     # the page asks every 3 s at first, backing off to every 10 s, and sends with each ask
     # only when no retry is waiting: a few saves per 20 s, fewer later, never more
     assert late <= early <= 8, f"saves: {early} in the first 20 s after time-up, {late} in the third 20 s"
+
+
+def test_a_browser_with_storage_turned_off_still_saves_and_hands_in(world, new_page):
+    """Regression: with site data blocked, reading window.localStorage throws. The page kept
+    its queue in memory, but leave() removed the stored queue without a guard, so after the
+    hand-in the page threw there and never moved on to the handed-in page."""
+    page = new_page(**PHONE)
+    page.add_init_script("Object.defineProperty(window, 'localStorage', {get: function () {"
+                         " throw new DOMException('The operation is insecure.', 'SecurityError'); }});")
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    attempt = _open_exam(page, world["session"])
+    page.locator("#q4 textarea").fill("关闭气瓶阀门。")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#submit-exam")
+    expect(page.locator("#handed-in")).to_be_visible()
+    assert _stored(attempt)[4][1] == "关闭气瓶阀门。"
+    assert errors == [], errors

@@ -122,3 +122,31 @@ def test_a_lost_security_token_keeps_the_queue_and_a_refused_mark_leaves_alone(n
     expect(page.locator("#reload-banner")).to_be_hidden()
     assert dict(Mark.objects.filter(contestant=first).values_list("aspect__code", "value")) == {"A1": 10, "A2": 2}
     assert not Mark.objects.filter(contestant=second).exists()
+
+
+def test_a_judge_whose_browser_keeps_no_site_data_still_marks(new_page):
+    """Regression: with site data blocked, reading or writing window.localStorage throws.
+    The marking page kept its queue only there, so a tap threw and the mark was neither
+    queued nor sent. The queue now lives in the page when storage cannot be used."""
+    w = jf.world(entries=1)
+    judge = w.judges[0]
+    judge.user.set_password(PASSWORD)
+    judge.user.save()
+    station = jf.contestants(w.stage)[0]
+    page = new_page(**PHONE)
+    page.add_init_script("Object.defineProperty(window, 'localStorage', {get: function () {"
+                         " throw new DOMException('The operation is insecure.', 'SecurityError'); }});")
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    login(page, judge.user.username)
+    page.goto(f"/work/judging/s/{w.stage.pk}/mark/")
+    page.locator(f'.station-tile[data-station="{station.station_number}"]').tap()
+    _aspect(page, "A2").locator('.choice[data-value="2"]').tap()
+    expect(_aspect(page, "A2")).to_have_attribute("data-state", "saved")
+    page.context.set_offline(True)
+    _aspect(page, "A1").locator('.choice[data-value="10"]').tap()
+    expect(page.locator("#queue-count")).to_have_text("1")
+    page.context.set_offline(False)
+    expect(_aspect(page, "A1")).to_have_attribute("data-state", "saved", timeout=20000)
+    assert sorted(Mark.objects.values_list("aspect__code", "value")) == [("A1", 10), ("A2", 2)]
+    assert errors == [], errors

@@ -34,14 +34,21 @@
   var typing = {};  // questions whose text is still being typed: sent when the typing pauses
   var announced = {};
   var BATCH = 50;  // answers per request
+  var TIME_CHANGED = 30000;  // ms: more than a round trip's worth, so the invigilator gave or took time
 
   Object.keys(config.answers).forEach(function (pos) { seqs[pos] = config.answers[pos].seq; });
+
+  // What the queue in localStorage holds; {} where storage cannot be read (private mode,
+  // storage turned off, or written over by something else).
+  function readStored() {
+    try { return JSON.parse(localStorage.getItem(storeKey) || "{}") || {}; } catch (e) { return {}; }
+  }
 
   // The queue in localStorage, shared by every tab of this exam on this device: what another
   // tab stored that is newer than anything this one knows is kept, not written over.
   function persist() {
     try {
-      var stored = JSON.parse(localStorage.getItem(storeKey) || "{}");
+      var stored = readStored();
       var merged = {};
       Object.keys(stored).forEach(function (pos) {
         if (stored[pos] && stored[pos].seq > (seqs[pos] || 0)) { merged[pos] = stored[pos]; }
@@ -57,15 +64,14 @@
 
   // The attempt is over: what this device kept for it goes, and so does the page.
   function leave() {
-    localStorage.removeItem(storeKey);
+    try { localStorage.removeItem(storeKey); } catch (e) { /* storage turned off: nothing was kept */ }
     window.location = config.doneUrl;
   }
 
   // Changes another tab of this exam stored and did not send (it was closed, or lost its
   // connection): newer than anything this tab knows, so this tab sends them.
   function adoptStored() {
-    var stored;
-    try { stored = JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { return; }
+    var stored = readStored();
     Object.keys(stored).forEach(function (pos) {
       var entry = stored[pos];
       if (entry && entry.seq > (seqs[pos] || 0) && card(pos)) {
@@ -303,7 +309,7 @@
           clockOffset = body.server_time - (sent + back) / 2;
         }
         var newEnd = back + body.remaining_seconds * 1000;
-        if (Math.abs(newEnd - endAt) > 30000) { announced = {}; }  // time given or taken: say the marks again
+        if (Math.abs(newEnd - endAt) > TIME_CHANGED) { announced = {}; }  // say the marks again
         endAt = newEnd;
         if (body.status !== "in_progress") { leave(); }
         else if (!body.this_device) { block(text.elsewhere); }
@@ -315,8 +321,7 @@
     var before = endAt;
     askServer().then(function (body) {
       if (!body) { status(text.offline, "danger"); return; }
-      // More than the round trip's worth: the invigilator gave or took time. Say so.
-      if (Math.abs(endAt - before) > 30000 && body.status === "in_progress") {
+      if (Math.abs(endAt - before) > TIME_CHANGED && body.status === "in_progress") {
         status(text.timeChanged.replace("{minutes}", Math.ceil(body.remaining_seconds / 60)), "primary");
       }
     });

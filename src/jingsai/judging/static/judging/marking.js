@@ -22,10 +22,20 @@
   var RETRY_MS = 3000;
   var csrfFailures = 0;
 
+  // Where this browser keeps no site data (storage turned off, or full), the queue lives in
+  // the page instead: marks are still sent and retried, but do not outlast a reload.
+  var inPage = null;
+
   function load() {
-    try { return JSON.parse(localStorage.getItem(QUEUE) || "[]"); } catch (e) { return []; }
+    if (inPage) return inPage.slice();
+    try { return JSON.parse(localStorage.getItem(QUEUE) || "[]") || []; } catch (e) { return []; }
   }
-  function store(queue) { localStorage.setItem(QUEUE, JSON.stringify(queue)); }
+  function store(queue) {
+    if (!inPage) {
+      try { localStorage.setItem(QUEUE, JSON.stringify(queue)); return; } catch (e) { /* kept in the page */ }
+    }
+    inPage = queue.slice();
+  }
   function drop(key) { store(load().filter(function (item) { return item.key !== key; })); }
 
   function cookieToken() {
