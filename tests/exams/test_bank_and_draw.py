@@ -137,6 +137,47 @@ def test_the_draw_fills_every_section_without_repeats_or_says_what_is_short(pool
         assert all(spec.matches(by_id[pk]) for pk in chosen[index])
 
 
+def _fillable(plan, pool):
+    """Whether some sharing-out of the pool fills every section: by trying them all (small
+    cases only), section by section."""
+    from itertools import combinations
+
+    def fill(index, used):
+        if index == len(plan):
+            return True
+        free = [row.id for row in pool if row.id not in used and plan[index].matches(row)]
+        return any(fill(index + 1, used | set(taken)) for taken in combinations(free, plan[index].count))
+
+    return fill(0, frozenset())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([None, 1, 2]), st.integers(1, 3)), min_size=1, max_size=8),
+       st.lists(st.tuples(st.sampled_from([None, 1, 2]), st.sampled_from([None, 1, 2, 3]), st.integers(1, 3)),
+                min_size=1, max_size=4),
+       st.integers(0, 2**32))
+@example([(1, 1), (1, 2), (None, 1), (2, 1)], [(1, None, 1), (None, 1, 2), (None, 2, 1)], 0)
+@example([(2, 3), (1, 1), (2, 1), (2, 2), (1, 3)], [(2, None, 3), (None, 3, 1), (1, None, 1)], 0)
+def test_a_blueprint_fails_only_when_no_sharing_out_of_the_bank_fills_it(pool_rows, specs, seed):
+    """Regression: sections that overlap (one by knowledge point, one by difficulty) were
+    filled one after another by preference alone, so a blueprint the bank could fill was
+    sometimes refused when saved, or accepted and then failed at some candidates' starts."""
+    pool = [draw.PoolRow(id=i, type="single", knowledge_point=kp, difficulty=d) for i, (kp, d) in enumerate(pool_rows)]
+    plan = [draw.SectionSpec(type="single", knowledge_point=kp, difficulty=d, count=c) for kp, d, c in specs]
+    fillable = _fillable(plan, pool)
+    assert (draw.shortages(plan, pool) == []) == fillable
+    try:
+        chosen = draw.draw(plan, pool, random.Random(seed))
+    except draw.Shortage:
+        assert not fillable
+        return
+    assert fillable
+    drawn = [pk for ids in chosen.values() for pk in ids]
+    assert len(drawn) == len(set(drawn))
+    for index, spec in enumerate(plan):
+        assert len(chosen[index]) == spec.count and all(spec.matches(pool[pk]) for pk in chosen[index])
+
+
 @settings(max_examples=300, deadline=None)
 @given(rows, sections, st.integers(0, 2**32))
 @example(  # the first section's least-drawn question is one the second needs
@@ -146,9 +187,15 @@ def test_each_section_takes_first_what_no_later_section_could_use_then_the_least
     pool = [draw.PoolRow(id=i, type=t, knowledge_point=kp, difficulty=d, times_drawn=n)
             for i, (t, kp, d, n) in enumerate(pool_rows)]
     plan = [draw.SectionSpec(type=t, knowledge_point=kp, difficulty=d, count=c) for t, kp, d, c in specs]
+    passed_on, reassign = [], draw._reassign
+    draw._reassign = lambda *args: passed_on.append(1) or reassign(*args)
     try:
         chosen = draw.draw(plan, pool, random.Random(seed))
     except draw.Shortage:
+        return
+    finally:
+        draw._reassign = reassign
+    if passed_on:  # the preferences left a section short and questions were passed along to fill it
         return
     # Stated directly, section by section in the order they are filled (narrowest first):
     # nothing left out ranks before anything taken, by (later sections that could use it,

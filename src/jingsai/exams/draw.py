@@ -3,8 +3,12 @@
 Sections are filled from the most constrained (fewest matching questions) to the least,
 so a narrow section is not starved by a broad one. Within a section the draw prefers
 questions no later section could use, then the least-drawn, ties broken at random; no
-question is drawn twice. `shortages` runs the same procedure to say, before any
-candidate starts, which sections the bank cannot fill."""
+question is drawn twice. Where those preferences leave a section short although the bank
+could fill it (sections that overlap, such as one by knowledge point and one by
+difficulty), questions are passed between sections until it is full (_reassign), so a
+draw fails only when no sharing-out of the bank fills the blueprint. `shortages` runs the
+same procedure to say, before any candidate starts, which sections the bank cannot fill:
+a blueprint it accepts never fails at a start (with the same bank)."""
 
 import heapq
 from collections import Counter
@@ -67,19 +71,51 @@ def _fill(sections, pool, pick):
     # brought down as each section is filled, not rebuilt per section (linear in the
     # bank, where sets of every later section's pool per section grew with the square).
     later = Counter(row.id for rows in pools for row in rows)
-    used, chosen, short = set(), {}, []
+    owner, chosen, lacking = {}, {}, []
     for index in order:
         later.subtract(row.id for row in pools[index])
-        available = [row for row in pools[index] if row.id not in used]
+        available = [row for row in pools[index] if row.id not in owner]
         wanted = sections[index].count
-        if len(available) < wanted:
-            short.append((index, wanted, len(available)))
-            picked = available
-        else:
-            picked = pick(available, wanted, later)
-        used.update(row.id for row in picked)
+        picked = available if len(available) < wanted else pick(available, wanted, later)
+        owner.update((row.id, index) for row in picked)
         chosen[index] = [row.id for row in picked]
+        if len(picked) < wanted:
+            lacking.append(index)
+    short = []
+    for index in lacking:
+        while len(chosen[index]) < sections[index].count and _reassign(index, pools, owner, chosen):
+            pass
+        if len(chosen[index]) < sections[index].count:
+            short.append((index, sections[index].count, len(chosen[index])))
     return chosen, sorted(short)
+
+
+def _reassign(start, pools, owner, chosen):
+    """One more question for section `start`, found by passing questions along: `start`
+    takes one that another section holds, which takes another in its place, and so on to a
+    section with a question nobody holds (an augmenting path, found breadth-first over the
+    sections). Every other section keeps its count. False when there is no such path: then
+    no way of sharing the bank's questions out fills `start` further, so the preferences
+    of the first pass never make a blueprint the bank can fill fail."""
+    came_from, took = {start: None}, {}
+    queue = [start]
+    for section in queue:
+        for row in pools[section]:
+            holder = owner.get(row.id)
+            if holder is None:  # free: the path ends here
+                owner[row.id] = section
+                chosen[section].append(row.id)
+                while came_from[section] is not None:
+                    previous, question = came_from[section], took[section]
+                    chosen[section].remove(question)
+                    chosen[previous].append(question)
+                    owner[question] = previous
+                    section = previous
+                return True
+            if holder not in came_from:
+                came_from[holder], took[holder] = section, row.id
+                queue.append(holder)
+    return False
 
 
 def draw(sections, pool, rng):
