@@ -58,7 +58,10 @@ def _side(world, scope, district, person, level):
     entry = factories.entry(competition, person)
     user = person.user if hasattr(person, "user") else factories.user(f"exam-{scope}", person=person)
     attempt = services.start(user, session, device="matrix")
-    graded = services.start(user, essays, device="matrix")
+    # The essay paper is sat by a colleague: a candidate sits one exam of the component.
+    colleague = factories.person(employer=person.employer)
+    factories.entry(competition, colleague)
+    graded = services.start(factories.user(f"exam-{scope}-2", person=colleague), essays, device="matrix")
     services.save_answers(graded.pk, graded.device, [(0, 1, json.dumps("先断电后救人"))])
     services.finalize(graded.pk, "candidate")
     from jingsai.exams.models import WrongAnswer

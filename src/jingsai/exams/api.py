@@ -730,7 +730,7 @@ def practice_stats(request, by: str = "unit", days: int = 30):
 def _visible_practice(user, days):
     since = timezone.now() - timezone.timedelta(days=max(1, min(days, 366)))
     sets = permissions.filter_queryset(user, "exams.view_practice_stats", PracticeSet.objects.all())
-    return PracticeItem.objects.filter(practice__in=sets, practice__created_at__gte=since)
+    return PracticeItem.objects.filter(practice__in=sets, answered_at__gte=since)  # as the page counts
 
 
 @router.get("/practice/{practice_id}")

@@ -122,6 +122,15 @@ class AllowanceForm(StyledForm, forms.Form):
     minutes = forms.IntegerField(label=_("extra minutes"), min_value=0, max_value=600)
     reason = forms.CharField(label=_("reason"), max_length=500)
 
+    def __init__(self, *args, stages=(), **kwargs):
+        """`stages`: for a session open to every stage of a competition that has several,
+        where entry numbers repeat from stage to stage, the stages to choose from."""
+        super().__init__(*args, **kwargs)
+        if len(stages) > 1:
+            self.fields["stage"] = forms.ChoiceField(
+                label=_("stage"), required=False, choices=[("", "—")] + [(s.key, s.name) for s in stages])
+            self.fields["stage"].widget.attrs["class"] = "form-select"
+
 
 class GradeForm(StyledForm, forms.Form):
     item = forms.IntegerField(widget=forms.HiddenInput)

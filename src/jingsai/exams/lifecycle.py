@@ -21,6 +21,11 @@ def exams_finished(competition):
 
 @guard(Status.SCORING, Status.PUBLICITY)
 def exams_graded(competition):
+    # Starts are refused once the competition has left "in progress" (services._begin),
+    # but one that began as it left is still answering: its score is not in yet either.
+    blocked = exams_finished(competition)
+    if blocked:
+        return blocked
     pending = AttemptItem.objects.filter(attempt__session__competition=competition, needs_grading=True).count()
     if pending:
         return _("%(count)s short answers of the theory exam are not graded yet.") % {"count": pending}

@@ -24,6 +24,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jingsai.core import audit
 from jingsai.core.errors import Problem, Rejected, UserError, clean
@@ -404,7 +405,7 @@ def _clean_sections(bank, kind, sections):
             continue
         if kind == Paper.Kind.FIXED:
             for number in raw.get("questions") or []:
-                pk = numbers.get(int(number)) if str(number).isdigit() else None
+                pk = numbers.get(int(number)) if str(number).isdecimal() and str(number).isascii() else None
                 if pk is None:
                     problems.append(Problem(_("Question %(n)s is not in the bank or is retired.") % {"n": number},
                                             where=where))
@@ -474,9 +475,19 @@ def _section_dicts(paper):
 
 
 def paper_shortages(paper):
-    """Messages for the sections the bank can no longer fill (questions retired since)."""
-    if paper.kind != Paper.Kind.BLUEPRINT:
-        return []
+    """Messages for what the bank no longer offers the paper since it was made: a
+    blueprint's sections it can no longer fill, a fixed paper's questions retired since
+    (every candidate would still be shown them: retiring is often for a wrong answer)."""
+    if paper.kind == Paper.Kind.FIXED:
+        listed = [pk for section in paper.sections.all() for pk in section.questions]
+        retired = sorted(Question.objects.filter(pk__in=listed, is_active=False).values_list("number", flat=True))
+        if not retired:
+            return []
+        return [ngettext("Question %(numbers)s has been retired since the paper was made, and the paper still shows "
+                         "it: make a new paper without it, or bring the question back.",
+                         "Questions %(numbers)s have been retired since the paper was made, and the paper still "
+                         "shows them: make a new paper without them, or bring the questions back.", len(retired))
+                % {"numbers": "、".join(map(str, retired))}]
     try:
         _refuse_shortages(paper.bank, _section_dicts(paper))
     except Rejected as rejected:
@@ -571,11 +582,12 @@ def parse_ip_ranges(text):
 
 
 def _normalized(fields):
-    """The session's fields with the name's spaces trimmed, and its times with a zone: one
-    given without (from the API, a file) is read in the server's time zone, as the forms
-    and the command line read it."""
-    if isinstance(fields.get("name"), str):
-        fields["name"] = fields["name"].strip()
+    """The session's fields with the name's and access code's spaces trimmed, and its times
+    with a zone: one given without (from the API, a file) is read in the server's time zone,
+    as the forms and the command line read it."""
+    for name in ("name", "access_code"):  # a code saved with a stray space would let nobody in
+        if isinstance(fields.get(name), str):
+            fields[name] = fields[name].strip()
     for name in ("opens_at", "closes_at"):
         if fields.get(name) is not None and timezone.is_naive(fields[name]):
             fields[name] = timezone.make_aware(fields[name])
@@ -637,6 +649,10 @@ def update_session(actor, session, *, reason="", **fields):
     started = session.attempts.exists()
     if started and ("paper" in fields and fields["paper"].pk != session.paper_id):
         raise UserError(_("Candidates have started: the paper can no longer change."), code="started")
+    # The stage decides who the candidates are: those answering would stop being candidates
+    # (unable to come back, and gone from the invigilator's list).
+    if started and "stage" in fields and getattr(fields["stage"], "pk", None) != session.stage_id:
+        raise UserError(_("Candidates have started: the stage can no longer change."), code="started")
     # Handed-in short answers already carry how many graders they need, and marks already
     # given were read under these rules: changing them now would drop or misread a mark.
     grading = ("graders_per_answer", "disagreement_percent")
@@ -654,9 +670,26 @@ def update_session(actor, session, *, reason="", **fields):
     changes = audit.changes_between(before, session, list(fields))
     if "access_code" in changes:
         changes["access_code"] = ["***", "***"]
+    data = {}
+    if "grace_seconds" in changes and started:
+        data["attempts_regraced"] = _regrace(session, raised=changes["grace_seconds"][1] > changes["grace_seconds"][0])
     if changes:
-        audit.record(actor, "exams.update_session", session, reason=reason, changes=changes)
+        audit.record(actor, "exams.update_session", session, reason=reason, changes=changes, data=data)
     return changes
+
+
+def _regrace(session, *, raised):
+    """A new grace period reaches the attempts still accepting answers (one whose time and
+    grace are over is handed in by the sweep as it was). With more grace, each gets a new
+    time-out task: the one queued for the old end would find it not yet due."""
+    still = Attempt.objects.filter(session=session, status=AttemptStatus.IN_PROGRESS, accept_until__gt=timezone.now())
+    ids = list(still.values_list("pk", flat=True))
+    Attempt.objects.filter(pk__in=ids, status=AttemptStatus.IN_PROGRESS).update(
+        accept_until=F("deadline") + timedelta(seconds=session.grace_seconds))
+    if raised:
+        attempts = list(Attempt.objects.filter(pk__in=ids, status=AttemptStatus.IN_PROGRESS).only("pk", "accept_until"))
+        transaction.on_commit(lambda: [_schedule_timeout(attempt) for attempt in attempts])
+    return len(ids)
 
 
 def candidates(session):
@@ -671,12 +704,20 @@ def candidates(session):
     return entries.exclude(Exists(later))
 
 
-def candidate_by_number(session, number):
-    """The candidate with this entry number, or UserError."""
-    entry = candidates(session).select_related("person").filter(number=number).first()
-    if entry is None:
+def candidate_by_number(session, number, stage_key=None):
+    """The candidate with this entry number, or UserError. Entry numbers are unique within
+    a stage: in a session open to every stage, a number that candidates of several stages
+    share needs the stage's key too."""
+    found = candidates(session).select_related("person", "stage").filter(number=number)
+    if stage_key:
+        found = found.filter(stage__key=stage_key)
+    found = list(found.order_by("stage__order")[:20])
+    if not found:
         raise UserError(_("No candidate has the entry number %(n)s.") % {"n": number}, code="entry")
-    return entry
+    if len(found) > 1:
+        raise UserError(_("Candidates of several stages have the entry number %(n)s (%(stages)s): choose the stage "
+                          "too.") % {"n": number, "stages": "、".join(e.stage.name for e in found)}, code="ambiguous")
+    return found[0]
 
 
 def candidate_entry(session, person_id):
@@ -784,8 +825,24 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     if now >= session.closes_at:
         raise UserError(_("The exam has closed."), code="closed")
     _check_door(session, ip, access_code)
+    from jingsai.competitions.models import Status
     from jingsai.results.services import scores_final
 
+    competition = session.competition
+    if competition.status in (Status.SCORING, Status.PUBLICITY, Status.FINAL, Status.ARCHIVED):
+        raise UserError(_("“%(competition)s” has moved on to %(status)s: its theory exam can no longer be started.")
+                        % {"competition": competition.name, "status": competition.get_status_display()},
+                        code="closed")
+    # One change at a time per candidate: extra time being set now (set_allowance holds the
+    # entry) is read once it is in, not missed; and two starts of the same candidate in two
+    # sittings wait for each other, so the check below sees the first.
+    Entry.objects.select_for_update(no_key=True).filter(pk=entry.pk).exists()
+    elsewhere = (Attempt.objects.filter(entry=entry, session__competition_id=session.competition_id,
+                                        session__component=session.component)
+                 .exclude(session=session).select_related("session").first())
+    if elsewhere is not None:
+        raise UserError(_("You have already sat this exam in “%(session)s”: a candidate sits it once.")
+                        % {"session": elsewhere.session.name}, code="sat_elsewhere")
     _share_stage(entry.stage_id)
     if scores_final(entry.stage_id):
         raise UserError(_("The results of “%(stage)s” are final: its theory exam can no longer be taken.")
@@ -1552,7 +1609,7 @@ def attempt_progress(session):
                   last_answer=Max("answers__saved_at"))
     }
     rows = []
-    for entry in candidates(session).select_related("person", "unit").order_by("number"):
+    for entry in candidates(session).select_related("person", "unit", "stage").order_by("number"):
         attempt = attempts.get(entry.pk)
         row = {"entry": entry, "attempt": attempt, "state": "absent", "answered": 0, "remaining": None,
                "last_seen": None, "connection_lost": False}
@@ -1638,9 +1695,11 @@ def start_practice(person, bank, *, knowledge_point=None, count=10, mode=Practic
         raise UserError(_("Give the number of questions as a whole number (1 to 100)."), code="invalid")
     count = max(1, min(count, 100))
     if mode == PracticeSet.Mode.WRONG_BOOK:
-        pool = list(WrongAnswer.objects.filter(person=person, question__bank=bank, mastered_at__isnull=True,
-                                               question__is_active=True)
-                    .values_list("question__current_id", flat=True))
+        wrong = WrongAnswer.objects.filter(person=person, question__bank=bank, mastered_at__isnull=True,
+                                           question__is_active=True)
+        if knowledge_point is not None:
+            wrong = wrong.filter(question__knowledge_point=knowledge_point)
+        pool = list(wrong.values_list("question__current_id", flat=True))
     else:
         questions = Question.objects.filter(bank=bank, is_active=True, current__isnull=False)
         if knowledge_point is not None:
@@ -1669,11 +1728,13 @@ def answer_practice(person, item, response):
     practice = item.practice
     if practice.person_id != person.pk:
         raise UserError(_("This practice round is someone else's."), code="forbidden")
-    if item.answered_at is not None:
-        return item
+    # Checked before an answer given earlier is returned again: its right answer and
+    # explanation are what a closed bank or an exam keeps back (practice_answers_kept).
     if not Bank.objects.filter(pk=practice.bank_id, practice_open=True).exists():  # closed since the round began
         raise UserError(_("This question bank is not open for practice."), code="forbidden")
     _refuse_practice_during_exam(practice.bank_id)
+    if item.answered_at is not None:
+        return item
     if not _valid_response(response):
         raise UserError(_("An answer is out of range or too long."))
     if not is_answered(response):
@@ -1714,7 +1775,9 @@ def remove_wrong_answer(actor, wrong):
 def practice_activity(items, by="unit"):
     """Practice activity grouped by unit (employer) or by group tag: people, rounds,
     answers, correct answers and accuracy. `items` is a PracticeItem queryset already
-    narrowed to what the viewer may see (and to a period)."""
+    narrowed to what the viewer may see (and to a period). Accuracy is of the answers
+    checked: a short answer has no verdict (the worker compares it with the reference), so
+    it counts as an answer, not as a wrong one."""
     answered = items.filter(answered_at__isnull=False)
     if by == "group":
         key, label = "practice__person__groups__pk", "practice__person__groups__name"
@@ -1723,12 +1786,14 @@ def practice_activity(items, by="unit"):
     rows = (
         answered.values(key, label)
         .annotate(people=Count("practice__person", distinct=True), rounds=Count("practice", distinct=True),
-                  answers=Count("pk"), correct=Count("pk", filter=Q(correct=True)))
+                  answers=Count("pk"), checked=Count("pk", filter=Q(correct__isnull=False)),
+                  correct=Count("pk", filter=Q(correct=True)))
         .order_by("-answers")
     )
     out = []
     for row in rows:
-        accuracy = (Decimal(row["correct"]) * 100 / row["answers"]).quantize(Decimal("0.1")) if row["answers"] else None
+        accuracy = ((Decimal(row["correct"]) * 100 / row["checked"]).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+                    if row["checked"] else None)
         out.append({"name": row[label] or _("No group"), "people": row["people"], "rounds": row["rounds"],
                     "answers": row["answers"], "correct": row["correct"], "accuracy": accuracy})
     return out

@@ -471,8 +471,9 @@ def session(request, pk):
         .values("user_id")).select_related("person__employer").order_by("username")]
     return render(request, "exams/session.html", {
         "session": session, "attempts": attempts, "candidates": services.candidates(session).count(),
-        "allowances": session.allowances.select_related("entry__person").order_by("entry__number"),
-        "allowance_form": AllowanceForm(), "grading": services.grading_progress(session),
+        "allowances": session.allowances.select_related("entry__person", "entry__stage").order_by("entry__number"),
+        "allowance_form": AllowanceForm(stages=_allowance_stages(session)),
+        "grading": services.grading_progress(session), "shortages": services.paper_shortages(session.paper),
         "ungradable": services.ungradable(session, [g["user"] for g in graders]) if graders else 0,
         "can_manage": permissions.has_perm(request.user, "exams.manage", session), "graders": graders,
         "can_assign": permissions.has_perm(request.user, "accounts.manage_roles"),
@@ -480,14 +481,20 @@ def session(request, pk):
     })
 
 
+def _allowance_stages(session):
+    """The stages a candidate's entry number needs with it: a session open to every stage
+    takes candidates from each, and their numbers repeat from stage to stage."""
+    return [] if session.stage_id else list(session.competition.stages.order_by("order"))
+
+
 @require_POST
 @permission_required("exams.invigilate")
 def allowance(request, pk):
     session = _session(request, pk)
-    form = AllowanceForm(request.POST)
+    form = AllowanceForm(request.POST, stages=_allowance_stages(session))
     if form.is_valid():
         try:
-            entry = services.candidate_by_number(session, form.cleaned_data["entry"])
+            entry = services.candidate_by_number(session, form.cleaned_data["entry"], form.cleaned_data.get("stage"))
             services.set_allowance(request.user, session, entry, form.cleaned_data["minutes"],
                                    reason=form.cleaned_data["reason"])
         except UserError as error:
@@ -519,13 +526,17 @@ def monitor(request, pk):
     # rows nobody needs to look at.
     totals = {group: sum(1 for row in rows if row["group"] == group)
               for group in ("absent", "in_progress", "lost", "handed_in")}
+    # A session open to every stage: entry numbers repeat from stage to stage, so each row
+    # names its stage.
+    stages_vary = len({row["entry"].stage_id for row in rows}) > 1
     show = request.GET.get("show", "")
     if show in totals:
         rows = [row for row in rows if row["group"] == show]
     else:
         show = ""
     context = {"session": session, "rows": rows, "now": timezone.now(), "totals": totals, "show": show,
-               "everyone": sum(totals.values()), "lost_after": services.CONNECTION_LOST_SECONDS}
+               "everyone": sum(totals.values()), "lost_after": services.CONNECTION_LOST_SECONDS,
+               "stages_vary": stages_vary}
     template = "exams/_monitor.html" if is_htmx(request) else "exams/monitor.html"
     return render(request, template, context)
 
@@ -908,8 +919,10 @@ def _activity_items(request):
     bank = _number(request.GET.get("bank"))
     if bank:
         sets = sets.filter(bank_id=bank)
+    # By when each answer was given: a round begun before the period and answered in it
+    # counts in it, as in the daily chart.
     since = timezone.now() - timedelta(days=days)
-    return PracticeItem.objects.filter(practice__in=sets.filter(created_at__gte=since)), days
+    return PracticeItem.objects.filter(practice__in=sets, answered_at__gte=since), days
 
 
 @permission_required("exams.view_practice_stats")

@@ -54,6 +54,8 @@ class Command(JingsaiCommand):
                                                    "the difference)"))
         extra.add_argument("session", type=int)
         extra.add_argument("--entry", type=int, required=True, help=_("the candidate's entry number"))
+        extra.add_argument("--stage", help=_("the candidate's stage (its key), where a session open to every stage "
+                                             "has candidates of several stages with this number"))
         extra.add_argument("--minutes", type=int, required=True, help=_("extra minutes in all, 0 to 600"))
         extra.add_argument("--reason", required=True, help=_("why (kept in the audit record)"))
         papers = sub.add_parser("papers", help=_("list a competition's papers"))
@@ -151,9 +153,9 @@ class Command(JingsaiCommand):
         self.stdout.write(_("Changed: %(fields)s.") % {"fields": ", ".join(changes)} if changes
                           else _("Nothing changed."))
 
-    def do_allowance(self, session, entry, minutes, reason, **options):
+    def do_allowance(self, session, entry, minutes, reason, stage=None, **options):
         item = self._session(session, "exams.invigilate")
-        candidate = services.candidate_by_number(item, entry)
+        candidate = services.candidate_by_number(item, entry, stage)
         services.set_allowance(self.user, item, candidate, minutes, reason=reason)
         self.stdout.write(_("%(name)s (entry %(n)s) has %(minutes)s extra minutes in “%(session)s”.") % {
             "name": candidate.person.name, "n": entry, "minutes": minutes, "session": item.name})

@@ -1,0 +1,230 @@
+"""Practice statistics and access, the blueprint draw and fixed papers' checks. Tests named
+"Regression" failed before the fix their docstring describes."""
+
+import datetime
+import json
+import random
+
+import pytest
+from django.utils import timezone
+
+from jingsai.accounts.models import Role
+from jingsai.core.errors import Rejected, UserError
+from jingsai.exams import services
+from jingsai.exams.models import ExamSession, PracticeItem, PracticeSet
+from tests import factories
+from tests.exams import factories as ex
+
+pytestmark = pytest.mark.django_db
+
+
+def _add(bank, qtype="single", kp="焊接安全", difficulty=3, **fields):
+    return services.add_question(factories.actor(), bank, ex.question(qtype, kp=kp, difficulty=difficulty, **fields))
+
+
+def _right(version):
+    return {"single": lambda: next(k for k, f in version.answer.items() if f == "1"),
+            "multiple": lambda: list(version.answer), "judge": lambda: version.answer,
+            "fill": lambda: [b[0]["text"] for b in version.answer],
+            "short": lambda: "先切断电源"}[version.type]()
+
+
+def _wrong(version):
+    return {"single": "Z", "multiple": ["Z"], "judge": not version.answer, "fill": ["不对"]}[version.type]
+
+
+# ---------------------------------------------------------------- the blueprint draw
+
+
+def test_a_blueprint_accepted_when_saved_starts_for_every_candidate():
+    """Regression: the draw (draw._fill) was greedy, and shortages() breaks ties by question id while
+    draw() breaks them at random. Here the bank can fill the paper (kp 甲 ×1, difficulty 1
+    ×2, difficulty 2 ×1 from four questions), save_paper() accepts it, yet about half the
+    candidates' draws pick the 甲/difficulty-1 question for the first section and then find
+    the difficulty-1 section one short: the start fails with "the exam cannot start".
+    Expected: a paper accepted at save time is drawn for every candidate (an exact
+    assignment, e.g. a bipartite matching, with the preferences as tie-breaks)."""
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"])
+    bank = ex.bank(owner=orgs["union"])
+    _add(bank, kp="甲", difficulty=2)
+    _add(bank, kp="甲", difficulty=1)
+    _add(bank, kp="乙", difficulty=1)
+    _add(bank, kp="乙", difficulty=2)
+    paper = ex.paper(competition, bank, [
+        {"type": "single", "knowledge_point": "甲", "count": 1, "points": "5"},
+        {"type": "single", "difficulty": 1, "count": 2, "points": "5"},
+        {"type": "single", "difficulty": 2, "count": 1, "points": "5"},
+    ])  # accepted: the bank can fill it
+    assert services.paper_shortages(paper) == []
+    failed = []
+    for seed in range(30):
+        try:
+            services.draw_paper(paper, random.Random(seed))
+        except UserError as error:
+            failed.append((seed, error.message))
+    assert failed == [], f"{len(failed)} of 30 candidates could not start: {failed[0]}"
+
+
+def test_a_blueprint_the_bank_can_fill_is_accepted():
+    """Regression: the same greedy fill, the other way round: shortages() fills the sections greedily
+    (narrowest first, ties by id) and reports a shortage where an assignment exists. Five
+    questions, sections 乙 ×3, difficulty 3 ×1, 甲 ×1: 乙 = {q0, q2, q3}, difficulty 3 = {q4},
+    甲 = {q1} fills it, but the check gives q0 to the difficulty-3 section and then says the
+    乙 section can have only 2. Expected: the paper is saved."""
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"])
+    bank = ex.bank(owner=orgs["union"])
+    _add(bank, kp="乙", difficulty=3)  # q0
+    _add(bank, kp="甲", difficulty=1)  # q1
+    _add(bank, kp="乙", difficulty=2)  # q2
+    _add(bank, kp="乙", difficulty=1)  # q3
+    _add(bank, kp="甲", difficulty=3)  # q4
+    sections = [
+        {"type": "single", "knowledge_point": "乙", "count": 3, "points": "5"},
+        {"type": "single", "difficulty": 3, "count": 1, "points": "5"},
+        {"type": "single", "knowledge_point": "甲", "count": 1, "points": "5"},
+    ]
+    try:
+        ex.paper(competition, bank, sections)
+    except Rejected as rejected:
+        pytest.fail("a paper the bank can fill was refused: " + "; ".join(str(p.message)
+                                                                          for p in rejected.problems))
+
+
+def test_a_fixed_paper_with_a_question_retired_since_says_so():
+    """Regression: services.py draw_paper() (fixed branch) copies the section's question ids as they
+    were saved and _current_versions() never looks at is_active; paper_shortages() returns
+    [] for every fixed paper. A question retired after the paper was saved (because it is
+    wrong, say) is still put in front of every candidate, and neither the paper page nor
+    the API warns. Expected: the paper page says the question is retired (or the draw
+    leaves it out / refuses before the exam)."""
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"])
+    bank = ex.bank(owner=orgs["union"])
+    first, second = _add(bank), _add(bank)
+    paper = ex.paper(competition, bank, [{"type": "single", "points": "5",
+                                          "questions": [first.number, second.number]}], kind="fixed")
+    services.set_question_active(factories.actor(), first, False, reason="答案有误")
+    drawn = [pk for _section, pk in services.draw_paper(paper, random.Random(1))]
+    assert first.pk not in drawn or services.paper_shortages(paper), \
+        "a retired question is drawn and nothing warns the organizer"
+    assert str(first.number) in services.paper_shortages(paper)[0]
+    # The paper's page, its session's page and the API say so.
+    from django.test import Client
+
+    client = Client()
+    from jingsai.accounts.models import Role
+
+    client.force_login(factories.user(role=Role.ORGANIZER, org=orgs["union"]))
+    session = ex.session(competition, paper)
+    for page in (f"/work/exams/papers/{paper.pk}/", f"/work/exams/sessions/{session.pk}/"):
+        shown = client.get(page).content.decode()
+        assert "停用" in shown and str(first.number) in shown, page
+    assert client.get(f"/api/exams/papers/{paper.pk}").json()["shortages"]
+
+
+def test_a_fixed_paper_listing_a_circled_number_gets_a_message_not_a_crash():
+    """Regression: services.py _clean_sections(): `numbers.get(int(number)) if str(number).isdigit()`:
+    str.isdigit() is true for ①②③ (and ²), which int() refuses, so typing question
+    numbers as ①, common in Chinese text, raises ValueError (a server error on the paper
+    form) instead of naming the bad number. Expected: Rejected, "question ① is not in the
+    bank"."""
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"])
+    bank = ex.bank(owner=orgs["union"])
+    _add(bank)
+    with pytest.raises(Rejected):
+        ex.paper(competition, bank, [{"type": "single", "points": "5", "questions": ["①"]}], kind="fixed")
+
+
+# ---------------------------------------------------------------- practice statistics
+
+
+@pytest.fixture
+def practice_world():
+    orgs = factories.tree()
+    bank = ex.bank(owner=orgs["union"])
+    return {"orgs": orgs, "bank": bank, "worker": factories.person(employer=orgs["unit_a"])}
+
+
+def test_practice_accuracy_does_not_count_short_answers_as_wrong(practice_world):
+    """Regression: services.py practice_activity(): answers=Count("pk") counts every answered item,
+    correct=Count(correct=True); a short answer is answered but has no verdict
+    (correct=None, answer_practice()), so it lowers the unit's accuracy as if it were wrong.
+    A worker who gets the one checkable question right and writes a short answer shows
+    50.0%. Expected: accuracy over the answers that were checked (100.0%)."""
+    bank, worker = practice_world["bank"], practice_world["worker"]
+    _add(bank, "single", kp="甲")
+    _add(bank, "short", kp="甲")
+    practice = services.start_practice(worker, bank, count=2)
+    for item in practice.items.select_related("version"):
+        services.answer_practice(worker, item, _right(item.version))
+    (row,) = services.practice_activity(PracticeItem.objects.all())
+    assert row["accuracy"] == 100, row
+
+
+def test_practice_statistics_count_answers_by_when_they_were_given(practice_world):
+    """Regression: views.py _activity_items() and api.py _visible_practice() narrow by the round's
+    created_at, not by when each answer was given: a round begun 10 days ago and answered
+    today does not count in "the last 7 days" (and its answers never count in any period
+    that holds the day they were given). Expected: the period selects answers by
+    answered_at, as practice_daily() does."""
+    bank, worker, orgs = practice_world["bank"], practice_world["worker"], practice_world["orgs"]
+    _add(bank, "single")
+    practice = services.start_practice(worker, bank, count=1)
+    PracticeSet.objects.filter(pk=practice.pk).update(created_at=timezone.now() - datetime.timedelta(days=10))
+    item = practice.items.select_related("version").get()
+    services.answer_practice(worker, item, _right(item.version))  # today
+    organizer = factories.user(role=Role.ORGANIZER, org=orgs["union"])
+    rows = ex.logged_in(organizer).get("/api/exams/practice/stats?days=7").json()["rows"]
+    assert [(r["name"], r["answers"]) for r in rows] == [("甲企业", 1)]
+
+
+def test_a_wrong_answer_review_for_one_knowledge_point_draws_from_it_alone(practice_world):
+    """Regression: services.py start_practice(): in WRONG_BOOK mode the pool is every unmastered wrong
+    answer of the bank; the knowledge point asked for (the practice page sends it with the
+    mode) is ignored, yet stored on the round. Reviewing "甲" brings 乙's questions, and the
+    round is listed as a 甲 round. Expected: the review keeps to the point chosen."""
+    bank, worker = practice_world["bank"], practice_world["worker"]
+    _add(bank, "judge", kp="甲")
+    _add(bank, "judge", kp="乙")
+    practice = services.start_practice(worker, bank, count=2)
+    for item in practice.items.select_related("version"):
+        services.answer_practice(worker, item, _wrong(item.version))
+    point = bank.knowledge_points.get(name="甲")
+    review = services.start_practice(worker, bank, knowledge_point=point, mode="wrong", count=10)
+    points = {item.version.knowledge_point.name for item in review.items.select_related("version__knowledge_point")}
+    assert points == {"甲"}, points
+
+
+# ---------------------------------------------------------------- practice answers during an exam
+
+
+def test_checking_an_answered_practice_question_again_during_an_exam_gives_nothing_away():
+    """Regression: services.py answer_practice() returns an item already answered before it checks
+    that the bank is still open and no exam drawn from it is under way, and the API
+    (api.py answer_practice) and the page (views.py practice_answer, kept=False) then send
+    the right answer and explanation. A worker who practised yesterday re-posts the same
+    position during today's exam (or after the bank closed) and gets the answers that the
+    round page and the wrong-answer book now keep back. Expected: no right answer or
+    explanation while services.practice_answers_kept() holds for the bank."""
+    world = ex.exam(n_candidates=1)
+    session, bank = world["session"], world["bank"]
+    worker = factories.person(employer=world["orgs"]["unit_b"])
+    user = factories.user(person=worker)
+    opens = session.opens_at
+    ExamSession.objects.filter(pk=session.pk).update(opens_at=timezone.now() + datetime.timedelta(hours=1))
+    practice = services.start_practice(worker, bank, count=50)  # the day before
+    item = practice.items.select_related("version").filter(version__type="single").first()
+    services.answer_practice(worker, item, _wrong(item.version))
+    ExamSession.objects.filter(pk=session.pk).update(opens_at=opens)  # the exam is under way
+    assert services.practice_answers_kept([bank])
+    client = ex.logged_in(user)
+    api = client.post(f"/api/exams/practice/{practice.pk}/answers",
+                      data=json.dumps({"position": item.position, "response": "A"}), content_type="application/json")
+    page = client.post(f"/work/exams/practice/{practice.pk}/answer/{item.position}/", {"q": "A"})
+    leaked = {"api": api.status_code == 200 and api.json().get("answer") is not None,
+              "page": page.status_code == 200 and "right-answer" in page.content.decode()}
+    assert leaked == {"api": False, "page": False}, leaked
+

@@ -1,0 +1,217 @@
+"""The theory-exam sitting: extra time set while a candidate starts, the grace period
+changed mid-exam, one sitting per candidate, the stage and the competition's step after
+candidates started, entry numbers across stages, the access code. Tests named
+"Regression" failed before the fix their docstring describes."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+
+from jingsai.core.errors import UserError
+from jingsai.exams import lifecycle, services
+from jingsai.exams.models import Attempt, AttemptStatus
+from tests import factories
+from tests.exams import factories as ex
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return ex.exam(n_candidates=2)
+
+
+def _two_stage_competition(orgs):
+    competition = factories.competition(host=orgs["union"], status="in_progress", stages=[
+        {"key": "qualifier", "name": "区级选拔赛", "scope": "district", "advance": {"top": 1}},
+        {"key": "final", "name": "市级决赛"}])
+    qualifier, final = competition.stages.order_by("order")
+    return competition, qualifier, final
+
+
+# ---------------------------------------------------------------- extra time and starts
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a race between two transactions")
+def test_extra_time_set_while_the_candidate_starts_is_not_lost():
+    """Regression: set_allowance() locks the entry (FOR NO KEY UPDATE), stores the allowance, then looks
+    for a running attempt to move; _begin() reads the allowance without taking any lock
+    that conflicts with it. When the two overlap on PostgreSQL, the start does not see the
+    uncommitted allowance and set_allowance does not see the uncommitted attempt: the
+    candidate sits with the plain duration although the allowance says +15 minutes.
+    Expected: the start waits for a change of the candidate's extra time in progress (or
+    the other way round), so the deadline includes the allowance."""
+    import psycopg
+
+    world = ex.exam()
+    user, entry = world["candidates"][0]
+    other = psycopg.connect(**ex.second_connection_params())
+    try:
+        # What set_allowance() holds once it has locked the entry and saved the allowance,
+        # before it commits (it found no running attempt: none is visible yet).
+        other.execute("SELECT 1 FROM registration_entry WHERE id = %s FOR NO KEY UPDATE", [entry.pk])
+        other.execute("INSERT INTO exams_allowance (session_id, entry_id, extra_minutes, reason, set_at) "
+                      "VALUES (%s, %s, 15, '视力障碍', now())", [world["session"].pk, entry.pk])
+        committer = threading.Timer(1.5, other.commit)
+        committer.start()
+        attempt = services.start(user, world["session"], device="d")
+        committer.join()
+    finally:
+        other.close()
+    attempt = Attempt.objects.get(pk=attempt.pk)
+    assert world["session"].allowances.get(entry=entry).extra_minutes == 15
+    assert attempt.deadline == attempt.started_at + datetime.timedelta(minutes=75)
+
+
+def test_a_change_of_grace_period_reaches_the_attempts_already_running(world):
+    """Regression: update_session() lets the grace period change after candidates started (the
+    network is bad, the organizer raises it to 120 s), but the running attempts keep
+    accept_until = deadline + the old 30 s, so their answers in flight are still refused
+    after 30 s; only an extension later recomputes accept_until with the new grace
+    (_move_deadline), so an extension of +1 then -1 minute silently changes the grace.
+    Expected: the running attempts' accept_until follows the new grace period (or the
+    change is refused once candidates have started)."""
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    try:
+        services.update_session(ex.factories.actor(), world["session"], grace_seconds=120, reason="考场网络差")
+    except UserError:
+        return  # refused once candidates have started: consistent too
+    attempt.refresh_from_db()
+    assert attempt.accept_until == attempt.deadline + datetime.timedelta(seconds=120)
+    late_in_new_grace = attempt.deadline + datetime.timedelta(seconds=90)
+    assert services.save_answers(attempt.pk, "d", [(0, 1, '"A"')], now=late_in_new_grace) == 1
+
+
+# ---------------------------------------------------------------- who may sit, and how often
+
+
+def test_a_candidate_cannot_sit_the_same_theory_exam_in_two_sessions_at_once(world):
+    """Regression: Every session of a competition (without a stage) takes all its approved entries
+    as candidates, and the only guard is one attempt per (session, entry). With two
+    sittings of the same exam (two rooms, a morning and an afternoon sitting) a
+    candidate can hold two running attempts at once, see the paper twice, and the
+    attempt graded last overwrites the theory score in the results.
+    Expected: one active attempt per candidate for the competition's component: the
+    second start is refused with a clear message."""
+    second_room = ex.session(world["competition"], world["paper"])
+    user, entry = world["candidates"][0]
+    first = services.start(user, world["session"], device="d")
+    assert first.status == AttemptStatus.IN_PROGRESS
+    with pytest.raises(UserError):
+        services.start(user, second_room, device="d")
+    assert Attempt.objects.filter(entry=entry, status=AttemptStatus.IN_PROGRESS).count() == 1
+
+
+def test_changing_the_stage_of_a_session_under_way_does_not_lock_out_the_candidates_sitting_it():
+    """Regression: update_session() refuses a new paper once candidates have started, but lets the
+    stage change. The candidates of the old stage who are answering then stop being
+    candidates: start() refuses to resume their attempt ("You are not a candidate") and
+    the invigilator's live list no longer shows them, so nobody can see or end them.
+    Expected: the stage cannot change once candidates have started (as the paper), or
+    the running candidates can still resume and are still listed."""
+    orgs = factories.tree()
+    competition, qualifier, final = _two_stage_competition(orgs)
+    bank = ex.bank(owner=orgs["union"])
+    ex.fill_bank(bank, per_type=3)
+    session = ex.session(competition, ex.paper(competition, bank), stage=qualifier)
+    user, _entry = ex.candidate(competition, employer=orgs["unit_a"])
+    attempt = services.start(user, session, device="d")
+    try:
+        services.update_session(ex.factories.actor(), session, stage=final, reason="改为决赛")
+    except UserError:
+        return  # refused, as a change of paper is
+    session.refresh_from_db()
+    assert services.start(user, session, device="d").pk == attempt.pk
+    assert any(row["attempt"] and row["attempt"].pk == attempt.pk for row in services.attempt_progress(session))
+
+
+def test_no_theory_exam_is_started_after_the_competition_has_moved_on_to_scoring(world):
+    """Regression: The IN_PROGRESS -> SCORING guard (exams_finished) only counts attempts running at
+    that moment; _begin() never looks at the competition's status. A candidate who had
+    not started can start afterwards, and the SCORING -> PUBLICITY guard (exams_graded)
+    counts only items awaiting a grader, so it reports nothing pending while that
+    candidate is still answering: the theory score then lands in results under
+    publicity. Expected: a start is refused once the competition has left
+    "in progress" (or, at least, exams_graded blocks while anyone is still answering)."""
+    from jingsai.competitions import services as competition_services
+
+    competition = world["competition"]
+    competition_services.transition(ex.factories.actor(), competition, "scoring")
+    user, _entry = world["candidates"][1]
+    try:
+        attempt = services.start(user, world["session"], device="d")
+    except UserError:
+        return  # refused: the exam is over for this competition
+    assert attempt.status == AttemptStatus.IN_PROGRESS
+    competition.refresh_from_db()
+    assert lifecycle.exams_graded(competition) is not None
+
+
+def test_an_entry_number_names_one_candidate_in_a_session_for_every_stage():
+    """Regression: Entry numbers are unique per stage only (unique_entry_number is on stage, number),
+    but a session open to every stage takes candidates from several stages. The
+    invigilator's allowance form and `jingsai exams allowance --entry N` go through
+    candidate_by_number(), which silently takes .first() of the matches: extra time meant
+    for the finalist shown as number 1 in the live list goes to the qualifier's number 1.
+    Expected: an ambiguous number is refused with a message (or the number is qualified
+    by the stage), never resolved to an arbitrary candidate."""
+    orgs = factories.tree()
+    competition, qualifier, final = _two_stage_competition(orgs)
+    bank = ex.bank(owner=orgs["union"])
+    ex.fill_bank(bank, per_type=3)
+    session = ex.session(competition, ex.paper(competition, bank))  # no stage: every stage sits it
+    stayed, advanced = factories.person(employer=orgs["unit_a"]), factories.person(employer=orgs["unit_a"])
+    in_qualifier = factories.entry(competition, stayed, stage=qualifier, number=1)
+    factories.entry(competition, advanced, stage=qualifier, number=2)
+    in_final = factories.entry(competition, advanced, stage=final, number=1)
+    assert set(services.candidates(session)) == {in_qualifier, in_final}  # both shown as number 1
+    with pytest.raises(UserError):
+        services.candidate_by_number(session, 1)
+    assert services.candidate_by_number(session, 1, "final") == in_final
+
+    # The page asks for the stage; the command line takes --stage; the live list names it.
+    from django.test import Client
+
+    from jingsai.accounts.models import Role
+    from jingsai.exams.models import Allowance
+    from tests.commands import run_command
+
+    client = Client()
+    client.force_login(factories.user("jiankao2", role=Role.INVIGILATOR, competition=competition))
+    page = client.get(f"/work/exams/sessions/{session.pk}/").content.decode()
+    assert 'name="stage"' in page and "市级决赛" in page
+    refused = client.post(f"/work/exams/sessions/{session.pk}/allowance/",
+                          {"entry": 1, "minutes": 10, "reason": "听障考生"}, follow=True).content.decode()
+    assert "区级选拔赛、市级决赛" in refused and not Allowance.objects.exists()
+    client.post(f"/work/exams/sessions/{session.pk}/allowance/",
+                {"entry": 1, "stage": "final", "minutes": 10, "reason": "听障考生"})
+    assert Allowance.objects.get().entry == in_final
+    code, _out, err = run_command("exams", "allowance", str(session.pk), "--entry", "1", "--minutes", "5",
+                                  "--reason", "视障考生")
+    assert code == 1 and "区级选拔赛" in err
+    code, _out, err = run_command("exams", "allowance", str(session.pk), "--entry", "1", "--stage", "qualifier",
+                                  "--minutes", "5", "--reason", "视障考生")
+    assert code == 0, err
+    assert Allowance.objects.get(entry=in_qualifier).extra_minutes == 5
+    live = client.get(f"/work/exams/sessions/{session.pk}/monitor/").content.decode()
+    assert "区级选拔赛" in live and "市级决赛" in live
+
+
+# ---------------------------------------------------------------- the door
+
+
+def test_an_access_code_with_a_stray_space_still_lets_candidates_in():
+    """Regression: _check_door() strips what the candidate types but compares it with the stored code
+    unstripped, and create_session()/update_session() store the code as given (the API
+    and the command line do not trim it, only the web form does). A code saved as
+    "8848 " can then never be matched: nobody can start, whatever they type, and the
+    message says the code is wrong. Expected: the stored code is trimmed (or refused) when
+    saved, or both sides are compared trimmed."""
+    world = ex.exam(access_code="8848 ")
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d", access_code="8848 ")
+    assert attempt.status == AttemptStatus.IN_PROGRESS
