@@ -100,6 +100,36 @@ def test_activity_by_unit_and_group_for_units_and_organizers(practice_world):
     assert "未分类" in body
     api = client.get("/api/exams/practice/stats").json()
     assert {r["name"] for r in api["rows"]} == {"甲企业", "乙企业"}
+    assert client.get(f"/api/exams/practice/stats?bank={unpractised.pk}").json()["rows"] == []
+
+
+def test_practice_activity_from_the_command_line(practice_world, tmp_path):
+    """`jingsai exams practice-stats` reports what the statistics page shows, to the acting
+    user's scope, printed or written to a file; bad input gets a message."""
+    from tests.commands import run_command
+
+    bank, orgs = practice_world["bank"], practice_world["orgs"]
+    for person in (practice_world["worker"], practice_world["other"]):
+        practice = services.start_practice(person, bank, count=4)
+        for item in practice.items.select_related("version").exclude(version__type="short"):
+            services.answer_practice(person, item, _right(item))
+    code, out, err = run_command("exams", "practice-stats")
+    assert code == 0, err
+    assert "甲企业" in out and "乙企业" in out and "100.0" in out
+    factories.user("danwei", role=Role.UNIT_CONTACT, org=orgs["unit_a"])
+    code, out, err = run_command("exams", "practice-stats", "--user", "danwei", "--days", "7")
+    assert code == 0 and "甲企业" in out and "乙企业" not in out, (out, err)
+    target = tmp_path / "练兵.xlsx"
+    code, out, err = run_command("exams", "practice-stats", "--by", "group", "--out", str(target))
+    assert code == 0, err
+    table = sheets.read_table(target.read_bytes(), "a.xlsx")
+    assert table.headers[0] == "人员类别" and table.rows[0][0] == "未分类"
+    code, _out, err = run_command("exams", "practice-stats", "--days", "0")
+    assert code == 1 and "366" in err
+    code, _out, err = run_command("exams", "practice-stats", "--bank", "99999")
+    assert code == 1 and "99999" in err
+    code, _out, err = run_command("exams", "practice-stats", "--user", practice_world["user"].username)
+    assert code == 1  # a worker sees no one's statistics
 
 
 def test_the_worker_practises_in_the_pages(practice_world):

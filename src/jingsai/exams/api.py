@@ -16,7 +16,6 @@ from decimal import Decimal
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
@@ -718,19 +717,16 @@ def wrong_answers(request):
 
 
 @router.get("/practice/stats")
-def practice_stats(request, by: str = "unit", days: int = 30):
+def practice_stats(request, by: str = "unit", days: int = 30, bank: int | None = None):
+    """Practice activity by unit or by group over the last `days` days (1 to 366), of one
+    bank or of all: the answers given in that time."""
     permissions.require(request.user, "exams.view_practice_stats")
-    items = _visible_practice(request.user, days)
+    items, days = services.practice_items(request.user, days=days, bank=bank)
+    by = "group" if by == "group" else "unit"
     return {"by": by, "days": days, "rows": [
         {**row, "accuracy": str(row["accuracy"]) if row["accuracy"] is not None else None}
-        for row in services.practice_activity(items, by="group" if by == "group" else "unit")
+        for row in services.practice_activity(items, by=by)
     ]}
-
-
-def _visible_practice(user, days):
-    since = timezone.now() - timezone.timedelta(days=max(1, min(days, 366)))
-    sets = permissions.filter_queryset(user, "exams.view_practice_stats", PracticeSet.objects.all())
-    return PracticeItem.objects.filter(practice__in=sets, answered_at__gte=since)  # as the page counts
 
 
 @router.get("/practice/{practice_id}")

@@ -1772,6 +1772,29 @@ def remove_wrong_answer(actor, wrong):
     return wrong
 
 
+def practice_items(user, *, days=30, bank=None):
+    """(the practice answers `user` may see in the statistics, days): those given in the
+    last `days` days (kept to 1 to 366), of one bank or of every bank. By when each answer
+    was given, as the daily chart counts: a round begun before the period and answered in
+    it counts in it. `user` None: everyone's (the command line acting as the system)."""
+    from jingsai.accounts import permissions
+
+    days = max(1, min(days, 366))
+    sets = PracticeSet.objects.all()
+    if user is not None:
+        sets = permissions.filter_queryset(user, "exams.view_practice_stats", sets)
+    if bank:
+        sets = sets.filter(bank_id=bank)
+    since = timezone.now() - timedelta(days=days)
+    return PracticeItem.objects.filter(practice__in=sets, answered_at__gte=since), days
+
+
+def practice_table(rows, by="unit"):
+    """practice_activity()'s rows as (columns, rows) for a spreadsheet (page and command)."""
+    columns = ["单位" if by == "unit" else "人员类别", "练习人数", "练习次数", "答题数", "答对数", "正确率(%)"]
+    return columns, [[r["name"], r["people"], r["rounds"], r["answers"], r["correct"], r["accuracy"]] for r in rows]
+
+
 def practice_activity(items, by="unit"):
     """Practice activity grouped by unit (employer) or by group tag: people, rounds,
     answers, correct answers and accuracy. `items` is a PracticeItem queryset already

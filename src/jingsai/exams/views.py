@@ -1,4 +1,3 @@
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -914,15 +913,8 @@ def wrong_remove(request, pk):
 
 
 def _activity_items(request):
-    days = max(1, min(_number(request.GET.get("days")) or 30, 366))
-    sets = permissions.filter_queryset(request.user, "exams.view_practice_stats", PracticeSet.objects.all())
-    bank = _number(request.GET.get("bank"))
-    if bank:
-        sets = sets.filter(bank_id=bank)
-    # By when each answer was given: a round begun before the period and answered in it
-    # counts in it, as in the daily chart.
-    since = timezone.now() - timedelta(days=days)
-    return PracticeItem.objects.filter(practice__in=sets, answered_at__gte=since), days
+    return services.practice_items(request.user, days=_number(request.GET.get("days")) or 30,
+                                   bank=_number(request.GET.get("bank")))
 
 
 @permission_required("exams.view_practice_stats")
@@ -946,8 +938,6 @@ def practice_stats(request):
 def practice_stats_xlsx(request):
     items, days = _activity_items(request)
     by = "group" if request.GET.get("by") == "group" else "unit"
-    rows = services.practice_activity(items, by=by)
-    columns = ["单位" if by == "unit" else "人员类别", "练习人数", "练习次数", "答题数", "答对数", "正确率(%)"]
-    data = [[r["name"], r["people"], r["rounds"], r["answers"], r["correct"], r["accuracy"]] for r in rows]
+    columns, data = services.practice_table(services.practice_activity(items, by=by), by)
     return xlsx_response(sheets.xlsx_bytes(columns, data, sheet_name="岗位练兵"), f"岗位练兵-近{days}天.xlsx")
 

@@ -31,8 +31,8 @@ def _size(paper):
 
 class Command(JingsaiCommand):
     help = _("Theory exams: make papers and exam sessions from JSON files and change sessions, give a candidate "
-             "extra time, list a competition's papers and sessions, write a session's results, and hand in every "
-             "attempt whose time and grace period are over.")
+             "extra time, list a competition's papers and sessions, write a session's results, report practice "
+             "activity, and hand in every attempt whose time and grace period are over.")
 
     def add_command_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -65,6 +65,12 @@ class Command(JingsaiCommand):
         results = sub.add_parser("results", help=_("write a session's attempts and scores to an xlsx or csv file"))
         results.add_argument("session", type=int)
         results.add_argument("--out", required=True, help=_("the file to write (.xlsx or .csv)"))
+        practice = sub.add_parser("practice-stats", help=_("practice activity (岗位练兵) by unit or by group: people, "
+                                                           "rounds, answers, right answers, accuracy"))
+        practice.add_argument("--by", choices=["unit", "group"], default="unit")
+        practice.add_argument("--days", type=int, default=30, help=_("answers given in the last N days (1 to 366)"))
+        practice.add_argument("--bank", type=int, help=_("one question bank (its number) instead of every bank"))
+        practice.add_argument("--out", help=_("write to this .xlsx or .csv file instead of printing"))
 
     def run(self, action, **options):
         getattr(self, f"do_{action.replace('-', '_')}")(**options)
@@ -192,9 +198,7 @@ class Command(JingsaiCommand):
                 "running": counts[AttemptStatus.IN_PROGRESS], "submitted": counts[AttemptStatus.SUBMITTED],
                 "graded": counts[AttemptStatus.GRADED]})
 
-    def do_results(self, session, out, **options):
-        item = self._session(session, "exams.invigilate")
-        columns, rows = services.session_results(item)
+    def _write_table(self, out, columns, rows, sheet_name):
         path = Path(out)
         if path.suffix.lower() == ".csv":
             with replacing(path, "w", newline="", encoding="utf-8-sig") as handle:
@@ -203,7 +207,31 @@ class Command(JingsaiCommand):
                 writer.writerows([[_local(v) if hasattr(v, "tzinfo") else ("" if v is None else v) for v in row]
                                   for row in rows])
         elif path.suffix.lower() == ".xlsx":
-            write_file(path, sheets.xlsx_bytes(columns, rows, sheet_name="理论考试成绩"))
+            write_file(path, sheets.xlsx_bytes(columns, rows, sheet_name=sheet_name))
         else:
             self.fail(_("Name an .xlsx or .csv file to write."))
+
+    def do_results(self, session, out, **options):
+        item = self._session(session, "exams.invigilate")
+        columns, rows = services.session_results(item)
+        self._write_table(out, columns, rows, "理论考试成绩")
         self.stdout.write(_("Wrote %(count)s attempts to %(file)s.") % {"count": len(rows), "file": out})
+
+    def do_practice_stats(self, by="unit", days=30, bank=None, out=None, **options):
+        self.require("exams.view_practice_stats")
+        if not 1 <= days <= 366:
+            self.fail(_("Give the number of days as 1 to 366."))
+        if bank is not None and not Bank.objects.filter(pk=bank).exists():
+            self.fail(_("No question bank has the number %(id)s.") % {"id": bank})
+        items, days = services.practice_items(self.user if self.checked else None, days=days, bank=bank)
+        columns, rows = services.practice_table(services.practice_activity(items, by=by), by)
+        if out:
+            self._write_table(out, columns, rows, "岗位练兵")
+            self.stdout.write(_("Wrote %(count)s rows to %(file)s.") % {"count": len(rows), "file": out})
+            return
+        if not rows:
+            self.stdout.write(_("No practice in the last %(days)s days.") % {"days": days})
+            return
+        self.stdout.write("\t".join(columns))
+        for row in rows:
+            self.stdout.write("\t".join("" if v is None else str(v) for v in row))
