@@ -215,3 +215,20 @@ def test_an_access_code_with_a_stray_space_still_lets_candidates_in():
     user, _entry = world["candidates"][0]
     attempt = services.start(user, world["session"], device="d", access_code="8848 ")
     assert attempt.status == AttemptStatus.IN_PROGRESS
+
+
+def test_ending_an_attempt_the_candidate_handed_in_a_moment_before_says_so(world, monkeypatch):
+    """Regression: end_attempt() checks the attempt, then finalize() locks it and returns
+    it unchanged when it was handed in meanwhile. The invigilator was told the attempt was
+    ended, and the reason they gave was kept nowhere."""
+    from jingsai.exams.models import EndedBy
+
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    services.finalize(attempt.pk, EndedBy.CANDIDATE)  # the hand-in wins the race
+    monkeypatch.setattr(services, "finalize_if_due", lambda stale, now=None: stale)  # as read before it
+    with pytest.raises(UserError) as refused:
+        services.end_attempt(factories.actor(), attempt, reason="作弊")
+    assert refused.value.code == "ended"
+    attempt.refresh_from_db()
+    assert attempt.ended_by == EndedBy.CANDIDATE

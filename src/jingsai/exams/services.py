@@ -1402,7 +1402,10 @@ def end_attempt(actor, attempt, *, reason, now=None):
     attempt = finalize_if_due(attempt, now=now)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise UserError(_("This attempt has already ended."), code="ended")
-    return finalize(attempt.pk, EndedBy.INVIGILATOR, actor=actor, reason=reason)
+    ended = finalize(attempt.pk, EndedBy.INVIGILATOR, actor=actor, reason=reason)
+    if ended.ended_by != EndedBy.INVIGILATOR:  # handed in (or timed out) a moment before: the reason was not kept
+        raise UserError(_("This attempt has already ended."), code="ended")
+    return ended
 
 
 @transaction.atomic
