@@ -232,3 +232,14 @@ def test_ending_an_attempt_the_candidate_handed_in_a_moment_before_says_so(world
     assert refused.value.code == "ended"
     attempt.refresh_from_db()
     assert attempt.ended_by == EndedBy.CANDIDATE
+
+
+def test_an_exam_room_s_ipv4_range_admits_its_clients_seen_through_an_ipv6_socket():
+    """Regression: a server listening on [::] sees an IPv4 client as ::ffff:10.1.2.3, which
+    the range 10.1.0.0/16 did not contain: the whole room was refused."""
+    world = ex.exam(n_candidates=2, ip_ranges="10.1.0.0/16")
+    (inside, _entry), (outside, _other) = world["candidates"]
+    attempt = services.start(inside, world["session"], device="d", ip="::ffff:10.1.2.3")
+    assert attempt.status == AttemptStatus.IN_PROGRESS
+    with pytest.raises(UserError):
+        services.start(outside, world["session"], device="e", ip="::ffff:10.2.0.1")

@@ -764,6 +764,8 @@ def _client_allowed(session, ip):
         address = ipaddress.ip_address(ip or "")
     except ValueError:
         return False
+    # A server listening on both IPv4 and IPv6 ([::]) sees IPv4 clients as ::ffff:a.b.c.d.
+    address = getattr(address, "ipv4_mapped", None) or address
     return any(address in network for network in networks)
 
 
