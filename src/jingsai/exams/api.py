@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -495,7 +495,7 @@ class SessionOut(Schema):
 
 
 class AllowanceIn(Schema):
-    entry: int
+    entry: int = Field(description="the entry's id (entry_id in the live list), not its number")
     minutes: int
     reason: str
 
@@ -515,7 +515,9 @@ class ReasonIn(Schema):
 
 
 class MonitorRow(Schema):
-    entry: int
+    entry: int = Field(description="the candidate's entry number (numbers repeat from stage to stage)")
+    entry_id: int = Field(description="the entry's id, which POST .../allowances takes")
+    stage: str = Field(description="the entry's stage (its key)")
     name: str
     unit: str
     state: str
@@ -568,7 +570,8 @@ def update_session(request, session_id: int, data: SessionPatch):
 def monitor(request, session_id: int):
     session = _session(request.user, session_id, "exams.invigilate")
     return [
-        {"entry": row["entry"].number, "name": row["entry"].person.name, "unit": row["entry"].unit.name,
+        {"entry": row["entry"].number, "entry_id": row["entry"].pk, "stage": row["entry"].stage.key,
+         "name": row["entry"].person.name, "unit": row["entry"].unit.name,
          "state": row["state"], "attempt": row["attempt"].pk if row["attempt"] else None,
          "answered": row["answered"], "items": row["attempt"].item_count if row["attempt"] else None,
          "remaining_seconds": row["remaining"], "last_seen": row["last_seen"],
@@ -681,7 +684,8 @@ class PracticeAnswerIn(Schema):
 def _practice_view(practice):
     """A practice round. Answered items carry the response, whether it was right, the right
     answer and the explanation; while the bank keeps its answers back
-    (services.practice_answers_kept) only the response, and `answers_kept` is true."""
+    (services.practice_answers_kept) only the response, and `answers_kept` is true (the
+    round's count of right answers is left out too)."""
     items = list(practice.items.select_related("version__knowledge_point"))
     kept = bool(services.practice_answers_kept([practice.bank]))
     out = []
@@ -694,7 +698,8 @@ def _practice_view(practice):
                         explanation=item.version.explanation)
         out.append(view)
     return {"id": practice.pk, "bank": practice.bank_id, "mode": practice.mode, "total": practice.total,
-            "answered": practice.answered, "correct": practice.correct, "answers_kept": kept, "items": out}
+            "answered": practice.answered, "correct": None if kept else practice.correct, "answers_kept": kept,
+            "items": out}
 
 
 @router.post("/practice", response={201: dict})

@@ -795,9 +795,15 @@ def practice(request):
     own = [b for b in banks if b.occupation == person.occupation]
     form = PracticeForm(initial={"bank": own[0].pk if own else ""})
     form.fields["bank"].choices = [(b.pk, f"{b.name}（{b.count}）") for b in banks]
-    recent = PracticeSet.objects.filter(person=person).select_related("bank", "knowledge_point")[:10]
+    recent = list(PracticeSet.objects.filter(person=person).select_related("bank", "knowledge_point")[:10])
+    # How many were right gives the answers away as each answer's verdict would: not for a
+    # bank that keeps its answers back now (practice_answers_kept).
+    practised = Bank.objects.filter(pk__in=PracticeSet.objects.filter(person=person).values("bank_id"))
+    kept = services.practice_answers_kept(practised)
+    for round_ in recent:
+        round_.kept = round_.bank_id in kept
     totals = PracticeItem.objects.filter(practice__person=person, answered_at__isnull=False).aggregate(
-        answers=Count("pk"), correct=Count("pk", filter=Q(correct=True)))
+        answers=Count("pk"), correct=Count("pk", filter=Q(correct=True) & ~Q(practice__bank_id__in=kept)))
     return render(request, "exams/practice.html", {
         "form": form, "banks": banks, "recent": recent, "totals": totals,
         "wrong": WrongAnswer.objects.filter(person=person, mastered_at__isnull=True).count(),
@@ -856,7 +862,7 @@ def practice_round(request, pk):
     items = practice.items.select_related("version").prefetch_related("version__images")
     kept = bool(services.practice_answers_kept([practice.bank]))
     return render(request, "exams/practice_round.html", {
-        "practice": practice, "items": [_practice_item_context(i, kept) for i in items],
+        "practice": practice, "items": [_practice_item_context(i, kept) for i in items], "kept": kept,
     })
 
 

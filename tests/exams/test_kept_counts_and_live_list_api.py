@@ -1,0 +1,103 @@
+"""A practice round whose answers are kept back does not count its right answers either
+(page, home page, API); the live list through the API names each row's stage and entry
+id. Tests named "Regression" failed before the fix their docstring describes."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from jingsai.accounts.models import Role
+from jingsai.exams import services
+from tests import factories
+from tests.exams import factories as ex
+
+pytestmark = pytest.mark.django_db
+
+
+def _right(item):
+    version = item.version
+    return {"single": lambda: next(k for k, f in version.answer.items() if f == "1"),
+            "multiple": lambda: list(version.answer), "judge": lambda: version.answer,
+            "fill": lambda: [b[0]["text"] for b in version.answer]}[version.type]()
+
+
+@pytest.fixture
+def kept_round():
+    """A one-question practice round answered right while the bank was open; then the bank
+    is closed to practice (its questions kept for an exam)."""
+    orgs = factories.tree()
+    bank = ex.bank(owner=orgs["union"])
+    ex.fill_bank(bank, per_type=2)
+    services.add_question(factories.actor(), bank, ex.question("single", kp="关闭前"))
+    worker = factories.person(employer=orgs["unit_a"])
+    user = factories.user(person=worker)
+    practice = services.start_practice(worker, bank, knowledge_point=bank.knowledge_points.get(name="关闭前"),
+                                       count=1)
+    item = practice.items.select_related("version").get()
+    assert services.answer_practice(worker, item, _right(item)).correct is True
+    services.update_bank(None, bank, practice_open=False)
+    client = Client()
+    client.force_login(user)
+    return {"practice": practice, "client": client, "bank": bank}
+
+
+def test_a_kept_round_does_not_say_through_the_api_how_many_answers_were_right(kept_round):
+    """Regression: practice_answers_kept() hides each item's verdict ("whether they were right does not
+    show either, since a right answer that shows as right gives the answer away"), but
+    _practice_view() (api.py) still returns the round's `correct` count beside
+    `answers_kept: true`. For a one-question round (or by comparing two rounds) that count
+    is the verdict: correct == 1 says the response shown is the right answer."""
+    practice = kept_round["practice"]
+    body = kept_round["client"].get(f"/api/exams/practice/{practice.pk}").json()
+    assert body["answers_kept"] is True
+    (answered,) = [i for i in body["items"] if i.get("response") is not None]
+    assert answered["correct"] is None  # the item's verdict is kept back ...
+    assert body["correct"] is None  # ... but the round's count of right answers gives it away
+
+
+def test_a_kept_round_does_not_say_on_its_page_how_many_answers_were_right(kept_round):
+    """Regression: The same on the page: practice_round.html's footer prints "答对 1 题，已答 1 题" from
+    practice.correct while every item says the verdict is kept back; the practice home page
+    (recent rounds, and the 'answered right' total) does the same."""
+    practice = kept_round["practice"]
+    page = kept_round["client"].get(reverse("exams:practice_round", args=[practice.pk])).content.decode()
+    assert "不显示正确答案和解析" in page  # the item keeps its verdict back ...
+    assert "答对 1 题" not in page  # ... and the round's footer should too
+    home = kept_round["client"].get(reverse("exams:practice")).content.decode()
+    assert "答对 1 题" not in home
+
+
+def test_the_live_list_through_the_api_names_each_rows_stage():
+    """Regression: The page's live list now names each row's stage where a session open to every stage
+    takes candidates of several stages (entry numbers repeat from stage to stage), and the
+    allowance form/command ask for the stage; but GET /api/exams/sessions/{id}/monitor
+    (MonitorRow) still gives only the entry number: two rows both say entry 1 and an API
+    client cannot tell which candidate is which (nor which stage to name)."""
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"], status="in_progress", stages=[
+        {"key": "qualifier", "name": "区级选拔赛", "scope": "district", "advance": {"top": 1}},
+        {"key": "final", "name": "市级决赛"}])
+    qualifier, final = competition.stages.order_by("order")
+    bank = ex.bank(owner=orgs["union"])
+    ex.fill_bank(bank, per_type=3)
+    session = ex.session(competition, ex.paper(competition, bank))  # open to every stage
+    stayed, advanced = factories.person(employer=orgs["unit_a"]), factories.person(employer=orgs["unit_a"])
+    factories.entry(competition, stayed, stage=qualifier, number=1)
+    factories.entry(competition, advanced, stage=qualifier, number=2)
+    factories.entry(competition, advanced, stage=final, number=1)
+    client = Client()
+    client.force_login(factories.user("jiankao9", role=Role.INVIGILATOR, competition=competition))
+    page = client.get(f"/work/exams/sessions/{session.pk}/monitor/").content.decode()
+    assert "区级选拔赛" in page and "市级决赛" in page  # the page names them
+    rows = client.get(f"/api/exams/sessions/{session.pk}/monitor").json()
+    assert [row["entry"] for row in rows] == [1, 1]
+    assert all("stage" in row for row in rows), rows
+    assert {row["stage"] for row in rows} == {"qualifier", "final"}
+    # The entry id it gives is what the allowance call takes (the number would be ambiguous).
+    final_row = next(row for row in rows if row["stage"] == "final")
+    given = client.post(f"/api/exams/sessions/{session.pk}/allowances", content_type="application/json",
+                        data={"entry": final_row["entry_id"], "minutes": 10, "reason": "听障考生"})
+    assert given.status_code == 200, given.content
+    from jingsai.exams.models import Allowance
+
+    assert Allowance.objects.get().entry.person == advanced and Allowance.objects.get().entry.stage == final
