@@ -80,10 +80,10 @@ def test_exams_sessions_lists_and_results_writes_the_scores(tmp_path):
     assert code == 0 and "1" in out
     table = sheets.read_table(target)
     rows = list(table.data_rows())
-    assert table.headers[:2] == ["参赛号", "姓名"] and len(rows) == 1
+    assert table.headers[:3] == ["参赛号", "赛段", "姓名"] and len(rows) == 1
     csv_file = tmp_path / "results.csv"
     assert run_command("exams", "results", str(session.pk), "--out", str(csv_file))[0] == 0
-    assert csv_file.read_text(encoding="utf-8-sig").splitlines()[0].startswith("参赛号,姓名")
+    assert csv_file.read_text(encoding="utf-8-sig").splitlines()[0].startswith("参赛号,赛段,姓名")
     code, _out, err = run_command("exams", "results", "999999", "--out", str(target))
     assert code == 1 and "999999" in err
     code, _out, err = run_command("exams", "results", str(session.pk), "--out", str(tmp_path / "x.pdf"))

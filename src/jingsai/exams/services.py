@@ -1836,17 +1836,19 @@ def practice_daily(items, days=30):
     return [(row["day"].isoformat(), row["n"]) for row in rows]
 
 
-SESSION_RESULT_COLUMNS = ["参赛号", "姓名", "单位", "状态", "开始", "交卷", "交卷方式", "客观题得分", "卷面得分",
-                          "卷面满分", "理论成绩", "换设备次数"]
+SESSION_RESULT_COLUMNS = ["参赛号", "赛段", "姓名", "单位", "状态", "开始", "交卷", "交卷方式", "客观题得分",
+                          "卷面得分", "卷面满分", "理论成绩", "换设备次数"]
 
 
 def session_results(session):
     """A session's attempts as (columns, rows) for the results sheet (page and command),
-    after handing in every attempt whose time is up."""
+    after handing in every attempt whose time is up. Each row names its stage: in a session
+    open to every stage, entry numbers repeat from stage to stage."""
     sweep(session=session)
     rows = []
-    for attempt in session.attempts.select_related("entry__person", "entry__unit").order_by("entry__number"):
-        rows.append([attempt.entry.number, attempt.entry.person.name, attempt.entry.unit.name,
+    for attempt in (session.attempts.select_related("entry__person", "entry__unit", "entry__stage")
+                    .order_by("entry__stage__order", "entry__number")):
+        rows.append([attempt.entry.number, attempt.entry.stage.name, attempt.entry.person.name, attempt.entry.unit.name,
                      attempt.get_status_display(), attempt.started_at, attempt.submitted_at,
                      attempt.get_ended_by_display(), attempt.objective_score, attempt.score, attempt.max_score,
                      theory_score(attempt) if attempt.status == AttemptStatus.GRADED else None,

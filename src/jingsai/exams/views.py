@@ -461,7 +461,8 @@ def session_edit(request, pk):
 def session(request, pk):
     session = _session(request, pk)
     services.sweep(session=session)
-    attempts = session.attempts.select_related("entry__person", "entry__unit").order_by("entry__number")
+    attempts = session.attempts.select_related("entry__person", "entry__unit", "entry__stage").order_by(
+        "entry__stage__order", "entry__number")
     # Who grades this exam (the competition's graders) and how many marks each has given in it.
     marks = dict(Grading.objects.filter(item__attempt__session=session).values("grader")
                  .annotate(n=Count("pk")).values_list("grader", "n"))
