@@ -243,3 +243,25 @@ def test_an_exam_room_s_ipv4_range_admits_its_clients_seen_through_an_ipv6_socke
     assert attempt.status == AttemptStatus.IN_PROGRESS
     with pytest.raises(UserError):
         services.start(outside, world["session"], device="e", ip="::ffff:10.2.0.1")
+
+
+def test_a_candidate_who_advances_mid_session_comes_back_to_the_same_attempt():
+    """Regression: a session open to every stage takes each person's entry in the latest
+    stage they have reached. Someone who started with their qualifier entry and advanced to
+    the final meanwhile was a new candidate by their final entry: coming back started a
+    second attempt, and they saw the paper twice."""
+    orgs = factories.tree()
+    competition, qualifier, final = _two_stage_competition(orgs)
+    bank = ex.bank(owner=orgs["union"])
+    ex.fill_bank(bank, per_type=3)
+    session = ex.session(competition, ex.paper(competition, bank))  # open to every stage
+    person = factories.person(employer=orgs["unit_a"])
+    user = factories.user(person=person)
+    factories.entry(competition, person, stage=qualifier)
+    first = services.start(user, session, device="d")
+    factories.entry(competition, person, stage=final)  # advanced while answering
+    again = services.start(user, session, device="d")
+    assert again.pk == first.pk
+    assert Attempt.objects.filter(person=person).count() == 1
+    (row,) = [row for row in services.attempt_progress(session) if row["entry"].person_id == person.pk]
+    assert row["attempt"].pk == first.pk and row["state"] == AttemptStatus.IN_PROGRESS  # the live list shows it

@@ -807,7 +807,9 @@ def start(user, session, *, device=None, ip=None, access_code="", user_agent="",
     entry = candidate_entry(session, user.person_id)
     if entry is None:
         raise UserError(_("You are not a candidate of this exam."), code="forbidden")
-    attempt = Attempt.objects.filter(session=session, entry=entry).first()
+    # By person, not entry: in a session open to every stage, someone who started with their
+    # qualifier entry and advanced meanwhile comes back to that attempt, not to a second one.
+    attempt = Attempt.objects.filter(session=session, person_id=entry.person_id).first()
     if attempt is None:
         try:
             attempt = _begin(user, session, entry, device=device, ip=ip, access_code=access_code,
@@ -1608,14 +1610,14 @@ def attempt_progress(session):
     saved, time left and when their device was last heard from."""
     now = timezone.now()
     sweep(now=now, session=session)
-    attempts = {
-        a.entry_id: a for a in Attempt.objects.filter(session=session)
+    attempts = {  # by person: someone who advanced while answering sits on under their earlier entry (start)
+        a.person_id: a for a in Attempt.objects.filter(session=session)
         .annotate(answered=Count("answers", filter=~Q(answers__response=None)),
                   last_answer=Max("answers__saved_at"))
     }
     rows = []
     for entry in candidates(session).select_related("person", "unit", "stage").order_by("number"):
-        attempt = attempts.get(entry.pk)
+        attempt = attempts.get(entry.person_id)
         row = {"entry": entry, "attempt": attempt, "state": "absent", "answered": 0, "remaining": None,
                "last_seen": None, "connection_lost": False}
         if attempt is not None:
