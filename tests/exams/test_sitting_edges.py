@@ -265,3 +265,19 @@ def test_a_candidate_who_advances_mid_session_comes_back_to_the_same_attempt():
     assert Attempt.objects.filter(person=person).count() == 1
     (row,) = [row for row in services.attempt_progress(session) if row["entry"].person_id == person.pk]
     assert row["attempt"].pk == first.pk and row["state"] == AttemptStatus.IN_PROGRESS  # the live list shows it
+
+
+def test_the_step_to_publicity_waits_for_anyone_still_answering_without_handing_them_in(world):
+    """A start that raced the step into scoring leaves someone answering: the step to
+    publicity says so and waits. It does not hand the attempt in itself, even when its time
+    is up, so no score lands in the middle of that step."""
+    from jingsai.competitions.models import Competition
+
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    Competition.objects.filter(pk=world["competition"].pk).update(status="scoring")  # as if it raced the step
+    past = attempt.started_at - datetime.timedelta(hours=3)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=past, accept_until=past)
+    assert "1" in lifecycle.exams_graded(world["competition"])
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.IN_PROGRESS
