@@ -281,3 +281,25 @@ def test_the_step_to_publicity_waits_for_anyone_still_answering_without_handing_
     assert "1" in lifecycle.exams_graded(world["competition"])
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.IN_PROGRESS
+
+
+def test_extra_time_for_a_candidate_who_advanced_while_answering_reaches_their_attempt():
+    """Regression: set_allowance() looked for the running attempt by the entry it was given.
+    For someone who advanced while answering, the live list and the number name their new
+    entry, while the attempt is under the earlier one: the time was recorded and never
+    reached the attempt."""
+    orgs = factories.tree()
+    competition, qualifier, final = _two_stage_competition(orgs)
+    bank = ex.bank(owner=orgs["union"])
+    ex.fill_bank(bank, per_type=3)
+    session = ex.session(competition, ex.paper(competition, bank))  # open to every stage
+    person = factories.person(employer=orgs["unit_a"])
+    user = factories.user(person=person)
+    factories.entry(competition, person, stage=qualifier)
+    attempt = services.start(user, session, device="d")
+    later = factories.entry(competition, person, stage=final)
+    services.set_allowance(factories.actor(), session, services.candidate_by_number(session, later.number, "final"),
+                           15, reason="听障考生")
+    before = attempt.deadline
+    attempt.refresh_from_db()
+    assert attempt.deadline == before + datetime.timedelta(minutes=15)

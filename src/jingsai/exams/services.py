@@ -746,7 +746,10 @@ def set_allowance(actor, session, entry, minutes, *, reason):
     allowance.extra_minutes, allowance.reason = minutes, reason
     allowance.set_by, allowance.set_at = actor, timezone.now()
     allowance.save()
-    attempt = Attempt.objects.filter(session=session, entry=entry, status=AttemptStatus.IN_PROGRESS).first()
+    # By person, as start() finds it: someone who advanced while answering sits on under
+    # their earlier entry.
+    attempt = Attempt.objects.filter(session=session, person_id=entry.person_id,
+                                     status=AttemptStatus.IN_PROGRESS).first()
     if attempt is not None:
         attempt = finalize_if_due(attempt)  # time already up: handed in, not reopened by the extra time
     if attempt is not None and attempt.status == AttemptStatus.IN_PROGRESS and minutes != old:
