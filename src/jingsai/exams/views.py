@@ -459,7 +459,11 @@ def session_edit(request, pk):
 
 @permission_required("exams.invigilate")
 def session(request, pk):
-    session = _session(request, pk)
+    return _session_page(request, _session(request, pk))
+
+
+def _session_page(request, session, allowance_form=None, status=200):
+    """The session's page; `allowance_form` bound to what was typed when it was refused."""
     services.sweep(session=session)
     attempts = session.attempts.select_related("entry__person", "entry__unit", "entry__stage").order_by(
         "entry__stage__order", "entry__number")
@@ -472,13 +476,13 @@ def session(request, pk):
     return render(request, "exams/session.html", {
         "session": session, "attempts": attempts, "candidates": services.candidates(session).count(),
         "allowances": session.allowances.select_related("entry__person", "entry__stage").order_by("entry__number"),
-        "allowance_form": AllowanceForm(stages=_allowance_stages(session)),
+        "allowance_form": allowance_form or AllowanceForm(stages=_allowance_stages(session)),
         "grading": services.grading_progress(session), "shortages": services.paper_shortages(session.paper),
         "ungradable": services.ungradable(session, [g["user"] for g in graders]) if graders else 0,
         "can_manage": permissions.has_perm(request.user, "exams.manage", session), "graders": graders,
         "can_assign": permissions.has_perm(request.user, "accounts.manage_roles"),
         "now": timezone.now(),
-    })
+    }, status=status)
 
 
 def _allowance_stages(session):
@@ -492,17 +496,17 @@ def _allowance_stages(session):
 def allowance(request, pk):
     session = _session(request, pk)
     form = AllowanceForm(request.POST, stages=_allowance_stages(session))
-    if form.is_valid():
-        try:
-            entry = services.candidate_by_number(session, form.cleaned_data["entry"], form.cleaned_data.get("stage"))
-            services.set_allowance(request.user, session, entry, form.cleaned_data["minutes"],
-                                   reason=form.cleaned_data["reason"])
-        except UserError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("The extra time was recorded."))
-    else:
+    if not form.is_valid():
         messages.error(request, _("Give the entry number, the minutes and a reason."))
+        return _session_page(request, session, form, status=400)  # what was typed stays in the form
+    try:
+        entry = services.candidate_by_number(session, form.cleaned_data["entry"], form.cleaned_data.get("stage"))
+        services.set_allowance(request.user, session, entry, form.cleaned_data["minutes"],
+                               reason=form.cleaned_data["reason"])
+    except UserError as error:
+        messages.error(request, error.message)
+        return _session_page(request, session, form, status=400)
+    messages.success(request, _("The extra time was recorded."))
     return redirect("exams:session", pk=session.pk)
 
 
