@@ -101,3 +101,32 @@ def test_the_live_list_through_the_api_names_each_rows_stage():
     from jingsai.exams.models import Allowance
 
     assert Allowance.objects.get().entry.person == advanced and Allowance.objects.get().entry.stage == final
+
+
+
+def test_the_wrong_answer_book_does_not_give_away_the_verdict_of_a_kept_round():
+    """Regression: The commit hides the round's count of right answers while the bank keeps its answers
+    back, because "a right answer that shows as right gives the answer away". The
+    wrong-answer book (GET /api/exams/practice/wrong) still lists each question of that
+    round answered wrong, beside the round's view that still gives the response: for a
+    true/false question the two together are the right answer."""
+    orgs = factories.tree()
+    bank = ex.bank(owner=orgs["union"])
+    ex.fill_bank(bank, per_type=2)
+    services.add_question(factories.actor(), bank, ex.question("judge", kp="关闭前"))
+    worker = factories.person(employer=orgs["unit_a"])
+    user = factories.user(person=worker)
+    practice = services.start_practice(worker, bank, knowledge_point=bank.knowledge_points.get(name="关闭前"),
+                                       count=1)
+    item = practice.items.select_related("version").get()
+    assert services.answer_practice(worker, item, not item.version.answer).correct is False
+    services.update_bank(None, bank, practice_open=False)
+    client = Client()
+    client.force_login(user)
+    round_view = client.get(f"/api/exams/practice/{practice.pk}").json()
+    assert round_view["answers_kept"] is True and round_view["correct"] is None
+    assert round_view["items"][0]["response"] is not None  # the response shows ...
+    wrong = client.get("/api/exams/practice/wrong").json()
+    assert [w for w in wrong if w["bank"] == bank.pk] == []  # ... and so, here, does its verdict
+    page = client.get("/work/exams/practice/wrong/").content.decode()
+    assert f'id="held-{bank.pk}"' in page and "right-answer" not in page

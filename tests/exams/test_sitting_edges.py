@@ -8,10 +8,12 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test import Client
 
+from jingsai.accounts.models import Role
 from jingsai.core.errors import UserError
 from jingsai.exams import lifecycle, services
-from jingsai.exams.models import Attempt, AttemptStatus
+from jingsai.exams.models import Attempt, AttemptEvent, AttemptStatus, EndedBy
 from tests import factories
 from tests.exams import factories as ex
 
@@ -286,10 +288,9 @@ def test_the_step_to_publicity_waits_for_anyone_still_answering_without_handing_
 
 
 def test_extra_time_for_a_candidate_who_advanced_while_answering_reaches_their_attempt():
-    """Regression: set_allowance() looked for the running attempt by the entry it was given.
-    For someone who advanced while answering, the live list and the number name their new
-    entry, while the attempt is under the earlier one: the time was recorded and never
-    reached the attempt."""
+    """Someone who advances while answering stays the candidate they started as: the live
+    list shows their earlier entry's number and stage, extra time given by it reaches the
+    attempt, and the new entry's number is no second candidate of this session."""
     orgs = factories.tree()
     competition, qualifier, final = _two_stage_competition(orgs)
     bank = ex.bank(owner=orgs["union"])
@@ -297,11 +298,153 @@ def test_extra_time_for_a_candidate_who_advanced_while_answering_reaches_their_a
     session = ex.session(competition, ex.paper(competition, bank))  # open to every stage
     person = factories.person(employer=orgs["unit_a"])
     user = factories.user(person=person)
-    factories.entry(competition, person, stage=qualifier)
+    first = factories.entry(competition, person, stage=qualifier)
     attempt = services.start(user, session, device="d")
     later = factories.entry(competition, person, stage=final)
-    services.set_allowance(factories.actor(), session, services.candidate_by_number(session, later.number, "final"),
+    (row,) = [row for row in services.attempt_progress(session) if row["entry"].person_id == person.pk]
+    assert row["entry"] == first and row["attempt"] == attempt
+    with pytest.raises(UserError):
+        services.candidate_by_number(session, later.number, "final")
+    services.set_allowance(factories.actor(), session, services.candidate_by_number(session, first.number),
                            15, reason="听障考生")
     before = attempt.deadline
     attempt.refresh_from_db()
     assert attempt.deadline == before + datetime.timedelta(minutes=15)
+
+
+
+def _advanced_while_answering():
+    """A session open to every stage; a worker starts with their qualifier entry (number 2)
+    and is then given a final entry (number 1) while still answering."""
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"], status="in_progress", stages=[
+        {"key": "qualifier", "name": "区级选拔赛", "scope": "district", "advance": {"top": 1}},
+        {"key": "final", "name": "市级决赛"}])
+    qualifier, final = competition.stages.order_by("order")
+    bank = ex.bank(owner=orgs["union"])
+    ex.fill_bank(bank, per_type=3)
+    session = ex.session(competition, ex.paper(competition, bank))  # open to every stage
+    factories.entry(competition, factories.person(employer=orgs["unit_a"]), stage=qualifier, number=1)
+    person = factories.person(employer=orgs["unit_a"])
+    user = factories.user(person=person)
+    qualifier_entry = factories.entry(competition, person, stage=qualifier, number=2)
+    attempt = services.start(user, session, device="d")
+    final_entry = factories.entry(competition, person, stage=final, number=1)  # advanced while answering
+    invigilator = factories.user("jiankao_r3", role=Role.INVIGILATOR, competition=competition)
+    client = Client()
+    client.force_login(invigilator)
+    return {"competition": competition, "session": session, "person": person, "user": user,
+            "attempt": attempt, "qualifier_entry": qualifier_entry, "final_entry": final_entry,
+            "invigilator": invigilator, "client": client, "qualifier": qualifier, "final": final}
+
+
+# ---------------------------------------------------------------- start() by person, the rest by entry
+
+
+def test_changing_the_extra_time_of_a_candidate_who_advanced_does_not_count_it_twice():
+    """Regression: 5e92b85 (landed during this review) makes set_allowance() find the running attempt by
+    person, but it still reads the extra time already given (`old`) from the allowance of
+    the entry it is handed. A candidate given +20 by their qualifier entry sits with +20;
+    once they have advanced, the only entry an invigilator can name is the final one (the
+    qualifier entry is "not a candidate"), whose allowance is 0: changing their extra time
+    to 30 moves the deadline by +30 on top of the +20, 110 minutes in all instead of 90."""
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"], status="in_progress", stages=[
+        {"key": "qualifier", "name": "区级选拔赛", "scope": "district", "advance": {"top": 1}},
+        {"key": "final", "name": "市级决赛"}])
+    qualifier, final = competition.stages.order_by("order")
+    bank = ex.bank(owner=orgs["union"])
+    ex.fill_bank(bank, per_type=3)
+    session = ex.session(competition, ex.paper(competition, bank), minutes=60)
+    person = factories.person(employer=orgs["unit_a"])
+    user = factories.user(person=person)
+    qualifier_entry = factories.entry(competition, person, stage=qualifier)
+    services.set_allowance(factories.actor(), session, qualifier_entry, 20, reason="听障考生")
+    attempt = services.start(user, session, device="d")
+    assert attempt.deadline - attempt.started_at == datetime.timedelta(minutes=80)
+    factories.entry(competition, person, stage=final)  # advanced while answering
+    (row,) = [row for row in services.attempt_progress(session) if row["attempt"]]  # as the live list names them
+    services.set_allowance(factories.actor(), session, row["entry"], 30, reason="听障考生，再加 10 分钟")
+    attempt.refresh_from_db()
+    assert attempt.deadline - attempt.started_at == datetime.timedelta(minutes=90)
+
+
+def test_the_live_list_and_the_results_sheet_name_the_same_entry_and_stage_for_one_attempt():
+    """Regression: The results sheet's new 赛段 column is said to name the stage "as the live list does".
+    For a candidate who advanced while answering, attempt_progress() (keyed by person now)
+    puts the attempt on the row of the person's final entry (市级决赛, number 1, its
+    entry_id), while the results sheet and the attempts table name the attempt's own entry
+    (区级选拔赛, number 2): the same attempt is two different candidates depending on where
+    the invigilator looks, and number 1 of 市级决赛 is shown as sitting an attempt that is
+    not theirs."""
+    w = _advanced_while_answering()
+    rows = w["client"].get(f"/api/exams/sessions/{w['session'].pk}/monitor").json()
+    (live,) = [r for r in rows if r["attempt"] == w["attempt"].pk]
+    columns, sheet = services.session_results(w["session"])
+    (result,) = [r for r in sheet if r[columns.index("姓名")] == w["person"].name]
+    stage_name = {"qualifier": "区级选拔赛", "final": "市级决赛"}[live["stage"]]
+    assert (live["entry"], stage_name) == (result[columns.index("参赛号")], result[columns.index("赛段")])
+    assert live["entry_id"] == w["attempt"].entry_id
+
+
+def test_extra_time_given_before_the_candidate_advanced_is_not_lost_at_the_start():
+    """Regression: Left by the change to find attempts by person: allowances are still read by
+    (session, entry). Extra time given to a candidate by their qualifier entry before they
+    start is not applied when, having advanced meanwhile, they start with their final
+    entry: _begin() reads the allowance of the new entry only, and the +20 minutes an
+    invigilator recorded (and the session page still lists) are lost."""
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"], status="in_progress", stages=[
+        {"key": "qualifier", "name": "区级选拔赛", "scope": "district", "advance": {"top": 1}},
+        {"key": "final", "name": "市级决赛"}])
+    qualifier, final = competition.stages.order_by("order")
+    bank = ex.bank(owner=orgs["union"])
+    ex.fill_bank(bank, per_type=3)
+    session = ex.session(competition, ex.paper(competition, bank), minutes=60)
+    person = factories.person(employer=orgs["unit_a"])
+    user = factories.user(person=person)
+    qualifier_entry = factories.entry(competition, person, stage=qualifier)
+    services.set_allowance(factories.actor(), session, qualifier_entry, 20, reason="听障考生")
+    factories.entry(competition, person, stage=final)  # advanced before starting
+    attempt = services.start(user, session, device="d")
+    assert attempt.deadline - attempt.started_at == datetime.timedelta(minutes=80)
+
+
+# ---------------------------------------------------------------- ending an attempt
+
+
+def test_ending_an_attempt_another_invigilator_ended_a_moment_before_says_so():
+    """Regression: end_attempt() now refuses when finalize() found the attempt handed in by the
+    candidate or timed out, but tells whether it did the ending by `ended_by`: when another
+    invigilator ended the attempt a moment before (ended_by is INVIGILATOR too), the second
+    invigilator is told it was ended with their reason, and that reason is kept nowhere (the
+    very failure the commit set out to fix)."""
+    world = ex.exam(n_candidates=1)
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    first = factories.actor()
+    services.finalize(attempt.pk, EndedBy.INVIGILATOR, actor=first, reason="使用手机")  # the other one won
+    stale = attempt  # as read before it (what end_attempt's caller holds)
+    assert stale.status == AttemptStatus.IN_PROGRESS
+    refused = None
+    try:
+        services.end_attempt(factories.user("jiankao_b", role=Role.INVIGILATOR, competition=world["competition"]),
+                             stale, reason="代考")
+    except UserError as error:
+        refused = error
+    kept = AttemptEvent.objects.filter(attempt=attempt, kind=AttemptEvent.Kind.END, detail__reason="代考").exists()
+    assert refused is not None or kept, "told the attempt was ended, and the reason 代考 is kept nowhere"
+
+
+# ---------------------------------------------------------------- exam room ranges
+
+
+def test_an_exam_room_range_written_as_ipv4_mapped_ipv6_still_admits_its_clients():
+    """Regression: The IPv4-mapped fix turns ::ffff:a.b.c.d into a.b.c.d before comparing, so a room
+    whose range was written the way the server logs its clients (::ffff:10.1.0.0/112),
+    which admitted them before, now refuses the whole room: an IPv4 address is never in an
+    IPv6 network. Both forms of the address should be tried."""
+    world = ex.exam(n_candidates=1, ip_ranges="::ffff:10.1.0.0/112")
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d", ip="::ffff:10.1.2.3")
+    assert attempt.status == AttemptStatus.IN_PROGRESS

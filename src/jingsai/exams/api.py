@@ -715,10 +715,15 @@ def start_practice(request, data: PracticeIn):
 @router.get("/practice/wrong")
 def wrong_answers(request):
     permissions.require(request.user, "exams.practice")
-    rows = WrongAnswer.objects.filter(person_id=request.user.person_id, mastered_at__isnull=True).select_related(
-        "question__current", "question__bank")[:500]
+    """The worker's wrong-answer book, without the banks that keep their answers back now
+    (services.practice_answers_kept: an entry beside the worker's answer gives the right
+    one away), as the page leaves them out."""
+    rows = list(WrongAnswer.objects.filter(person_id=request.user.person_id, mastered_at__isnull=True)
+                .select_related("question__current", "question__bank")[:500])
+    kept = services.practice_answers_kept({w.question.bank for w in rows})
     return [{"question": w.question_id, "bank": w.question.bank_id, "stem": w.question.current.stem,
-             "times_wrong": w.times_wrong, "last_wrong_at": w.last_wrong_at.isoformat()} for w in rows]
+             "times_wrong": w.times_wrong, "last_wrong_at": w.last_wrong_at.isoformat()} for w in rows
+            if w.question.bank_id not in kept]
 
 
 @router.get("/practice/stats")

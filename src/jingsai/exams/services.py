@@ -20,7 +20,7 @@ from types import SimpleNamespace
 import psycopg
 from django.core import signing
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -695,13 +695,18 @@ def _regrace(session, *, raised):
 def candidates(session):
     """The approved entries that sit the exam: the session's stage's, or, for a session
     open to every stage, each person's entry in the latest stage they have reached (an
-    advanced worker keeps an approved entry in each earlier stage, and sits once)."""
+    advanced worker keeps an approved entry in each earlier stage, and sits once). Once a
+    person has started, the entry they started with stays theirs for this session: someone
+    who advances while answering stays the same candidate (number, stage, extra time, the
+    live list's row, the score's entry), and does not become a second one."""
     entries = Entry.objects.filter(competition_id=session.competition_id, status=EntryStatus.APPROVED)
     if session.stage_id:
         return entries.filter(stage_id=session.stage_id)
     later = Entry.objects.filter(competition_id=session.competition_id, status=EntryStatus.APPROVED,
                                  person_id=OuterRef("person_id"), stage__order__gt=OuterRef("stage__order"))
-    return entries.exclude(Exists(later))
+    sat_with = Attempt.objects.filter(session=session, entry_id=OuterRef("pk"))
+    started = Attempt.objects.filter(session=session, person_id=OuterRef("person_id"))
+    return entries.filter(Exists(sat_with) | (~Exists(later) & ~Exists(started)))
 
 
 def candidate_by_number(session, number, stage_key=None):
@@ -746,10 +751,7 @@ def set_allowance(actor, session, entry, minutes, *, reason):
     allowance.extra_minutes, allowance.reason = minutes, reason
     allowance.set_by, allowance.set_at = actor, timezone.now()
     allowance.save()
-    # By person, as start() finds it: someone who advanced while answering sits on under
-    # their earlier entry.
-    attempt = Attempt.objects.filter(session=session, person_id=entry.person_id,
-                                     status=AttemptStatus.IN_PROGRESS).first()
+    attempt = Attempt.objects.filter(session=session, entry=entry, status=AttemptStatus.IN_PROGRESS).first()
     if attempt is not None:
         attempt = finalize_if_due(attempt)  # time already up: handed in, not reopened by the extra time
     if attempt is not None and attempt.status == AttemptStatus.IN_PROGRESS and minutes != old:
@@ -767,9 +769,10 @@ def _client_allowed(session, ip):
         address = ipaddress.ip_address(ip or "")
     except ValueError:
         return False
-    # A server listening on both IPv4 and IPv6 ([::]) sees IPv4 clients as ::ffff:a.b.c.d.
-    address = getattr(address, "ipv4_mapped", None) or address
-    return any(address in network for network in networks)
+    # A server listening on both IPv4 and IPv6 ([::]) sees IPv4 clients as ::ffff:a.b.c.d:
+    # either form of the address may match the range as it was written.
+    forms = [address] + [mapped for mapped in [getattr(address, "ipv4_mapped", None)] if mapped]
+    return any(form in network for form in forms for network in networks if form.version == network.version)
 
 
 def _check_door(session, ip, access_code):
@@ -810,9 +813,7 @@ def start(user, session, *, device=None, ip=None, access_code="", user_agent="",
     entry = candidate_entry(session, user.person_id)
     if entry is None:
         raise UserError(_("You are not a candidate of this exam."), code="forbidden")
-    # By person, not entry: in a session open to every stage, someone who started with their
-    # qualifier entry and advanced meanwhile comes back to that attempt, not to a second one.
-    attempt = Attempt.objects.filter(session=session, person_id=entry.person_id).first()
+    attempt = Attempt.objects.filter(session=session, entry=entry).first()
     if attempt is None:
         try:
             attempt = _begin(user, session, entry, device=device, ip=ip, access_code=access_code,
@@ -858,7 +859,10 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     rng = random.Random(secrets.randbits(64))  # noqa: S311 - a fair draw, not a secret
     drawn = draw_paper(paper, rng)
     current = _current_versions([pk for _s, pk in drawn])
-    allowance = Allowance.objects.filter(session=session, entry=entry).values_list("extra_minutes", flat=True).first()
+    # The candidate's extra time; or, given by an earlier entry before they advanced, that.
+    allowance = (Allowance.objects.filter(session=session, entry__person_id=entry.person_id)
+                 .order_by(Case(When(entry_id=entry.pk, then=0), default=1), "-set_at")
+                 .values_list("extra_minutes", flat=True).first())
     deadline = min(now + timedelta(minutes=session.duration_minutes), session.closes_at)
     deadline += timedelta(minutes=allowance or 0)
     max_score = sum((section.points for section, _pk in drawn), Decimal(0))
@@ -1388,6 +1392,7 @@ def finalize(attempt_id, how, *, actor=None, reason="", now=None):
                  data={"objective_score": objective, "answered": answered})
     if not pending:
         _push_score(attempt, actor)
+    attempt.handed_in_now = True  # by this call, not found handed in already (end_attempt)
     return attempt
 
 
@@ -1410,7 +1415,7 @@ def end_attempt(actor, attempt, *, reason, now=None):
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise UserError(_("This attempt has already ended."), code="ended")
     ended = finalize(attempt.pk, EndedBy.INVIGILATOR, actor=actor, reason=reason)
-    if ended.ended_by != EndedBy.INVIGILATOR:  # handed in (or timed out) a moment before: the reason was not kept
+    if not getattr(ended, "handed_in_now", False):  # handed in, timed out or ended by someone else a moment before
         raise UserError(_("This attempt has already ended."), code="ended")
     return ended
 
@@ -1613,14 +1618,14 @@ def attempt_progress(session):
     saved, time left and when their device was last heard from."""
     now = timezone.now()
     sweep(now=now, session=session)
-    attempts = {  # by person: someone who advanced while answering sits on under their earlier entry (start)
-        a.person_id: a for a in Attempt.objects.filter(session=session)
+    attempts = {
+        a.entry_id: a for a in Attempt.objects.filter(session=session)
         .annotate(answered=Count("answers", filter=~Q(answers__response=None)),
                   last_answer=Max("answers__saved_at"))
     }
     rows = []
     for entry in candidates(session).select_related("person", "unit", "stage").order_by("number"):
-        attempt = attempts.get(entry.person_id)
+        attempt = attempts.get(entry.pk)
         row = {"entry": entry, "attempt": attempt, "state": "absent", "answered": 0, "remaining": None,
                "last_seen": None, "connection_lost": False}
         if attempt is not None:

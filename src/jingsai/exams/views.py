@@ -900,19 +900,23 @@ def wrong_book(request):
     person = request.user.person
     rows = WrongAnswer.objects.filter(person=person, mastered_at__isnull=True).select_related(
         "question__current__knowledge_point", "question__bank")
-    banks, rows = {}, list(rows)
+    banks, held, rows = {}, {}, list(rows)
+    # A bank closed to practice, or under an exam, keeps its answers back
+    # (practice_answers_kept): its entries wait, counted, since an entry says the worker's
+    # answer was wrong, which beside that answer (a true-or-false one) gives the right one.
+    kept = services.practice_answers_kept({row.question.bank for row in rows})
+    for row in rows:
+        if row.question.bank_id in kept:
+            held[row.question.bank] = held.get(row.question.bank, 0) + 1
+    rows = [row for row in rows if row.question.bank_id not in kept]
     # Opened, an entry shows the question as practice does: options in their own order, the
     # right answer and the explanation (the pictures in one query for the whole book).
-    # A bank closed to practice, or under an exam, keeps its answers and explanations back
-    # (practice_answers_kept): the entry then shows the question only.
-    kept = services.practice_answers_kept({row.question.bank for row in rows})
     for row, view in zip(rows, services.version_views([row.question.current for row in rows], image_url),
                          strict=True):
         version = row.question.current
-        row.kept = row.question.bank_id in kept
-        row.view, row.right = view, None if row.kept else scoring.correct_response(version.type, version.answer)
+        row.view, row.right = view, scoring.correct_response(version.type, version.answer)
         banks.setdefault(row.question.bank, []).append(row)
-    return render(request, "exams/wrong_book.html", {"banks": banks})
+    return render(request, "exams/wrong_book.html", {"banks": banks, "held": held})
 
 
 @require_POST
