@@ -109,3 +109,23 @@ def exam_with_organizer(n_candidates=2):
     data = exam(n_candidates=n_candidates)
     data["organizer"] = factories.user(role=Role.ORGANIZER, org=data["orgs"]["union"])
     return data
+
+
+def two_stage_exam(stage=None, **session_fields):
+    """A competition in progress with a qualifier (区级选拔赛, by district, the top one
+    advancing) and a final (市级决赛), a filled bank, and an exam session: open to every
+    stage, or for `stage` ("qualifier" or "final"). Returns a SimpleNamespace: orgs,
+    competition, qualifier, final, bank, session."""
+    from types import SimpleNamespace
+
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"], status="in_progress", stages=[
+        {"key": "qualifier", "name": "区级选拔赛", "scope": "district", "advance": {"top": 1}},
+        {"key": "final", "name": "市级决赛"}])
+    qualifier, final = competition.stages.order_by("order")
+    the_bank = bank(owner=orgs["union"])
+    fill_bank(the_bank, per_type=3)
+    the_session = session(competition, paper(competition, the_bank),
+                          stage={"qualifier": qualifier, "final": final}.get(stage), **session_fields)
+    return SimpleNamespace(orgs=orgs, competition=competition, qualifier=qualifier, final=final, bank=the_bank,
+                           session=the_session)

@@ -388,14 +388,8 @@ def test_extra_time_given_after_the_time_is_up_hands_the_attempt_in_and_does_not
 def test_a_session_for_every_stage_counts_an_advanced_worker_once_at_their_latest_stage():
     from tests import factories
 
-    orgs = factories.tree()
-    competition = factories.competition(host=orgs["union"], status="in_progress", stages=[
-        {"key": "qualifier", "name": "区级选拔赛", "scope": "district", "advance": {"top": 1}},
-        {"key": "final", "name": "市级决赛"}])
-    qualifier, final = competition.stages.order_by("order")
-    bank = ex.bank(owner=orgs["union"])
-    ex.fill_bank(bank)
-    session = ex.session(competition, ex.paper(competition, bank))  # no stage: every stage sits it
+    w = ex.two_stage_exam()  # no stage: every stage sits it
+    orgs, competition, qualifier, final, session = w.orgs, w.competition, w.qualifier, w.final, w.session
     advanced, stayed = factories.person(employer=orgs["unit_a"]), factories.person(employer=orgs["unit_a"])
     factories.entry(competition, advanced, stage=qualifier)
     in_final = factories.entry(competition, advanced, stage=final)

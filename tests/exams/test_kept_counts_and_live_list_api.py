@@ -21,23 +21,29 @@ def _right(item):
             "fill": lambda: [b[0]["text"] for b in version.answer]}[version.type]()
 
 
-@pytest.fixture
-def kept_round():
-    """A one-question practice round answered right while the bank was open; then the bank
-    is closed to practice (its questions kept for an exam)."""
+def _answered_then_closed(qtype, answer):
+    """A one-question practice round of `qtype`, answered with answer(item) while the bank
+    was open; then the bank is closed to practice (its questions kept for an exam)."""
     orgs = factories.tree()
     bank = ex.bank(owner=orgs["union"])
     ex.fill_bank(bank, per_type=2)
-    services.add_question(factories.actor(), bank, ex.question("single", kp="关闭前"))
+    services.add_question(factories.actor(), bank, ex.question(qtype, kp="关闭前"))
     worker = factories.person(employer=orgs["unit_a"])
-    user = factories.user(person=worker)
     practice = services.start_practice(worker, bank, knowledge_point=bank.knowledge_points.get(name="关闭前"),
                                        count=1)
     item = practice.items.select_related("version").get()
-    assert services.answer_practice(worker, item, _right(item)).correct is True
+    answered = services.answer_practice(worker, item, answer(item))
     services.update_bank(None, bank, practice_open=False)
     client = Client()
-    client.force_login(user)
+    client.force_login(factories.user(person=worker))
+    return practice, answered, client, bank
+
+
+@pytest.fixture
+def kept_round():
+    """A one-question round answered right, then its bank closed to practice."""
+    practice, answered, client, bank = _answered_then_closed("single", _right)
+    assert answered.correct is True
     return {"practice": practice, "client": client, "bank": bank}
 
 
@@ -73,14 +79,8 @@ def test_the_live_list_through_the_api_names_each_rows_stage():
     allowance form/command ask for the stage; but GET /api/exams/sessions/{id}/monitor
     (MonitorRow) still gives only the entry number: two rows both say entry 1 and an API
     client cannot tell which candidate is which (nor which stage to name)."""
-    orgs = factories.tree()
-    competition = factories.competition(host=orgs["union"], status="in_progress", stages=[
-        {"key": "qualifier", "name": "区级选拔赛", "scope": "district", "advance": {"top": 1}},
-        {"key": "final", "name": "市级决赛"}])
-    qualifier, final = competition.stages.order_by("order")
-    bank = ex.bank(owner=orgs["union"])
-    ex.fill_bank(bank, per_type=3)
-    session = ex.session(competition, ex.paper(competition, bank))  # open to every stage
+    w = ex.two_stage_exam()  # open to every stage
+    orgs, competition, qualifier, final, session = w.orgs, w.competition, w.qualifier, w.final, w.session
     stayed, advanced = factories.person(employer=orgs["unit_a"]), factories.person(employer=orgs["unit_a"])
     factories.entry(competition, stayed, stage=qualifier, number=1)
     factories.entry(competition, advanced, stage=qualifier, number=2)
@@ -105,24 +105,11 @@ def test_the_live_list_through_the_api_names_each_rows_stage():
 
 
 def test_the_wrong_answer_book_does_not_give_away_the_verdict_of_a_kept_round():
-    """Regression: The commit hides the round's count of right answers while the bank keeps its answers
-    back, because "a right answer that shows as right gives the answer away". The
-    wrong-answer book (GET /api/exams/practice/wrong) still lists each question of that
-    round answered wrong, beside the round's view that still gives the response: for a
-    true/false question the two together are the right answer."""
-    orgs = factories.tree()
-    bank = ex.bank(owner=orgs["union"])
-    ex.fill_bank(bank, per_type=2)
-    services.add_question(factories.actor(), bank, ex.question("judge", kp="关闭前"))
-    worker = factories.person(employer=orgs["unit_a"])
-    user = factories.user(person=worker)
-    practice = services.start_practice(worker, bank, knowledge_point=bank.knowledge_points.get(name="关闭前"),
-                                       count=1)
-    item = practice.items.select_related("version").get()
-    assert services.answer_practice(worker, item, not item.version.answer).correct is False
-    services.update_bank(None, bank, practice_open=False)
-    client = Client()
-    client.force_login(user)
+    """Regression: while a bank kept its answers back, the wrong-answer book (page and API)
+    still listed each question of a round answered wrong, beside the round's view that gives
+    the response: for a true-or-false question the two together are the right answer."""
+    practice, answered, client, bank = _answered_then_closed("judge", lambda item: not item.version.answer)
+    assert answered.correct is False
     round_view = client.get(f"/api/exams/practice/{practice.pk}").json()
     assert round_view["answers_kept"] is True and round_view["correct"] is None
     assert round_view["items"][0]["response"] is not None  # the response shows ...

@@ -25,14 +25,6 @@ def world():
     return ex.exam(n_candidates=2)
 
 
-def _two_stage_competition(orgs):
-    competition = factories.competition(host=orgs["union"], status="in_progress", stages=[
-        {"key": "qualifier", "name": "区级选拔赛", "scope": "district", "advance": {"top": 1}},
-        {"key": "final", "name": "市级决赛"}])
-    qualifier, final = competition.stages.order_by("order")
-    return competition, qualifier, final
-
-
 # ---------------------------------------------------------------- extra time and starts
 
 
@@ -115,11 +107,8 @@ def test_changing_the_stage_of_a_session_under_way_does_not_lock_out_the_candida
     the invigilator's live list no longer shows them, so nobody can see or end them.
     Expected: the stage cannot change once candidates have started (as the paper), or
     the running candidates can still resume and are still listed."""
-    orgs = factories.tree()
-    competition, qualifier, final = _two_stage_competition(orgs)
-    bank = ex.bank(owner=orgs["union"])
-    ex.fill_bank(bank, per_type=3)
-    session = ex.session(competition, ex.paper(competition, bank), stage=qualifier)
+    w = ex.two_stage_exam(stage="qualifier")
+    orgs, competition, final, session = w.orgs, w.competition, w.final, w.session
     user, _entry = ex.candidate(competition, employer=orgs["unit_a"])
     attempt = services.start(user, session, device="d")
     try:
@@ -161,11 +150,8 @@ def test_an_entry_number_names_one_candidate_in_a_session_for_every_stage():
     for the finalist shown as number 1 in the live list goes to the qualifier's number 1.
     Expected: an ambiguous number is refused with a message (or the number is qualified
     by the stage), never resolved to an arbitrary candidate."""
-    orgs = factories.tree()
-    competition, qualifier, final = _two_stage_competition(orgs)
-    bank = ex.bank(owner=orgs["union"])
-    ex.fill_bank(bank, per_type=3)
-    session = ex.session(competition, ex.paper(competition, bank))  # no stage: every stage sits it
+    w = ex.two_stage_exam()  # no stage: every stage sits it
+    orgs, competition, qualifier, final, session = w.orgs, w.competition, w.qualifier, w.final, w.session
     stayed, advanced = factories.person(employer=orgs["unit_a"]), factories.person(employer=orgs["unit_a"])
     in_qualifier = factories.entry(competition, stayed, stage=qualifier, number=1)
     factories.entry(competition, advanced, stage=qualifier, number=2)
@@ -254,11 +240,8 @@ def test_a_candidate_who_advances_mid_session_comes_back_to_the_same_attempt():
     stage they have reached. Someone who started with their qualifier entry and advanced to
     the final meanwhile was a new candidate by their final entry: coming back started a
     second attempt, and they saw the paper twice."""
-    orgs = factories.tree()
-    competition, qualifier, final = _two_stage_competition(orgs)
-    bank = ex.bank(owner=orgs["union"])
-    ex.fill_bank(bank, per_type=3)
-    session = ex.session(competition, ex.paper(competition, bank))  # open to every stage
+    w = ex.two_stage_exam()  # open to every stage
+    orgs, competition, qualifier, final, session = w.orgs, w.competition, w.qualifier, w.final, w.session
     person = factories.person(employer=orgs["unit_a"])
     user = factories.user(person=person)
     factories.entry(competition, person, stage=qualifier)
@@ -291,11 +274,8 @@ def test_extra_time_for_a_candidate_who_advanced_while_answering_reaches_their_a
     """Someone who advances while answering stays the candidate they started as: the live
     list shows their earlier entry's number and stage, extra time given by it reaches the
     attempt, and the new entry's number is no second candidate of this session."""
-    orgs = factories.tree()
-    competition, qualifier, final = _two_stage_competition(orgs)
-    bank = ex.bank(owner=orgs["union"])
-    ex.fill_bank(bank, per_type=3)
-    session = ex.session(competition, ex.paper(competition, bank))  # open to every stage
+    w = ex.two_stage_exam()  # open to every stage
+    orgs, competition, qualifier, final, session = w.orgs, w.competition, w.qualifier, w.final, w.session
     person = factories.person(employer=orgs["unit_a"])
     user = factories.user(person=person)
     first = factories.entry(competition, person, stage=qualifier)
@@ -316,14 +296,8 @@ def test_extra_time_for_a_candidate_who_advanced_while_answering_reaches_their_a
 def _advanced_while_answering():
     """A session open to every stage; a worker starts with their qualifier entry (number 2)
     and is then given a final entry (number 1) while still answering."""
-    orgs = factories.tree()
-    competition = factories.competition(host=orgs["union"], status="in_progress", stages=[
-        {"key": "qualifier", "name": "区级选拔赛", "scope": "district", "advance": {"top": 1}},
-        {"key": "final", "name": "市级决赛"}])
-    qualifier, final = competition.stages.order_by("order")
-    bank = ex.bank(owner=orgs["union"])
-    ex.fill_bank(bank, per_type=3)
-    session = ex.session(competition, ex.paper(competition, bank))  # open to every stage
+    w = ex.two_stage_exam()  # open to every stage
+    orgs, competition, qualifier, final, session = w.orgs, w.competition, w.qualifier, w.final, w.session
     factories.entry(competition, factories.person(employer=orgs["unit_a"]), stage=qualifier, number=1)
     person = factories.person(employer=orgs["unit_a"])
     user = factories.user(person=person)
@@ -342,20 +316,13 @@ def _advanced_while_answering():
 
 
 def test_changing_the_extra_time_of_a_candidate_who_advanced_does_not_count_it_twice():
-    """Regression: 5e92b85 (landed during this review) makes set_allowance() find the running attempt by
-    person, but it still reads the extra time already given (`old`) from the allowance of
-    the entry it is handed. A candidate given +20 by their qualifier entry sits with +20;
-    once they have advanced, the only entry an invigilator can name is the final one (the
-    qualifier entry is "not a candidate"), whose allowance is 0: changing their extra time
-    to 30 moves the deadline by +30 on top of the +20, 110 minutes in all instead of 90."""
-    orgs = factories.tree()
-    competition = factories.competition(host=orgs["union"], status="in_progress", stages=[
-        {"key": "qualifier", "name": "区级选拔赛", "scope": "district", "advance": {"top": 1}},
-        {"key": "final", "name": "市级决赛"}])
-    qualifier, final = competition.stages.order_by("order")
-    bank = ex.bank(owner=orgs["union"])
-    ex.fill_bank(bank, per_type=3)
-    session = ex.session(competition, ex.paper(competition, bank), minutes=60)
+    """Regression: with attempts found by person, extra time changed by the only entry the
+    invigilator could name after the candidate advanced (the new one, whose allowance was
+    0) moved the deadline by the whole new amount on top of what the earlier entry had
+    given: 110 minutes in all instead of 90. The candidate now stays the entry they started
+    with, and the live list names it."""
+    w = ex.two_stage_exam(minutes=60)
+    orgs, competition, qualifier, final, session = w.orgs, w.competition, w.qualifier, w.final, w.session
     person = factories.person(employer=orgs["unit_a"])
     user = factories.user(person=person)
     qualifier_entry = factories.entry(competition, person, stage=qualifier)
@@ -370,13 +337,9 @@ def test_changing_the_extra_time_of_a_candidate_who_advanced_does_not_count_it_t
 
 
 def test_the_live_list_and_the_results_sheet_name_the_same_entry_and_stage_for_one_attempt():
-    """Regression: The results sheet's new 赛段 column is said to name the stage "as the live list does".
-    For a candidate who advanced while answering, attempt_progress() (keyed by person now)
-    puts the attempt on the row of the person's final entry (市级决赛, number 1, its
-    entry_id), while the results sheet and the attempts table name the attempt's own entry
-    (区级选拔赛, number 2): the same attempt is two different candidates depending on where
-    the invigilator looks, and number 1 of 市级决赛 is shown as sitting an attempt that is
-    not theirs."""
+    """Regression: with attempts found by person, the live list put the attempt of someone who
+    advanced while answering on their new entry's row (市级决赛 1), while the results sheet
+    and the attempts table named the attempt's own entry (区级选拔赛 2)."""
     w = _advanced_while_answering()
     rows = w["client"].get(f"/api/exams/sessions/{w['session'].pk}/monitor").json()
     (live,) = [r for r in rows if r["attempt"] == w["attempt"].pk]
@@ -388,19 +351,11 @@ def test_the_live_list_and_the_results_sheet_name_the_same_entry_and_stage_for_o
 
 
 def test_extra_time_given_before_the_candidate_advanced_is_not_lost_at_the_start():
-    """Regression: Left by the change to find attempts by person: allowances are still read by
-    (session, entry). Extra time given to a candidate by their qualifier entry before they
-    start is not applied when, having advanced meanwhile, they start with their final
-    entry: _begin() reads the allowance of the new entry only, and the +20 minutes an
-    invigilator recorded (and the session page still lists) are lost."""
-    orgs = factories.tree()
-    competition = factories.competition(host=orgs["union"], status="in_progress", stages=[
-        {"key": "qualifier", "name": "区级选拔赛", "scope": "district", "advance": {"top": 1}},
-        {"key": "final", "name": "市级决赛"}])
-    qualifier, final = competition.stages.order_by("order")
-    bank = ex.bank(owner=orgs["union"])
-    ex.fill_bank(bank, per_type=3)
-    session = ex.session(competition, ex.paper(competition, bank), minutes=60)
+    """Regression: extra time given by a candidate's qualifier entry was lost when, having
+    advanced before starting, they started with their final entry: the start read the new
+    entry's allowance only."""
+    w = ex.two_stage_exam(minutes=60)
+    orgs, competition, qualifier, final, session = w.orgs, w.competition, w.qualifier, w.final, w.session
     person = factories.person(employer=orgs["unit_a"])
     user = factories.user(person=person)
     qualifier_entry = factories.entry(competition, person, stage=qualifier)
@@ -414,11 +369,9 @@ def test_extra_time_given_before_the_candidate_advanced_is_not_lost_at_the_start
 
 
 def test_ending_an_attempt_another_invigilator_ended_a_moment_before_says_so():
-    """Regression: end_attempt() now refuses when finalize() found the attempt handed in by the
-    candidate or timed out, but tells whether it did the ending by `ended_by`: when another
-    invigilator ended the attempt a moment before (ended_by is INVIGILATOR too), the second
-    invigilator is told it was ended with their reason, and that reason is kept nowhere (the
-    very failure the commit set out to fix)."""
+    """Regression: end_attempt() told whether it had ended the attempt by `ended_by`. When
+    another invigilator had ended it a moment before, the second was told it worked and
+    their reason was kept nowhere. finalize() now says whether this call did the hand-in."""
     world = ex.exam(n_candidates=1)
     user, _entry = world["candidates"][0]
     attempt = services.start(user, world["session"], device="d")
@@ -440,10 +393,9 @@ def test_ending_an_attempt_another_invigilator_ended_a_moment_before_says_so():
 
 
 def test_an_exam_room_range_written_as_ipv4_mapped_ipv6_still_admits_its_clients():
-    """Regression: The IPv4-mapped fix turns ::ffff:a.b.c.d into a.b.c.d before comparing, so a room
-    whose range was written the way the server logs its clients (::ffff:10.1.0.0/112),
-    which admitted them before, now refuses the whole room: an IPv4 address is never in an
-    IPv6 network. Both forms of the address should be tried."""
+    """Regression: once ::ffff:a.b.c.d was read as a.b.c.d, a room whose range was written the
+    way the server logs its clients (::ffff:10.1.0.0/112) refused everyone: both forms of
+    the address are tried now."""
     world = ex.exam(n_candidates=1, ip_ranges="::ffff:10.1.0.0/112")
     user, _entry = world["candidates"][0]
     attempt = services.start(user, world["session"], device="d", ip="::ffff:10.1.2.3")
