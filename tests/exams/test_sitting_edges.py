@@ -400,3 +400,23 @@ def test_an_exam_room_range_written_as_ipv4_mapped_ipv6_still_admits_its_clients
     user, _entry = world["candidates"][0]
     attempt = services.start(user, world["session"], device="d", ip="::ffff:10.1.2.3")
     assert attempt.status == AttemptStatus.IN_PROGRESS
+
+
+def test_a_component_a_theory_exam_records_into_cannot_be_removed_from_the_rules(world):
+    """Regression: the competition's rules could drop the component a theory exam hands its
+    scores to. Every hand-in of that exam then failed on recording the score, the attempt
+    stayed in progress for ever, and the step to scoring waited on it with no word why."""
+    import copy
+
+    from jingsai.competitions import services as competitions
+    from jingsai.core.errors import Rejected
+
+    competition = world["competition"]
+    raw = copy.deepcopy(competition.spec)
+    assert world["session"].component in {c["key"] for c in raw["components"]}
+    raw["components"] = [dict(c, weight="1") for c in raw["components"] if c["key"] != world["session"].component]
+    for key in ("ranking", "awards"):  # rules that may name the dropped component
+        raw.pop(key, None)
+    with pytest.raises(Rejected) as refused:
+        competitions.load_competition(factories.actor(), raw, check=False, reason="改赛制")
+    assert any(p.code == "component_in_use" for p in refused.value.problems), refused.value.problems

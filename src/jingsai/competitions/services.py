@@ -230,6 +230,7 @@ def _check_existing(existing, spec, stored, reason, problems):
                 % {"name": stage.name, "key": stage.key},
                 where="stages", value=stage.key, code="stage_has_entries",
             ))
+    _check_components_in_use(existing, spec, problems)
     if spec["mode"] is not None and spec["mode"] != existing.mode and existing.entries.exists():
         problems.append(Problem(
             _("The competition has entries: it cannot switch between individual and team."),
@@ -252,6 +253,26 @@ def _check_existing(existing, spec, stored, reason, problems):
             where="reason", code="reason_required",
         ))
     return changed
+
+
+def _check_components_in_use(existing, spec, problems):
+    """A component that holds scores, or that a theory exam hands its scores to, stays: its
+    scores would be orphaned, and an exam's hand-ins could no longer record theirs."""
+    from django.apps import apps
+
+    kept = {component["key"] for component in spec.get("components") or []}
+    removed = [c["key"] for c in (existing.spec or {}).get("components", []) if c["key"] not in kept]
+    if not removed:
+        return
+    scores = apps.get_model("results", "ComponentScore").objects.filter(
+        entry__competition=existing, component__in=removed)
+    sessions = apps.get_model("exams", "ExamSession").objects.filter(competition=existing, component__in=removed)
+    for key in sorted(set(scores.values_list("component", flat=True)) | set(sessions.values_list("component",
+                                                                                                   flat=True))):
+        problems.append(Problem(
+            _("The component “%(key)s” has scores or a theory exam recording into it and cannot be removed.")
+            % {"key": key}, where="components", value=key, code="component_in_use",
+        ))
 
 
 def _sync_stages(competition, stages):
