@@ -3,8 +3,10 @@ changed mid-exam, one sitting per candidate, the stage and the competition's ste
 candidates started, entry numbers across stages, the access code. Tests named
 "Regression" failed before the fix their docstring describes."""
 
+import copy
 import datetime
 import threading
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -416,6 +418,74 @@ def test_a_component_a_theory_exam_records_into_cannot_be_removed_from_the_rules
     assert world["session"].component in {c["key"] for c in raw["components"]}
     raw["components"] = [dict(c, weight="1") for c in raw["components"] if c["key"] != world["session"].component]
     for key in ("ranking", "awards"):  # rules that may name the dropped component
+        raw.pop(key, None)
+    with pytest.raises(Rejected) as refused:
+        competitions.load_competition(factories.actor(), raw, check=False, reason="改赛制")
+    assert any(p.code == "component_in_use" for p in refused.value.problems), refused.value.problems
+
+
+def _borrowed_allowance():
+    """Extra time given by the qualifier entry; the worker advances before starting and
+    starts with the final entry, the start borrowing the qualifier entry's 20 minutes."""
+    w = ex.two_stage_exam(minutes=60)
+    person = factories.person(employer=w.orgs["unit_a"])
+    user = factories.user(person=person)
+    qualifier_entry = factories.entry(w.competition, person, stage=w.qualifier)
+    services.set_allowance(factories.actor(), w.session, qualifier_entry, 20, reason="听障考生")
+    final_entry = factories.entry(w.competition, person, stage=w.final)  # advanced before starting
+    attempt = services.start(user, w.session, device="d")
+    assert attempt.entry_id == final_entry.pk
+    assert attempt.deadline - attempt.started_at == datetime.timedelta(minutes=80)
+    return w, attempt
+
+
+def test_changing_borrowed_extra_time_does_not_count_it_twice():
+    """Regression: The start took the qualifier entry's 20 minutes; the invigilator then changes the
+    extra time by the only entry they can name (the final one, as the live list shows it)
+    to 30: the deadline should be 60 + 30, not 60 + 20 + 30."""
+    w, attempt = _borrowed_allowance()
+    (row,) = [row for row in services.attempt_progress(w.session) if row["attempt"]]
+    services.set_allowance(factories.actor(), w.session, row["entry"], 30, reason="再加 10 分钟")
+    attempt.refresh_from_db()
+    assert attempt.deadline - attempt.started_at == datetime.timedelta(minutes=90)
+
+
+def test_borrowed_extra_time_can_be_taken_back():
+    """Regression: Setting the candidate's extra time to 0 should leave the plain 60 minutes; the
+    borrowed 20 stay, and the qualifier entry that holds them is no candidate to change."""
+    w, attempt = _borrowed_allowance()
+    (row,) = [row for row in services.attempt_progress(w.session) if row["attempt"]]
+    services.set_allowance(factories.actor(), w.session, row["entry"], 0, reason="误加")
+    attempt.refresh_from_db()
+    assert attempt.deadline - attempt.started_at == datetime.timedelta(minutes=60)
+
+
+def test_an_ipv4_client_is_admitted_by_a_range_written_in_ipv4_mapped_form():
+    """Regression: Both forms are tried for a client seen as ::ffff:a.b.c.d, but a client seen as plain
+    a.b.c.d (an IPv4-only listener, or a proxy's X-Forwarded-For) is refused by the same
+    room's range written as ::ffff:10.1.0.0/112."""
+    room = SimpleNamespace(ip_ranges="::ffff:10.1.0.0/112")
+    assert services._client_allowed(room, "::ffff:10.1.2.3")
+    assert services._client_allowed(room, "10.1.2.3")
+
+
+def test_a_component_a_frozen_marking_scheme_records_into_cannot_be_removed():
+    """Regression: the check looked at stored scores and exam sessions only: the practical
+    component that judging is marking (frozen scheme, scores not yet written) could be
+    dropped, and every later write of the judged scores then failed."""
+    from django.utils import timezone
+
+    from jingsai.competitions import services as competitions
+    from jingsai.core.errors import Rejected
+    from jingsai.judging.models import MarkingScheme, SchemeStatus
+
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"], status="in_progress")
+    MarkingScheme.objects.create(competition=competition, component="practical", status=SchemeStatus.FROZEN,
+                                 frozen_at=timezone.now())
+    raw = copy.deepcopy(competition.spec)
+    raw["components"] = [dict(c, weight="1") for c in raw["components"] if c["key"] != "practical"]
+    for key in ("ranking", "awards", "marking_scheme"):
         raw.pop(key, None)
     with pytest.raises(Rejected) as refused:
         competitions.load_competition(factories.actor(), raw, check=False, reason="改赛制")

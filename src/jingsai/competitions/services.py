@@ -256,8 +256,9 @@ def _check_existing(existing, spec, stored, reason, problems):
 
 
 def _check_components_in_use(existing, spec, problems):
-    """A component that holds scores, or that a theory exam hands its scores to, stays: its
-    scores would be orphaned, and an exam's hand-ins could no longer record theirs."""
+    """A component that holds scores, or that a theory exam or the judges' marking (once
+    its scheme is frozen) records into, stays: its scores would be orphaned, and hand-ins
+    or marks could no longer record theirs."""
     from django.apps import apps
 
     kept = {component["key"] for component in spec.get("components") or []}
@@ -267,10 +268,15 @@ def _check_components_in_use(existing, spec, problems):
     scores = apps.get_model("results", "ComponentScore").objects.filter(
         entry__competition=existing, component__in=removed)
     sessions = apps.get_model("exams", "ExamSession").objects.filter(competition=existing, component__in=removed)
-    for key in sorted(set(scores.values_list("component", flat=True)) | set(sessions.values_list("component",
-                                                                                                   flat=True))):
+    schemes = apps.get_model("judging", "MarkingScheme").objects.filter(  # frozen: marking has started
+        competition=existing, component__in=removed, frozen_at__isnull=False)
+    used = set()
+    for recorders in (scores, sessions, schemes):
+        used |= set(recorders.values_list("component", flat=True))
+    for key in sorted(used):
         problems.append(Problem(
-            _("The component “%(key)s” has scores or a theory exam recording into it and cannot be removed.")
+            _("The component “%(key)s” has scores, or a theory exam or marking scheme recording into it, and "
+              "cannot be removed.")
             % {"key": key}, where="components", value=key, code="component_in_use",
         ))
 

@@ -745,7 +745,7 @@ def set_allowance(actor, session, entry, minutes, *, reason):
     # while holding the attempt, and must not deadlock with this.
     Entry.objects.select_for_update(no_key=True).filter(pk=entry.pk).exists()
     allowance = Allowance.objects.filter(session=session, entry=entry).first()
-    old = allowance.extra_minutes if allowance else 0
+    old = _allowance_minutes(session, entry)  # what the candidate has now, maybe given by an earlier entry
     if allowance is None:
         allowance = Allowance(session=session, entry=entry)
     allowance.extra_minutes, allowance.reason = minutes, reason
@@ -761,6 +761,16 @@ def set_allowance(actor, session, entry, minutes, *, reason):
     return allowance
 
 
+def _allowance_minutes(session, entry):
+    """The candidate's extra time in the session: their entry's own; or, given by an earlier
+    entry before they advanced (the entry a candidate goes by moves to their latest stage
+    until they start), that one's. The start applies it, and a change moves the attempt by
+    the difference from it."""
+    return (Allowance.objects.filter(session=session, entry__person_id=entry.person_id)
+            .order_by(Case(When(entry_id=entry.pk, then=0), default=1), "-set_at")
+            .values_list("extra_minutes", flat=True).first()) or 0
+
+
 def _client_allowed(session, ip):
     networks = parse_ip_ranges(session.ip_ranges)
     if not networks:
@@ -769,9 +779,13 @@ def _client_allowed(session, ip):
         address = ipaddress.ip_address(ip or "")
     except ValueError:
         return False
-    # A server listening on both IPv4 and IPv6 ([::]) sees IPv4 clients as ::ffff:a.b.c.d:
-    # either form of the address may match the range as it was written.
-    forms = [address] + [mapped for mapped in [getattr(address, "ipv4_mapped", None)] if mapped]
+    # A server listening on both IPv4 and IPv6 ([::]) sees IPv4 clients as ::ffff:a.b.c.d,
+    # one listening on IPv4 (or a proxy) as a.b.c.d: either form of the address may match
+    # the range as it was written.
+    if address.version == 4:
+        forms = [address, ipaddress.IPv6Address(f"::ffff:{address}")]
+    else:
+        forms = [address] + [mapped for mapped in [address.ipv4_mapped] if mapped]
     return any(form in network for form in forms for network in networks if form.version == network.version)
 
 
@@ -859,10 +873,7 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     rng = random.Random(secrets.randbits(64))  # noqa: S311 - a fair draw, not a secret
     drawn = draw_paper(paper, rng)
     current = _current_versions([pk for _s, pk in drawn])
-    # The candidate's extra time; or, given by an earlier entry before they advanced, that.
-    allowance = (Allowance.objects.filter(session=session, entry__person_id=entry.person_id)
-                 .order_by(Case(When(entry_id=entry.pk, then=0), default=1), "-set_at")
-                 .values_list("extra_minutes", flat=True).first())
+    allowance = _allowance_minutes(session, entry)
     deadline = min(now + timedelta(minutes=session.duration_minutes), session.closes_at)
     deadline += timedelta(minutes=allowance or 0)
     max_score = sum((section.points for section, _pk in drawn), Decimal(0))
