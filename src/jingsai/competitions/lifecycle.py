@@ -68,6 +68,21 @@ def guard(from_status, to_status):
     return register
 
 
+_component_users = []
+
+
+def component_user(function):
+    """Register function(competition, keys) -> those of the component keys that the app
+    holds scores for or records into (results, exams, judging register theirs). The rules
+    cannot drop such a component (services.load_competition)."""
+    _component_users.append(function)
+    return function
+
+
+def components_in_use(competition, keys):
+    return set().union(*(function(competition, keys) for function in _component_users)) if keys else set()
+
+
 def allowed_next(competition):
     return TRANSITIONS[Status(competition.status)]
 

@@ -256,24 +256,12 @@ def _check_existing(existing, spec, stored, reason, problems):
 
 
 def _check_components_in_use(existing, spec, problems):
-    """A component that holds scores, or that a theory exam or the judges' marking (once
-    its scheme is frozen) records into, stays: its scores would be orphaned, and hand-ins
-    or marks could no longer record theirs."""
-    from django.apps import apps
-
+    """A component that holds scores, or that a theory exam or the judges' marking records
+    into (lifecycle.component_user), stays: its scores would be orphaned, and hand-ins or
+    marks could no longer record theirs."""
     kept = {component["key"] for component in spec.get("components") or []}
     removed = [c["key"] for c in (existing.spec or {}).get("components", []) if c["key"] not in kept]
-    if not removed:
-        return
-    scores = apps.get_model("results", "ComponentScore").objects.filter(
-        entry__competition=existing, component__in=removed)
-    sessions = apps.get_model("exams", "ExamSession").objects.filter(competition=existing, component__in=removed)
-    schemes = apps.get_model("judging", "MarkingScheme").objects.filter(  # frozen: marking has started
-        competition=existing, component__in=removed, frozen_at__isnull=False)
-    used = set()
-    for recorders in (scores, sessions, schemes):
-        used |= set(recorders.values_list("component", flat=True))
-    for key in sorted(used):
+    for key in sorted(lifecycle.components_in_use(existing, removed)):
         problems.append(Problem(
             _("The component “%(key)s” has scores, or a theory exam or marking scheme recording into it, and "
               "cannot be removed.")

@@ -682,14 +682,19 @@ def _regrace(session, *, raised):
     """A new grace period reaches the attempts still accepting answers (one whose time and
     grace are over is handed in by the sweep as it was). With more grace, each gets a new
     time-out task: the one queued for the old end would find it not yet due."""
+    grace = timedelta(seconds=session.grace_seconds)
     still = Attempt.objects.filter(session=session, status=AttemptStatus.IN_PROGRESS, accept_until__gt=timezone.now())
-    ids = list(still.values_list("pk", flat=True))
-    Attempt.objects.filter(pk__in=ids, status=AttemptStatus.IN_PROGRESS).update(
-        accept_until=F("deadline") + timedelta(seconds=session.grace_seconds))
+    moved = [Attempt(pk=pk, accept_until=deadline + grace) for pk, deadline in still.values_list("pk", "deadline")]
+    Attempt.objects.filter(pk__in=[a.pk for a in moved], status=AttemptStatus.IN_PROGRESS).update(
+        accept_until=F("deadline") + grace)
     if raised:
-        attempts = list(Attempt.objects.filter(pk__in=ids, status=AttemptStatus.IN_PROGRESS).only("pk", "accept_until"))
-        transaction.on_commit(lambda: [_schedule_timeout(attempt) for attempt in attempts])
-    return len(ids)
+        transaction.on_commit(lambda: _schedule_timeouts(moved))
+    return len(moved)
+
+
+def _schedule_timeouts(attempts):
+    for attempt in attempts:
+        _schedule_timeout(attempt)
 
 
 def candidates(session):
@@ -875,7 +880,7 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     current = _current_versions([pk for _s, pk in drawn])
     allowance = _allowance_minutes(session, entry)
     deadline = min(now + timedelta(minutes=session.duration_minutes), session.closes_at)
-    deadline += timedelta(minutes=allowance or 0)
+    deadline += timedelta(minutes=allowance)
     max_score = sum((section.points for section, _pk in drawn), Decimal(0))
     attempt = Attempt.objects.create(
         session=session, entry=entry, person_id=entry.person_id, started_at=now, deadline=deadline,

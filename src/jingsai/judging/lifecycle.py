@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from jingsai.competitions.lifecycle import guard
+from jingsai.competitions.lifecycle import component_user, guard
 from jingsai.competitions.models import Status
 
 from .models import Appeal, AppealStatus, Contestant, Draw, Mark, Unblinding, UnblindStep
@@ -35,3 +35,13 @@ def appeals_decided(competition):
     if pending:
         return _("%(count)s appeals await the arbitration group's ruling.") % {"count": pending}
     return None
+
+
+@component_user
+def components_marked(competition, keys):
+    """The component the judges' marking records into, once its scheme is frozen (marking
+    has started)."""
+    from .models import MarkingScheme
+
+    return MarkingScheme.objects.filter(competition=competition, component__in=keys,
+                                        frozen_at__isnull=False).values_list("component", flat=True)

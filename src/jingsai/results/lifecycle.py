@@ -7,7 +7,7 @@ competition; these guards refuse the bare step and say where to take it."""
 
 from django.utils.translation import gettext as _
 
-from jingsai.competitions.lifecycle import guard
+from jingsai.competitions.lifecycle import component_user, guard
 from jingsai.competitions.models import Status
 
 from . import queries
@@ -51,3 +51,11 @@ def publicity_withdrawn(competition):
     if stage is not None and queries.stage_results(stage).state == queries.PUBLICITY:
         return _("Withdraw the publicity on the results page, giving a reason.")
     return None
+
+
+@component_user
+def components_with_scores(competition, keys):
+    from .models import ComponentScore
+
+    return ComponentScore.objects.filter(entry__competition=competition, component__in=keys).values_list(
+        "component", flat=True).distinct()
