@@ -3,7 +3,6 @@
 id. Tests named "Regression" failed before the fix their docstring describes."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from jingsai.accounts.models import Role
@@ -34,8 +33,7 @@ def _answered_then_closed(qtype, answer):
     item = practice.items.select_related("version").get()
     answered = services.answer_practice(worker, item, answer(item))
     services.update_bank(None, bank, practice_open=False)
-    client = Client()
-    client.force_login(factories.user(person=worker))
+    client = ex.logged_in(factories.user(person=worker))
     return practice, answered, client, bank
 
 
@@ -85,8 +83,7 @@ def test_the_live_list_through_the_api_names_each_rows_stage():
     factories.entry(competition, stayed, stage=qualifier, number=1)
     factories.entry(competition, advanced, stage=qualifier, number=2)
     factories.entry(competition, advanced, stage=final, number=1)
-    client = Client()
-    client.force_login(factories.user("jiankao9", role=Role.INVIGILATOR, competition=competition))
+    client = ex.logged_in(factories.user("jiankao9", role=Role.INVIGILATOR, competition=competition))
     page = client.get(f"/work/exams/sessions/{session.pk}/monitor/").content.decode()
     assert "区级选拔赛" in page and "市级决赛" in page  # the page names them
     rows = client.get(f"/api/exams/sessions/{session.pk}/monitor").json()
