@@ -17,14 +17,13 @@ from tests.exams import factories as ex
 
 @pytest.mark.django_db(transaction=True)
 def test_editing_a_question_is_one_transaction_outside_a_test_transaction(monkeypatch):
-    """Regression: a7236ea inserted _keep_feedback() between `@transaction.atomic` and `def edit_question`:
-    the decorator now wraps _keep_feedback and edit_question runs in autocommit (nothing
-    else wraps it: no ATOMIC_REQUESTS, and neither the web editor nor the API opens a
-    transaction). On PostgreSQL its first select_for_update() raises
-    TransactionManagementError, so every edit of a question, web or API, is a 500; on
-    SQLite the version is rewritten and committed before the audit record, so a failure
-    there leaves an unaudited change behind. Tests that run inside pytest's transaction
-    (all the others) cannot see it."""
+    """Regression: a helper once stood between `@transaction.atomic` and `def edit_question`,
+    so the decorator wrapped the helper and edit_question ran in autocommit (nothing else
+    wraps it: no ATOMIC_REQUESTS, and neither the web editor nor the API opens a
+    transaction). On PostgreSQL its first select_for_update() raised
+    TransactionManagementError, so every edit was a 500; on SQLite the version was
+    committed before the audit record, so a failure there left an unaudited change.
+    Tests that run inside pytest's transaction (all the others) cannot see it."""
     bank = ex.bank()
     question = services.add_question(None, bank, ex.question("judge", stem="焊接前应检查焊机接地。"))
     revised = services.question_data(question.current)
@@ -34,9 +33,9 @@ def test_editing_a_question_is_one_transaction_outside_a_test_transaction(monkey
         raise RuntimeError("audit unavailable")
 
     monkeypatch.setattr(audit, "record", audit_down)
-    with pytest.raises(RuntimeError, match="audit unavailable"):  # PostgreSQL: TransactionManagementError
+    with pytest.raises(RuntimeError, match="audit unavailable"):  # not TransactionManagementError
         services.edit_question(None, question, revised, reason="措辞")
-    assert Question.objects.get(pk=question.pk).current.stem == "焊接前应检查焊机接地。"  # SQLite: committed
+    assert Question.objects.get(pk=question.pk).current.stem == "焊接前应检查焊机接地。"  # rolled back
 
 
 def _wrong_in_new_bank(person, n):

@@ -46,17 +46,16 @@ def kept_round():
 
 
 def test_a_kept_round_does_not_say_through_the_api_how_many_answers_were_right(kept_round):
-    """Regression: practice_answers_kept() hides each item's verdict ("whether they were right does not
-    show either, since a right answer that shows as right gives the answer away"), but
-    _practice_view() (api.py) still returns the round's `correct` count beside
-    `answers_kept: true`. For a one-question round (or by comparing two rounds) that count
-    is the verdict: correct == 1 says the response shown is the right answer."""
+    """Regression: practice_answers_kept() hid each item's verdict, but the API still gave the
+    round's `correct` count beside `answers_kept: true`. For a one-question round (or by
+    comparing two rounds) that count is the verdict: correct == 1 says the response shown is
+    the right answer."""
     practice = kept_round["practice"]
     body = kept_round["client"].get(f"/api/exams/practice/{practice.pk}").json()
     assert body["answers_kept"] is True
     (answered,) = [i for i in body["items"] if i.get("response") is not None]
     assert answered["correct"] is None  # the item's verdict is kept back ...
-    assert body["correct"] is None  # ... but the round's count of right answers gives it away
+    assert body["correct"] is None  # ... and so is the round's count of right answers
 
 
 def test_a_kept_round_does_not_say_on_its_page_how_many_answers_were_right(kept_round):
@@ -66,17 +65,16 @@ def test_a_kept_round_does_not_say_on_its_page_how_many_answers_were_right(kept_
     practice = kept_round["practice"]
     page = kept_round["client"].get(reverse("exams:practice_round", args=[practice.pk])).content.decode()
     assert "不显示正确答案和解析" in page  # the item keeps its verdict back ...
-    assert "答对 1 题" not in page  # ... and the round's footer should too
+    assert "答对 1 题" not in page  # ... and so does the round's footer
     home = kept_round["client"].get(reverse("exams:practice")).content.decode()
     assert "答对 1 题" not in home
 
 
 def test_the_live_list_through_the_api_names_each_rows_stage():
-    """Regression: The page's live list now names each row's stage where a session open to every stage
-    takes candidates of several stages (entry numbers repeat from stage to stage), and the
-    allowance form/command ask for the stage; but GET /api/exams/sessions/{id}/monitor
-    (MonitorRow) still gives only the entry number: two rows both say entry 1 and an API
-    client cannot tell which candidate is which (nor which stage to name)."""
+    """Regression: the page's live list named each row's stage in a session open to every
+    stage (entry numbers repeat from stage to stage), but the API's live list gave only the
+    entry number: two rows both said entry 1, and an API client could not tell which
+    candidate was which, nor which entry id the allowance call wanted."""
     w = ex.two_stage_exam()  # open to every stage
     orgs, competition, qualifier, final, session = w.orgs, w.competition, w.qualifier, w.final, w.session
     stayed, advanced = factories.person(employer=orgs["unit_a"]), factories.person(employer=orgs["unit_a"])
