@@ -109,6 +109,35 @@ def test_the_wrong_answer_book_does_not_give_away_the_verdict_of_a_kept_round():
     assert round_view["answers_kept"] is True and round_view["correct"] is None
     assert round_view["items"][0]["response"] is not None  # the response shows ...
     wrong = client.get("/api/exams/practice/wrong").json()
-    assert [w for w in wrong if w["bank"] == bank.pk] == []  # ... and so, here, does its verdict
+    assert [w for w in wrong["entries"] if w["bank"] == bank.pk] == []  # ... and so, here, does its verdict
+    assert wrong["held"] == [{"bank": bank.pk, "name": bank.name, "count": 1}]
     page = client.get("/work/exams/practice/wrong/").content.decode()
     assert f'id="held-{bank.pk}"' in page and "right-answer" not in page
+
+
+def test_the_wrong_answer_book_leaves_out_held_entries_before_it_counts_or_cuts():
+    """Regression: the API took the newest 500 entries first and then left out the held
+    ones, so a worker with many held entries got an empty or short book while open ones
+    existed; it did not say how many were held either. The practice page's count of the
+    book included the held entries the book itself does not show."""
+    from django.utils import timezone
+
+    from jingsai.exams.models import WrongAnswer
+
+    _practice, _answered, client, closed = _answered_then_closed("judge", lambda item: not item.version.answer)
+    worker = WrongAnswer.objects.get().person
+    orgs_union = closed.owner
+    open_bank = ex.bank(owner=orgs_union, level=4, name="开放题库")
+    ex.fill_bank(open_bank, per_type=2)
+    older = timezone.now() - timezone.timedelta(days=3)
+    for question in open_bank.questions.all()[:3]:
+        WrongAnswer.objects.create(person=worker, question=question, last_wrong_at=older)
+    for question in closed.questions.exclude(pk=WrongAnswer.objects.get(question__bank=closed).question_id)[:4]:
+        WrongAnswer.objects.create(person=worker, question=question)  # newer than the open ones
+    book = client.get("/api/exams/practice/wrong?limit=3").json()
+    assert {w["bank"] for w in book["entries"]} == {open_bank.pk} and len(book["entries"]) == 3
+    assert book["held"] == [{"bank": closed.pk, "name": closed.name, "count": 5}]
+    assert client.get("/api/exams/practice/wrong?limit=0").status_code == 400
+    page = client.get(reverse("exams:practice")).content.decode()
+    assert '<span class="badge text-bg-danger">3</span>' in page
+    assert services.wrong_count(worker) == 3

@@ -43,7 +43,6 @@ from .models import (
     PracticeSet,
     Question,
     QuestionType,
-    WrongAnswer,
 )
 
 router = Router(tags=["exams"])
@@ -712,18 +711,38 @@ def start_practice(request, data: PracticeIn):
     return Status(201, _practice_view(practice))
 
 
-@router.get("/practice/wrong")
-def wrong_answers(request):
+class WrongEntryOut(Schema):
+    question: int
+    bank: int
+    stem: str
+    times_wrong: int
+    last_wrong_at: str
+
+
+class HeldOut(Schema):
+    bank: int
+    name: str
+    count: int
+
+
+class WrongBookOut(Schema):
+    entries: list[WrongEntryOut]
+    held: list[HeldOut]
+
+
+@router.get("/practice/wrong", response=WrongBookOut)
+def wrong_answers(request, limit: int = 500):
+    """The worker's wrong-answer book, newest first (at most `limit` entries, 1–500), as the
+    page shows it: `entries` leaves out the banks that keep their answers back now (closed
+    to practice, or under an exam), and `held` says how many entries of each of those wait
+    until the bank shows its answers again."""
     permissions.require(request.user, "exams.practice")
-    """The worker's wrong-answer book, without the banks that keep their answers back now
-    (services.practice_answers_kept: an entry beside the worker's answer gives the right
-    one away), as the page leaves them out."""
-    rows = list(WrongAnswer.objects.filter(person_id=request.user.person_id, mastered_at__isnull=True)
-                .select_related("question__current", "question__bank")[:500])
-    kept = services.practice_answers_kept({w.question.bank for w in rows})
-    return [{"question": w.question_id, "bank": w.question.bank_id, "stem": w.question.current.stem,
-             "times_wrong": w.times_wrong, "last_wrong_at": w.last_wrong_at.isoformat()} for w in rows
-            if w.question.bank_id not in kept]
+    if not 1 <= limit <= 500:
+        raise UserError(_("limit must be between 1 and 500."))
+    rows, held = services.wrong_book(request.user.person, limit=limit)
+    return {"entries": [{"question": w.question_id, "bank": w.question.bank_id, "stem": w.question.current.stem,
+                         "times_wrong": w.times_wrong, "last_wrong_at": w.last_wrong_at.isoformat()} for w in rows],
+            "held": [{"bank": bank.pk, "name": bank.name, "count": n} for bank, n in held.items()]}
 
 
 @router.get("/practice/stats")

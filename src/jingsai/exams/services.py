@@ -1705,6 +1705,30 @@ def practice_answers_kept(banks, now=None):
         [bank.pk for bank in banks if bank.practice_open], now)
 
 
+def wrong_book(person, *, limit=None):
+    """The worker's wrong-answer book as it may be shown now: (entries, held). `entries`
+    are the open ones (newest wrong first, at most `limit`) of banks that show their answers;
+    `held` maps each bank that keeps its answers back now (practice_answers_kept) to the
+    number of its entries waiting, since an entry says the worker's answer was wrong, which
+    beside that answer (a true-or-false one) gives the right one away."""
+    open_entries = WrongAnswer.objects.filter(person=person, mastered_at__isnull=True)
+    counts = dict(open_entries.values("question__bank").annotate(n=Count("pk")).values_list("question__bank", "n"))
+    banks = Bank.objects.in_bulk(counts)
+    kept = practice_answers_kept(banks.values())
+    held = {banks[pk]: counts[pk] for pk in sorted(kept, key=lambda pk: banks[pk].name)}
+    entries = open_entries.exclude(question__bank_id__in=kept).select_related(
+        "question__current__knowledge_point", "question__bank")
+    return list(entries[:limit] if limit else entries), held
+
+
+def wrong_count(person):
+    """How many entries the worker's wrong-answer book shows now (wrong_book's, not counting
+    those held back)."""
+    open_entries = WrongAnswer.objects.filter(person=person, mastered_at__isnull=True)
+    banks = Bank.objects.filter(pk__in=open_entries.values("question__bank"))
+    return open_entries.exclude(question__bank_id__in=practice_answers_kept(banks)).count()
+
+
 def _refuse_practice_during_exam(bank_id):
     # Practice shows the answers and their explanations: a worker who has handed in could
     # pass them on to one still answering, so nobody practises on the bank meanwhile.

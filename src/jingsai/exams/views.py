@@ -811,7 +811,7 @@ def practice(request):
         answers=Count("pk"), correct=Count("pk", filter=Q(correct=True) & ~Q(practice__bank_id__in=kept)))
     return render(request, "exams/practice.html", {
         "form": form, "banks": banks, "recent": recent, "totals": totals,
-        "wrong": WrongAnswer.objects.filter(person=person, mastered_at__isnull=True).count(),
+        "wrong": services.wrong_count(person),
         "kps": {b.pk: list(b.knowledge_points.annotate(n=Count("questions")).filter(n__gt=0)
                            .values_list("name", flat=True)) for b in banks},
     })
@@ -897,18 +897,8 @@ def practice_answer(request, pk, position):
 
 @permission_required("exams.practice")
 def wrong_book(request):
-    person = request.user.person
-    rows = WrongAnswer.objects.filter(person=person, mastered_at__isnull=True).select_related(
-        "question__current__knowledge_point", "question__bank")
-    banks, held, rows = {}, {}, list(rows)
-    # A bank closed to practice, or under an exam, keeps its answers back
-    # (practice_answers_kept): its entries wait, counted, since an entry says the worker's
-    # answer was wrong, which beside that answer (a true-or-false one) gives the right one.
-    kept = services.practice_answers_kept({row.question.bank for row in rows})
-    for row in rows:
-        if row.question.bank_id in kept:
-            held[row.question.bank] = held.get(row.question.bank, 0) + 1
-    rows = [row for row in rows if row.question.bank_id not in kept]
+    rows, held = services.wrong_book(request.user.person)
+    banks = {}
     # Opened, an entry shows the question as practice does: options in their own order, the
     # right answer and the explanation (the pictures in one query for the whole book).
     for row, view in zip(rows, services.version_views([row.question.current for row in rows], image_url),
