@@ -452,3 +452,30 @@ def test_a_component_a_frozen_marking_scheme_records_into_cannot_be_removed():
     with pytest.raises(Rejected) as refused:
         competitions.load_competition(factories.actor(), raw, check=False, reason="改赛制")
     assert any(p.code == "component_in_use" for p in refused.value.problems), refused.value.problems
+
+
+def test_someone_whose_entry_is_withdrawn_while_answering_stays_on_the_live_list(world):
+    """Regression: the live list (page and API) was built from candidates() alone, so a
+    person who had started and whose entry was then withdrawn vanished from it while their
+    attempt ran on, out of the invigilator's sight and reach. They now stay, after the
+    candidates, with their entry's status, and the invigilator can end the attempt."""
+    from jingsai.registration import services as registration
+
+    (user, entry), (_other, _e) = world["candidates"]
+    # A qualifying theory exam may run before the competition is under way, while the host
+    # can still withdraw entries.
+    type(world["competition"]).objects.filter(pk=world["competition"].pk).update(status="registration_closed")
+    attempt = services.start(user, world["session"], device="d1")
+    registration.withdraw(factories.actor(), [entry], reason="本人申请退赛")
+    rows = services.attempt_progress(world["session"])
+    row = next(r for r in rows if r["attempt"] is not None)
+    assert row["entry"] == entry and row["state"] == "in_progress" and row["candidate"] is False
+    assert [r["candidate"] for r in rows] == [True, False]  # after the candidates
+    invigilator = world["invigilator"]
+    client = ex.logged_in(invigilator)
+    page = client.get(f"/work/exams/sessions/{world['session'].pk}/monitor/").content.decode()
+    assert "报名状态：已退赛" in page and f"/attempts/{attempt.pk}/end/" in page
+    api_rows = client.get(f"/api/exams/sessions/{world['session'].pk}/monitor").json()
+    assert [(r["entry_id"], r["entry_status"]) for r in api_rows if r["attempt"]] == [(entry.pk, "withdrawn")]
+    ended = services.end_attempt(invigilator, attempt, reason="报名已撤回")
+    assert ended.status != AttemptStatus.IN_PROGRESS and ended.ended_by == EndedBy.INVIGILATOR

@@ -527,6 +527,9 @@ class MonitorRow(Schema):
     last_seen: datetime | None
     connection_lost: bool
     device_switches: int
+    entry_status: str = Field(description="the entry's registration status; someone who started and whose entry "
+                                          "was then withdrawn or disqualified stays on the list, after the "
+                                          "candidates, with that status")
 
 
 def _session(user, session_id, perm="exams.manage"):
@@ -575,7 +578,8 @@ def monitor(request, session_id: int):
          "answered": row["answered"], "items": row["attempt"].item_count if row["attempt"] else None,
          "remaining_seconds": row["remaining"], "last_seen": row["last_seen"],
          "connection_lost": row["connection_lost"],
-         "device_switches": row["attempt"].device_switches if row["attempt"] else 0}
+         "device_switches": row["attempt"].device_switches if row["attempt"] else 0,
+         "entry_status": row["entry"].status}
         for row in services.attempt_progress(session)
     ]
 

@@ -1631,7 +1631,9 @@ def _push_score(attempt, actor):
 
 def attempt_progress(session):
     """The invigilator's live list: every candidate with their attempt (if any), answers
-    saved, time left and when their device was last heard from."""
+    saved, time left and when their device was last heard from; then anyone who started
+    and is no longer a candidate (`candidate` False: their entry was withdrawn or
+    disqualified since)."""
     now = timezone.now()
     sweep(now=now, session=session)
     attempts = {
@@ -1640,10 +1642,16 @@ def attempt_progress(session):
                   last_answer=Max("answers__saved_at"))
     }
     rows = []
-    for entry in candidates(session).select_related("person", "unit", "stage").order_by("number"):
+    listed = list(candidates(session).select_related("person", "unit", "stage").order_by("number"))
+    # Someone who started and whose entry has since been withdrawn or disqualified is no
+    # longer a candidate, but the attempt is there (maybe still running): they stay on the
+    # list, after the candidates, so the invigilator sees them and can end it.
+    gone = set(attempts) - {entry.pk for entry in listed}
+    listed += Entry.objects.filter(pk__in=gone).select_related("person", "unit", "stage").order_by("number")
+    for entry in listed:
         attempt = attempts.get(entry.pk)
         row = {"entry": entry, "attempt": attempt, "state": "absent", "answered": 0, "remaining": None,
-               "last_seen": None, "connection_lost": False}
+               "last_seen": None, "connection_lost": False, "candidate": entry.pk not in gone}
         if attempt is not None:
             last = max(filter(None, [attempt.last_seen_at, attempt.last_answer]))
             row.update(state=attempt.status, answered=attempt.answered, last_seen=last)
