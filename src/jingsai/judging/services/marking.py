@@ -40,7 +40,7 @@ from ..models import (
     UnblindStep,
 )
 from . import schemes
-from .venue import active_contestants, require_status
+from .venue import active_contestants, lock_contestant, require_status
 
 MARKING_STATUSES = (Status.IN_PROGRESS, Status.SCORING, Status.PUBLICITY)
 MARK_PLACES = 3
@@ -298,8 +298,8 @@ def stage_reviews(stage, plan=None):
 
 
 def _lock(contestant):
-    return Contestant.objects.select_for_update().select_related("stage__competition", "entry__unit").get(
-        pk=contestant.pk)
+    lock_contestant(contestant.pk)
+    return Contestant.objects.select_related("stage__competition", "entry__unit").get(pk=contestant.pk)
 
 
 def ensure_frozen(actor, scheme):

@@ -4,11 +4,11 @@ numbering), the end of the practical and each contestant's practical time."""
 import re
 import secrets
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jingsai.competitions.models import Stage, Status
+from jingsai.competitions.models import Competition, Stage, Status
 from jingsai.core import audit
 from jingsai.core.errors import UserError
 from jingsai.registration.models import EntryStatus
@@ -59,9 +59,31 @@ def entry_for_contestant_number(stage, number):
     return found.entry if found else None
 
 
+def lock_contestant(contestant_id):
+    """Lock a contestant's row for a change (a mark, a check-in, ...), and its stage's and
+    competition's rows FOR SHARE, until the transaction ends.
+
+    The shared locks keep the change apart from a step of the competition (transition()) and
+    from the stage's results being worked on (results.services), which lock those rows for
+    update, so a change that read "marking open" commits before the step or sees it. Changes
+    of different contestants share them and do not wait for each other. A select_for_update()
+    through select_related() would lock every joined row FOR UPDATE: the competition's (so
+    every mark of a competition waited for the one before it) and the unit's (so a worker or
+    an entry of that unit being added waited for the mark)."""
+    if connection.vendor != "postgresql":  # SQLite: one writer at a time
+        return
+    with connection.cursor() as cursor:
+        # One statement, locking in the order the results' services lock: stage, then competition.
+        cursor.execute(
+            f"SELECT 1 FROM {Contestant._meta.db_table} t "  # noqa: S608 - table names, no input
+            f"JOIN {Stage._meta.db_table} s ON s.id = t.stage_id "
+            f"JOIN {Competition._meta.db_table} c ON c.id = s.competition_id "
+            "WHERE t.id = %s FOR UPDATE OF t FOR SHARE OF s, c", [contestant_id])
+
+
 def _locked(contestant):
-    return Contestant.objects.select_for_update().select_related("entry__person", "stage__competition").get(
-        pk=contestant.pk)
+    lock_contestant(contestant.pk)
+    return Contestant.objects.select_related("entry__person", "stage__competition").get(pk=contestant.pk)
 
 
 @transaction.atomic

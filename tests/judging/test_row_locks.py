@@ -1,0 +1,137 @@
+"""What a mark in flight makes others wait for, on PostgreSQL (SQLite runs one writer at a
+time): not another judge's mark of another contestant, nor a worker or an entry being added
+to the contestant's unit; still a mark of the same contestant, a step of the competition and
+the stage's results being worked on, so no mark lands after marking has closed. Tests named
+"Regression" failed before the fix their docstring describes."""
+
+import threading
+
+import pytest
+from django.db import OperationalError, connection, transaction
+
+from jingsai.competitions.models import Competition
+from jingsai.competitions.services import transition
+from jingsai.core.errors import UserError
+from jingsai.judging.services import marking, venue
+from tests import factories
+from tests.judging import factories as jf
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's"),
+]
+
+
+class InFlight:
+    """`call` run in a transaction of another thread (its own connection), held open until
+    release()."""
+
+    def __init__(self, call):
+        self.done, self.release_event, self.error = threading.Event(), threading.Event(), None
+        self.thread = threading.Thread(target=self._run, args=(call,))
+        self.thread.start()
+        assert self.done.wait(20), "the call in flight did not finish"
+        if self.error:
+            self.thread.join(20)
+            raise self.error
+
+    def _run(self, call):
+        try:
+            with transaction.atomic():
+                call()
+                self.done.set()
+                self.release_event.wait(20)
+        except Exception as error:  # handed to the test
+            self.error = error
+        finally:
+            self.done.set()
+            connection.close()
+
+    def release(self):
+        self.release_event.set()
+        self.thread.join(20)
+
+
+def _without_waiting(call):
+    """Run `call` giving up after 300 ms of waiting for a lock: its result, or the
+    OperationalError that giving up raised."""
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '300ms'")
+            return call()
+    except OperationalError as error:
+        return error
+
+
+@pytest.fixture
+def marking_one(w):
+    """Judge 1's mark of the first contestant, in flight."""
+    first, second = jf.contestants(w.stage)[:2]
+    aspect = jf.aspect(w, "A1")
+    in_flight = InFlight(lambda: marking.record_mark(w.judges[0].user, first, aspect, "10"))
+    yield w, first, second, aspect
+    in_flight.release()
+
+
+def test_two_judges_mark_two_contestants_at_once(marking_one):
+    """Regression: each mark locked the competition's row FOR UPDATE (select_for_update()
+    through select_related()), so every mark of a competition waited for the one before."""
+    w, _first, second, aspect = marking_one
+    result = _without_waiting(lambda: marking.record_mark(w.judges[1].user, second, aspect, "10"))
+    assert not isinstance(result, OperationalError), result
+    assert result[1] == "created"
+
+
+def test_a_worker_and_an_entry_of_the_contestants_unit_can_be_added_while_it_is_marked(marking_one):
+    """Regression: a mark locked the unit's row FOR UPDATE too, and adding a worker or an
+    entry of that unit (whose foreign key takes a key-share lock on it) waited for it."""
+    w, first, _second, _aspect = marking_one
+    unit = first.entry.unit
+    worker = _without_waiting(lambda: factories.person(employer=unit))
+    assert not isinstance(worker, OperationalError), worker
+    added = _without_waiting(lambda: factories.entry(w.competition, worker, unit=unit, status="submitted"))
+    assert not isinstance(added, OperationalError), added
+
+
+def test_a_mark_of_the_same_contestant_waits(marking_one):
+    w, first, _second, aspect = marking_one
+    assert isinstance(_without_waiting(lambda: marking.record_mark(w.judges[1].user, first, aspect, "10")),
+                      OperationalError)
+
+
+def test_a_step_of_the_competition_waits_for_a_mark_in_flight(marking_one):
+    """A mark checks that marking is open; the step to publicity must not slip in between
+    that check and the mark's commit."""
+    w, _first, _second, _aspect = marking_one
+    assert isinstance(_without_waiting(lambda: transition(w.actor, w.competition, "scoring")), OperationalError)
+
+
+def test_a_mark_waits_for_a_step_of_the_competition_in_flight_and_then_sees_it(w):
+    first = jf.contestants(w.stage)[0]
+    aspect = jf.aspect(w, "A1")
+    # What transition() holds until it commits: the competition's row, changed.
+    in_flight = InFlight(lambda: Competition.objects.filter(pk=w.competition.pk).update(status="final"))
+    try:
+        assert isinstance(_without_waiting(lambda: marking.record_mark(w.judges[0].user, first, aspect, "10")),
+                          OperationalError)
+        threading.Timer(0.5, in_flight.release).start()
+        with pytest.raises(UserError) as refused:
+            marking.record_mark(w.judges[0].user, first, aspect, "10")
+        assert refused.value.code == "status"
+    finally:
+        in_flight.release()
+
+
+def test_check_in_uses_the_same_lock(w):
+    """venue's changes of a contestant lock as marks do: a check-in of one contestant does
+    not wait for a mark of another."""
+    contestants = jf.contestants(w.stage)
+    aspect = jf.aspect(w, "A1")
+    in_flight = InFlight(lambda: marking.record_mark(w.judges[0].user, contestants[0], aspect, "10"))
+    try:
+        locked = _without_waiting(lambda: venue.lock_contestant(contestants[1].pk))
+        assert not isinstance(locked, OperationalError), locked
+        assert isinstance(_without_waiting(lambda: venue.lock_contestant(contestants[0].pk)), OperationalError)
+    finally:
+        in_flight.release()
