@@ -171,6 +171,7 @@ ROUTES = {
     "exams:session_results": Route(allow=INVIGILATE, kwargs=pk("session")),
     "exams:grade": Route(allow=GRADE, kwargs=pk("essays")),
     "exams:attempt": Route(allow=VIEW_ATTEMPT, kwargs=pk("attempt")),
+    "exams:attempt_actions": Route(allow=INVIGILATE, kwargs=pk("attempt")),
     "exams:attempt_extend": Route(allow=INVIGILATE, kwargs=pk("attempt"), method="post"),
     "exams:attempt_end": Route(allow=INVIGILATE, kwargs=pk("attempt"), method="post"),
     "exams:mine": Route(allow=WORKER),

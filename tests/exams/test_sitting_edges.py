@@ -474,7 +474,7 @@ def test_someone_whose_entry_is_withdrawn_while_answering_stays_on_the_live_list
     invigilator = world["invigilator"]
     client = ex.logged_in(invigilator)
     page = client.get(f"/work/exams/sessions/{world['session'].pk}/monitor/").content.decode()
-    assert "报名状态：已退赛" in page and f"/attempts/{attempt.pk}/end/" in page
+    assert "报名状态：已退赛" in page and f"/attempts/{attempt.pk}/actions/" in page
     api_rows = client.get(f"/api/exams/sessions/{world['session'].pk}/monitor").json()
     assert [(r["entry_id"], r["entry_status"]) for r in api_rows if r["attempt"]] == [(entry.pk, "withdrawn")]
     ended = services.end_attempt(invigilator, attempt, reason="报名已撤回")

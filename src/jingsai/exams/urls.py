@@ -27,6 +27,7 @@ urlpatterns = [
     path("sessions/<int:pk>/results.xlsx", views.session_results, name="session_results"),
     path("sessions/<int:pk>/grade/", views.grade, name="grade"),
     path("attempts/<int:pk>/", views.attempt, name="attempt"),
+    path("attempts/<int:pk>/actions/", views.attempt_actions, name="attempt_actions"),
     path("attempts/<int:pk>/extend/", views.attempt_extend, name="attempt_extend"),
     path("attempts/<int:pk>/end/", views.attempt_end, name="attempt_end"),
     path("mine/", views.mine, name="mine"),

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
@@ -510,6 +510,9 @@ def allowance(request, pk):
     return redirect("exams:session", pk=session.pk)
 
 
+MONITOR_PAGE = 100
+
+
 def _monitor_group(row):
     """Which of the live list's counts a candidate's row falls in."""
     if row["connection_lost"]:
@@ -522,9 +525,6 @@ def monitor(request, pk):
     session = _session(request, pk)
     rows = services.attempt_progress(session)
     for row in rows:
-        if row["remaining"] is not None:
-            minutes, seconds = divmod(row["remaining"], 60)
-            row["remaining_text"] = f"{minutes}:{seconds:02d}"
         row["group"] = _monitor_group(row)
     # The counts for the whole hall, and a filter by them: a hall of hundreds is mostly
     # rows nobody needs to look at.
@@ -538,7 +538,22 @@ def monitor(request, pk):
         rows = [row for row in rows if row["group"] == show]
     else:
         show = ""
-    context = {"session": session, "rows": rows, "now": timezone.now(), "totals": totals, "show": show,
+    # An invigilator looks for one candidate by entry number or by name (or unit).
+    q = request.GET.get("q", "").strip()[:50]
+    if q:
+        rows = [row for row in rows if q == str(row["entry"].number) or q in row["entry"].person.name
+                or q in row["entry"].unit.name]
+    # A page of rows at a time: the list is rendered again every few seconds for each
+    # invigilator watching, and a hall of 2,000 took most of a second to render whole.
+    page = Paginator(rows, MONITOR_PAGE).get_page(request.GET.get("page"))
+    for row in page:
+        if row["remaining"] is not None:
+            minutes, seconds = divmod(row["remaining"], 60)
+            row["remaining_text"] = f"{minutes}:{seconds:02d}"
+    here = urlencode({key: value for key, value in (("show", show), ("q", q), ("page", page.number))
+                      if value and (key != "page" or page.paginator.num_pages > 1)})
+    context = {"session": session, "rows": page.object_list, "page": page, "now": timezone.now(), "totals": totals,
+               "show": show, "q": q, "here": f"?{here}" if here else "",
                "everyone": sum(totals.values()), "lost_after": services.CONNECTION_LOST_SECONDS,
                "stages_vary": stages_vary}
     template = "exams/_monitor.html" if is_htmx(request) else "exams/monitor.html"
@@ -580,6 +595,15 @@ def attempt(request, pk):
         "extend_form": ExtendForm(), "end_form": ReasonForm(),
         "theory": services.theory_score(attempt) if attempt.status == AttemptStatus.GRADED else None,
     })
+
+
+@permission_required("exams.invigilate")
+def attempt_actions(request, pk):
+    """A running attempt's actions on the live list (extend, end), fetched when an
+    invigilator opens them: in every row, they were most of the list's size."""
+    attempt = _attempt(request, pk, "exams.invigilate")
+    return render(request, "exams/_attempt_actions.html", {
+        "attempt": attempt, "next": next_url(request, reverse("exams:monitor", args=[attempt.session_id]))})
 
 
 @require_POST
