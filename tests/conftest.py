@@ -29,6 +29,16 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Nothing one test cached (a live list, say, under an id the next test's database
+    reuses) reaches the next."""
+    from django.core.cache import cache
+
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def make():
     """The factories module: make.org(), make.person(), make.user(role=..., org=...)."""

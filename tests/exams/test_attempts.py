@@ -179,10 +179,10 @@ def test_monitor_rows_show_progress_and_lost_connections(world):
     Answer.objects.filter(attempt=attempt).update(saved_at=timezone.now() - datetime.timedelta(minutes=3))
     rows = services.attempt_progress(world["session"])
     assert len(rows) == 2
-    taking = next(r for r in rows if r["attempt"])
+    taking = next(r for r in rows if r["attempt_id"])
     assert taking["answered"] == 2 and taking["connection_lost"]
     assert 0 < taking["remaining"] <= 3600
-    assert next(r for r in rows if not r["attempt"])["state"] == "absent"
+    assert next(r for r in rows if not r["attempt_id"])["state"] == "absent"
 
 
 def test_the_api_flow_survives_a_new_client(world):
@@ -426,10 +426,38 @@ def test_a_cleared_answer_is_stored_as_empty_and_not_counted_as_answered(world):
                            {"q": 3, "seq": 1, "r": ["", " "]}, {"q": 4, "seq": 1, "r": False}]}
     services.save_answers(attempt.pk, "dev-a", services.parse_answers(payload))
     assert {p: r for p, (_s, r) in _stored(attempt).items()} == {0: "A", 1: None, 2: None, 3: None, 4: False}
-    row = next(r for r in services.attempt_progress(world["session"]) if r["attempt"])
+    row = next(r for r in services.attempt_progress(world["session"]) if r["attempt_id"])
     assert row["answered"] == 2
     services.save_answers(attempt.pk, "dev-a", services.parse_answers({"answers": [{"q": 0, "seq": 2, "r": []}]}))
-    row = next(r for r in services.attempt_progress(world["session"]) if r["attempt"])
+    row = next(r for r in services.attempt_progress(world["session"]) if r["attempt_id"])
     assert row["answered"] == 1
     ended = services.end_attempt(world["invigilator"], attempt, reason="测试")
     assert AttemptEvent.objects.get(attempt=ended, kind="end").detail["answered"] == 1
+
+
+def test_the_live_list_is_shared_for_a_few_seconds_but_shows_starts_and_hand_ins_at_once(world):
+    """Every invigilator of a hall refreshes the same list every five seconds: live_list()
+    computes it once for all of them for LIVE_LIST_SECONDS. A save may show that late; a
+    start, extra time and a hand-in show at once, and the time left is always as of now."""
+    (first, _e1), (second, _e2) = world["candidates"]
+    attempt = services.start(first, world["session"], device="d1")
+    now = timezone.now()
+    rows = services.live_list(world["session"], now=now)
+    assert [r["answered"] for r in rows if r["attempt_id"]] == [0]
+    _save(attempt, 0, 1, "A")
+    later = now + datetime.timedelta(seconds=2)
+    (shared,) = [r for r in services.live_list(world["session"], now=later) if r["attempt_id"]]
+    assert shared["answered"] == 0  # computed before the save, and shared
+    assert shared["remaining"] == max(0, int((attempt.deadline - later).total_seconds()))  # the time is as of now
+    assert [r["answered"] for r in services.attempt_progress(world["session"]) if r["attempt_id"]] == [1]
+    services.start(second, world["session"], device="d2")
+    rows = services.live_list(world["session"])
+    assert sorted(r["state"] for r in rows) == ["in_progress", "in_progress"]  # the start shows at once
+    assert [r["answered"] for r in rows if r["attempt_id"] == attempt.pk] == [1]
+    services.extend(world["invigilator"], attempt, 10, reason="停电")
+    attempt.refresh_from_db()
+    (extended,) = [r for r in services.live_list(world["session"]) if r["attempt_id"] == attempt.pk]
+    assert extended["deadline"] == attempt.deadline
+    services.submit(first, attempt, device="d1")
+    (handed_in,) = [r for r in services.live_list(world["session"]) if r["attempt_id"] == attempt.pk]
+    assert handed_in["state"] != "in_progress" and handed_in["remaining"] is None

@@ -15,6 +15,7 @@ from jingsai.accounts.models import Role
 from jingsai.core.errors import UserError
 from jingsai.exams import lifecycle, services
 from jingsai.exams.models import Attempt, AttemptEvent, AttemptStatus, EndedBy
+from jingsai.registration.models import Entry
 from tests import factories
 from tests.exams import factories as ex
 
@@ -113,7 +114,7 @@ def test_changing_the_stage_of_a_session_under_way_does_not_lock_out_the_candida
     session.refresh_from_db()
     assert session.stage == w.qualifier
     assert services.start(user, session, device="d").pk == attempt.pk
-    assert any(row["attempt"] and row["attempt"].pk == attempt.pk for row in services.attempt_progress(session))
+    assert any(row["attempt_id"] == attempt.pk for row in services.attempt_progress(session))
 
 
 def test_no_theory_exam_is_started_after_the_competition_has_moved_on_to_scoring(world):
@@ -242,8 +243,8 @@ def test_a_candidate_who_advances_mid_session_comes_back_to_the_same_attempt():
     again = services.start(user, session, device="d")
     assert again.pk == first.pk
     assert Attempt.objects.filter(person=person).count() == 1
-    (row,) = [row for row in services.attempt_progress(session) if row["entry"].person_id == person.pk]
-    assert row["attempt"].pk == first.pk and row["state"] == AttemptStatus.IN_PROGRESS  # the live list shows it
+    (row,) = [row for row in services.attempt_progress(session) if row["person_id"] == person.pk]
+    assert row["attempt_id"] == first.pk and row["state"] == AttemptStatus.IN_PROGRESS  # the live list shows it
 
 
 def test_the_step_to_publicity_waits_for_anyone_still_answering_without_handing_them_in(world):
@@ -273,8 +274,8 @@ def test_extra_time_for_a_candidate_who_advanced_while_answering_reaches_their_a
     first = factories.entry(competition, person, stage=qualifier)
     attempt = services.start(user, session, device="d")
     later = factories.entry(competition, person, stage=final)
-    (row,) = [row for row in services.attempt_progress(session) if row["entry"].person_id == person.pk]
-    assert row["entry"] == first and row["attempt"] == attempt
+    (row,) = [row for row in services.attempt_progress(session) if row["person_id"] == person.pk]
+    assert row["entry_id"] == first.pk and row["attempt_id"] == attempt.pk
     with pytest.raises(UserError):
         services.candidate_by_number(session, later.number, "final")
     services.set_allowance(factories.actor(), session, services.candidate_by_number(session, first.number),
@@ -321,8 +322,9 @@ def test_changing_the_extra_time_of_a_candidate_who_advanced_does_not_count_it_t
     attempt = services.start(user, session, device="d")
     assert attempt.deadline - attempt.started_at == datetime.timedelta(minutes=80)
     factories.entry(competition, person, stage=final)  # advanced while answering
-    (row,) = [row for row in services.attempt_progress(session) if row["attempt"]]  # as the live list names them
-    services.set_allowance(factories.actor(), session, row["entry"], 30, reason="听障考生，再加 10 分钟")
+    (row,) = [row for row in services.attempt_progress(session) if row["attempt_id"]]  # as the live list names them
+    services.set_allowance(factories.actor(), session, Entry.objects.get(pk=row["entry_id"]), 30,
+                           reason="听障考生，再加 10 分钟")
     attempt.refresh_from_db()
     assert attempt.deadline - attempt.started_at == datetime.timedelta(minutes=90)
 
@@ -416,8 +418,9 @@ def test_extra_time_taken_over_from_an_earlier_entry_changes_from_what_it_was(mi
     amount, from that entry's own 0: 30 gave 60 + 20 + 30, and 0 could not take the 20
     back (the qualifier entry that holds them is no candidate to change)."""
     w, attempt = _borrowed_allowance()
-    (row,) = [row for row in services.attempt_progress(w.session) if row["attempt"]]
-    services.set_allowance(factories.actor(), w.session, row["entry"], minutes, reason="调整延时")
+    (row,) = [row for row in services.attempt_progress(w.session) if row["attempt_id"]]
+    services.set_allowance(factories.actor(), w.session, Entry.objects.get(pk=row["entry_id"]), minutes,
+                           reason="调整延时")
     attempt.refresh_from_db()
     assert attempt.deadline - attempt.started_at == datetime.timedelta(minutes=total)
 
@@ -468,8 +471,8 @@ def test_someone_whose_entry_is_withdrawn_while_answering_stays_on_the_live_list
     attempt = services.start(user, world["session"], device="d1")
     registration.withdraw(factories.actor(), [entry], reason="本人申请退赛")
     rows = services.attempt_progress(world["session"])
-    row = next(r for r in rows if r["attempt"] is not None)
-    assert row["entry"] == entry and row["state"] == "in_progress" and row["candidate"] is False
+    row = next(r for r in rows if r["attempt_id"] is not None)
+    assert row["entry_id"] == entry.pk and row["state"] == "in_progress" and row["candidate"] is False
     assert [r["candidate"] for r in rows] == [True, False]  # after the candidates
     invigilator = world["invigilator"]
     client = ex.logged_in(invigilator)

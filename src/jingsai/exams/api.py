@@ -572,15 +572,12 @@ def update_session(request, session_id: int, data: SessionPatch):
 def monitor(request, session_id: int):
     session = _session(request.user, session_id, "exams.invigilate")
     return [
-        {"entry": row["entry"].number, "entry_id": row["entry"].pk, "stage": row["entry"].stage.key,
-         "name": row["entry"].person.name, "unit": row["entry"].unit.name,
-         "state": row["state"], "attempt": row["attempt"].pk if row["attempt"] else None,
-         "answered": row["answered"], "items": row["attempt"].item_count if row["attempt"] else None,
-         "remaining_seconds": row["remaining"], "last_seen": row["last_seen"],
-         "connection_lost": row["connection_lost"],
-         "device_switches": row["attempt"].device_switches if row["attempt"] else 0,
-         "entry_status": row["entry"].status}
-        for row in services.attempt_progress(session)
+        {"entry": row["number"], "entry_id": row["entry_id"], "stage": row["stage_key"], "name": row["name"],
+         "unit": row["unit"], "state": row["state"], "attempt": row["attempt_id"], "answered": row["answered"],
+         "items": row["item_count"], "remaining_seconds": row["remaining"], "last_seen": row["last_seen"],
+         "connection_lost": row["connection_lost"], "device_switches": row["device_switches"],
+         "entry_status": row["entry_status"]}
+        for row in services.live_list(session)
     ]
 
 

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 
 import psycopg
 from django.core import signing
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, When
 from django.db.models.functions import TruncDate
@@ -896,6 +897,7 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
             rng.shuffle(keys)
         items.append(_shown_item(position, section, version_id, keys, section.points, qtype, stem, options, answer))
     _insert_items(attempt, items)
+    _live_changed(session.pk)
     attempt.drawn_items = items  # what shown_items() would read back, for attempt_state()'s first view only
     _event(attempt, AttemptEvent.Kind.START, actor=user, ip=ip, device=device[:8], user_agent=user_agent[:200])
     audit.record(user, "exams.start", attempt, data={"session": session.pk, "items": len(items)})
@@ -994,6 +996,7 @@ def resume(user, attempt, *, device, ip=None, access_code="", user_agent="", now
         Attempt.objects.filter(pk=attempt.pk).update(device=device, device_switches=F("device_switches") + 1,
                                                      last_seen_at=now)
         attempt.refresh_from_db()
+        _live_changed(attempt.session_id)
         _event(attempt, AttemptEvent.Kind.DEVICE, actor=user, ip=ip, device=device[:8], user_agent=user_agent[:200])
         audit.record(user, "exams.device_switch", attempt, data={"ip": ip, "switches": attempt.device_switches})
     else:
@@ -1399,6 +1402,7 @@ def finalize(attempt_id, how, *, actor=None, reason="", now=None):
     if not pending:
         attempt.score = objective
     attempt.save(update_fields=["objective_score", "submitted_at", "ended_by", "status", "score"])
+    _live_changed(attempt.session_id)
     kind = {EndedBy.CANDIDATE: AttemptEvent.Kind.SUBMIT, EndedBy.TIMEOUT: AttemptEvent.Kind.TIMEOUT,
             EndedBy.INVIGILATOR: AttemptEvent.Kind.END}[how]
     answered = sum(map(is_answered, responses.values()))
@@ -1450,6 +1454,7 @@ def _move_deadline(actor, attempt, minutes, reason):
     attempt.deadline = old + timedelta(minutes=minutes)
     attempt.accept_until = attempt.deadline + timedelta(seconds=attempt.session.grace_seconds)
     attempt.save(update_fields=["deadline", "accept_until"])
+    _live_changed(attempt.session_id)
     _event(attempt, AttemptEvent.Kind.EXTEND, actor=actor, minutes=minutes, reason=reason)
     audit.record(actor, "exams.extend", attempt, reason=reason, changes={"deadline": [old, attempt.deadline]})
     transaction.on_commit(lambda: _schedule_timeout(attempt))
@@ -1595,6 +1600,7 @@ def _complete_if_graded(attempt_id, actor):
     attempt.score = sum((s for s in attempt.items.values_list("score", flat=True)), Decimal(0))
     attempt.status = AttemptStatus.GRADED
     attempt.save(update_fields=["score", "status"])
+    _live_changed(attempt.session_id)
     audit.record(actor, "exams.graded", attempt, changes={"score": [None, attempt.score]})
     _push_score(attempt, actor)
 
@@ -1629,50 +1635,97 @@ def _push_score(attempt, actor):
                         reason=_("Theory exam “%(session)s” graded.") % {"session": attempt.session.name})
 
 
-def attempt_progress(session):
-    """The invigilator's live list: every candidate with their attempt (if any), answers
-    saved, time left and when their device was last heard from; then anyone who started
-    and is no longer a candidate (`candidate` False: their entry was withdrawn or
-    disqualified since)."""
-    now = timezone.now()
+def attempt_progress(session, *, now=None):
+    """The invigilator's live list: a row for every candidate (entry number, stage, name,
+    unit) with their attempt if any (state, answers saved, questions, device changes, time
+    left, when their device was last heard from, connection lost); then a row for anyone who
+    started and is no longer a candidate (`candidate` False: their entry was withdrawn or
+    disqualified since). Plain values only, so that live_list() can share the rows."""
+    now = now or timezone.now()
     sweep(now=now, session=session)
-    # Only the columns the list shows: a hall of 2,000 reads 2,000 attempts and entries
-    # every few seconds for each invigilator watching, and every other column (a dozen
-    # timestamps each) was most of the time it took.
+    # Only the columns the list shows, as values: a hall of 2,000 is read every few seconds,
+    # and building model instances and reading a dozen timestamps per row was most of the time.
     attempts = {
-        a.entry_id: a for a in Attempt.objects.filter(session=session).only(*PROGRESS_ATTEMPT_FIELDS)
-        .annotate(answered=Count("answers", filter=~Q(answers__response=None)),
-                  last_answer=Max("answers__saved_at"))
+        a["entry_id"]: a for a in Attempt.objects.filter(session=session)
+        .order_by()  # the model's ordering (session, entry) joined four tables to every answer row
+        .values("id", "entry_id", "status", "ended_by", "deadline", "last_seen_at", "item_count", "device_switches")
+        .annotate(answered=Count("answers", filter=~Q(answers__response=None)), last_answer=Max("answers__saved_at"))
     }
-    rows = []
-    listed = list(candidates(session).select_related("person", "unit", "stage").only(*PROGRESS_ENTRY_FIELDS)
-                  .order_by("number"))
+    fields = ("id", "number", "status", "stage_id", "stage__key", "stage__name", "person_id", "person__name",
+              "unit__name")
+    listed = list(candidates(session).order_by("number").values(*fields))
     # Someone who started and whose entry has since been withdrawn or disqualified is no
     # longer a candidate, but the attempt is there (maybe still running): they stay on the
     # list, after the candidates, so the invigilator sees them and can end it.
-    gone = set(attempts) - {entry.pk for entry in listed}
-    listed += (Entry.objects.filter(pk__in=gone).select_related("person", "unit", "stage")
-               .only(*PROGRESS_ENTRY_FIELDS).order_by("number"))
+    gone = set(attempts) - {entry["id"] for entry in listed}
+    listed += Entry.objects.filter(pk__in=gone).order_by("number").values(*fields)
+    rows = []
     for entry in listed:
-        attempt = attempts.get(entry.pk)
-        row = {"entry": entry, "attempt": attempt, "state": "absent", "answered": 0, "remaining": None,
-               "last_seen": None, "connection_lost": False, "candidate": entry.pk not in gone}
+        attempt = attempts.get(entry["id"])
+        row = {"entry_id": entry["id"], "number": entry["number"], "entry_status": entry["status"],
+               "stage_id": entry["stage_id"], "stage_key": entry["stage__key"], "stage_name": entry["stage__name"],
+               "person_id": entry["person_id"], "name": entry["person__name"], "unit": entry["unit__name"],
+               "candidate": entry["id"] not in gone,
+               "attempt_id": None, "state": "absent", "ended_by": "", "answered": 0, "item_count": None,
+               "device_switches": 0, "deadline": None, "last_seen": None}
         if attempt is not None:
-            last = max(filter(None, [attempt.last_seen_at, attempt.last_answer]))
-            row.update(state=attempt.status, answered=attempt.answered, last_seen=last)
-            if attempt.status == AttemptStatus.IN_PROGRESS:
-                row["remaining"] = remaining_seconds(attempt, now)
-                row["connection_lost"] = (now - last).total_seconds() > CONNECTION_LOST_SECONDS
+            row.update(attempt_id=attempt["id"], state=attempt["status"], ended_by=attempt["ended_by"],
+                       answered=attempt["answered"], item_count=attempt["item_count"],
+                       device_switches=attempt["device_switches"], deadline=attempt["deadline"],
+                       last_seen=max(filter(None, [attempt["last_seen_at"], attempt["last_answer"]])))
         rows.append(row)
+    return _timed(rows, now)
+
+
+def _timed(rows, now):
+    """The rows with what depends on the time filled in as of `now`: time left, and whether
+    the connection is lost."""
+    for row in rows:
+        running = row["state"] == AttemptStatus.IN_PROGRESS
+        row["remaining"] = max(0, int((row["deadline"] - now).total_seconds())) if running else None
+        row["connection_lost"] = running and (now - row["last_seen"]).total_seconds() > CONNECTION_LOST_SECONDS
     return rows
 
 
+def live_list(session, *, now=None):
+    """attempt_progress() as the live list's page and API show it: computed at most once every
+    LIVE_LIST_SECONDS for a session, whoever asks, and shared (through the cache: Redis when
+    configured, else each process's own memory). Every invigilator of a hall refreshes the
+    same list every few seconds, and computing it for 2,000 candidates takes a tenth of a
+    second or more. A start, a hand-in, extra time and an ended attempt show at once
+    (_live_changed); the answers saved and the last sign from a device may be that many
+    seconds old. The time left is always as of now."""
+    key = f"exams:live:{session.pk}:{cache.get(_live_version_key(session.pk), 0)}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = attempt_progress(session, now=now)
+        cache.set(key, rows, LIVE_LIST_SECONDS)
+        return rows
+    return _timed(rows, now or timezone.now())
+
+
+def _live_version_key(session_id):
+    return f"exams:live-version:{session_id}"
+
+
+def _live_changed(session_id):
+    """The session's live list is out of date: now, for whoever reads it in this transaction,
+    and again once the transaction commits, since a list computed in between by someone
+    else (who could not see the change yet) would be kept under the new version."""
+
+    def bump():
+        key = _live_version_key(session_id)
+        try:
+            cache.incr(key)
+        except ValueError:  # not there yet (or gone)
+            cache.set(key, 1, None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+LIVE_LIST_SECONDS = 3
 CONNECTION_LOST_SECONDS = 60
-# What attempt_progress() reads, and so all its rows offer (another field costs a query a row).
-PROGRESS_ATTEMPT_FIELDS = ("id", "entry_id", "status", "ended_by", "deadline", "last_seen_at", "item_count",
-                           "device_switches")
-PROGRESS_ENTRY_FIELDS = ("id", "number", "status", "stage__name", "stage__key", "stage__order", "person__name",
-                         "unit__name")
 
 
 # ---------------------------------------------------------------- practice (岗位练兵)

@@ -22,6 +22,7 @@ from jingsai.core.errors import Rejected, UserError
 from jingsai.core.http import next_url, xlsx_response
 from jingsai.core.middleware import client_ip
 from jingsai.orgs.models import Organization
+from jingsai.registration.models import EntryStatus
 
 from . import content, images, scoring, services
 from .formats import CONTENT_TYPES, FORMATS, SUFFIXES
@@ -44,6 +45,7 @@ from .models import (
     AttemptStatus,
     Bank,
     Difficulty,
+    EndedBy,
     ExamSession,
     Grading,
     Paper,
@@ -523,7 +525,7 @@ def _monitor_group(row):
 @permission_required("exams.invigilate")
 def monitor(request, pk):
     session = _session(request, pk)
-    rows = services.attempt_progress(session)
+    rows = services.live_list(session)
     for row in rows:
         row["group"] = _monitor_group(row)
     # The counts for the whole hall, and a filter by them: a hall of hundreds is mostly
@@ -532,7 +534,7 @@ def monitor(request, pk):
               for group in ("absent", "in_progress", "lost", "handed_in")}
     # A session open to every stage: entry numbers repeat from stage to stage, so each row
     # names its stage.
-    stages_vary = len({row["entry"].stage_id for row in rows}) > 1
+    stages_vary = len({row["stage_id"] for row in rows}) > 1
     show = request.GET.get("show", "")
     if show in totals:
         rows = [row for row in rows if row["group"] == show]
@@ -541,8 +543,7 @@ def monitor(request, pk):
     # An invigilator looks for one candidate by entry number or by name (or unit).
     q = request.GET.get("q", "").strip()[:50]
     if q:
-        rows = [row for row in rows if q == str(row["entry"].number) or q in row["entry"].person.name
-                or q in row["entry"].unit.name]
+        rows = [row for row in rows if q == str(row["number"]) or q in row["name"] or q in row["unit"]]
     # A page of rows at a time: the list is rendered again every few seconds for each
     # invigilator watching, and a hall of 2,000 took most of a second to render whole.
     page = Paginator(rows, MONITOR_PAGE).get_page(request.GET.get("page"))
@@ -550,6 +551,10 @@ def monitor(request, pk):
         if row["remaining"] is not None:
             minutes, seconds = divmod(row["remaining"], 60)
             row["remaining_text"] = f"{minutes}:{seconds:02d}"
+        # The rows are shared between invigilators (services.live_list): words in each one's language here.
+        row["status_label"] = AttemptStatus(row["state"]).label if row["attempt_id"] else ""
+        row["ended_by_label"] = EndedBy(row["ended_by"]).label if row["ended_by"] else ""
+        row["entry_status_label"] = EntryStatus(row["entry_status"]).label
     here = urlencode({key: value for key, value in (("show", show), ("q", q), ("page", page.number))
                       if value and (key != "page" or page.paginator.num_pages > 1)})
     context = {"session": session, "rows": page.object_list, "page": page, "now": timezone.now(), "totals": totals,
