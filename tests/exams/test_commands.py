@@ -75,6 +75,8 @@ def test_exams_sessions_lists_and_results_writes_the_scores(tmp_path):
     services.submit(user, attempt)
     code, out, _err = run_command("exams", "sessions", session.competition.code)
     assert code == 0 and str(session.pk) in out and session.name in out
+    handed_in = "待阅卷 1，已评分 0" if attempt.status == "submitted" else "待阅卷 0，已评分 1"
+    assert "答题中 0" in out and handed_in in out, out
     target = tmp_path / "results.xlsx"
     code, out, _err = run_command("exams", "results", str(session.pk), "--out", str(target))
     assert code == 0 and "1" in out

@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 
 import pydantic
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -189,8 +190,7 @@ class Command(JingsaiCommand):
             return
         for session in sessions:
             counts = dict.fromkeys(AttemptStatus.values, 0)
-            for status in session.attempts.values_list("status", flat=True):
-                counts[status] += 1
+            counts |= dict(session.attempts.order_by().values_list("status").annotate(n=Count("pk")))
             self.stdout.write(_("%(id)s  %(name)s  %(opens)s – %(closes)s, %(minutes)s min, paper %(paper)s: "
                                 "%(running)s in progress, %(submitted)s to grade, %(graded)s graded") % {
                 "id": session.pk, "name": session.name, "opens": _local(session.opens_at),
