@@ -71,8 +71,7 @@ def test_exams_sessions_lists_and_results_writes_the_scores(tmp_path):
     world = ex.exam(n_candidates=2)
     session = world["session"]
     user, _entry = world["candidates"][0]
-    attempt = services.start(user, session)
-    services.submit(user, attempt)
+    attempt = services.submit(user, services.start(user, session))
     code, out, _err = run_command("exams", "sessions", session.competition.code)
     assert code == 0 and str(session.pk) in out and session.name in out
     handed_in = "待阅卷 1，已评分 0" if attempt.status == "submitted" else "待阅卷 0，已评分 1"
