@@ -570,6 +570,10 @@ def update_session(request, session_id: int, data: SessionPatch):
 
 @router.get("/sessions/{session_id}/monitor", response=list[MonitorRow])
 def monitor(request, session_id: int):
+    """The live list: every candidate, then anyone who started and is no longer a candidate.
+    Shared by everyone watching the session for up to 3 seconds: starts, hand-ins, extra
+    time and ended attempts show at once, answers saved and a device's last sign may be
+    that old; the time left is as of the request."""
     session = _session(request.user, session_id, "exams.invigilate")
     return [
         {"entry": row["number"], "entry_id": row["entry_id"], "stage": row["stage_key"], "name": row["name"],
