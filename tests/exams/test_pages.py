@@ -387,3 +387,28 @@ def test_the_live_list_shows_a_page_at_a_time_and_finds_a_candidate(world, monke
     assert first.person.name in by_name.content.decode()
     nobody = client.get(url, {"q": "无此人"}).content.decode()
     assert "没有与“无此人”相符的考生" in nobody
+
+
+def test_ending_or_extending_from_a_searched_group_comes_back_to_it(world):
+    """Regression: the actions' `next` was the list's address HTML-escaped before it was
+    URL-encoded, so "&" came back as "&amp;": after extending from a search within a group
+    the invigilator landed on the whole list ("amp;q" is no parameter)."""
+    import html
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    (first, _e), _second = world["candidates"]
+    attempt = services.start(first, world["session"], device="d")
+    client = _client(world["invigilator"])
+    url = f"/work/exams/sessions/{world['session'].pk}/monitor/"
+    page = client.get(url, {"show": "in_progress", "q": first.person.name}).content.decode()
+    actions = html.unescape(re.search(r'<details hx-get="([^"]+)"', page).group(1))
+    back = parse_qs(urlsplit(actions).query)["next"][0]
+    form = client.get(f"/work/exams/attempts/{attempt.pk}/actions/", {"next": back}).content.decode()
+    posted = html.unescape(re.search(r'name="next" value="([^"]+)"', form).group(1))
+    after = client.post(f"/work/exams/attempts/{attempt.pk}/extend/",
+                        {"minutes": "5", "reason": "停电", "next": posted})
+    assert urlsplit(after["Location"]).path == url
+    assert parse_qs(urlsplit(after["Location"]).query) == {"show": ["in_progress"], "q": [first.person.name]}
+    searched = client.get(url, {"q": '"><script>alert(1)</script>'}).content.decode()
+    assert "<script>alert(1)" not in searched
