@@ -141,3 +141,21 @@ def test_the_wrong_answer_book_leaves_out_held_entries_before_it_counts_or_cuts(
     page = client.get(reverse("exams:practice")).content.decode()
     assert '<span class="badge text-bg-danger">3</span>' in page
     assert services.wrong_count(worker) == 3
+
+
+def test_the_live_list_api_filters_by_group_and_finds_a_candidate():
+    """The API's live list takes the page's filters: a group, and an entry number or a part
+    of a name or unit."""
+    world = ex.exam(n_candidates=3)
+    (first, first_entry), (second, second_entry), _third = world["candidates"]
+    services.start(first, world["session"], device="d1")
+    services.submit(second, services.start(second, world["session"], device="d2"), device="d2")
+    client = ex.logged_in(world["invigilator"])
+    url = f"/api/exams/sessions/{world['session'].pk}/monitor"
+    assert [r["entry_id"] for r in client.get(url, {"group": "in_progress"}).json()] == [first_entry.pk]
+    assert [r["entry_id"] for r in client.get(url, {"group": "handed_in"}).json()] == [second_entry.pk]
+    assert len(client.get(url, {"group": "absent"}).json()) == 1
+    assert [r["entry_id"] for r in client.get(url, {"q": str(second_entry.number)}).json()] == [second_entry.pk]
+    assert [r["name"] for r in client.get(url, {"q": first.person.name}).json()] == [first.person.name]
+    refused = client.get(url, {"group": "everyone"})
+    assert refused.status_code == 400 and "in_progress" in refused.json()["detail"]

@@ -569,19 +569,25 @@ def update_session(request, session_id: int, data: SessionPatch):
 
 
 @router.get("/sessions/{session_id}/monitor", response=list[MonitorRow])
-def monitor(request, session_id: int):
+def monitor(request, session_id: int, group: str = "", q: str = ""):
     """The live list: every candidate, then anyone who started and is no longer a candidate.
-    Shared by everyone watching the session for up to 3 seconds: starts, hand-ins, extra
-    time and ended attempts show at once, answers saved and a device's last sign may be
-    that old; the time left is as of the request."""
+    `group` keeps one group's rows (absent, in_progress, lost: answering and not heard from
+    for 60 seconds, handed_in), as the page's filters do; `q` finds a candidate by entry
+    number, or by a part of the name or the unit's name. Shared by everyone watching the
+    session for up to 3 seconds: answers saved and a device's last sign may be that old, as
+    may starts, hand-ins, extra time and ended attempts when several server processes run
+    without Redis; the time left is as of the request."""
     session = _session(request.user, session_id, "exams.invigilate")
+    if group and group not in services.LIVE_GROUPS:
+        raise UserError(_("group must be one of %(groups)s.") % {"groups": ", ".join(services.LIVE_GROUPS)})
+    rows = services.find_in_live_list(services.live_list(session), q[:50])
     return [
         {"entry": row["number"], "entry_id": row["entry_id"], "stage": row["stage_key"], "name": row["name"],
          "unit": row["unit"], "state": row["state"], "attempt": row["attempt_id"], "answered": row["answered"],
          "items": row["item_count"], "remaining_seconds": row["remaining"], "last_seen": row["last_seen"],
          "connection_lost": row["connection_lost"], "device_switches": row["device_switches"],
          "entry_status": row["entry_status"]}
-        for row in services.live_list(session)
+        for row in rows if not group or row["group"] == group
     ]
 
 

@@ -1678,13 +1678,29 @@ def attempt_progress(session, *, now=None):
 
 
 def _timed(rows, now):
-    """The rows with what depends on the time filled in as of `now`: time left, and whether
-    the connection is lost."""
+    """The rows with what depends on the time filled in as of `now`: time left, whether the
+    connection is lost, and so the group the row counts in (LIVE_GROUPS)."""
     for row in rows:
         running = row["state"] == AttemptStatus.IN_PROGRESS
         row["remaining"] = max(0, int((row["deadline"] - now).total_seconds())) if running else None
         row["connection_lost"] = running and (now - row["last_seen"]).total_seconds() > CONNECTION_LOST_SECONDS
+        row["group"] = ("lost" if row["connection_lost"] else row["state"] if row["state"] in ("absent", "in_progress")
+                        else "handed_in")
     return rows
+
+
+# The live list's counts and filters: not started, answering, connection lost (answering,
+# unheard of for CONNECTION_LOST_SECONDS), handed in (whatever became of the attempt since).
+LIVE_GROUPS = ("absent", "in_progress", "lost", "handed_in")
+
+
+def find_in_live_list(rows, q):
+    """The rows of the candidate an invigilator looks for: by entry number, or by a part of
+    the name or of the unit's name."""
+    q = (q or "").strip()
+    if not q:
+        return rows
+    return [row for row in rows if q == str(row["number"]) or q in row["name"] or q in row["unit"]]
 
 
 def live_list(session, *, now=None):
@@ -1693,8 +1709,10 @@ def live_list(session, *, now=None):
     configured, else each process's own memory). Every invigilator of a hall refreshes the
     same list every few seconds, and computing it for 2,000 candidates takes a tenth of a
     second or more. A start, a hand-in, extra time and an ended attempt show at once
-    (_live_changed); the answers saved and the last sign from a device may be that many
-    seconds old. The time left is always as of now."""
+    (_live_changed) wherever the cache is shared: with Redis, on every server process;
+    without it, on the process that made the change, and on the others within those seconds.
+    The answers saved and the last sign from a device may be that many seconds old. The
+    time left is always as of now."""
     key = f"exams:live:{session.pk}:{cache.get(_live_version_key(session.pk), 0)}"
     rows = cache.get(key)
     if rows is None:

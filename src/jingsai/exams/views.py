@@ -515,23 +515,15 @@ def allowance(request, pk):
 MONITOR_PAGE = 100
 
 
-def _monitor_group(row):
-    """Which of the live list's counts a candidate's row falls in."""
-    if row["connection_lost"]:
-        return "lost"
-    return row["state"] if row["state"] in ("absent", "in_progress") else "handed_in"
-
-
 @permission_required("exams.invigilate")
 def monitor(request, pk):
     session = _session(request, pk)
     rows = services.live_list(session)
-    for row in rows:
-        row["group"] = _monitor_group(row)
     # The counts for the whole hall, and a filter by them: a hall of hundreds is mostly
     # rows nobody needs to look at.
-    totals = {group: sum(1 for row in rows if row["group"] == group)
-              for group in ("absent", "in_progress", "lost", "handed_in")}
+    totals = dict.fromkeys(services.LIVE_GROUPS, 0)
+    for row in rows:
+        totals[row["group"]] += 1
     # A session open to every stage: entry numbers repeat from stage to stage, so each row
     # names its stage.
     stages_vary = len({row["stage_id"] for row in rows}) > 1
@@ -540,10 +532,8 @@ def monitor(request, pk):
         rows = [row for row in rows if row["group"] == show]
     else:
         show = ""
-    # An invigilator looks for one candidate by entry number or by name (or unit).
     q = request.GET.get("q", "").strip()[:50]
-    if q:
-        rows = [row for row in rows if q == str(row["number"]) or q in row["name"] or q in row["unit"]]
+    rows = services.find_in_live_list(rows, q)
     # A page of rows at a time: the list is rendered again every few seconds for each
     # invigilator watching, and a hall of 2,000 took most of a second to render whole.
     page = Paginator(rows, MONITOR_PAGE).get_page(request.GET.get("page"))
