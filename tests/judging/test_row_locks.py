@@ -135,3 +135,38 @@ def test_check_in_uses_the_same_lock(w):
         assert isinstance(_without_waiting(lambda: venue.lock_contestant(contestants[0].pk)), OperationalError)
     finally:
         in_flight.release()
+
+
+def test_a_mark_waiting_for_a_draw_holds_no_contestant_the_draw_needs(w):
+    """Regression: a mark locked its contestant first and then waited for the stage, while a
+    draw (or a re-marking) holds the stage and then locks contestants: each waited for the
+    other until PostgreSQL broke the deadlock by failing one of them."""
+    import psycopg
+
+    from tests.exams.factories import second_connection_params
+
+    first = jf.contestants(w.stage)[0]
+    aspect = jf.aspect(w, "A1")
+    other = psycopg.connect(**second_connection_params())
+    try:
+        other.execute("SELECT 1 FROM competitions_stage WHERE id = %s FOR UPDATE", [w.stage.pk])  # the draw begins
+        outcome = {}
+
+        def mark():
+            try:
+                outcome["mark"] = marking.record_mark(w.judges[0].user, first, aspect, "10")[1]
+            except Exception as error:  # handed to the test
+                outcome["mark"] = error
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=mark)
+        thread.start()
+        thread.join(0.5)  # the mark is waiting for the stage by now
+        other.execute("SET lock_timeout = '3s'")
+        other.execute("SELECT 1 FROM judging_contestant WHERE id = %s FOR UPDATE", [first.pk])  # the draw goes on
+        other.commit()
+        thread.join(20)
+    finally:
+        other.close()
+    assert outcome["mark"] == "created", outcome

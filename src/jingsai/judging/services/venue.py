@@ -73,12 +73,15 @@ def lock_contestant(contestant_id):
     if connection.vendor != "postgresql":  # SQLite: one writer at a time
         return
     with connection.cursor() as cursor:
-        # One statement, locking in the order the results' services lock: stage, then competition.
+        # One statement. PostgreSQL locks its rows in the order the FROM clause names the
+        # tables: stage, competition, contestant, the order in which the results' services
+        # (stage, then competition) and a draw or a re-marking (stage, then contestants) lock.
+        # A change that waits for the stage then holds no contestant another is waiting for.
         cursor.execute(
-            f"SELECT 1 FROM {Contestant._meta.db_table} t "  # noqa: S608 - table names, no input
-            f"JOIN {Stage._meta.db_table} s ON s.id = t.stage_id "
+            f"SELECT 1 FROM {Stage._meta.db_table} s "  # noqa: S608 - table names, no input
             f"JOIN {Competition._meta.db_table} c ON c.id = s.competition_id "
-            "WHERE t.id = %s FOR UPDATE OF t FOR SHARE OF s, c", [contestant_id])
+            f"JOIN {Contestant._meta.db_table} t ON t.stage_id = s.id "
+            "WHERE t.id = %s FOR SHARE OF s, c FOR UPDATE OF t", [contestant_id])
 
 
 def _locked(contestant):
