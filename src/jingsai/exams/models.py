@@ -405,7 +405,7 @@ class AttemptItem(models.Model):
     gradings_needed = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        ordering = ["attempt", "position"]
+        ordering = ["attempt_id", "position"]  # the column: "attempt" would bring in the attempt's own ordering
         constraints = [models.UniqueConstraint(fields=["attempt", "position"], name="unique_attempt_position")]
         # Only the few items awaiting a grader are in it: storing a drawn paper, whose
         # items all start without it, adds nothing to this index.
@@ -457,7 +457,7 @@ class AttemptEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        ordering = ["attempt", "at", "pk"]
+        ordering = ["attempt_id", "at", "pk"]
 
     def __str__(self):
         return f"{self.attempt_id} {self.kind}"
@@ -473,7 +473,7 @@ class Grading(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["item", "created_at"]
+        ordering = ["item_id", "created_at"]
         constraints = [models.UniqueConstraint(fields=["item", "grader"], name="one_grading_per_grader")]
 
     def __str__(self):
@@ -523,7 +523,7 @@ class PracticeItem(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["practice", "position"]
+        ordering = ["practice_id", "position"]
         constraints = [models.UniqueConstraint(fields=["practice", "position"], name="unique_practice_position")]
 
     def __str__(self):
