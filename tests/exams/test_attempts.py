@@ -461,3 +461,22 @@ def test_the_live_list_is_shared_for_a_few_seconds_but_shows_starts_and_hand_ins
     services.submit(first, attempt, device="d1")
     (handed_in,) = [r for r in services.live_list(world["session"]) if r["attempt_id"] == attempt.pk]
     assert handed_in["state"] != "in_progress" and handed_in["remaining"] is None
+
+
+def test_a_hand_in_and_the_live_list_do_not_depend_on_the_cache_being_up(world, monkeypatch):
+    """Regression: the live list's version is bumped in the hand-in's transaction; with the
+    cache (Redis) down, that raised, and the hand-in rolled back."""
+    from django.core.cache import cache
+
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d1")
+
+    def down(*args, **kwargs):
+        raise ConnectionError("the cache is down")
+
+    for name in ("get", "set", "incr"):
+        monkeypatch.setattr(cache, name, down)
+    handed_in = services.submit(user, attempt, device="d1")
+    assert handed_in.status != AttemptStatus.IN_PROGRESS
+    rows = services.live_list(world["session"])
+    assert [r["state"] for r in rows if r["attempt_id"]] == [handed_in.status]

@@ -1713,11 +1713,18 @@ def live_list(session, *, now=None):
     without it, on the process that made the change, and on the others within those seconds.
     The answers saved and the last sign from a device may be that many seconds old. The
     time left is always as of now."""
-    key = f"exams:live:{session.pk}:{cache.get(_live_version_key(session.pk), 0)}"
-    rows = cache.get(key)
+    try:
+        key = f"exams:live:{session.pk}:{cache.get(_live_version_key(session.pk), 0)}"
+        rows = cache.get(key)
+    except Exception:  # the cache (Redis) is down: the list is computed for this request
+        log.warning("exams: the live list's cache cannot be read", exc_info=True)
+        return attempt_progress(session, now=now)
     if rows is None:
         rows = attempt_progress(session, now=now)
-        cache.set(key, rows, LIVE_LIST_SECONDS)
+        try:
+            cache.set(key, rows, LIVE_LIST_SECONDS)
+        except Exception:
+            log.warning("exams: the live list's cache cannot be written", exc_info=True)
         return rows
     return _timed(rows, now or timezone.now())
 
@@ -1734,9 +1741,12 @@ def _live_changed(session_id):
     def bump():
         key = _live_version_key(session_id)
         try:
-            cache.incr(key)
-        except ValueError:  # not there yet (or gone)
-            cache.set(key, 1, None)
+            try:
+                cache.incr(key)
+            except ValueError:  # not there yet (or gone)
+                cache.set(key, 1, None)
+        except Exception:  # the cache (Redis) is down: a start or a hand-in must not fail for it
+            log.warning("exams: the live list of session %s could not be marked changed", session_id, exc_info=True)
 
     bump()
     transaction.on_commit(bump)
