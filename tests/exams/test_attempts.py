@@ -480,3 +480,13 @@ def test_a_hand_in_and_the_live_list_do_not_depend_on_the_cache_being_up(world, 
     assert handed_in.status != AttemptStatus.IN_PROGRESS
     rows = services.live_list(world["session"])
     assert [r["state"] for r in rows if r["attempt_id"]] == [handed_in.status]
+
+
+def test_the_live_list_finds_an_entry_number_and_not_every_unit_with_those_digits():
+    rows = [{"number": 17, "name": "王五", "unit": "第一车间"}, {"number": 3, "name": "李四", "unit": "17号车间"},
+            {"number": 170, "name": "张三", "unit": "机修车间"}]
+    assert [r["number"] for r in services.find_in_live_list(rows, "17")] == [17]
+    assert [r["number"] for r in services.find_in_live_list(rows, " 017 ")] == [17]
+    assert [r["number"] for r in services.find_in_live_list(rows, "17号")] == [3]
+    assert [r["number"] for r in services.find_in_live_list(rows, "张")] == [170]
+    assert services.find_in_live_list(rows, "") == rows

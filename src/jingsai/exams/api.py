@@ -573,7 +573,7 @@ def monitor(request, session_id: int, group: str = "", q: str = ""):
     """The live list: every candidate, then anyone who started and is no longer a candidate.
     `group` keeps one group's rows (absent, in_progress, lost: answering and not heard from
     for 60 seconds, handed_in), as the page's filters do; `q` finds a candidate by entry
-    number, or by a part of the name or the unit's name. Shared by everyone watching the
+    number (digits), or by a part of the name or the unit's name. Shared by everyone watching the
     session for up to 3 seconds: answers saved and a device's last sign may be that old, as
     may starts, hand-ins, extra time and ended attempts when several server processes run
     without Redis; the time left is as of the request."""

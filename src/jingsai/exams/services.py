@@ -1695,12 +1695,15 @@ LIVE_GROUPS = ("absent", "in_progress", "lost", "handed_in")
 
 
 def find_in_live_list(rows, q):
-    """The rows of the candidate an invigilator looks for: by entry number, or by a part of
-    the name or of the unit's name."""
+    """The rows of the candidate an invigilator looks for: digits are an entry number
+    (“17” is entry 17, not everyone whose unit's name has a 17 in it); anything else is a
+    part of the name or of the unit's name."""
     q = (q or "").strip()
     if not q:
         return rows
-    return [row for row in rows if q == str(row["number"]) or q in row["name"] or q in row["unit"]]
+    if q.isdecimal() and q.isascii():
+        return [row for row in rows if str(row["number"]) == q.lstrip("0")]
+    return [row for row in rows if q in row["name"] or q in row["unit"]]
 
 
 def live_list(session, *, now=None):
