@@ -118,6 +118,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "jingsai",
+            # An unreachable Redis costs a request a second, not redis-py's default wait: the
+            # cache is used inside starts and hand-ins (guarded, see exams.services.live_list).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:

@@ -487,6 +487,34 @@ def test_the_live_list_finds_an_entry_number_and_not_every_unit_with_those_digit
             {"number": 170, "name": "张三", "unit": "机修车间"}]
     assert [r["number"] for r in services.find_in_live_list(rows, "17")] == [17]
     assert [r["number"] for r in services.find_in_live_list(rows, " 017 ")] == [17]
+    assert [r["number"] for r in services.find_in_live_list(rows, "１７")] == [17]  # typed full-width
     assert [r["number"] for r in services.find_in_live_list(rows, "17号")] == [3]
     assert [r["number"] for r in services.find_in_live_list(rows, "张")] == [170]
     assert services.find_in_live_list(rows, "") == rows
+
+
+def test_a_start_and_extra_time_are_not_reported_failed_when_their_time_out_cannot_be_queued(
+        world, monkeypatch, django_capture_on_commit_callbacks):
+    """Regression: the time-out task is queued after the start (or the extra time) commits;
+    with the queue (Redis) down that raised, and the candidate got an error for a start that
+    had happened (a retry then counted as a second device), the invigilator for extra time
+    already given (a retry added it twice). The sweep hands the attempt in on time anyway."""
+    from types import SimpleNamespace
+
+    from django_tasks import default_task_backend
+
+    from jingsai.exams import tasks
+
+    def down(*args, **kwargs):
+        raise ConnectionError("the queue is down")
+
+    monkeypatch.setattr(default_task_backend, "supports_defer", True)
+    monkeypatch.setattr(tasks, "finalize_task", SimpleNamespace(using=lambda **kw: SimpleNamespace(enqueue=down)))
+    user, _entry = world["candidates"][0]
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt = services.start(user, world["session"], device="d1")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.extend(world["invigilator"], attempt, 10, reason="停电")
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.IN_PROGRESS
+    assert attempt.deadline - attempt.started_at == datetime.timedelta(minutes=world["session"].duration_minutes + 10)

@@ -11,6 +11,7 @@ import json
 import logging
 import random
 import secrets
+import unicodedata
 import weakref
 from collections import Counter
 from datetime import timedelta
@@ -981,7 +982,14 @@ def _schedule_timeout(attempt):
     from .tasks import finalize_task
 
     if default_task_backend.supports_defer:
-        finalize_task.using(run_after=attempt.accept_until + timedelta(seconds=1)).enqueue(attempt.pk)
+        try:
+            finalize_task.using(run_after=attempt.accept_until + timedelta(seconds=1)).enqueue(attempt.pk)
+        except Exception:
+            # The queue (Redis) is down. This runs after the start or the extra time has been
+            # committed: failing here would tell the candidate or the invigilator that it had
+            # not, and a retry would start on another device or add the time twice. The
+            # attempt is handed in on time anyway by the sweep and by every page that reads it.
+            log.warning("exams: the time-out of attempt %s could not be queued", attempt.pk, exc_info=True)
 
 
 @transaction.atomic
@@ -1696,9 +1704,10 @@ LIVE_GROUPS = ("absent", "in_progress", "lost", "handed_in")
 
 def find_in_live_list(rows, q):
     """The rows of the candidate an invigilator looks for: digits are an entry number
-    (“17” is entry 17, not everyone whose unit's name has a 17 in it); anything else is a
-    part of the name or of the unit's name."""
-    q = (q or "").strip()
+    (“17” is entry 17, not everyone whose unit's name has a 17 in it; full-width “１７”
+    too, as a Chinese input method may type it); anything else is a part of the name or of
+    the unit's name."""
+    q = unicodedata.normalize("NFKC", q or "").strip()
     if not q:
         return rows
     if q.isdecimal() and q.isascii():

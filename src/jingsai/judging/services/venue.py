@@ -73,10 +73,12 @@ def lock_contestant(contestant_id):
     if connection.vendor != "postgresql":  # SQLite: one writer at a time
         return
     with connection.cursor() as cursor:
-        # One statement. PostgreSQL locks its rows in the order the FROM clause names the
-        # tables: stage, competition, contestant, the order in which the results' services
-        # (stage, then competition) and a draw or a re-marking (stage, then contestants) lock.
-        # A change that waits for the stage then holds no contestant another is waiting for.
+        # One statement. PostgreSQL locks its rows in the order of the locking clauses (and
+        # of the tables each names): stage, competition, contestant, the order in which the
+        # results' services (stage, then competition) and a draw or a re-marking (stage, then
+        # contestants) lock. A change that waits for the stage then holds no contestant
+        # another is waiting for. Keep FOR SHARE first: the other way round, a mark and a
+        # draw deadlocked (tests/judging/test_row_locks.py, on PostgreSQL).
         cursor.execute(
             f"SELECT 1 FROM {Stage._meta.db_table} s "  # noqa: S608 - table names, no input
             f"JOIN {Competition._meta.db_table} c ON c.id = s.competition_id "
