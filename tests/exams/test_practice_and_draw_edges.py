@@ -45,13 +45,14 @@ def _practise(worker, bank, count, respond):
 
 
 def test_a_blueprint_accepted_when_saved_starts_for_every_candidate():
-    """Regression: the draw (draw._fill) was greedy, and shortages() breaks ties by question id while
-    draw() breaks them at random. Here the bank can fill the paper (kp 甲 ×1, difficulty 1
-    ×2, difficulty 2 ×1 from four questions), save_paper() accepts it, yet about half the
-    candidates' draws pick the 甲/difficulty-1 question for the first section and then find
-    the difficulty-1 section one short: the start fails with "the exam cannot start".
-    Expected: a paper accepted at save time is drawn for every candidate (an exact
-    assignment, e.g. a bipartite matching, with the preferences as tie-breaks)."""
+    """Regression: the draw (draw._fill) was greedy, and shortages() broke ties by question id
+    while draw() broke them at random. Here the bank can fill the paper (kp 甲 ×1,
+    difficulty 1 ×2, difficulty 2 ×1 from four questions) and save_paper() accepted it, yet
+    about half the candidates' draws picked the 甲/difficulty-1 question for the first
+    section and then found the difficulty-1 section one short: the start failed with "the
+    exam cannot start". Now, when the preferences leave a section short, questions are
+    passed between sections along an augmenting path (draw._reassign): a paper accepted at
+    save time is drawn for every candidate."""
     orgs = factories.tree()
     competition = factories.competition(host=orgs["union"])
     bank = ex.bank(owner=orgs["union"])
@@ -75,11 +76,12 @@ def test_a_blueprint_accepted_when_saved_starts_for_every_candidate():
 
 
 def test_a_blueprint_the_bank_can_fill_is_accepted():
-    """Regression: the same greedy fill, the other way round: shortages() fills the sections greedily
-    (narrowest first, ties by id) and reports a shortage where an assignment exists. Five
-    questions, sections 乙 ×3, difficulty 3 ×1, 甲 ×1: 乙 = {q0, q2, q3}, difficulty 3 = {q4},
-    甲 = {q1} fills it, but the check gives q0 to the difficulty-3 section and then says the
-    乙 section can have only 2. Expected: the paper is saved."""
+    """Regression: the same greedy fill, the other way round: shortages() filled the sections
+    greedily (narrowest first, ties by id) and reported a shortage where an assignment
+    exists. Five questions, sections 乙 ×3, difficulty 3 ×1, 甲 ×1: 乙 = {q0, q2, q3},
+    difficulty 3 = {q4}, 甲 = {q1} fills it, but the check gave q0 to the difficulty-3 section
+    and then said the 乙 section could have only 2. The check now uses the same exact
+    assignment as the draw, and the paper is saved."""
     orgs = factories.tree()
     competition = factories.competition(host=orgs["union"])
     bank = ex.bank(owner=orgs["union"])
@@ -101,12 +103,11 @@ def test_a_blueprint_the_bank_can_fill_is_accepted():
 
 
 def test_a_fixed_paper_with_a_question_retired_since_says_so():
-    """Regression: services.py draw_paper() (fixed branch) copies the section's question ids as they
-    were saved and _current_versions() never looks at is_active; paper_shortages() returns
-    [] for every fixed paper. A question retired after the paper was saved (because it is
-    wrong, say) is still put in front of every candidate, and neither the paper page nor
-    the API warns. Expected: the paper page says the question is retired (or the draw
-    leaves it out / refuses before the exam)."""
+    """Regression: draw_paper() (fixed branch) copied the section's question ids as they were
+    saved, _current_versions() never looked at is_active, and paper_shortages() returned []
+    for every fixed paper. A question retired after the paper was saved (because it is
+    wrong, say) was still put in front of every candidate, and neither the paper page nor
+    the API warned. Now the paper page, the session page and the API's shortages name it."""
     orgs = factories.tree()
     competition = factories.competition(host=orgs["union"])
     bank = ex.bank(owner=orgs["union"])
@@ -130,11 +131,10 @@ def test_a_fixed_paper_with_a_question_retired_since_says_so():
 
 
 def test_a_fixed_paper_listing_a_circled_number_gets_a_message_not_a_crash():
-    """Regression: services.py _clean_sections(): `numbers.get(int(number)) if str(number).isdigit()`:
-    str.isdigit() is true for ①②③ (and ²), which int() refuses, so typing question
-    numbers as ①, common in Chinese text, raises ValueError (a server error on the paper
-    form) instead of naming the bad number. Expected: Rejected, "question ① is not in the
-    bank"."""
+    """Regression: _clean_sections() tested `str(number).isdigit()`, which is true for ①②③ (and
+    ²), which int() refuses, so question numbers typed as ①, common in Chinese text, raised
+    ValueError (a server error on the paper form) instead of naming the bad number. Numbers
+    are now read only from ASCII digits, and the paper is refused with a message naming ①."""
     orgs = factories.tree()
     competition = factories.competition(host=orgs["union"])
     bank = ex.bank(owner=orgs["union"])
@@ -154,11 +154,11 @@ def practice_world():
 
 
 def test_practice_accuracy_does_not_count_short_answers_as_wrong(practice_world):
-    """Regression: services.py practice_activity(): answers=Count("pk") counts every answered item,
-    correct=Count(correct=True); a short answer is answered but has no verdict
-    (correct=None, answer_practice()), so it lowers the unit's accuracy as if it were wrong.
-    A worker who gets the one checkable question right and writes a short answer shows
-    50.0%. Expected: accuracy over the answers that were checked (100.0%)."""
+    """Regression: practice_activity() counted every answered item in answers=Count("pk") and
+    the right ones in correct=Count(correct=True); a short answer is answered but has no
+    verdict (correct=None, answer_practice()), so it lowered the unit's accuracy as if it
+    were wrong. A worker who got the one checkable question right and wrote a short answer
+    showed 50.0%. Accuracy is now over the answers that were checked (100.0%)."""
     bank, worker = practice_world["bank"], practice_world["worker"]
     _add(bank, "single", kp="甲")
     _add(bank, "short", kp="甲")
@@ -168,10 +168,10 @@ def test_practice_accuracy_does_not_count_short_answers_as_wrong(practice_world)
 
 
 def test_practice_statistics_count_answers_by_when_they_were_given(practice_world):
-    """Regression: views.py _activity_items() and api.py _visible_practice() narrow by the round's
-    created_at, not by when each answer was given: a round begun 10 days ago and answered
-    today does not count in "the last 7 days" (and its answers never count in any period
-    that holds the day they were given). Expected: the period selects answers by
+    """Regression: views.py _activity_items() and api.py _visible_practice() narrowed by the
+    round's created_at, not by when each answer was given: a round begun 10 days ago and
+    answered today did not count in "the last 7 days" (and its answers never counted in any
+    period that held the day they were given). The period now selects answers by
     answered_at, as practice_daily() does."""
     bank, worker, orgs = practice_world["bank"], practice_world["worker"], practice_world["orgs"]
     _add(bank, "single")
@@ -185,10 +185,10 @@ def test_practice_statistics_count_answers_by_when_they_were_given(practice_worl
 
 
 def test_a_wrong_answer_review_for_one_knowledge_point_draws_from_it_alone(practice_world):
-    """Regression: services.py start_practice(): in WRONG_BOOK mode the pool is every unmastered wrong
-    answer of the bank; the knowledge point asked for (the practice page sends it with the
-    mode) is ignored, yet stored on the round. Reviewing "甲" brings 乙's questions, and the
-    round is listed as a 甲 round. Expected: the review keeps to the point chosen."""
+    """Regression: in WRONG_BOOK mode start_practice() drew from every unmastered wrong answer
+    of the bank; the knowledge point asked for (the practice page sends it with the mode) was
+    ignored, yet stored on the round. Reviewing "甲" brought 乙's questions, and the round was
+    listed as a 甲 round. The review now keeps to the point chosen."""
     bank, worker = practice_world["bank"], practice_world["worker"]
     _add(bank, "judge", kp="甲")
     _add(bank, "judge", kp="乙")
@@ -203,13 +203,13 @@ def test_a_wrong_answer_review_for_one_knowledge_point_draws_from_it_alone(pract
 
 
 def test_checking_an_answered_practice_question_again_during_an_exam_gives_nothing_away():
-    """Regression: services.py answer_practice() returns an item already answered before it checks
-    that the bank is still open and no exam drawn from it is under way, and the API
-    (api.py answer_practice) and the page (views.py practice_answer, kept=False) then send
-    the right answer and explanation. A worker who practised yesterday re-posts the same
-    position during today's exam (or after the bank closed) and gets the answers that the
-    round page and the wrong-answer book now keep back. Expected: no right answer or
-    explanation while services.practice_answers_kept() holds for the bank."""
+    """Regression: answer_practice() returned an item already answered before it checked that
+    the bank was still open and no exam drawn from it was under way, and the API and the page
+    then sent the right answer and explanation. A worker who practised yesterday could
+    re-post the same position during today's exam (or after the bank closed) and get the
+    answers that the round page and the wrong-answer book keep back. Now nothing of the
+    right answer or explanation is sent while services.practice_answers_kept() holds for
+    the bank."""
     world = ex.exam(n_candidates=1)
     session, bank = world["session"], world["bank"]
     worker = factories.person(employer=world["orgs"]["unit_b"])

@@ -33,13 +33,13 @@ def world():
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a race between two transactions")
 def test_extra_time_set_while_the_candidate_starts_is_not_lost():
-    """Regression: set_allowance() locks the entry (FOR NO KEY UPDATE), stores the allowance, then looks
-    for a running attempt to move; _begin() reads the allowance without taking any lock
-    that conflicts with it. When the two overlap on PostgreSQL, the start does not see the
-    uncommitted allowance and set_allowance does not see the uncommitted attempt: the
-    candidate sits with the plain duration although the allowance says +15 minutes.
-    Expected: the start waits for a change of the candidate's extra time in progress (or
-    the other way round), so the deadline includes the allowance."""
+    """Regression: set_allowance() locked the entry (FOR NO KEY UPDATE), stored the allowance,
+    then looked for a running attempt to move, while _begin() read the allowance without any
+    lock that conflicted with it. When the two overlapped on PostgreSQL, the start did not see
+    the uncommitted allowance and set_allowance did not see the uncommitted attempt: the
+    candidate sat with the plain duration although the allowance said +15 minutes. A start
+    now locks the entry first, so it waits for a change of the candidate's extra time in
+    progress (or the other way round), and the deadline includes the allowance."""
     import psycopg
 
     world = ex.exam()
@@ -82,13 +82,12 @@ def test_a_change_of_grace_period_reaches_the_attempts_already_running(world):
 
 
 def test_a_candidate_cannot_sit_the_same_theory_exam_in_two_sessions_at_once(world):
-    """Regression: Every session of a competition (without a stage) takes all its approved entries
-    as candidates, and the only guard is one attempt per (session, entry). With two
-    sittings of the same exam (two rooms, a morning and an afternoon sitting) a
-    candidate can hold two running attempts at once, see the paper twice, and the
-    attempt graded last overwrites the theory score in the results.
-    Expected: one active attempt per candidate for the competition's component: the
-    second start is refused with a clear message."""
+    """Regression: every session of a competition (without a stage) took all its approved entries
+    as candidates, and the only guard was one attempt per (session, entry). With two
+    sittings of the same exam (two rooms, a morning and an afternoon sitting) a candidate
+    could hold two running attempts at once, see the paper twice, and the attempt graded
+    last overwrote the theory score in the results. Now a candidate sits once per
+    competition component: a second start is refused, naming the first sitting."""
     second_room = ex.session(world["competition"], world["paper"])
     user, entry = world["candidates"][0]
     first = services.start(user, world["session"], device="d")
@@ -138,13 +137,13 @@ def test_no_theory_exam_is_started_after_the_competition_has_moved_on_to_scoring
 
 
 def test_an_entry_number_names_one_candidate_in_a_session_for_every_stage():
-    """Regression: Entry numbers are unique per stage only (unique_entry_number is on stage, number),
-    but a session open to every stage takes candidates from several stages. The
-    invigilator's allowance form and `jingsai exams allowance --entry N` go through
-    candidate_by_number(), which silently takes .first() of the matches: extra time meant
-    for the finalist shown as number 1 in the live list goes to the qualifier's number 1.
-    Expected: an ambiguous number is refused with a message (or the number is qualified
-    by the stage), never resolved to an arbitrary candidate."""
+    """Regression: entry numbers are unique per stage only (unique_entry_number is on stage,
+    number), but a session open to every stage takes candidates from several stages. The
+    invigilator's allowance form and `jingsai exams allowance --entry N` went through
+    candidate_by_number(), which silently took .first() of the matches: extra time meant for
+    the finalist shown as number 1 in the live list went to the qualifier's number 1. Now a
+    number shared across stages is refused, naming the stages, and the stage can be given
+    (the form's stage field, `--stage KEY`)."""
     w = ex.two_stage_exam()  # no stage: every stage sits it
     orgs, competition, qualifier, final, session = w.orgs, w.competition, w.qualifier, w.final, w.session
     stayed, advanced = factories.person(employer=orgs["unit_a"]), factories.person(employer=orgs["unit_a"])
@@ -188,12 +187,11 @@ def test_an_entry_number_names_one_candidate_in_a_session_for_every_stage():
 
 
 def test_an_access_code_with_a_stray_space_still_lets_candidates_in():
-    """Regression: _check_door() strips what the candidate types but compares it with the stored code
-    unstripped, and create_session()/update_session() store the code as given (the API
-    and the command line do not trim it, only the web form does). A code saved as
-    "8848 " can then never be matched: nobody can start, whatever they type, and the
-    message says the code is wrong. Expected: the stored code is trimmed (or refused) when
-    saved, or both sides are compared trimmed."""
+    """Regression: _check_door() stripped what the candidate typed but compared it with the
+    stored code unstripped, and create_session()/update_session() stored the code as given
+    (the API and the command line did not trim it, only the web form did). A code saved as
+    "8848 " could never be matched: nobody could start, whatever they typed, and the message
+    said the code was wrong. The stored code is now trimmed when saved."""
     world = ex.exam(access_code="8848 ")
     user, _entry = world["candidates"][0]
     attempt = services.start(user, world["session"], device="d", access_code="8848 ")
