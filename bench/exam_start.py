@@ -23,6 +23,7 @@ database; it is dropped and created again at each run.
 import argparse
 import datetime
 import gc
+import itertools
 import os
 import secrets
 import statistics
@@ -62,69 +63,91 @@ def gift(size, tag):
     return "\n".join(lines).encode()
 
 
-def build(sizes, candidates):
+_serial = itertools.count(1)  # each worker's own birth date and identity number
+
+
+def competition(union, series, code, name):
+    """A city competition in progress (theory and practical) with one final stage:
+    (competition, stage)."""
+    from jingsai.competitions.models import Competition, Stage
+    from jingsai.competitions.spec import load_spec, spec_as_json
+
+    spec = load_spec({"code": code, "name": name, "host": union.code, "occupation": "6-18-02-04",
+                      "series": {"code": series.code, "name": series.name, "year": series.year},
+                      "level": "city", "class": "class2",
+                      "components": [{"key": "theory", "name": "理论知识", "max": 100, "weight": "0.3", "pass": 60},
+                                     {"key": "practical", "name": "操作技能", "max": 100, "weight": "0.7",
+                                      "pass": 60}]})
+    made = Competition.objects.create(
+        code=code, name=spec["name"], host=union, series=series, occupation=spec["occupation"], level=spec["level"],
+        klass=spec["class"], mode=spec["mode"], team_size=spec["team_size"], spec=spec_as_json(spec),
+        status="in_progress")
+    return made, Stage.objects.create(competition=made, key="final", name="决赛", order=0)
+
+
+def candidates(competition, stage, units, count):
+    """`count` approved entries of workers of `units` (in turn), each worker with a login:
+    their users, in entry-number order."""
     from django.contrib.auth.hashers import make_password
-    from django.db import transaction
-    from django.utils import timezone
 
     from jingsai.accounts.models import User
-    from jingsai.competitions.models import Competition, Series, Stage
-    from jingsai.competitions.spec import load_spec, spec_as_json
     from jingsai.core import crypto, idnumber
     from jingsai.core.masking import mask_id_number
-    from jingsai.exams import services
-    from jingsai.orgs.services import create_organization
     from jingsai.people.models import Person, id_digest
     from jingsai.registration.models import Entry
+
+    people = []
+    for i in range(count):
+        serial = next(_serial)
+        number = idnumber.make("310104", datetime.date(1970, 1, 1) + datetime.timedelta(days=serial), serial % 1000)
+        people.append(Person(name=f"考生{serial}", employer=units[i % len(units)],
+                             id_number_encrypted=crypto.encrypt(number), id_number_digest=id_digest(number),
+                             id_number_masked=mask_id_number(number), birth_date=datetime.date(1980, 1, 1), sex="M"))
+    Person.objects.bulk_create(people)
+    Entry.objects.bulk_create([Entry(competition=competition, stage=stage, person=p, unit=p.employer, number=i + 1,
+                                     status="approved") for i, p in enumerate(people)])
+    return User.objects.bulk_create([User(username=f"b{p.pk}", person=p, password=make_password(None))
+                                     for p in people])
+
+
+def exam_session(competition, paper, duration_minutes):
+    """An exam session of `paper`, open now and for four hours."""
+    from django.utils import timezone
+
+    from jingsai.exams import services
+
+    now = timezone.now()
+    return services.create_session(None, competition, paper=paper, name=f"基准理论考试{competition.code}",
+                                   opens_at=now - datetime.timedelta(minutes=1),
+                                   closes_at=now + datetime.timedelta(hours=4), duration_minutes=duration_minutes)
+
+
+def build(sizes, count):
+    from django.db import transaction
+
+    from jingsai.competitions.models import Series
+    from jingsai.exams import services
+    from jingsai.orgs.services import create_organization
 
     worlds = []
     with transaction.atomic():
         union = create_organization(None, parent=None, code="S-UNION", name="基准市总工会", type="union")
         unit = create_organization(None, parent=union, code="S-UNIT", name="基准企业", type="enterprise")
         series = Series.objects.create(code="S-2026", name="基准系列赛", year=2026, host=union)
-        serial = 0
         for index, size in enumerate(sizes):  # one bank per occupation and level: levels 1 to 5
-            code = f"S-{size}"
-            spec = load_spec({"code": code, "name": f"基准焊工{size}", "host": "S-UNION", "occupation": "6-18-02-04",
-                              "series": {"code": "S-2026", "name": "基准系列赛", "year": 2026},
-                              "level": "city", "class": "class2",
-                              "components": [{"key": "theory", "name": "理论知识", "max": 100, "weight": "0.3",
-                                              "pass": 60},
-                                             {"key": "practical", "name": "操作技能", "max": 100, "weight": "0.7",
-                                              "pass": 60}]})
-            competition = Competition.objects.create(
-                code=code, name=spec["name"], host=union, series=series, occupation=spec["occupation"],
-                level=spec["level"], klass=spec["class"], mode=spec["mode"], team_size=spec["team_size"],
-                spec=spec_as_json(spec), status="in_progress")
-            stage = Stage.objects.create(competition=competition, key="final", name="决赛", order=0)
+            made, stage = competition(union, series, f"S-{size}", f"基准焊工{size}")
             bank = services.create_bank(None, occupation="6-18-02-04", level=index + 1, owner=union,
                                         name=f"基准题库{size}")
             services.import_questions(None, bank, gift(size, f"库{size}"), filename="bank.gift", fmt="gift")
             sections = []
             for kp in range(KNOWLEDGE_POINTS):
-                for kind, count in (("single", 3), ("multiple", 2), ("judge", 2), ("fill", 1)):
-                    sections.append({"type": kind, "knowledge_point": f"知识点{kp}", "count": count, "points": "1"})
+                for kind, n in (("single", 3), ("multiple", 2), ("judge", 2), ("fill", 1)):
+                    sections.append({"type": kind, "knowledge_point": f"知识点{kp}", "count": n, "points": "1"})
             sections += [{"type": "single", "count": 10, "points": "1"}, {"type": "short", "count": 2, "points": "5"}]
-            paper = services.save_paper(None, competition=competition, bank=bank, name="基准试卷", kind="blueprint",
+            paper = services.save_paper(None, competition=made, bank=bank, name="基准试卷", kind="blueprint",
                                         sections=sections)
-            now = timezone.now()
-            session = services.create_session(None, competition, paper=paper, name="基准理论考试",
-                                              opens_at=now - datetime.timedelta(minutes=1),
-                                              closes_at=now + datetime.timedelta(hours=4), duration_minutes=120)
-            people = []
-            for _ in range(candidates):
-                serial += 1
-                number = idnumber.make("310104", datetime.date(1970, 1, 1) + datetime.timedelta(days=serial),
-                                       serial % 1000)
-                people.append(Person(name=f"考生{serial}", employer=unit, id_number_encrypted=crypto.encrypt(number),
-                                     id_number_digest=id_digest(number), id_number_masked=mask_id_number(number),
-                                     birth_date=datetime.date(1980, 1, 1), sex="M"))
-            Person.objects.bulk_create(people)
-            Entry.objects.bulk_create([Entry(competition=competition, stage=stage, person=p, unit=unit, number=i + 1,
-                                             status="approved") for i, p in enumerate(people)])
-            users = User.objects.bulk_create([User(username=f"s{p.pk}", person=p, password=make_password(None))
-                                              for p in people])
-            worlds.append({"size": size, "session": session, "users": users,
+            session = exam_session(made, paper, 120)
+            worlds.append({"size": size, "session": session, "users": candidates(made, stage, [unit], count),
                            "items": sum(s["count"] for s in sections), "sections": len(sections)})
     return worlds
 

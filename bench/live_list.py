@@ -22,7 +22,6 @@ database; it is dropped and created again at each run.
 """
 
 import argparse
-import datetime
 import json
 import os
 import statistics
@@ -37,26 +36,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingsai.settings")
 os.environ["DEBUG"] = "0"  # DEBUG keeps every query in memory
 
 from exam_load import fresh_database  # noqa: E402 - bench/ is this script's directory, on the path
-from exam_start import backend_seconds, gift  # noqa: E402
+from exam_start import backend_seconds, candidates, competition, exam_session, gift  # noqa: E402
 
 QUESTIONS = 100
 
 
 def build(sizes):
     """One competition, exam session and set of started candidates per size: [(size, session)]."""
-    from django.contrib.auth.hashers import make_password
     from django.db import transaction
-    from django.utils import timezone
 
-    from jingsai.accounts.models import User
-    from jingsai.competitions.models import Competition, Series, Stage
-    from jingsai.competitions.spec import load_spec, spec_as_json
-    from jingsai.core import crypto, idnumber
-    from jingsai.core.masking import mask_id_number
+    from jingsai.competitions.models import Series
     from jingsai.exams import services
     from jingsai.orgs.services import create_organization
-    from jingsai.people.models import Person, id_digest
-    from jingsai.registration.models import Entry
 
     with transaction.atomic():
         union = create_organization(None, parent=None, code="L-UNION", name="基准市总工会", type="union")
@@ -65,45 +56,17 @@ def build(sizes):
         series = Series.objects.create(code="L-2026", name="基准系列赛", year=2026, host=union)
         bank = services.create_bank(None, occupation="6-18-02-04", level=3, owner=union, name="基准题库")
         services.import_questions(None, bank, gift(500, "库"), filename="bank.gift", fmt="gift")
-    worlds, serial = [], 0
+    worlds = []
     for size in sizes:
         with transaction.atomic():
-            code = f"L-{size}"
-            spec = load_spec({"code": code, "name": f"基准焊工{size}", "host": "L-UNION", "occupation": "6-18-02-04",
-                              "series": {"code": "L-2026", "name": "基准系列赛", "year": 2026},
-                              "level": "city", "class": "class2",
-                              "components": [{"key": "theory", "name": "理论知识", "max": 100, "weight": "0.3",
-                                              "pass": 60},
-                                             {"key": "practical", "name": "操作技能", "max": 100, "weight": "0.7",
-                                              "pass": 60}]})
-            competition = Competition.objects.create(
-                code=code, name=spec["name"], host=union, series=series, occupation=spec["occupation"],
-                level=spec["level"], klass=spec["class"], mode=spec["mode"], team_size=spec["team_size"],
-                spec=spec_as_json(spec), status="in_progress")
-            stage = Stage.objects.create(competition=competition, key="final", name="决赛", order=0)
-            paper = services.save_paper(None, competition=competition, bank=bank, name="基准试卷", kind="blueprint",
+            made, stage = competition(union, series, f"L-{size}", f"基准焊工{size}")
+            paper = services.save_paper(None, competition=made, bank=bank, name="基准试卷", kind="blueprint",
                                         sections=[{"type": "single", "count": 40, "points": "1"},
                                                   {"type": "multiple", "count": 20, "points": "1"},
                                                   {"type": "judge", "count": 20, "points": "1"},
                                                   {"type": "fill", "count": 20, "points": "1"}])
-            now = timezone.now()
-            session = services.create_session(None, competition, paper=paper, name=f"基准理论考试{size}",
-                                              opens_at=now - datetime.timedelta(minutes=1),
-                                              closes_at=now + datetime.timedelta(hours=4), duration_minutes=180)
-            people = []
-            for i in range(size):
-                serial += 1
-                number = idnumber.make("310104", datetime.date(1970, 1, 1) + datetime.timedelta(days=serial),
-                                       serial % 1000)
-                people.append(Person(name=f"考生{serial}", employer=units[i % len(units)],
-                                     id_number_encrypted=crypto.encrypt(number), id_number_digest=id_digest(number),
-                                     id_number_masked=mask_id_number(number), birth_date=datetime.date(1980, 1, 1),
-                                     sex="M"))
-            Person.objects.bulk_create(people)
-            Entry.objects.bulk_create([Entry(competition=competition, stage=stage, person=p, unit=p.employer,
-                                             number=i + 1, status="approved") for i, p in enumerate(people)])
-            users = User.objects.bulk_create([User(username=f"l{p.pk}", person=p, password=make_password(None))
-                                              for p in people])
+            session = exam_session(made, paper, 180)
+            users = candidates(made, stage, units, size)
         answer = json.dumps("A")
         for index, user in enumerate(users):
             device = f"bench-{size}-{index}"
