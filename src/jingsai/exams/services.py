@@ -1816,17 +1816,24 @@ def practice_answers_kept(banks, now=None):
         [bank.pk for bank in banks if bank.practice_open], now)
 
 
+def _open_wrong(person):
+    """The worker's unmastered wrong answers, how many there are in each bank ({bank: n}),
+    and the ids of those banks that keep their answers back now (practice_answers_kept)."""
+    open_entries = WrongAnswer.objects.filter(person=person, mastered_at__isnull=True)
+    counts = dict(open_entries.values("question__bank").annotate(n=Count("pk")).values_list("question__bank", "n"))
+    banks = Bank.objects.in_bulk(counts)
+    counts = {banks[pk]: n for pk, n in counts.items()}
+    return open_entries, counts, practice_answers_kept(counts)
+
+
 def wrong_book(person, *, limit=None):
     """The worker's wrong-answer book as it may be shown now: (entries, held). `entries`
     are the open ones (newest wrong first, at most `limit`) of banks that show their answers;
     `held` maps each bank that keeps its answers back now (practice_answers_kept) to the
     number of its entries waiting, since an entry says the worker's answer was wrong, which
     beside that answer (a true-or-false one) gives the right one away."""
-    open_entries = WrongAnswer.objects.filter(person=person, mastered_at__isnull=True)
-    counts = dict(open_entries.values("question__bank").annotate(n=Count("pk")).values_list("question__bank", "n"))
-    banks = Bank.objects.in_bulk(counts)
-    kept = practice_answers_kept(banks.values())
-    held = {banks[pk]: counts[pk] for pk in sorted(kept, key=lambda pk: banks[pk].name)}
+    open_entries, counts, kept = _open_wrong(person)
+    held = {bank: n for bank, n in sorted(counts.items(), key=lambda item: item[0].name) if bank.pk in kept}
     entries = open_entries.exclude(question__bank_id__in=kept).select_related(
         "question__current__knowledge_point", "question__bank")
     return list(entries[:limit] if limit else entries), held
@@ -1835,9 +1842,8 @@ def wrong_book(person, *, limit=None):
 def wrong_count(person):
     """How many entries the worker's wrong-answer book shows now (wrong_book's, not counting
     those held back)."""
-    open_entries = WrongAnswer.objects.filter(person=person, mastered_at__isnull=True)
-    banks = Bank.objects.filter(pk__in=open_entries.values("question__bank"))
-    return open_entries.exclude(question__bank_id__in=practice_answers_kept(banks)).count()
+    _entries, counts, kept = _open_wrong(person)
+    return sum(n for bank, n in counts.items() if bank.pk not in kept)
 
 
 def _refuse_practice_during_exam(bank_id):
