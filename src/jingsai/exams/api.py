@@ -644,6 +644,16 @@ def end(request, attempt_id: int, data: ReasonIn):
     return {"status": attempt.status}
 
 
+@router.post("/attempts/{attempt_id}/void")
+def void(request, attempt_id: int, data: ReasonIn):
+    """Void the attempt so that the candidate sits the exam again (organizers). It stays on
+    record and no longer counts; a theory score it gave is cleared until the new attempt
+    is graded."""
+    attempt = _attempt(request.user, attempt_id, "exams.manage")
+    attempt = services.void_attempt(request.user, attempt, reason=data.reason)
+    return {"status": attempt.status}
+
+
 # ---------------------------------------------------------------- grading
 
 

@@ -40,7 +40,8 @@ def cards(user, request):
                         url=reverse("exams:practice"), action=_("Start practising"), priority=30))
     graded = permissions.competition_ids(user, permissions.GRADER)
     if graded:
-        waiting = services.waiting_for(user, AttemptItem.objects.filter(attempt__session__competition_id__in=graded))
+        waiting = services.waiting_for(user, AttemptItem.objects.filter(attempt__session__competition_id__in=graded,
+                                                                         attempt__status=AttemptStatus.SUBMITTED))
         pending = waiting.count()
         if pending:
             sessions = list(waiting.order_by().values_list("attempt__session_id", flat=True).distinct()[:2])

@@ -32,7 +32,8 @@ def exams_graded(competition):
     running = _still_sitting(competition)
     if running:
         return running
-    pending = AttemptItem.objects.filter(attempt__session__competition=competition, needs_grading=True).count()
+    pending = AttemptItem.objects.filter(attempt__session__competition=competition, needs_grading=True,
+                                         attempt__status=AttemptStatus.SUBMITTED).count()
     if pending:
         return _("%(count)s short answers of the theory exam are not graded yet.") % {"count": pending}
     return None

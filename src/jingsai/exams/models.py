@@ -324,6 +324,7 @@ class AttemptStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("Answering")
     SUBMITTED = "submitted", _("Awaiting grading")
     GRADED = "graded", _("Graded")
+    VOIDED = "voided", _("Voided")
 
 
 class EndedBy(models.TextChoices):
@@ -373,7 +374,10 @@ class Attempt(models.Model):
         verbose_name = _("attempt")
         verbose_name_plural = _("attempts")
         ordering = ["session", "entry"]
-        constraints = [models.UniqueConstraint(fields=["session", "entry"], name="one_attempt_per_candidate")]
+        # One attempt per candidate and session, besides those voided for a new one
+        # (services.void_attempt), which stay for the record.
+        constraints = [models.UniqueConstraint(fields=["session", "entry"], condition=~models.Q(status="voided"),
+                                               name="one_attempt_per_candidate")]
         indexes = [models.Index(fields=["status", "accept_until"])]
 
     def __str__(self):
@@ -448,6 +452,7 @@ class AttemptEvent(models.Model):
         SUBMIT = "submit", _("Handed in")
         TIMEOUT = "timeout", _("Submitted at time-out")
         REFUSED = "refused", _("Save refused")
+        VOID = "void", _("Voided for a new attempt")
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)

@@ -834,13 +834,15 @@ def start(user, session, *, device=None, ip=None, access_code="", user_agent="",
     entry = candidate_entry(session, user.person_id)
     if entry is None:
         raise UserError(_("You are not a candidate of this exam."), code="forbidden")
-    attempt = Attempt.objects.filter(session=session, entry=entry).first()
+    attempt = current_attempt(session, entry)
     if attempt is None:
         try:
             attempt = _begin(user, session, entry, device=device, ip=ip, access_code=access_code,
                              user_agent=user_agent, now=now)
         except IntegrityError:
-            attempt = Attempt.objects.get(session=session, entry=entry)  # a second click won the race
+            attempt = current_attempt(session, entry)  # a second click won the race
+            if attempt is None:
+                raise
         else:
             return attempt
     return resume(user, attempt, device=device, ip=ip, access_code=access_code, user_agent=user_agent, now=now)
@@ -868,7 +870,7 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     Entry.objects.select_for_update(no_key=True).filter(pk=entry.pk).exists()
     elsewhere = (Attempt.objects.filter(entry=entry, session__competition_id=session.competition_id,
                                         session__component=session.component)
-                 .exclude(session=session).select_related("session").first())
+                 .exclude(session=session).exclude(status=AttemptStatus.VOIDED).select_related("session").first())
     if elsewhere is not None:
         raise UserError(_("You have already sat this exam in “%(session)s”: a candidate sits it once.")
                         % {"session": elsewhere.session.name}, code="sat_elsewhere")
@@ -1313,6 +1315,8 @@ def _explain_unsaved(attempt_id, device, answers):
     attempt = Attempt.objects.filter(pk=attempt_id).only("device", "status", "item_count").first()
     if attempt is None:
         raise SaveRefused(_("This exam attempt does not exist."), code="not_found")
+    if attempt.status == AttemptStatus.VOIDED:
+        raise SaveRefused(_("This attempt has been voided: reload the page to start the exam again."), code="voided")
     if attempt.device != device:
         raise SaveRefused(_("This exam has been opened on another device; answers from this one are not accepted. "
                             "Reload the page to continue here."), code="other_device")
@@ -1449,6 +1453,70 @@ def end_attempt(actor, attempt, *, reason, now=None):
 
 
 @transaction.atomic
+def void_attempt(actor, attempt, *, reason, now=None):
+    """Set an attempt aside so that the candidate sits the exam again (重考): their computer
+    failed, the power went, they were started on the wrong paper. The attempt stays, with
+    its draw, answers and scores, marked voided with the reason; it no longer counts. A
+    running one stops taking answers. Its short answers leave the graders' queue. A theory
+    score it sent into the results is cleared until the new attempt is graded. The
+    candidate then starts a new attempt, with a new draw and the full time, in this
+    session while it is open, or in another sitting of the same exam.
+
+    Refused once the competition has moved on to scoring or the stage's results are
+    final: no new attempt could be started then, and the score would just be lost."""
+    from jingsai.competitions.models import Status
+    from jingsai.results.models import ComponentScore, ScoreSource
+    from jingsai.results.services import scores_final, set_component_score
+
+    if not (reason or "").strip():
+        raise UserError(_("Give a reason for voiding the attempt."), code="reason")
+    now = now or timezone.now()
+    # The order a start takes (_begin): the candidate's entry, then the attempt.
+    Entry.objects.select_for_update(no_key=True).filter(pk=attempt.entry_id).exists()
+    attempt = (Attempt.objects.select_for_update(of=("self",))
+               .select_related("session__competition", "entry__stage", "entry__person").get(pk=attempt.pk))
+    if attempt.status == AttemptStatus.VOIDED:
+        raise UserError(_("This attempt has already been voided."), code="voided")
+    competition, entry = attempt.session.competition, attempt.entry
+    if competition.status in (Status.SCORING, Status.PUBLICITY, Status.FINAL, Status.ARCHIVED):
+        raise UserError(_("“%(competition)s” has moved on to %(status)s: no new attempt could be started, so this "
+                          "one stays.") % {"competition": competition.name, "status": competition.get_status_display()},
+                        code="closed")
+    if scores_final(entry.stage_id):
+        raise UserError(_("The results of “%(stage)s” are final: this attempt stays.") % {"stage": entry.stage.name},
+                        code="final")
+    old = attempt.status
+    component = attempt.session.component
+    if old == AttemptStatus.GRADED and ComponentScore.objects.filter(
+            entry=entry, component=component, source=ScoreSource.EXAM, value__isnull=False).exists():
+        set_component_score(actor, entry, component, None, source=ScoreSource.EXAM,
+                            reason=_("Theory exam attempt voided: %(reason)s") % {"reason": reason})
+    if old == AttemptStatus.IN_PROGRESS:
+        attempt.submitted_at = now
+    attempt.status = AttemptStatus.VOIDED
+    attempt.save(update_fields=["status", "submitted_at"])
+    # Its short answers leave the graders' queue by the attempt's status (next_to_grade and
+    # the counts read only handed-in attempts'): the items are not touched, since a grader's
+    # mark locks its item before the attempt, and this would lock them the other way round.
+    left_queue = AttemptItem.objects.filter(attempt=attempt, needs_grading=True).count()
+    _live_changed(attempt.session_id)
+    _event(attempt, AttemptEvent.Kind.VOID, actor=actor, reason=reason, status=old)
+    audit.record(actor, "exams.void", attempt, reason=reason, changes={"status": [old, AttemptStatus.VOIDED]},
+                 data={"score": attempt.score, "left_grading": left_queue})
+    return attempt
+
+
+def current_attempt(session, entry):
+    """The candidate's attempt in this session that counts: any but those voided."""
+    return (Attempt.objects.filter(session=session, entry=entry).exclude(status=AttemptStatus.VOIDED)
+            .select_related("session").first())
+
+
+def voided_attempts(session, entry):
+    return Attempt.objects.filter(session=session, entry=entry, status=AttemptStatus.VOIDED).order_by("-pk")
+
+
+@transaction.atomic
 def _move_deadline(actor, attempt, minutes, reason):
     attempt = Attempt.objects.select_for_update(of=("self",)).select_related("session").get(pk=attempt.pk)
     if attempt.status != AttemptStatus.IN_PROGRESS or due(attempt):  # handed in meanwhile, or time is up
@@ -1571,6 +1639,9 @@ def grade(grader, item, score, *, comment=""):
     item = (AttemptItem.objects.select_for_update(of=("self",)).select_related("attempt__session", "version")
             .get(pk=item.pk))
     session = item.attempt.session
+    if item.attempt.status == AttemptStatus.VOIDED:
+        raise UserError(_("This answer's attempt has been voided: it is not graded. Here is the next one."),
+                        code="voided")
     if not item.needs_grading:
         raise UserError(_("This answer has already been graded; here is the next one."), code="graded")
     marks = list(item.gradings.order_by("created_at", "pk"))
@@ -1654,7 +1725,7 @@ def attempt_progress(session, *, now=None):
     # Only the columns the list shows, as values: a hall of 2,000 is read every few seconds,
     # and building model instances and reading a dozen timestamps per row was most of the time.
     attempts = {
-        a["entry_id"]: a for a in Attempt.objects.filter(session=session)
+        a["entry_id"]: a for a in Attempt.objects.filter(session=session).exclude(status=AttemptStatus.VOIDED)
         .order_by()  # the model's ordering (session, entry) joined four tables to every answer row
         .values("id", "entry_id", "status", "ended_by", "deadline", "last_seen_at", "item_count", "device_switches")
         .annotate(answered=Count("answers", filter=~Q(answers__response=None)), last_answer=Max("answers__saved_at"))
@@ -2014,7 +2085,7 @@ def session_results(session):
     sweep(session=session)
     rows = []
     for attempt in (session.attempts.select_related("entry__person", "entry__unit", "entry__stage")
-                    .order_by("entry__stage__order", "entry__number")):
+                    .order_by("entry__stage__order", "entry__number", "pk")):  # a voided attempt first
         rows.append([attempt.entry.number, attempt.entry.stage.name, attempt.entry.person.name, attempt.entry.unit.name,
                      attempt.get_status_display(), attempt.started_at, attempt.submitted_at,
                      attempt.get_ended_by_display(), attempt.objective_score, attempt.score, attempt.max_score,

@@ -30,6 +30,7 @@ urlpatterns = [
     path("attempts/<int:pk>/actions/", views.attempt_actions, name="attempt_actions"),
     path("attempts/<int:pk>/extend/", views.attempt_extend, name="attempt_extend"),
     path("attempts/<int:pk>/end/", views.attempt_end, name="attempt_end"),
+    path("attempts/<int:pk>/void/", views.attempt_void, name="attempt_void"),
     path("mine/", views.mine, name="mine"),
     path("take/<int:pk>/", views.take, name="take"),
     path("take/<int:pk>/start/", views.start, name="start"),

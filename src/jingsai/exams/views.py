@@ -41,6 +41,7 @@ from .forms import (
 )
 from .models import (
     Attempt,
+    AttemptEvent,
     AttemptItem,
     AttemptStatus,
     Bank,
@@ -587,7 +588,12 @@ def attempt(request, pk):
     return render(request, "exams/attempt.html", {
         "attempt": attempt, "items": items, "staff": staff, "show_score": show_score, "show_right": show_right,
         "events": attempt.events.select_related("actor") if staff else [],
-        "extend_form": ExtendForm(), "end_form": ReasonForm(),
+        "extend_form": ExtendForm(), "end_form": ReasonForm(), "void_form": ReasonForm(),
+        # Voiding for a new attempt undoes a hand-in and maybe a score: the organizers', not every invigilator's.
+        "can_void": attempt.status != AttemptStatus.VOIDED and permissions.has_perm(request.user, "exams.manage",
+                                                                                      attempt),
+        "current": (services.current_attempt(attempt.session, attempt.entry)
+                    if staff and attempt.status == AttemptStatus.VOIDED else None),
         "theory": services.theory_score(attempt) if attempt.status == AttemptStatus.GRADED else None,
     })
 
@@ -632,6 +638,23 @@ def attempt_end(request, pk):
     else:
         messages.success(request, _("The attempt of %(name)s was ended.") % {"name": attempt.entry.person.name})
     return redirect(next_url(request, reverse("exams:monitor", args=[attempt.session_id])))
+
+
+@require_POST
+@permission_required("exams.manage")
+def attempt_void(request, pk):
+    attempt = _attempt(request, pk, "exams.manage")
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise UserError(_("Give a reason for voiding the attempt."))
+        services.void_attempt(request.user, attempt, reason=form.cleaned_data["reason"])
+    except UserError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The attempt of %(name)s was voided: they can start the exam again.")
+                         % {"name": attempt.entry.person.name})
+    return redirect(next_url(request, reverse("exams:attempt", args=[attempt.pk])))
 
 
 @permission_required("exams.invigilate")
@@ -688,7 +711,8 @@ def mine(request):
         Q(stage__isnull=True, competition_id__in=entries.values("competition_id"))
         | Q(stage_id__in=entries.values("stage_id"))
     ).select_related("competition").order_by("opens_at")
-    attempts = {a.session_id: a for a in Attempt.objects.filter(person_id=person_id)}
+    attempts = {a.session_id: a for a in Attempt.objects.filter(person_id=person_id)
+                .exclude(status=AttemptStatus.VOIDED)}
     now = timezone.now()
     # What can still be taken first, soonest first; then the exams that are over, latest first.
     ahead = [s for s in sessions if s.closes_at > now and _open_to_them(attempts.get(s.pk))]
@@ -724,10 +748,16 @@ def _take_session(request, pk):
 @permission_required("exams.take")
 def take(request, pk):
     session, entry = _take_session(request, pk)
-    found = Attempt.objects.filter(session=session, entry=entry).select_related("session").first()
+    found = services.current_attempt(session, entry)
     if found is not None:
         found = services.finalize_if_due(found)
     context = {"session": session, "entry": entry, "attempt": found, "now": timezone.now()}
+    if found is None:
+        # An attempt voided for a new one: the candidate is told why they start again.
+        voided = services.voided_attempts(session, entry).first()
+        if voided is not None:
+            event = voided.events.filter(kind=AttemptEvent.Kind.VOID).order_by("-at").first()
+            context["voided"] = {"reason": event.detail.get("reason", "") if event else ""}
     if found is None or found.status != AttemptStatus.IN_PROGRESS:
         return render(request, "exams/take_intro.html", context)
     if found.device != _device(request):
@@ -796,7 +826,9 @@ def start(request, pk):
 def submit(request, pk):
     """The hand-in button without JavaScript; the exam page normally uses the API."""
     session, entry = _take_session(request, pk)
-    found = get_object_or_404(Attempt, session=session, entry=entry)
+    found = services.current_attempt(session, entry)
+    if found is None:
+        raise Http404
     try:
         services.submit(request.user, found, device=_device(request))
     except UserError as error:

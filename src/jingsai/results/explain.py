@@ -392,7 +392,8 @@ def exam_link(entry, component):
     """The exam attempt a theory score was graded from (its page shows the paper)."""
     from django.urls import reverse
 
-    attempt = entry.exam_attempts.filter(session__component=component).order_by("-pk").first()
+    attempt = (entry.exam_attempts.filter(session__component=component).exclude(status="voided")
+               .order_by("-pk").first())
     return reverse("exams:attempt", args=[attempt.pk]) if attempt else ""
 
 

@@ -746,7 +746,8 @@ def finalize_blockers(stage, publicity):
         problems.append(_("%(count)s objections are not answered yet.") % {"count": open_count})
     from jingsai.exams.models import Attempt, AttemptStatus
 
-    unfinished = Attempt.objects.filter(entry__stage=stage).exclude(status=AttemptStatus.GRADED).count()
+    unfinished = (Attempt.objects.filter(entry__stage=stage)
+                  .exclude(status__in=[AttemptStatus.GRADED, AttemptStatus.VOIDED]).count())
     if unfinished:
         problems.append(_("%(count)s theory exam attempts are still being answered or graded.")
                         % {"count": unfinished})

@@ -32,8 +32,9 @@ def _size(paper):
 
 class Command(JingsaiCommand):
     help = _("Theory exams: make papers and exam sessions from JSON files and change sessions, give a candidate "
-             "extra time, list a competition's papers and sessions, write a session's results, report practice "
-             "activity, and hand in every attempt whose time and grace period are over.")
+             "extra time, void an attempt so the candidate sits again, list a competition's papers and sessions, "
+             "write a session's results, report practice activity, and hand in every attempt whose time and grace "
+             "period are over.")
 
     def add_command_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -59,6 +60,13 @@ class Command(JingsaiCommand):
                                              "has candidates of several stages with this number"))
         extra.add_argument("--minutes", type=int, required=True, help=_("extra minutes in all, 0 to 600"))
         extra.add_argument("--reason", required=True, help=_("why (kept in the audit record)"))
+        void = sub.add_parser("void", help=_("void a candidate's attempt so they sit the exam again (their computer "
+                                             "failed, the power went); it stays on record and no longer counts"))
+        void.add_argument("session", type=int)
+        void.add_argument("--entry", type=int, required=True, help=_("the candidate's entry number"))
+        void.add_argument("--stage", help=_("the candidate's stage (its key), where a session open to every stage "
+                                            "has candidates of several stages with this number"))
+        void.add_argument("--reason", required=True, help=_("why (kept in the audit record)"))
         papers = sub.add_parser("papers", help=_("list a competition's papers"))
         papers.add_argument("code")
         listing = sub.add_parser("sessions", help=_("list a competition's exam sessions with their attempts"))
@@ -167,6 +175,17 @@ class Command(JingsaiCommand):
         self.stdout.write(_("%(name)s (entry %(n)s) has %(minutes)s extra minutes in “%(session)s”.") % {
             "name": candidate.person.name, "n": entry, "minutes": minutes, "session": item.name})
 
+    def do_void(self, session, entry, reason, stage=None, **options):
+        item = self._session(session, "exams.manage")
+        candidate = services.candidate_by_number(item, entry, stage)
+        attempt = services.current_attempt(item, candidate)
+        if attempt is None:
+            self.fail(_("%(name)s (entry %(n)s) has no attempt in “%(session)s” to void.") % {
+                "name": candidate.person.name, "n": entry, "session": item.name})
+        services.void_attempt(self.user, attempt, reason=reason)
+        self.stdout.write(_("Voided the attempt of %(name)s (entry %(n)s) in “%(session)s”: they can start the exam "
+                            "again.") % {"name": candidate.person.name, "n": entry, "session": item.name})
+
     def do_papers(self, code, **options):
         competition, _stage = competition_and_stage(self, code, need_stage=False)
         self.require("exams.manage", competition)
@@ -192,11 +211,12 @@ class Command(JingsaiCommand):
             counts = dict.fromkeys(AttemptStatus.values, 0)
             counts |= dict(session.attempts.order_by().values_list("status").annotate(n=Count("pk")))
             self.stdout.write(_("%(id)s  %(name)s  %(opens)s – %(closes)s, %(minutes)s min, paper %(paper)s: "
-                                "%(running)s in progress, %(submitted)s to grade, %(graded)s graded") % {
+                                "%(running)s in progress, %(submitted)s to grade, %(graded)s graded, %(voided)s "
+                                "voided") % {
                 "id": session.pk, "name": session.name, "opens": _local(session.opens_at),
                 "closes": _local(session.closes_at), "minutes": session.duration_minutes, "paper": session.paper,
                 "running": counts[AttemptStatus.IN_PROGRESS], "submitted": counts[AttemptStatus.SUBMITTED],
-                "graded": counts[AttemptStatus.GRADED]})
+                "graded": counts[AttemptStatus.GRADED], "voided": counts[AttemptStatus.VOIDED]})
 
     def _write_table(self, out, columns, rows, sheet_name):
         path = Path(out)

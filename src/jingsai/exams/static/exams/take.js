@@ -213,7 +213,7 @@
         block(body.code === "other_device" ? text.elsewhere : (body.detail || text.closed));
         // Refused because the attempt has ended (handed in by the invigilator or the sweep):
         // the heartbeat confirms it and takes the candidate to the handed-in page.
-        if (body.code === "closed") { askServer(); }
+        if (body.code === "closed" || body.code === "voided") { askServer(); }
       });
     }).catch(function () {
       sending = false;
