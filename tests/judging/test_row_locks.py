@@ -7,7 +7,7 @@ the stage's results being worked on, so no mark lands after marking has closed. 
 import threading
 
 import pytest
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection
 
 from jingsai.competitions.models import Competition
 from jingsai.competitions.services import transition
@@ -15,53 +15,12 @@ from jingsai.core.errors import UserError
 from jingsai.judging.services import marking, venue
 from tests import factories
 from tests.judging import factories as jf
+from tests.locks import InFlight, without_waiting
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's"),
 ]
-
-
-class InFlight:
-    """`call` run in a transaction of another thread (its own connection), held open until
-    release()."""
-
-    def __init__(self, call):
-        self.done, self.release_event, self.error = threading.Event(), threading.Event(), None
-        self.thread = threading.Thread(target=self._run, args=(call,))
-        self.thread.start()
-        assert self.done.wait(20), "the call in flight did not finish"
-        if self.error:
-            self.thread.join(20)
-            raise self.error
-
-    def _run(self, call):
-        try:
-            with transaction.atomic():
-                call()
-                self.done.set()
-                self.release_event.wait(20)
-        except Exception as error:  # handed to the test
-            self.error = error
-        finally:
-            self.done.set()
-            connection.close()
-
-    def release(self):
-        self.release_event.set()
-        self.thread.join(20)
-
-
-def _without_waiting(call):
-    """Run `call` giving up after 300 ms of waiting for a lock: its result, or the
-    OperationalError that giving up raised."""
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '300ms'")
-            return call()
-    except OperationalError as error:
-        return error
 
 
 @pytest.fixture
@@ -78,7 +37,7 @@ def test_two_judges_mark_two_contestants_at_once(marking_one):
     """Regression: each mark locked the competition's row FOR UPDATE (select_for_update()
     through select_related()), so every mark of a competition waited for the one before."""
     w, _first, second, aspect = marking_one
-    result = _without_waiting(lambda: marking.record_mark(w.judges[1].user, second, aspect, "10"))
+    result = without_waiting(lambda: marking.record_mark(w.judges[1].user, second, aspect, "10"))
     assert not isinstance(result, OperationalError), result
     assert result[1] == "created"
 
@@ -88,15 +47,15 @@ def test_a_worker_and_an_entry_of_the_contestants_unit_can_be_added_while_it_is_
     entry of that unit (whose foreign key takes a key-share lock on it) waited for it."""
     w, first, _second, _aspect = marking_one
     unit = first.entry.unit
-    worker = _without_waiting(lambda: factories.person(employer=unit))
+    worker = without_waiting(lambda: factories.person(employer=unit))
     assert not isinstance(worker, OperationalError), worker
-    added = _without_waiting(lambda: factories.entry(w.competition, worker, unit=unit, status="submitted"))
+    added = without_waiting(lambda: factories.entry(w.competition, worker, unit=unit, status="submitted"))
     assert not isinstance(added, OperationalError), added
 
 
 def test_a_mark_of_the_same_contestant_waits(marking_one):
     w, first, _second, aspect = marking_one
-    assert isinstance(_without_waiting(lambda: marking.record_mark(w.judges[1].user, first, aspect, "10")),
+    assert isinstance(without_waiting(lambda: marking.record_mark(w.judges[1].user, first, aspect, "10")),
                       OperationalError)
 
 
@@ -104,7 +63,7 @@ def test_a_step_of_the_competition_waits_for_a_mark_in_flight(marking_one):
     """A mark checks that marking is open; the step to publicity must not slip in between
     that check and the mark's commit."""
     w, _first, _second, _aspect = marking_one
-    assert isinstance(_without_waiting(lambda: transition(w.actor, w.competition, "scoring")), OperationalError)
+    assert isinstance(without_waiting(lambda: transition(w.actor, w.competition, "scoring")), OperationalError)
 
 
 def test_a_mark_waits_for_a_step_of_the_competition_in_flight_and_then_sees_it(w):
@@ -113,7 +72,7 @@ def test_a_mark_waits_for_a_step_of_the_competition_in_flight_and_then_sees_it(w
     # What transition() holds until it commits: the competition's row, changed.
     in_flight = InFlight(lambda: Competition.objects.filter(pk=w.competition.pk).update(status="final"))
     try:
-        assert isinstance(_without_waiting(lambda: marking.record_mark(w.judges[0].user, first, aspect, "10")),
+        assert isinstance(without_waiting(lambda: marking.record_mark(w.judges[0].user, first, aspect, "10")),
                           OperationalError)
         threading.Timer(0.5, in_flight.release).start()
         with pytest.raises(UserError) as refused:
@@ -130,9 +89,9 @@ def test_check_in_uses_the_same_lock(w):
     aspect = jf.aspect(w, "A1")
     in_flight = InFlight(lambda: marking.record_mark(w.judges[0].user, contestants[0], aspect, "10"))
     try:
-        locked = _without_waiting(lambda: venue.lock_contestant(contestants[1].pk))
+        locked = without_waiting(lambda: venue.lock_contestant(contestants[1].pk))
         assert not isinstance(locked, OperationalError), locked
-        assert isinstance(_without_waiting(lambda: venue.lock_contestant(contestants[0].pk)), OperationalError)
+        assert isinstance(without_waiting(lambda: venue.lock_contestant(contestants[0].pk)), OperationalError)
     finally:
         in_flight.release()
 

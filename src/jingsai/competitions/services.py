@@ -320,12 +320,12 @@ def load_competition(actor, source, *, reason="", check=True, competition=None, 
 
     code = spec["code"]
     if competition is not None:
-        existing = Competition.objects.select_for_update().select_related("host").get(pk=competition.pk)
+        existing = Competition.objects.select_for_update(of=("self",)).select_related("host").get(pk=competition.pk)
         if code is not None and code != existing.code:
             problems.append(Problem(_("The code of a competition cannot change; it is “%(code)s”.")
                                     % {"code": existing.code}, where="code", value=code, code="code_changed"))
     else:
-        existing = (Competition.objects.select_for_update().select_related("host").filter(code=code).first()
+        existing = (Competition.objects.select_for_update(of=("self",)).select_related("host").filter(code=code).first()
                     if code is not None else None)
         if existing is not None and create:
             problems.append(Problem(_("The code “%(code)s” is already used by “%(name)s”.")
@@ -415,7 +415,7 @@ def update_series(actor, series, *, name, year, reason=""):
 def transition(actor, competition, to_status, *, reason=""):
     """Move a competition to `to_status` if the lifecycle allows it and every guard agrees;
     the step is kept as a StatusChange (the timeline) and an audit record."""
-    competition = Competition.objects.select_for_update().select_related("host").get(pk=competition.pk)
+    competition = Competition.objects.select_for_update(of=("self",)).select_related("host").get(pk=competition.pk)
     try:
         to_status = Status(to_status)
     except ValueError:

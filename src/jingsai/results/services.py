@@ -505,11 +505,21 @@ def _store(actor, stage, inputs, spec, earlier, *, reason):
     return computation
 
 
+def _lock_stage(stage):
+    """The stage, with its competition and host, for a results step: the stage's and the
+    competition's rows locked FOR UPDATE, not the host organization's that select_related()
+    joins too. Locked as well, every competition of the host waited for any other's results
+    step, and so did giving a role at the host, adding an organization under it or hosting
+    a new competition there (their foreign keys take a key-share lock on its row)."""
+    return (Stage.objects.select_for_update(of=("self", "competition")).select_related("competition__host")
+            .get(pk=stage.pk))
+
+
 @transaction.atomic
 def compute(actor, stage, *, scope=None, reason=""):
     """Compute the results of `stage`, every scope separately (or only `scope`), each as a
     new version. Returns the new computations."""
-    stage = Stage.objects.select_for_update().select_related("competition__host").get(pk=stage.pk)
+    stage = _lock_stage(stage)
     _require_computable(stage)
     return store_computations(actor, stage, scope=scope, reason=reason)
 
@@ -578,7 +588,7 @@ def publicity_days(competition):
 def publish(actor, stage, *, reason=""):
     """Publish the stage's current results for publicity (公示). For the last stage the
     competition moves to publicity (through scoring when it is still in progress)."""
-    stage = Stage.objects.select_for_update().select_related("competition__host").get(pk=stage.pk)
+    stage = _lock_stage(stage)
     competition = Competition.objects.select_for_update().get(pk=stage.competition_id)
     state = queries.stage_results(stage)
     if state.state == queries.FINAL:
@@ -759,7 +769,7 @@ def finalize(actor, stage, *, reason=""):
     """Make the stage's results final: publicity ends, the last stage grants promotions,
     titles and recommendations (the competition becomes final), qualifiers advance, and
     nothing is computed again."""
-    stage = Stage.objects.select_for_update().select_related("competition__host").get(pk=stage.pk)
+    stage = _lock_stage(stage)
     state = queries.stage_results(stage)
     if state.state == queries.FINAL:
         raise UserError(_("The results of “%(stage)s” are already final.") % {"stage": stage.name}, code="final")
