@@ -1,7 +1,8 @@
 """Row locks that keep concurrent work apart, on PostgreSQL (SQLite runs one writer at a
 time): an edit and a start of the same question version wait for each other; two changes
 of one candidate's extra time wait for each other without deadlocking a hand-in; a start
-waits for its stage's results being made final."""
+waits for its stage's results being made final; a void waits for a step of the
+competition and for the stage's results being made final."""
 
 import threading
 
@@ -119,3 +120,32 @@ def test_a_start_waits_for_the_stages_results_being_made_final():
     _waits_while_held("SELECT 1 FROM competitions_stage WHERE id = %s FOR UPDATE", [entry.stage_id],
                       lambda: services.start(user, world["session"], device="d"))
     assert services.start(user, world["session"], device="d").status == "in_progress"
+
+
+def test_a_void_waits_for_a_competition_step_or_a_finalization_in_flight_and_then_sees_it():
+    """Regression: a void read the competition's status and whether the stage's results
+    were final without a lock, so it could commit in the middle of the step to scoring or
+    of the finalization: the score cleared and no new attempt possible."""
+    from jingsai.competitions.models import Competition
+    from jingsai.core.errors import UserError
+
+    world = ex.exam_with_organizer(n_candidates=1)
+    user, entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    # What competitions.services.transition and results.services.finalize hold.
+    for held, params in (("SELECT 1 FROM competitions_competition WHERE id = %s FOR UPDATE", [entry.competition_id]),
+                         ("SELECT 1 FROM competitions_stage WHERE id = %s FOR UPDATE", [entry.stage_id])):
+        _waits_while_held(held, params, lambda: services.void_attempt(world["organizer"], attempt, reason="死机"))
+    other = psycopg.connect(**ex.second_connection_params())
+    try:  # the step to scoring, as transition() makes it
+        other.execute("SELECT 1 FROM competitions_competition WHERE id = %s FOR UPDATE", [entry.competition_id])
+        other.execute("UPDATE competitions_competition SET status = 'scoring' WHERE id = %s", [entry.competition_id])
+        commit = threading.Timer(0.5, other.commit)
+        commit.start()
+        with pytest.raises(UserError) as refused:
+            services.void_attempt(world["organizer"], attempt, reason="死机")
+        assert refused.value.code == "closed"
+        commit.join()
+    finally:
+        other.close()
+    assert Competition.objects.get(pk=entry.competition_id).status == "scoring"

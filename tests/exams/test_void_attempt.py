@@ -119,6 +119,27 @@ def test_voiding_is_refused_once_no_new_attempt_could_be_started(world):
     assert attempt.status == AttemptStatus.IN_PROGRESS
 
 
+def test_voiding_is_refused_when_no_sitting_is_left_to_start_again_in(world):
+    """The session has closed and no other sitting is open or to come: voiding would take
+    the score away for good. Once a make-up sitting is added, it is allowed."""
+    import datetime
+
+    from django.utils import timezone
+
+    from jingsai.exams.models import ExamSession
+
+    user, entry = world["candidates"][0]
+    attempt = services.submit(user, services.start(user, world["session"], device="d"), device="d")
+    ExamSession.objects.filter(pk=world["session"].pk).update(closes_at=timezone.now())
+    with pytest.raises(UserError) as refused:
+        services.void_attempt(world["organizer"], attempt, reason="电脑死机")
+    assert refused.value.code == "no_sitting" and entry.person.name in refused.value.message
+    attempt.refresh_from_db()
+    assert attempt.status != AttemptStatus.VOIDED
+    ex.session(world["competition"], world["paper"], opens=timezone.now() + datetime.timedelta(days=1))
+    assert services.void_attempt(world["organizer"], attempt, reason="电脑死机").status == AttemptStatus.VOIDED
+
+
 def test_a_voided_attempt_does_not_count_as_sitting_the_exam_in_another_sitting(world):
     user, _entry = world["candidates"][0]
     first = services.start(user, world["session"], device="d")
@@ -127,7 +148,24 @@ def test_a_voided_attempt_does_not_count_as_sitting_the_exam_in_another_sitting(
         services.start(user, makeup, device="d")
     assert refused.value.code == "sat_elsewhere"
     services.void_attempt(world["organizer"], first, reason="停电，改在补考场")
-    assert services.start(user, makeup, device="d").session_id == makeup.pk
+    second = services.start(user, makeup, device="d")
+    assert second.session_id == makeup.pk
+    # The voided attempt's page leads to the new one, in the make-up sitting.
+    page = ex.logged_in(world["organizer"]).get(f"/work/exams/attempts/{first.pk}/").content.decode()
+    assert f"/work/exams/attempts/{second.pk}/" in page
+
+
+def test_the_sheet_of_scores_leaves_a_voided_attempt_out(world):
+    user, entry = world["candidates"][0]
+    old = services.submit(user, services.start(user, world["session"], device="d"), device="d")
+    services.void_attempt(world["organizer"], old, reason="试卷抽错")
+    new = services.start(user, world["session"], device="d")
+    _columns, rows = services.session_results(world["session"])
+    assert [row[0] for row in rows] == [entry.number]
+    assert rows[0][4] == AttemptStatus(new.status).label
+    # The session's page lists both, the one that counts first, the voided one without a score.
+    html = ex.logged_in(world["organizer"]).get(f"/work/exams/sessions/{world['session'].pk}/").content.decode()
+    assert html.index(f"/work/exams/attempts/{new.pk}/") < html.index(f"/work/exams/attempts/{old.pk}/")
 
 
 def test_organizers_void_on_the_attempt_page_and_the_candidate_is_told_why(world):
@@ -178,6 +216,9 @@ def test_the_api_voids_for_organizers_only(world):
                                    {"answers": [{"q": 0, "seq": 1, "r": "A"}]}, content_type="application/json",
                                    HTTP_X_ATTEMPT_TOKEN=token)
     assert save.status_code == 400 and save.json()["code"] == "voided"
+    # The hand-in button without JavaScript leads back to the start page.
+    handed = ex.logged_in(user).post(f"/work/exams/take/{world['session'].pk}/submit/")
+    assert handed.status_code == 302 and handed["Location"].endswith(f"/take/{world['session'].pk}/")
 
 
 def test_the_command_line_voids_a_candidates_attempt_by_entry_number(world):

@@ -910,7 +910,7 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     return attempt
 
 
-def _share_stage(stage_id):
+def _share_stage(stage_id, *, with_competition=False):
     """On PostgreSQL, a KEY SHARE lock on the candidate's stage until the start commits.
     Making the stage's results final locks it FOR UPDATE (results.services.finalize) and
     then counts the exam attempts still open: so either this start waits and then finds
@@ -919,7 +919,11 @@ def _share_stage(stage_id):
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor == "postgresql":
         with db.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM competitions_stage WHERE id = %s FOR KEY SHARE", [stage_id])
+            if with_competition:  # and its competition's, in one statement, in the order results steps lock them
+                cursor.execute("SELECT 1 FROM competitions_stage s JOIN competitions_competition c "
+                               "ON c.id = s.competition_id WHERE s.id = %s FOR KEY SHARE OF s, c", [stage_id])
+            else:
+                cursor.execute("SELECT 1 FROM competitions_stage WHERE id = %s FOR KEY SHARE", [stage_id])
 
 
 def _current_versions(question_ids):
@@ -1459,25 +1463,32 @@ def void_attempt(actor, attempt, *, reason, now=None):
     its draw, answers and scores, marked voided with the reason; it no longer counts. A
     running one stops taking answers. Its short answers leave the graders' queue. A theory
     score it sent into the results is cleared until the new attempt is graded. The
-    candidate then starts a new attempt, with a new draw and the full time, in this
-    session while it is open, or in another sitting of the same exam.
+    candidate then starts a new attempt, with a new draw and the clock starting again
+    (within the sitting's window), in this sitting while it is open, or in another sitting
+    of the same exam.
 
-    Refused once the competition has moved on to scoring or the stage's results are
-    final: no new attempt could be started then, and the score would just be lost."""
-    from jingsai.competitions.models import Status
+    Refused unless the candidate can start again: a sitting of the exam open to them is
+    open or still to come, the competition is not yet being scored and the stage's results
+    are not final. Otherwise the score would just be lost."""
+    from jingsai.competitions.models import Competition, Status
     from jingsai.results.models import ComponentScore, ScoreSource
     from jingsai.results.services import scores_final, set_component_score
 
     if not (reason or "").strip():
         raise UserError(_("Give a reason for voiding the attempt."), code="reason")
     now = now or timezone.now()
-    # The order a start takes (_begin): the candidate's entry, then the attempt.
+    # The order a start takes (_begin): the candidate's entry, then the stage and the
+    # competition shared (a competition step and a stage's finalization lock them FOR
+    # UPDATE: either this waits and then sees the step, or the step waits for this), then
+    # the attempt.
     Entry.objects.select_for_update(no_key=True).filter(pk=attempt.entry_id).exists()
+    _share_stage(attempt.entry.stage_id, with_competition=True)
     attempt = (Attempt.objects.select_for_update(of=("self",))
-               .select_related("session__competition", "entry__stage", "entry__person").get(pk=attempt.pk))
+               .select_related("session", "entry__stage", "entry__person").get(pk=attempt.pk))
     if attempt.status == AttemptStatus.VOIDED:
         raise UserError(_("This attempt has already been voided."), code="voided")
-    competition, entry = attempt.session.competition, attempt.entry
+    session, entry = attempt.session, attempt.entry
+    competition = Competition.objects.get(pk=session.competition_id)  # read after the lock
     if competition.status in (Status.SCORING, Status.PUBLICITY, Status.FINAL, Status.ARCHIVED):
         raise UserError(_("“%(competition)s” has moved on to %(status)s: no new attempt could be started, so this "
                           "one stays.") % {"competition": competition.name, "status": competition.get_status_display()},
@@ -1485,12 +1496,21 @@ def void_attempt(actor, attempt, *, reason, now=None):
     if scores_final(entry.stage_id):
         raise UserError(_("The results of “%(stage)s” are final: this attempt stays.") % {"stage": entry.stage.name},
                         code="final")
+    sittings = ExamSession.objects.filter(Q(stage__isnull=True) | Q(stage_id=entry.stage_id),
+                                          competition_id=competition.pk, component=session.component,
+                                          closes_at__gt=now)
+    if not sittings.exists():
+        raise UserError(_("No sitting of this exam is open or still to come for %(name)s, so they could not start "
+                          "again: extend this sitting's window or add a make-up sitting first, then void the "
+                          "attempt.") % {"name": entry.person.name}, code="no_sitting")
     old = attempt.status
-    component = attempt.session.component
-    if old == AttemptStatus.GRADED and ComponentScore.objects.filter(
-            entry=entry, component=component, source=ScoreSource.EXAM, value__isnull=False).exists():
-        set_component_score(actor, entry, component, None, source=ScoreSource.EXAM,
-                            reason=_("Theory exam attempt voided: %(reason)s") % {"reason": reason})
+    component = session.component
+    if old == AttemptStatus.GRADED:
+        # Locked before it is read: a score typed in by hand meanwhile is not overwritten.
+        score = ComponentScore.objects.select_for_update().filter(entry=entry, component=component).first()
+        if score is not None and score.source == ScoreSource.EXAM and score.value is not None:
+            set_component_score(actor, entry, component, None, source=ScoreSource.EXAM,
+                                reason=_("Theory exam attempt voided: %(reason)s") % {"reason": reason})
     if old == AttemptStatus.IN_PROGRESS:
         attempt.submitted_at = now
     attempt.status = AttemptStatus.VOIDED
@@ -1510,6 +1530,14 @@ def current_attempt(session, entry):
     """The candidate's attempt in this session that counts: any but those voided."""
     return (Attempt.objects.filter(session=session, entry=entry).exclude(status=AttemptStatus.VOIDED)
             .select_related("session").first())
+
+
+def replacing(voided):
+    """The attempt that counts in place of a voided one: the candidate's in the same exam
+    (the competition's component), in this sitting or another; None if none has started."""
+    return (Attempt.objects.filter(entry_id=voided.entry_id, session__competition_id=voided.session.competition_id,
+                                   session__component=voided.session.component)
+            .exclude(status=AttemptStatus.VOIDED).select_related("session").order_by("-pk").first())
 
 
 def voided_attempts(session, entry):
@@ -2084,8 +2112,11 @@ def session_results(session):
     open to every stage, entry numbers repeat from stage to stage."""
     sweep(session=session)
     rows = []
-    for attempt in (session.attempts.select_related("entry__person", "entry__unit", "entry__stage")
-                    .order_by("entry__stage__order", "entry__number", "pk")):  # a voided attempt first
+    # Those that count: a voided attempt is on the session's page and its own, not in the
+    # sheet of scores, where a lookup by entry number would find it.
+    for attempt in (session.attempts.exclude(status=AttemptStatus.VOIDED)
+                    .select_related("entry__person", "entry__unit", "entry__stage")
+                    .order_by("entry__stage__order", "entry__number")):
         rows.append([attempt.entry.number, attempt.entry.stage.name, attempt.entry.person.name, attempt.entry.unit.name,
                      attempt.get_status_display(), attempt.started_at, attempt.submitted_at,
                      attempt.get_ended_by_display(), attempt.objective_score, attempt.score, attempt.max_score,

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, When
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -468,8 +468,9 @@ def session(request, pk):
 def _session_page(request, session, allowance_form=None, status=200):
     """The session's page; `allowance_form` bound to what was typed when it was refused."""
     services.sweep(session=session)
+    # A voided attempt after the one that counts, without a score (the status says why).
     attempts = session.attempts.select_related("entry__person", "entry__unit", "entry__stage").order_by(
-        "entry__stage__order", "entry__number")
+        "entry__stage__order", "entry__number", Case(When(status=AttemptStatus.VOIDED, then=1), default=0), "-pk")
     # Who grades this exam (the competition's graders) and how many marks each has given in it.
     marks = dict(Grading.objects.filter(item__attempt__session=session).values("grader")
                  .annotate(n=Count("pk")).values_list("grader", "n"))
@@ -592,8 +593,7 @@ def attempt(request, pk):
         # Voiding for a new attempt undoes a hand-in and maybe a score: the organizers', not every invigilator's.
         "can_void": attempt.status != AttemptStatus.VOIDED and permissions.has_perm(request.user, "exams.manage",
                                                                                       attempt),
-        "current": (services.current_attempt(attempt.session, attempt.entry)
-                    if staff and attempt.status == AttemptStatus.VOIDED else None),
+        "current": (services.replacing(attempt) if staff and attempt.status == AttemptStatus.VOIDED else None),
         "theory": services.theory_score(attempt) if attempt.status == AttemptStatus.GRADED else None,
     })
 
@@ -827,8 +827,8 @@ def submit(request, pk):
     """The hand-in button without JavaScript; the exam page normally uses the API."""
     session, entry = _take_session(request, pk)
     found = services.current_attempt(session, entry)
-    if found is None:
-        raise Http404
+    if found is None:  # voided meanwhile: the start page says so
+        return redirect("exams:take", pk=session.pk)
     try:
         services.submit(request.user, found, device=_device(request))
     except UserError as error:
