@@ -532,3 +532,37 @@ def test_a_browser_with_storage_turned_off_still_saves_and_hands_in(world, new_p
     _hand_in(page)
     assert _stored(attempt)[4][1] == "关闭气瓶阀门。"
     assert errors == [], errors
+
+
+# ---------------------------------------------------------------- voided for a new attempt
+
+
+def test_an_attempt_voided_by_the_organizer_sends_the_candidate_back_to_start_again(world, new_page):
+    """The organizer voids the attempt on its page while the candidate answers; the
+    candidate's next answer is refused, the page goes back to the start page, which says
+    why, and the candidate starts again on a new attempt."""
+    from jingsai.accounts.models import Role
+    from tests import factories
+
+    factories.user("zuzhi", role=Role.ORGANIZER, org=world["competition"].host)
+    page = new_page(**PHONE)
+    attempt = _open_exam(page, world["session"])
+    page.locator("#q0 .option").nth(0).click()
+    expect(page.locator("#save-status")).to_have_text("答案已全部保存")
+
+    organizer = new_page()
+    login(organizer, "zuzhi")
+    organizer.goto(f"/work/exams/attempts/{attempt.pk}/")
+    organizer.locator("#void-attempt summary").click()
+    organizer.locator("#void-attempt input[name=reason]").fill("考生电脑死机")
+    organizer.on("dialog", lambda dialog: dialog.accept())
+    organizer.locator("#void-attempt button").click()
+    expect(organizer.locator("#voided-note")).to_be_visible()
+
+    page.locator("#q1 .option").nth(1).click()
+    expect(page.locator("#voided")).to_contain_text("考生电脑死机")
+    page.click("#start-exam")
+    expect(page.locator("#timer")).to_have_text(re.compile(r"^\d\d:\d\d$"))
+    new = Attempt.objects.exclude(pk=attempt.pk).get()
+    assert new.status == "in_progress" and not _stored(new)
+    assert set(_stored(attempt)) == {0}  # the voided one keeps what it had, and took nothing after
