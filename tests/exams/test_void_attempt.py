@@ -49,7 +49,7 @@ def test_a_running_attempt_voided_takes_no_more_answers_and_the_candidate_starts
     assert record.reason == "电脑死机" and record.changes["status"] == ["in_progress", "voided"]
     # The live list shows the candidate as not started, then with the new attempt.
     row = next(r for r in services.attempt_progress(session) if r["entry_id"] == entry.pk)
-    assert row["state"] == "absent" and row["attempt_id"] is None
+    assert row["state"] == "absent" and row["attempt_id"] is None and row["voided"]
     with pytest.raises(UserError) as again:
         services.void_attempt(world["organizer"], old, reason="再次")
     assert again.value.code == "voided"
@@ -59,7 +59,14 @@ def test_a_running_attempt_voided_takes_no_more_answers_and_the_candidate_starts
     assert new.deadline - new.started_at == old.deadline - old.started_at  # the full time again
     assert services.start(user, session, device="d2").pk == new.pk  # resumed, not a third
     row = next(r for r in services.live_list(session) if r["entry_id"] == entry.pk)
-    assert row["attempt_id"] == new.pk and row["state"] == "in_progress"
+    assert row["attempt_id"] == new.pk and row["state"] == "in_progress" and row["voided"]
+    other = next(r for r in services.live_list(session) if r["entry_id"] != entry.pk)
+    assert not other["voided"]
+    # The invigilators' page and API say the candidate sits again.
+    html = ex.logged_in(world["invigilator"]).get(f"/work/exams/sessions/{session.pk}/monitor/").content.decode()
+    assert html.count('class="badge text-bg-secondary voided"') == 1
+    listed = ex.logged_in(world["invigilator"]).get(f"/api/exams/sessions/{session.pk}/monitor").json()
+    assert [r["voided"] for r in listed if r["entry_id"] == entry.pk] == [True]
     assert Attempt.objects.filter(session=session, entry=entry).count() == 2
 
 

@@ -527,6 +527,8 @@ class MonitorRow(Schema):
     last_seen: datetime | None
     connection_lost: bool
     device_switches: int
+    voided: bool = Field(description="an earlier attempt of the candidate in this session was voided by the "
+                                     "organizers (POST .../void): they sit again, and `attempt` is the new one")
     entry_status: str = Field(description="the entry's registration status; someone who started and whose entry "
                                           "was then withdrawn or disqualified stays on the list, after the "
                                           "candidates, with that status")
@@ -586,7 +588,7 @@ def monitor(request, session_id: int, group: str = "", q: str = ""):
          "unit": row["unit"], "state": row["state"], "attempt": row["attempt_id"], "answered": row["answered"],
          "items": row["item_count"], "remaining_seconds": row["remaining"], "last_seen": row["last_seen"],
          "connection_lost": row["connection_lost"], "device_switches": row["device_switches"],
-         "entry_status": row["entry_status"]}
+         "entry_status": row["entry_status"], "voided": row.get("voided", False)}
         for row in rows if not group or row["group"] == group
     ]
 

@@ -1758,6 +1758,10 @@ def attempt_progress(session, *, now=None):
         .values("id", "entry_id", "status", "ended_by", "deadline", "last_seen_at", "item_count", "device_switches")
         .annotate(answered=Count("answers", filter=~Q(answers__response=None)), last_answer=Max("answers__saved_at"))
     }
+    # Whose attempt here was voided for a new one (void_attempt): the row says so, so that
+    # the invigilator knows why they are not started again, or started a second time.
+    voided = set(Attempt.objects.filter(session=session, status=AttemptStatus.VOIDED).order_by()
+                 .values_list("entry_id", flat=True))
     fields = ("id", "number", "status", "stage_id", "stage__key", "stage__name", "person_id", "person__name",
               "unit__name")
     listed = list(candidates(session).order_by("number").values(*fields))
@@ -1772,7 +1776,7 @@ def attempt_progress(session, *, now=None):
         row = {"entry_id": entry["id"], "number": entry["number"], "entry_status": entry["status"],
                "stage_id": entry["stage_id"], "stage_key": entry["stage__key"], "stage_name": entry["stage__name"],
                "person_id": entry["person_id"], "name": entry["person__name"], "unit": entry["unit__name"],
-               "candidate": entry["id"] not in gone,
+               "candidate": entry["id"] not in gone, "voided": entry["id"] in voided,
                "attempt_id": None, "state": "absent", "ended_by": "", "answered": 0, "item_count": None,
                "device_switches": 0, "deadline": None, "last_seen": None}
         if attempt is not None:
