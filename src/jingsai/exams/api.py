@@ -30,7 +30,7 @@ from jingsai.core.middleware import client_ip
 from jingsai.orgs.models import Organization
 from jingsai.registration.models import Entry
 
-from . import content, scoring, services
+from . import analysis, content, scoring, services
 from .formats import CONTENT_TYPES, FORMATS, SUFFIXES
 from .models import (
     Attempt,
@@ -568,6 +568,50 @@ def update_session(request, session_id: int, data: SessionPatch):
     session = _session(request.user, session_id)
     services.update_session(request.user, session, reason=data.reason, **data.changes())
     return _session(request.user, session_id)
+
+
+class OptionCount(Schema):
+    key: str | bool = Field(description="the option's key; true or false for a true-or-false question")
+    text: str
+    chosen: int = Field(description="how many chose it (a multiple-choice answer counts for each option in it)")
+    correct: bool
+
+
+class ItemStats(Schema):
+    question: int = Field(description="the question's number in its bank")
+    version: int
+    type: str
+    knowledge_point: str
+    stem: str = Field(description="the question's first 60 characters")
+    points: Decimal = Field(description="its points on the paper (the mean, where sections differ)")
+    answered: int = Field(description="graded attempts that drew this version")
+    mean_score: Decimal
+    difficulty: Decimal = Field(description="P: the mean score as a share of the points; 1 = everyone right")
+    discrimination: Decimal | None = Field(description="D: P among the best 27% of attempts less P among the "
+                                                       "weakest 27%; null with too few attempts")
+    flag: str = Field(description="'weak' (D below 0.2), 'negative' (D below 0: check the key) or empty")
+    options: list[OptionCount] = Field(description="choice questions: how often each option was chosen")
+    unanswered: int
+
+
+class ItemAnalysisOut(Schema):
+    attempts: int = Field(description="graded attempts counted (voided ones and those being graded are not)")
+    group: int = Field(description="attempts in each of the best and the weakest groups; 0 below "
+                                   f"{analysis.MIN_ATTEMPTS} attempts")
+    items: list[ItemStats]
+
+
+@router.get("/sessions/{session_id}/items", response=ItemAnalysisOut)
+def item_analysis(request, session_id: int):
+    """Item analysis (试题分析) of the sitting: each question's difficulty and discrimination,
+    and for choice questions the options chosen. Organizers only (it shows the keys)."""
+    session = _session(request.user, session_id)
+    count, group, rows = analysis.item_statistics(session)
+    return {"attempts": count, "group": group, "items": [
+        {"question": r.question_number, "version": r.version_number, "type": r.type,
+         "knowledge_point": r.knowledge_point, "stem": r.stem, "points": r.points, "answered": r.drawn,
+         "mean_score": r.mean_score, "difficulty": r.difficulty, "discrimination": r.discrimination,
+         "flag": r.flag, "options": r.options, "unanswered": r.unanswered} for r in rows]}
 
 
 @router.get("/sessions/{session_id}/monitor", response=list[MonitorRow])

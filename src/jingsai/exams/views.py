@@ -24,7 +24,7 @@ from jingsai.core.middleware import client_ip
 from jingsai.orgs.models import Organization
 from jingsai.registration.models import EntryStatus
 
-from . import content, images, scoring, services
+from . import analysis, content, images, scoring, services
 from .formats import CONTENT_TYPES, FORMATS, SUFFIXES
 from .formats import xlsx as xlsx_format
 from .forms import (
@@ -662,6 +662,29 @@ def session_results(request, pk):
     session = _session(request, pk)
     columns, rows = services.session_results(session)
     return xlsx_response(sheets.xlsx_bytes(columns, rows, sheet_name="理论考试成绩"), f"理论考试-{session.pk}.xlsx")
+
+
+@permission_required("exams.manage")
+def item_analysis(request, pk):
+    """Item analysis (试题分析) of the sitting: each question's difficulty and
+    discrimination, and for choice questions which options were chosen. Organizers only:
+    it shows the questions and their keys."""
+    session = _session(request, pk, "exams.manage")
+    count, group, rows = analysis.item_statistics(session)
+    for row in rows:
+        row.flag_text = analysis.flag_text(row.flag)
+        row.option_text = analysis.option_text(row)
+    flagged = sum(1 for row in rows if row.flag)
+    return render(request, "exams/item_analysis.html", {
+        "session": session, "attempts": count, "group": group, "rows": rows, "flagged": flagged,
+        "min_attempts": analysis.MIN_ATTEMPTS})
+
+
+@permission_required("exams.manage")
+def item_analysis_xlsx(request, pk):
+    session = _session(request, pk, "exams.manage")
+    columns, rows = analysis.table(session)
+    return xlsx_response(sheets.xlsx_bytes(columns, rows, sheet_name="试题分析"), f"试题分析-{session.pk}.xlsx")
 
 
 # ---------------------------------------------------------------- grading

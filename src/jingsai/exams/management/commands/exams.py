@@ -14,7 +14,7 @@ from jingsai.core import spreadsheets as sheets
 from jingsai.core.commands import JingsaiCommand
 from jingsai.core.errors import Rejected
 from jingsai.core.files import replacing, write_file
-from jingsai.exams import services
+from jingsai.exams import analysis, services
 from jingsai.exams.api import PaperIn, SessionIn, SessionPatch
 from jingsai.exams.models import AttemptStatus, Bank, ExamSession, Paper
 from jingsai.judging.management.commands._common import competition_and_stage
@@ -33,8 +33,8 @@ def _size(paper):
 class Command(JingsaiCommand):
     help = _("Theory exams: make papers and exam sessions from JSON files and change sessions, give a candidate "
              "extra time, void an attempt so the candidate sits again, list a competition's papers and sessions, "
-             "write a session's results, report practice activity, and hand in every attempt whose time and grace "
-             "period are over.")
+             "write a session's results and its item analysis, report practice activity, and hand in every "
+             "attempt whose time and grace period are over.")
 
     def add_command_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -67,6 +67,10 @@ class Command(JingsaiCommand):
         void.add_argument("--stage", help=_("the candidate's stage (its key), where a session open to every stage "
                                             "has candidates of several stages with this number"))
         void.add_argument("--reason", required=True, help=_("why (kept in the audit record)"))
+        items = sub.add_parser("items", help=_("item analysis of a session: each question's difficulty and "
+                                               "discrimination, and the options chosen"))
+        items.add_argument("session", type=int)
+        items.add_argument("--out", help=_("write to this .xlsx or .csv file instead of printing"))
         papers = sub.add_parser("papers", help=_("list a competition's papers"))
         papers.add_argument("code")
         listing = sub.add_parser("sessions", help=_("list a competition's exam sessions with their attempts"))
@@ -185,6 +189,19 @@ class Command(JingsaiCommand):
         services.void_attempt(self.user, attempt, reason=reason)
         self.stdout.write(_("Voided the attempt of %(name)s (entry %(n)s) in “%(session)s”: they can start the exam "
                             "again.") % {"name": candidate.person.name, "n": entry, "session": item.name})
+
+    def do_items(self, session, out=None, **options):
+        item = self._session(session, "exams.manage")
+        columns, rows = analysis.table(item)
+        if out:
+            self._write_table(out, columns, rows, "试题分析")
+            self.stdout.write(_("Wrote the analysis of %(n)s questions to %(file)s.") % {"n": len(rows), "file": out})
+            return
+        if not rows:
+            self.stdout.write(_("No graded attempt yet."))
+            return
+        for row in rows:
+            self.stdout.write("  ".join("" if value is None else str(value) for value in row).rstrip())
 
     def do_papers(self, code, **options):
         competition, _stage = competition_and_stage(self, code, need_stage=False)

@@ -1,0 +1,174 @@
+"""Item analysis of a sitting (试题分析): for each question drawn, how hard it was and how
+well it told strong candidates from weak ones, and for choice questions which options
+were chosen. The figures exam setters use to find a question that is ambiguous, too hard
+or too easy, or whose key is wrong:
+
+- difficulty (难度, P): the mean score on the question as a share of its points; 1 is a
+  question everyone got right.
+- discrimination (区分度, D): P among the best 27% of the attempts (by their paper's
+  score) less P among the weakest 27%, each among those who drew the question. 0.4 and
+  above is very good, 0.3 to 0.39 good, 0.2 to 0.29 fair, below 0.2 weak (Ebel's
+  guide); below 0 the weak did better than the strong, which most often means a wrong
+  key. Left out with fewer than MIN_ATTEMPTS graded attempts, or when either group has
+  nobody who drew the question.
+
+Only graded attempts count (a voided one or one still being graded does not), and each
+version of a question separately: an attempt keeps the version it saw."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
+
+from . import scoring
+from .models import Answer, AttemptItem, AttemptStatus, QuestionType, QuestionVersion
+
+GROUP_SHARE = Decimal("0.27")
+MIN_ATTEMPTS = 10
+WEAK = Decimal("0.2")
+STEM_CHARS = 60
+CHOICE_TYPES = (QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.JUDGE)
+
+
+@dataclass
+class ItemRow:
+    version_id: int
+    question_number: int
+    version_number: int
+    type: str
+    type_label: str
+    knowledge_point: str
+    stem: str
+    points: Decimal
+    drawn: int
+    mean_score: Decimal
+    difficulty: Decimal
+    discrimination: Decimal | None
+    flag: str  # "" | "weak" | "negative"
+    options: list = field(default_factory=list)  # choice questions: [{key, text, chosen, correct}]
+    unanswered: int = 0
+
+
+def _two(value):
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _share(pairs):
+    """The mean of score / points over (score, points) pairs."""
+    return sum((score / points for score, points in pairs), Decimal(0)) / len(pairs)
+
+
+def item_statistics(session):
+    """(graded attempts counted, size of each of the two groups or 0, [ItemRow]) for the
+    sitting, in the order of the questions' numbers."""
+    scores = dict(session.attempts.filter(status=AttemptStatus.GRADED).order_by()
+                  .values_list("pk", "score"))
+    count = len(scores)
+    group = 0
+    high = low = frozenset()
+    if count >= MIN_ATTEMPTS:
+        group = max(1, int((count * GROUP_SHARE).to_integral_value(rounding=ROUND_HALF_UP)))
+        ranked = sorted(scores, key=lambda pk: (-scores[pk], pk))
+        high, low = frozenset(ranked[:group]), frozenset(ranked[-group:])
+    by_version = defaultdict(list)  # version id: [(attempt id, position, score, points)]
+    items = (AttemptItem.objects.filter(attempt__session=session, attempt__status=AttemptStatus.GRADED)
+             .order_by().values_list("attempt_id", "position", "version_id", "score", "points"))
+    for attempt_id, position, version_id, score, points in items:
+        if score is not None and points:
+            by_version[version_id].append((attempt_id, position, score, points))
+    versions = {v.pk: v for v in QuestionVersion.objects.filter(pk__in=list(by_version))
+                .select_related("question", "knowledge_point")}
+    choice = {pk for pk, v in versions.items() if v.type in CHOICE_TYPES}
+    responses = {}
+    if choice:
+        wanted = {(a, p) for pk in choice for a, p, _s, _pt in by_version[pk]}
+        answers = (Answer.objects.filter(attempt__session=session, attempt__status=AttemptStatus.GRADED)
+                   .order_by().values_list("attempt_id", "position", "response"))
+        responses = {(a, p): r for a, p, r in answers if (a, p) in wanted}
+    rows = []
+    for version_id, drawn in by_version.items():
+        version = versions[version_id]
+        pairs = [(score, points) for _a, _p, score, points in drawn]
+        difficulty = _share(pairs)
+        discrimination = None
+        if group:
+            upper = [(s, pt) for a, _p, s, pt in drawn if a in high]
+            lower = [(s, pt) for a, _p, s, pt in drawn if a in low]
+            if upper and lower:
+                discrimination = _two(_share(upper) - _share(lower))
+        flag = ("negative" if discrimination is not None and discrimination < 0
+                else "weak" if discrimination is not None and discrimination < WEAK else "")
+        row = ItemRow(
+            version_id=version_id, question_number=version.question.number, version_number=version.number,
+            type=version.type, type_label=QuestionType(version.type).label,
+            knowledge_point=version.knowledge_point.name if version.knowledge_point else "",
+            stem=_excerpt(version.stem), points=_two(sum((pt for _s, pt in pairs), Decimal(0)) / len(pairs)),
+            drawn=len(drawn),
+            mean_score=_two(sum((s for s, _pt in pairs), Decimal(0)) / len(pairs)), difficulty=_two(difficulty),
+            discrimination=discrimination, flag=flag)
+        if version_id in choice:
+            row.options, row.unanswered = _options(version, [responses.get((a, p)) for a, p, _s, _pt in drawn])
+        rows.append(row)
+    rows.sort(key=lambda r: (r.question_number, r.version_number))
+    return count, group, rows
+
+
+def _excerpt(stem):
+    text = " ".join(str(stem).split())
+    return text if len(text) <= STEM_CHARS else text[:STEM_CHARS - 1] + "…"
+
+
+def _options(version, responses):
+    """How many chose each option (a multiple-choice answer counts for each option in it),
+    and how many gave no answer."""
+    right = scoring.correct_response(version.type, version.answer)
+    if version.type == QuestionType.JUDGE:
+        listed = [{"key": True, "text": _("True")}, {"key": False, "text": _("False")}]
+        right = [right]
+    else:
+        listed = [{"key": o["key"], "text": o.get("text", "")} for o in version.options]
+    chosen = dict.fromkeys([o["key"] for o in listed], 0)
+    unanswered = 0
+    for response in responses:
+        picked = response if isinstance(response, list) else [] if response in (None, "") else [response]
+        if not picked:
+            unanswered += 1
+        for key in picked:
+            if key in chosen:
+                chosen[key] += 1
+    return ([{"key": o["key"], "text": o["text"], "chosen": chosen[o["key"]], "correct": o["key"] in right}
+             for o in listed], unanswered)
+
+
+COLUMNS = ["题号", "版本", "题型", "知识点", "题干", "分值", "作答人次", "平均得分", "难度(P)", "区分度(D)", "提示",
+           "选项分布"]
+
+
+def flag_text(flag):
+    return {"weak": _("Weak discrimination: check the question"),
+            "negative": _("Negative discrimination: check the key")}.get(flag, "")
+
+
+def option_text(row):
+    if not row.options:
+        return ""
+    shown = [f"{'✓' if o['correct'] else ''}{_option_label(o['key'])} {o['chosen']}" for o in row.options]
+    if row.unanswered:
+        shown.append(_("no answer %(n)s") % {"n": row.unanswered})
+    return "；".join(shown)
+
+
+def _option_label(key):
+    if key is True:
+        return _("True")
+    if key is False:
+        return _("False")
+    return str(key)
+
+
+def table(session):
+    """The item analysis as (columns, rows) for a sheet (page and command)."""
+    _count, _group, rows = item_statistics(session)
+    return COLUMNS, [[r.question_number, r.version_number, r.type_label, r.knowledge_point, r.stem, r.points, r.drawn,
+                      r.mean_score, r.difficulty, r.discrimination, flag_text(r.flag), option_text(r)] for r in rows]

@@ -1,0 +1,122 @@
+"""Item analysis (试题分析) of a sitting: difficulty, discrimination between the best and
+the weakest 27%, the options chosen, the questions flagged; the page, the sheet, the API
+and the command line."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from jingsai.accounts.models import Role
+from jingsai.exams import analysis, services
+from jingsai.exams.models import AttemptItem
+from tests import factories
+from tests.commands import run_command
+from tests.exams import factories as ex
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sat():
+    """A fixed paper (a multiple-choice question worth 40, two single-choice questions and
+    a true-or-false question worth 10 each) sat by 12 candidates: six strong (right on
+    everything but the second single-choice question) and six weak (wrong on everything
+    but the second single-choice question and the true-or-false one). A thirteenth
+    attempt was voided and a fourteenth is still running: neither counts."""
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"], status="in_progress")
+    bank = ex.bank(owner=orgs["union"])
+    make = lambda q: services.add_question(factories.actor(), bank, q)  # noqa: E731
+    many = make(ex.question("multiple", stem="焊工防护用品有哪些？"))
+    good = make(ex.question("single", stem="碱性焊条用什么电源？"))
+    bad = make(ex.question("single", stem="钝边的作用是什么？"))
+    easy = make(ex.question("judge", stem="焊前应检查接地。"))
+    paper = ex.paper(competition, bank, [
+        {"type": "multiple", "points": "40", "questions": [many.number]},
+        {"type": "single", "points": "10", "questions": [good.number, bad.number]},
+        {"type": "judge", "points": "10", "questions": [easy.number]},
+    ], kind="fixed", shuffle_questions=False)
+    session = ex.session(competition, paper)
+    organizer = factories.user(role=Role.ORGANIZER, org=orgs["union"])
+    answers = {"strong": [["A", "B", "D"], "B", "A", True], "weak": [["A"], "A", "B", True]}
+    for kind in ["strong"] * 6 + ["weak"] * 7:
+        user, _entry = ex.candidate(competition, employer=orgs["unit_a"])
+        attempt = services.start(user, session, device="d")
+        services.save_answers(attempt.pk, "d", [(position, 1, json.dumps(response))
+                                                for position, response in enumerate(answers[kind])])
+        attempt = services.submit(user, attempt, device="d")
+    services.void_attempt(organizer, attempt, reason="电脑死机")  # the seventh weak one
+    running, _entry = ex.candidate(competition, employer=orgs["unit_a"])
+    services.save_answers((a := services.start(running, session, device="d")).pk, "d", [(0, 1, json.dumps(["B"]))])
+    return {"session": session, "organizer": organizer, "invigilator": factories.user(
+        role=Role.INVIGILATOR, competition=competition), "numbers": [q.number for q in (many, good, bad, easy)],
+        "running": a}
+
+
+def test_difficulty_discrimination_and_options_chosen(sat):
+    count, group, rows = analysis.item_statistics(sat["session"])
+    assert (count, group) == (12, 3)  # round(12 × 0.27)
+    by_number = {row.question_number: row for row in rows}
+    many, good, bad, easy = (by_number[n] for n in sat["numbers"])
+    summary = {name: (row.drawn, row.mean_score, row.difficulty, row.discrimination, row.flag)
+               for name, row in (("many", many), ("good", good), ("bad", bad), ("easy", easy))}
+    assert summary == {
+        "many": (12, Decimal("20.00"), Decimal("0.50"), Decimal("1.00"), ""),
+        "good": (12, Decimal("5.00"), Decimal("0.50"), Decimal("1.00"), ""),
+        "bad": (12, Decimal("5.00"), Decimal("0.50"), Decimal("-1.00"), "negative"),  # the key looks wrong
+        "easy": (12, Decimal("10.00"), Decimal("1.00"), Decimal("0.00"), "weak"),
+    }
+    assert [(o["key"], o["chosen"], o["correct"]) for o in good.options] == [
+        ("A", 6, False), ("B", 6, True), ("C", 0, False), ("D", 0, False)]
+    assert [(o["key"], o["chosen"]) for o in many.options] == [("A", 12), ("B", 6), ("C", 0), ("D", 6)]
+    assert [(o["key"], o["chosen"], o["correct"]) for o in easy.options] == [(True, 12, True), (False, 0, False)]
+    assert analysis.option_text(good) == "A 6；✓B 6；C 0；D 0"
+
+
+def test_too_few_attempts_for_discrimination():
+    world = ex.exam(n_candidates=2, graders_per_answer=1)
+    for user, _entry in world["candidates"]:
+        services.submit(user, services.start(user, world["session"], device="d"), device="d")
+    for item in services.waiting_for(world["graders"][0], AttemptItem.objects.filter(
+            attempt__session=world["session"], needs_grading=True)):
+        services.grade(world["graders"][0], item, "0")
+    count, group, rows = analysis.item_statistics(world["session"])
+    assert count == 2 and group == 0 and rows
+    assert all(row.discrimination is None and row.flag == "" for row in rows)
+
+
+def test_the_page_the_sheet_the_api_and_the_command_line(sat, tmp_path):
+    from jingsai.core import spreadsheets as sheets
+
+    session = sat["session"]
+    organizer = ex.logged_in(sat["organizer"])
+    html = organizer.get(f"/work/exams/sessions/{session.pk}/items/").content.decode()
+    assert 'id="item-analysis"' in html and "需要检查" in html and "区分度为负" in html
+    assert f"/work/exams/sessions/{session.pk}/items/" in organizer.get(
+        f"/work/exams/sessions/{session.pk}/").content.decode()
+    # The questions and their keys: organizers only.
+    invigilator = ex.logged_in(sat["invigilator"])
+    assert invigilator.get(f"/work/exams/sessions/{session.pk}/items/").status_code == 403
+    assert invigilator.get(f"/api/exams/sessions/{session.pk}/items").status_code == 403
+
+    sheet = organizer.get(f"/work/exams/sessions/{session.pk}/items.xlsx")
+    target = tmp_path / "items.xlsx"
+    target.write_bytes(sheet.content)
+    table = sheets.read_table(target)
+    rows = list(table.data_rows())
+    assert table.headers[:3] == ["题号", "版本", "题型"] and len(rows) == 4
+
+    api = organizer.get(f"/api/exams/sessions/{session.pk}/items").json()
+    assert api["attempts"] == 12 and api["group"] == 3
+    bad = next(i for i in api["items"] if i["question"] == sat["numbers"][2])
+    assert bad["discrimination"] == "-1.00" and bad["flag"] == "negative" and bad["answered"] == 12
+    assert [o["chosen"] for o in bad["options"]] == [6, 6, 0, 0]
+
+    code, out, err = run_command("exams", "items", str(session.pk))
+    assert code == 0, err
+    assert len(out.strip().splitlines()) == 4 and "-1.00" in out
+    csv_file = tmp_path / "items.csv"
+    code, out, err = run_command("exams", "items", str(session.pk), "--out", str(csv_file))
+    assert code == 0 and "4" in out, err
+    assert csv_file.read_text(encoding="utf-8-sig").splitlines()[0].startswith("题号,版本,题型")
