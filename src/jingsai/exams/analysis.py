@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from . import scoring
@@ -50,68 +51,67 @@ class ItemRow:
     unanswered: int = 0
 
 
-def _two(value):
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def _share(pairs):
-    """The mean of score / points over (score, points) pairs."""
-    return sum((score / points for score, points in pairs), Decimal(0)) / len(pairs)
-
-
 def item_statistics(session):
     """(graded attempts counted, size of each of the two groups or 0, [ItemRow]) for the
-    sitting, in the order of the questions' numbers."""
-    scores = dict(session.attempts.filter(status=AttemptStatus.GRADED).order_by()
-                  .values_list("pk", "score"))
-    count = len(scores)
+    sitting, in the order of the questions' numbers. The sums and counts are the
+    database's: a sitting of 2,000 candidates answers 200,000 items."""
+    graded = session.attempts.filter(status=AttemptStatus.GRADED)
+    count = graded.count()
     group = 0
-    high = low = frozenset()
+    top = bottom = None
     if count >= MIN_ATTEMPTS:
         group = max(1, int((count * GROUP_SHARE).to_integral_value(rounding=ROUND_HALF_UP)))
-        ranked = sorted(scores, key=lambda pk: (-scores[pk], pk))
-        high, low = frozenset(ranked[:group]), frozenset(ranked[-group:])
-    by_version = defaultdict(list)  # version id: [(attempt id, position, score, points)]
-    items = (AttemptItem.objects.filter(attempt__session=session, attempt__status=AttemptStatus.GRADED)
-             .order_by().values_list("attempt_id", "position", "version_id", "score", "points"))
-    for attempt_id, position, version_id, score, points in items:
-        if score is not None and points:
-            by_version[version_id].append((attempt_id, position, score, points))
+        # Ranked by score, then by id: the best group runs down to the group-th attempt,
+        # the weakest up from the group-th from the end, ties split by id.
+        ranked = graded.order_by("-score", "pk").values_list("score", "pk")
+        score, pk = ranked[group - 1]
+        top = Q(attempt__score__gt=score) | Q(attempt__score=score, attempt_id__lte=pk)
+        score, pk = ranked[count - group]
+        bottom = Q(attempt__score__lt=score) | Q(attempt__score=score, attempt_id__gte=pk)
+    items = AttemptItem.objects.filter(attempt__session=session, attempt__status=AttemptStatus.GRADED,
+                                       score__isnull=False, points__gt=0).order_by()
+    sums = {"drawn": Count("pk"), "scored": Sum("score"), "possible": Sum("points")}
+    if top is not None:
+        sums.update(top_scored=Sum("score", filter=top), top_possible=Sum("points", filter=top),
+                    bottom_scored=Sum("score", filter=bottom), bottom_possible=Sum("points", filter=bottom))
+    by_version = {row.pop("version_id"): row for row in items.values("version_id").annotate(**sums)}
     versions = {v.pk: v for v in QuestionVersion.objects.filter(pk__in=list(by_version))
                 .select_related("question", "knowledge_point")}
-    choice = {pk for pk, v in versions.items() if v.type in CHOICE_TYPES}
-    responses = {}
+    choice = [pk for pk, v in versions.items() if v.type in CHOICE_TYPES]
+    responses = defaultdict(list)  # version id: [(response, how many gave it)]
     if choice:
-        wanted = {(a, p) for pk in choice for a, p, _s, _pt in by_version[pk]}
-        answers = (Answer.objects.filter(attempt__session=session, attempt__status=AttemptStatus.GRADED)
-                   .order_by().values_list("attempt_id", "position", "response"))
-        responses = {(a, p): r for a, p, r in answers if (a, p) in wanted}
+        answer = Answer.objects.filter(attempt_id=OuterRef("attempt_id"), position=OuterRef("position"))
+        given = (items.filter(version_id__in=choice).annotate(response=Subquery(answer.values("response")[:1]))
+                 .values("version_id", "response").annotate(n=Count("pk")).order_by())
+        for row in given:
+            responses[row["version_id"]].append((row["response"], row["n"]))
     rows = []
-    for version_id, drawn in by_version.items():
+    for version_id, sum_of in by_version.items():
         version = versions[version_id]
-        pairs = [(score, points) for _a, _p, score, points in drawn]
-        difficulty = _share(pairs)
+        drawn, scored, possible = sum_of["drawn"], _two(sum_of["scored"]), _two(sum_of["possible"])
         discrimination = None
-        if group:
-            upper = [(s, pt) for a, _p, s, pt in drawn if a in high]
-            lower = [(s, pt) for a, _p, s, pt in drawn if a in low]
-            if upper and lower:
-                discrimination = _two(_share(upper) - _share(lower))
+        if top is not None and sum_of["top_possible"] and sum_of["bottom_possible"]:
+            discrimination = _two(_two(sum_of["top_scored"]) / _two(sum_of["top_possible"])
+                                  - _two(sum_of["bottom_scored"]) / _two(sum_of["bottom_possible"]))
         flag = ("negative" if discrimination is not None and discrimination < 0
                 else "weak" if discrimination is not None and discrimination < WEAK else "")
         row = ItemRow(
             version_id=version_id, question_number=version.question.number, version_number=version.number,
             type=version.type, type_label=QuestionType(version.type).label,
             knowledge_point=version.knowledge_point.name if version.knowledge_point else "",
-            stem=_excerpt(version.stem), points=_two(sum((pt for _s, pt in pairs), Decimal(0)) / len(pairs)),
-            drawn=len(drawn),
-            mean_score=_two(sum((s for s, _pt in pairs), Decimal(0)) / len(pairs)), difficulty=_two(difficulty),
+            stem=_excerpt(version.stem), points=_two(possible / drawn), drawn=drawn,
+            mean_score=_two(scored / drawn), difficulty=_two(scored / possible),
             discrimination=discrimination, flag=flag)
-        if version_id in choice:
-            row.options, row.unanswered = _options(version, [responses.get((a, p)) for a, p, _s, _pt in drawn])
+        if version.type in CHOICE_TYPES:
+            row.options, row.unanswered = _options(version, responses[version_id])
         rows.append(row)
     rows.sort(key=lambda r: (r.question_number, r.version_number))
     return count, group, rows
+
+
+def _two(value):
+    """Exact to the cent: a sum of amounts in cents, which SQLite adds as floating point."""
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _excerpt(stem):
@@ -120,8 +120,8 @@ def _excerpt(stem):
 
 
 def _options(version, responses):
-    """How many chose each option (a multiple-choice answer counts for each option in it),
-    and how many gave no answer."""
+    """From [(response, how many gave it)]: how many chose each option (a multiple-choice
+    answer counts for each option in it), and how many gave no answer."""
     right = scoring.correct_response(version.type, version.answer)
     if version.type == QuestionType.JUDGE:
         listed = [{"key": True, "text": _("True")}, {"key": False, "text": _("False")}]
@@ -130,13 +130,13 @@ def _options(version, responses):
         listed = [{"key": o["key"], "text": o.get("text", "")} for o in version.options]
     chosen = dict.fromkeys([o["key"] for o in listed], 0)
     unanswered = 0
-    for response in responses:
+    for response, n in responses:
         picked = response if isinstance(response, list) else [] if response in (None, "") else [response]
         if not picked:
-            unanswered += 1
+            unanswered += n
         for key in picked:
             if key in chosen:
-                chosen[key] += 1
+                chosen[key] += n
     return ([{"key": o["key"], "text": o["text"], "chosen": chosen[o["key"]], "correct": o["key"] in right}
              for o in listed], unanswered)
 
