@@ -120,3 +120,38 @@ def test_the_page_the_sheet_the_api_and_the_command_line(sat, tmp_path):
     code, out, err = run_command("exams", "items", str(session.pk), "--out", str(csv_file))
     assert code == 0 and "4" in out, err
     assert csv_file.read_text(encoding="utf-8-sig").splitlines()[0].startswith("题号,版本,题型")
+
+
+def test_each_version_apart_and_ties_split_by_attempt():
+    """A question edited in the middle of the sitting shows as two rows, each with the
+    attempts that saw it. Ten attempts with the same score: the best three are the first
+    three to start and the weakest three the last three, so D is that of their answers."""
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"], status="in_progress")
+    bank = ex.bank(owner=orgs["union"])
+    actor = factories.actor()
+    first = services.add_question(actor, bank, ex.question("single", stem="焊条烘干温度？"))
+    second = services.add_question(actor, bank, ex.question("single", stem="焊缝余高？"))
+    paper = ex.paper(competition, bank, [{"type": "single", "points": "5", "questions": [first.number, second.number]}],
+                     kind="fixed", shuffle_questions=False)
+    session = ex.session(competition, paper)
+    # Everyone scores 5 (the key is B): the first three right on the first question only,
+    # the last three on the second only, the four between on one or the other.
+    plan = [("B", "A")] * 3 + [("B", "A"), ("A", "B"), ("B", "A"), ("A", "B")] + [("A", "B")] * 3
+    for index, (one, two) in enumerate(plan):
+        if index == 5:  # the first question is edited: the next attempts see its second version
+            services.edit_question(actor, first, ex.question("single", stem="碱性焊条烘干温度？"), reason="更正")
+        user, _entry = ex.candidate(competition, employer=orgs["unit_a"])
+        attempt = services.start(user, session, device="d")
+        services.save_answers(attempt.pk, "d", [(0, 1, json.dumps(one)), (1, 1, json.dumps(two))])
+        assert services.submit(user, attempt, device="d").score == Decimal("5.00")
+    count, group, rows = analysis.item_statistics(session)
+    assert (count, group) == (10, 3)
+    by_key = {(row.question_number, row.version_number): row for row in rows}
+    assert sorted(by_key) == [(first.number, 1), (first.number, 2), (second.number, 1)]
+    old, new, other = by_key[(first.number, 1)], by_key[(first.number, 2)], by_key[(second.number, 1)]
+    assert (old.drawn, old.difficulty) == (5, Decimal("0.80")) and (new.drawn, new.difficulty) == (5, Decimal("0.20"))
+    assert old.discrimination is None  # the weakest three saw only the new version
+    assert new.discrimination is None  # and the best three only the old one
+    assert (other.drawn, other.difficulty, other.discrimination) == (10, Decimal("0.50"), Decimal("-1.00"))
+    assert other.flag == "negative"
