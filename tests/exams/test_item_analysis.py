@@ -65,7 +65,7 @@ def test_difficulty_discrimination_and_options_chosen(sat):
         "many": (12, Decimal("20.00"), Decimal("0.50"), Decimal("1.00"), ""),
         "good": (12, Decimal("5.00"), Decimal("0.50"), Decimal("1.00"), ""),
         "bad": (12, Decimal("5.00"), Decimal("0.50"), Decimal("-1.00"), "negative"),  # the key looks wrong
-        "easy": (12, Decimal("10.00"), Decimal("1.00"), Decimal("0.00"), "weak"),
+        "easy": (12, Decimal("10.00"), Decimal("1.00"), Decimal("0.00"), ""),  # everyone right: nothing to tell
     }
     assert [(o["key"], o["chosen"], o["correct"]) for o in good.options] == [
         ("A", 6, False), ("B", 6, True), ("C", 0, False), ("D", 0, False)]
@@ -110,7 +110,7 @@ def test_the_page_the_sheet_the_api_and_the_command_line(sat, tmp_path):
     api = organizer.get(f"/api/exams/sessions/{session.pk}/items").json()
     assert api["attempts"] == 12 and api["group"] == 3
     bad = next(i for i in api["items"] if i["question"] == sat["numbers"][2])
-    assert bad["discrimination"] == "-1.00" and bad["flag"] == "negative" and bad["answered"] == 12
+    assert bad["discrimination"] == "-1.00" and bad["flag"] == "negative" and bad["drawn"] == 12
     assert [o["chosen"] for o in bad["options"]] == [6, 6, 0, 0]
 
     code, out, err = run_command("exams", "items", str(session.pk))
@@ -155,3 +155,32 @@ def test_each_version_apart_and_ties_split_by_attempt():
     assert new.discrimination is None  # and the best three only the old one
     assert (other.drawn, other.difficulty, other.discrimination) == (10, Decimal("0.50"), Decimal("-1.00"))
     assert other.flag == "negative"
+
+
+@pytest.mark.parametrize(("difficulty", "discrimination", "flag"), [
+    ("0.50", None, ""),  # too few attempts to say
+    ("0.50", "-0.01", "negative"),
+    ("0.00", "0.00", "none_right"),  # nobody right: most often a wrong key
+    ("1.00", "0.00", ""),  # everyone right: nothing to tell apart
+    ("0.95", "0.10", "weak"),
+    ("0.50", "0.19", "weak"),
+    ("0.50", "0.20", ""),
+])
+def test_what_is_flagged(difficulty, discrimination, flag):
+    assert analysis._flag(Decimal(difficulty), None if discrimination is None else Decimal(discrimination)) == flag
+
+
+def test_attempts_past_their_time_are_handed_in_first(sat):
+    """As for the sheet of scores: an attempt whose time and grace are over counts, graded,
+    without waiting for the background sweep."""
+    import datetime
+
+    from django.utils import timezone
+
+    from jingsai.exams.models import Attempt, AttemptStatus
+
+    past = timezone.now() - datetime.timedelta(minutes=1)
+    Attempt.objects.filter(pk=sat["running"].pk).update(deadline=past, accept_until=past)
+    count, _group, _rows = analysis.item_statistics(sat["session"])
+    assert count == 13
+    assert Attempt.objects.get(pk=sat["running"].pk).status == AttemptStatus.GRADED

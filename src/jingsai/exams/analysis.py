@@ -12,6 +12,9 @@ or too easy, or whose key is wrong:
   key. Left out with fewer than MIN_ATTEMPTS graded attempts, or when either group has
   nobody who drew the question.
 
+Flagged for a look: D below 0, nobody right (both most often a wrong key), and D below
+0.2 unless everyone was right.
+
 Only graded attempts count (a voided one or one still being graded does not), and each
 version of a question separately: an attempt keeps the version it saw."""
 
@@ -22,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
-from . import scoring
+from . import scoring, services
 from .models import Answer, AttemptItem, AttemptStatus, QuestionType, QuestionVersion
 
 GROUP_SHARE = Decimal("0.27")
@@ -46,7 +49,7 @@ class ItemRow:
     mean_score: Decimal
     difficulty: Decimal
     discrimination: Decimal | None
-    flag: str  # "" | "weak" | "negative"
+    flag: str  # "" | "weak" | "negative" | "none_right"
     options: list = field(default_factory=list)  # choice questions: [{key, text, chosen, correct}]
     unanswered: int = 0
 
@@ -54,7 +57,9 @@ class ItemRow:
 def item_statistics(session):
     """(graded attempts counted, size of each of the two groups or 0, [ItemRow]) for the
     sitting, in the order of the questions' numbers. The sums and counts are the
-    database's: a sitting of 2,000 candidates answers 200,000 items."""
+    database's: a sitting of 2,000 candidates answers 200,000 items. Attempts past their
+    time and grace are handed in first, as for the sheet of scores."""
+    services.sweep(session=session)
     graded = session.attempts.filter(status=AttemptStatus.GRADED)
     count = graded.count()
     group = 0
@@ -89,24 +94,41 @@ def item_statistics(session):
     for version_id, sum_of in by_version.items():
         version = versions[version_id]
         drawn, scored, possible = sum_of["drawn"], _two(sum_of["scored"]), _two(sum_of["possible"])
+        difficulty = _two(scored / possible)
         discrimination = None
         if top is not None and sum_of["top_possible"] and sum_of["bottom_possible"]:
             discrimination = _two(_two(sum_of["top_scored"]) / _two(sum_of["top_possible"])
                                   - _two(sum_of["bottom_scored"]) / _two(sum_of["bottom_possible"]))
-        flag = ("negative" if discrimination is not None and discrimination < 0
-                else "weak" if discrimination is not None and discrimination < WEAK else "")
+            if discrimination.is_zero():
+                discrimination = discrimination.copy_abs()  # not "-0.00" from a small negative
+        flag = _flag(difficulty, discrimination)
         row = ItemRow(
             version_id=version_id, question_number=version.question.number, version_number=version.number,
             type=version.type, type_label=QuestionType(version.type).label,
             knowledge_point=version.knowledge_point.name if version.knowledge_point else "",
             stem=_excerpt(version.stem), points=_two(possible / drawn), drawn=drawn,
-            mean_score=_two(scored / drawn), difficulty=_two(scored / possible),
+            mean_score=_two(scored / drawn), difficulty=difficulty,
             discrimination=discrimination, flag=flag)
         if version.type in CHOICE_TYPES:
             row.options, row.unanswered = _options(version, responses[version_id])
         rows.append(row)
     rows.sort(key=lambda r: (r.question_number, r.version_number))
     return count, group, rows
+
+
+def _flag(difficulty, discrimination):
+    """What the row asks the setters to look at, once there are enough attempts for D: a
+    negative D; nobody right (most often a wrong key); a weak D, except where everyone was
+    right, which leaves nothing to tell apart and is no fault of the question's."""
+    if discrimination is None:
+        return ""
+    if discrimination < 0:
+        return "negative"
+    if difficulty == 0:
+        return "none_right"
+    if discrimination < WEAK and difficulty < 1:
+        return "weak"
+    return ""
 
 
 def _two(value):
@@ -141,13 +163,14 @@ def _options(version, responses):
              for o in listed], unanswered)
 
 
-COLUMNS = ["题号", "版本", "题型", "知识点", "题干", "分值", "作答人次", "平均得分", "难度(P)", "区分度(D)", "提示",
+COLUMNS = ["题号", "版本", "题型", "知识点", "题干", "分值", "抽到人次", "平均得分", "难度(P)", "区分度(D)", "提示",
            "选项分布"]
 
 
 def flag_text(flag):
     return {"weak": _("Weak discrimination: check the question"),
-            "negative": _("Negative discrimination: check the key")}.get(flag, "")
+            "negative": _("Negative discrimination: check the key"),
+            "none_right": _("Nobody got it right: check the key")}.get(flag, "")
 
 
 def option_text(row):

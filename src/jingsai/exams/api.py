@@ -584,12 +584,13 @@ class ItemStats(Schema):
     knowledge_point: str
     stem: str = Field(description="the question's first 60 characters")
     points: Decimal = Field(description="its points on the paper (the mean, where sections differ)")
-    answered: int = Field(description="graded attempts that drew this version")
+    drawn: int = Field(description="graded attempts that drew this version (blank answers included)")
     mean_score: Decimal
     difficulty: Decimal = Field(description="P: the mean score as a share of the points; 1 = everyone right")
     discrimination: Decimal | None = Field(description="D: P among the best 27% of attempts less P among the "
                                                        "weakest 27%; null with too few attempts")
-    flag: str = Field(description="'weak' (D below 0.2), 'negative' (D below 0: check the key) or empty")
+    flag: str = Field(description="'negative' (D below 0: check the key), 'none_right' (nobody right: check the "
+                                  "key), 'weak' (D below 0.2, unless everyone was right) or empty")
     options: list[OptionCount] = Field(description="choice questions: how often each option was chosen")
     unanswered: int
 
@@ -609,7 +610,7 @@ def item_analysis(request, session_id: int):
     count, group, rows = analysis.item_statistics(session)
     return {"attempts": count, "group": group, "items": [
         {"question": r.question_number, "version": r.version_number, "type": r.type,
-         "knowledge_point": r.knowledge_point, "stem": r.stem, "points": r.points, "answered": r.drawn,
+         "knowledge_point": r.knowledge_point, "stem": r.stem, "points": r.points, "drawn": r.drawn,
          "mean_score": r.mean_score, "difficulty": r.difficulty, "discrimination": r.discrimination,
          "flag": r.flag, "options": r.options, "unanswered": r.unanswered} for r in rows]}
 
