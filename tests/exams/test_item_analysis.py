@@ -115,7 +115,8 @@ def test_the_page_the_sheet_the_api_and_the_command_line(sat, tmp_path):
 
     code, out, err = run_command("exams", "items", str(session.pk))
     assert code == 0, err
-    assert len(out.strip().splitlines()) == 4 and "-1.00" in out
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("题号  版本  题型") and len(lines) == 5 and "-1.00" in out
     csv_file = tmp_path / "items.csv"
     code, out, err = run_command("exams", "items", str(session.pk), "--out", str(csv_file))
     assert code == 0 and "4" in out, err

@@ -200,8 +200,9 @@ class Command(JingsaiCommand):
         if not rows:
             self.stdout.write(_("No graded attempt yet."))
             return
+        self.stdout.write("  ".join(columns))
         for row in rows:
-            self.stdout.write("  ".join("" if value is None else str(value) for value in row).rstrip())
+            self.stdout.write("  ".join("—" if value is None else str(value) for value in row).rstrip())
 
     def do_papers(self, code, **options):
         competition, _stage = competition_and_stage(self, code, need_stage=False)
