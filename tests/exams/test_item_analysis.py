@@ -71,7 +71,7 @@ def test_difficulty_discrimination_and_options_chosen(sat):
         ("A", 6, False), ("B", 6, True), ("C", 0, False), ("D", 0, False)]
     assert [(o["key"], o["chosen"]) for o in many.options] == [("A", 12), ("B", 6), ("C", 0), ("D", 6)]
     assert [(o["key"], o["chosen"], o["correct"]) for o in easy.options] == [(True, 12, True), (False, 0, False)]
-    assert analysis.option_text(good) == "A 6；✓B 6；C 0；D 0"
+    assert good.option_text == "A 6；✓B 6；C 0；D 0"
 
 
 def test_too_few_attempts_for_discrimination():

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from . import scoring, services
 from .models import Answer, AttemptItem, AttemptStatus, QuestionType, QuestionVersion
+from .scoring import cents
 
 GROUP_SHARE = Decimal("0.27")
 MIN_ATTEMPTS = 10
@@ -52,6 +53,24 @@ class ItemRow:
     flag: str  # "" | "weak" | "negative" | "none_right"
     options: list = field(default_factory=list)  # choice questions: [{key, text, chosen, correct}]
     unanswered: int = 0
+
+    @property
+    def flag_text(self):
+        return {"weak": _("Weak discrimination: check the question"),
+                "negative": _("Negative discrimination: check the key"),
+                "none_right": _("Nobody got it right: check the key")}.get(self.flag, "")
+
+    @property
+    def option_text(self):
+        """The options chosen, the right ones ticked, as A 6；✓B 6；C 0；D 0 (a true-or-false
+        question's options by their words)."""
+        if not self.options:
+            return ""
+        shown = [f"{'✓' if o['correct'] else ''}{o['text'] if isinstance(o['key'], bool) else o['key']} {o['chosen']}"
+                 for o in self.options]
+        if self.unanswered:
+            shown.append(_("no answer %(n)s") % {"n": self.unanswered})
+        return "；".join(shown)
 
 
 def item_statistics(session):
@@ -93,12 +112,12 @@ def item_statistics(session):
     rows = []
     for version_id, sum_of in by_version.items():
         version = versions[version_id]
-        drawn, scored, possible = sum_of["drawn"], _two(sum_of["scored"]), _two(sum_of["possible"])
-        difficulty = _two(scored / possible)
+        drawn, scored, possible = sum_of["drawn"], cents(sum_of["scored"]), cents(sum_of["possible"])
+        difficulty = cents(scored / possible)
         discrimination = None
         if top is not None and sum_of["top_possible"] and sum_of["bottom_possible"]:
-            discrimination = _two(_two(sum_of["top_scored"]) / _two(sum_of["top_possible"])
-                                  - _two(sum_of["bottom_scored"]) / _two(sum_of["bottom_possible"]))
+            discrimination = cents(cents(sum_of["top_scored"]) / cents(sum_of["top_possible"])
+                                  - cents(sum_of["bottom_scored"]) / cents(sum_of["bottom_possible"]))
             if discrimination.is_zero():
                 discrimination = discrimination.copy_abs()  # not "-0.00" from a small negative
         flag = _flag(difficulty, discrimination)
@@ -106,8 +125,8 @@ def item_statistics(session):
             version_id=version_id, question_number=version.question.number, version_number=version.number,
             type=version.type, type_label=QuestionType(version.type).label,
             knowledge_point=version.knowledge_point.name if version.knowledge_point else "",
-            stem=_excerpt(version.stem), points=_two(possible / drawn), drawn=drawn,
-            mean_score=_two(scored / drawn), difficulty=difficulty,
+            stem=_excerpt(version.stem), points=cents(possible / drawn), drawn=drawn,
+            mean_score=cents(scored / drawn), difficulty=difficulty,
             discrimination=discrimination, flag=flag)
         if version.type in CHOICE_TYPES:
             row.options, row.unanswered = _options(version, responses[version_id])
@@ -129,11 +148,6 @@ def _flag(difficulty, discrimination):
     if discrimination < WEAK and difficulty < 1:
         return "weak"
     return ""
-
-
-def _two(value):
-    """Exact to the cent: a sum of amounts in cents, which SQLite adds as floating point."""
-    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _excerpt(stem):
@@ -167,31 +181,8 @@ COLUMNS = ["题号", "版本", "题型", "知识点", "题干", "分值", "抽�
            "选项分布"]
 
 
-def flag_text(flag):
-    return {"weak": _("Weak discrimination: check the question"),
-            "negative": _("Negative discrimination: check the key"),
-            "none_right": _("Nobody got it right: check the key")}.get(flag, "")
-
-
-def option_text(row):
-    if not row.options:
-        return ""
-    shown = [f"{'✓' if o['correct'] else ''}{_option_label(o['key'])} {o['chosen']}" for o in row.options]
-    if row.unanswered:
-        shown.append(_("no answer %(n)s") % {"n": row.unanswered})
-    return "；".join(shown)
-
-
-def _option_label(key):
-    if key is True:
-        return _("True")
-    if key is False:
-        return _("False")
-    return str(key)
-
-
 def table(session):
     """The item analysis as (columns, rows) for a sheet (page and command)."""
     _count, _group, rows = item_statistics(session)
     return COLUMNS, [[r.question_number, r.version_number, r.type_label, r.knowledge_point, r.stem, r.points, r.drawn,
-                      r.mean_score, r.difficulty, r.discrimination, flag_text(r.flag), option_text(r)] for r in rows]
+                      r.mean_score, r.difficulty, r.discrimination, r.flag_text, r.option_text] for r in rows]

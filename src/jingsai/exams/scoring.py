@@ -48,7 +48,8 @@ def matches(accepted, given):
     return normalize_text(accepted["text"]) == given
 
 
-def _cents(value):
+def cents(value):
+    """A Decimal, or a float sum of amounts in cents (SQLite adds them so), to the cent."""
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -57,26 +58,26 @@ def score(qtype, answer, response, points, *, partial=False):
     if qtype == "short":
         return None
     if response is None or response == "" or response == []:
-        return _cents(0)
+        return cents(0)
     if qtype == "single":
         fraction = Decimal(str(answer.get(response, 0))) if isinstance(response, str) else Decimal(0)
-        return _cents(points * min(max(fraction, Decimal(0)), Decimal(1)))
+        return cents(points * min(max(fraction, Decimal(0)), Decimal(1)))
     if qtype == "multiple":
         if not isinstance(response, list):
-            return _cents(0)
+            return cents(0)
         chosen, right = {r for r in response if isinstance(r, str)}, set(answer)
         if chosen == right:
-            return _cents(points)
+            return cents(points)
         if not partial or chosen - right:
-            return _cents(0)
-        return _cents(points * len(chosen & right) / len(right))
+            return cents(0)
+        return cents(points * len(chosen & right) / len(right))
     if qtype == "judge":
-        return _cents(points if response is answer else 0)
+        return cents(points if response is answer else 0)
     if qtype == "fill":
         if isinstance(response, str):
             response = [response]
         if not isinstance(response, list):
-            return _cents(0)
+            return cents(0)
         total = Decimal(0)
         for index, accepted in enumerate(answer):
             given = response[index] if index < len(response) else ""
@@ -86,7 +87,7 @@ def score(qtype, answer, response, points, *, partial=False):
             fractions = [Decimal(str(a["fraction"])) for a in accepted if matches(a, given)]
             if fractions:
                 total += min(max(fractions), Decimal(1))  # a weight above 1 is refused on entry; never more than full
-        return _cents(points * total / len(answer))
+        return cents(points * total / len(answer))
     raise ValueError(f"unknown question type {qtype}")
 
 

@@ -1581,10 +1581,6 @@ def extend(actor, attempt, minutes, *, reason):
     return _move_deadline(actor, attempt, minutes, reason)
 
 
-def _cents(value):
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def resolve_item(item, scores, session):
     """(final score or None, gradings needed) for a short answer with `scores` so far.
 
@@ -1595,16 +1591,16 @@ def resolve_item(item, scores, session):
     if len(scores) < needed:
         return None, needed
     if needed == 1:
-        return _cents(scores[0]), 1
+        return scoring.cents(scores[0]), 1
     threshold = item.points * session.disagreement_percent / 100
     first, second = scores[0], scores[1]
     if abs(first - second) <= threshold:
-        return _cents((first + second) / 2), 2
+        return scoring.cents((first + second) / 2), 2
     if len(scores) < 3:
         return None, 3
     third = scores[2]
     nearer = first if abs(first - third) <= abs(second - third) else second
-    return _cents((third + nearer) / 2), 3
+    return scoring.cents((third + nearer) / 2), 3
 
 
 def kept_from(grader):

@@ -671,9 +671,6 @@ def item_analysis(request, pk):
     it shows the questions and their keys."""
     session = _session(request, pk, "exams.manage")
     count, group, rows = analysis.item_statistics(session)
-    for row in rows:
-        row.flag_text = analysis.flag_text(row.flag)
-        row.option_text = analysis.option_text(row)
     flagged = sum(1 for row in rows if row.flag)
     return render(request, "exams/item_analysis.html", {
         "session": session, "attempts": count, "group": group, "rows": rows, "flagged": flagged,
