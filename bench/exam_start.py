@@ -212,5 +212,16 @@ def backend_seconds(stat):
     return (int(fields[11]) + int(fields[12])) / CLOCK
 
 
+def timed(record, backend, run, *args):
+    """run(*args), its wall time, this process's CPU and the PostgreSQL backend's CPU appended
+    to record["wall"], ["cpu"] and ["db"]; returns what run returned."""
+    db_began, cpu_began, wall_began = backend_seconds(backend), time.process_time(), time.perf_counter()
+    result = run(*args)
+    record["wall"].append(time.perf_counter() - wall_began)
+    record["cpu"].append(time.process_time() - cpu_began)
+    record["db"].append(backend_seconds(backend) - db_began)
+    return result
+
+
 if __name__ == "__main__":
     main()

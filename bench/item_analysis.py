@@ -38,7 +38,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingsai.settings")
 os.environ["DEBUG"] = "0"  # DEBUG keeps every query in memory
 
 from exam_load import fresh_database  # noqa: E402 - bench/ is this script's directory, on the path
-from exam_start import backend_seconds, candidates, competition, exam_session, gift  # noqa: E402
+from exam_start import candidates, competition, exam_session, gift, timed  # noqa: E402
 
 QUESTIONS = 100
 TYPES = ("single", "multiple", "judge", "fill")
@@ -142,12 +142,7 @@ def main():
         run()
     for _round in range(args.rounds):
         for name, run in kinds:
-            record = measured[name]
-            db_began, cpu_began, wall_began = backend_seconds(backend), time.process_time(), time.perf_counter()
-            run()
-            record["wall"].append(time.perf_counter() - wall_began)
-            record["cpu"].append(time.process_time() - cpu_began)
-            record["db"].append(backend_seconds(backend) - db_began)
+            timed(measured[name], backend, run)
     _count, group, rows = analysis.item_statistics(session)
     flagged = sum(1 for row in rows if row.flag)
     print(f"{len(rows)} question versions, groups of {group}, {flagged} flagged; {args.rounds} rounds "

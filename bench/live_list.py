@@ -36,7 +36,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingsai.settings")
 os.environ["DEBUG"] = "0"  # DEBUG keeps every query in memory
 
 from exam_load import fresh_database  # noqa: E402 - bench/ is this script's directory, on the path
-from exam_start import backend_seconds, candidates, competition, exam_session, gift  # noqa: E402
+from exam_start import candidates, competition, exam_session, gift, timed  # noqa: E402
 
 QUESTIONS = 100
 
@@ -138,11 +138,7 @@ def main():
     for _round in range(args.rounds):
         for kind, where, fetch, size in kinds:
             record = measured[(kind, where)]
-            db_began, cpu_began, wall_began = backend_seconds(backend), time.process_time(), time.perf_counter()
-            response = fetch(worlds[size])
-            record["wall"].append(time.perf_counter() - wall_began)
-            record["cpu"].append(time.process_time() - cpu_began)
-            record["db"].append(backend_seconds(backend) - db_began)
+            response = timed(record, backend, fetch, worlds[size])
             record["bytes"] = len(response.content)
             assert response.status_code == 200, response.status_code
     print(f"{args.rounds} refreshes of each, in turn (application CPU: this process; database CPU: its PostgreSQL "
