@@ -283,18 +283,32 @@ def id_text(value):
     return raw
 
 
-def write_xlsx(target, columns, rows, *, sheet_name="Sheet1", notes=None, error_column=False):
+def write_xlsx(target, columns, rows, *, sheet_name="Sheet1", notes=None, error_column=False, more_sheets=()):
     """Write rows (lists in column order) to an .xlsx at `target` (path or binary file).
 
     `columns` are Column objects or header strings. With error_column=True, each row's last
-    value is its error text, written in red under the header “Errors”."""
+    value is its error text, written in red under the header “Errors”. `more_sheets`,
+    [(sheet name, columns, rows)], follow the first sheet in the same book."""
     book = xlsxwriter.Workbook(
         target, {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
     )
+    formats = {"bold": book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1}),
+               "as_text": book.add_format({"num_format": "@"}),
+               "red": book.add_format({"font_color": "#B00020", "text_wrap": True})}
+    _write_sheet(book, formats, sheet_name, columns, rows, error_column)
+    for name, more_columns, more_rows in more_sheets:
+        _write_sheet(book, formats, name, more_columns, more_rows, False)
+    if notes:
+        note_sheet = book.add_worksheet(str(gettext_lazy("Instructions"))[:31])
+        note_sheet.set_column(0, 0, 100)
+        for r, line in enumerate(notes):
+            note_sheet.write_string(r, 0, str(line))
+    book.close()
+
+
+def _write_sheet(book, formats, sheet_name, columns, rows, error_column):
     sheet = book.add_worksheet(sheet_name[:31])
-    bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
-    as_text = book.add_format({"num_format": "@"})
-    red = book.add_format({"font_color": "#B00020", "text_wrap": True})
+    bold, as_text, red = formats["bold"], formats["as_text"], formats["red"]
     columns = [c if isinstance(c, Column) else Column(key=str(c), label=str(c)) for c in columns]
     headers = [c.label for c in columns] + ([str(ERROR_HEADER)] if error_column else [])
     for col, column in enumerate(columns):
@@ -331,12 +345,6 @@ def write_xlsx(target, columns, rows, *, sheet_name="Sheet1", notes=None, error_
                 sheet.write_string(r, c, value.isoformat())
             else:
                 sheet.write_string(r, c, str(value))
-    if notes:
-        note_sheet = book.add_worksheet(str(gettext_lazy("Instructions"))[:31])
-        note_sheet.set_column(0, 0, 100)
-        for r, line in enumerate(notes):
-            note_sheet.write_string(r, 0, str(line))
-    book.close()
 
 
 def xlsx_bytes(columns, rows, **kwargs):
