@@ -16,17 +16,22 @@ Flagged for a look: D below 0, nobody right (both most often a wrong key), and D
 0.2 unless everyone was right.
 
 Only graded attempts count (a voided one or one still being graded does not), and each
-version of a question separately: an attempt keeps the version it saw."""
+version of a question separately: an attempt keeps the version it saw.
+
+By knowledge point (知识点), the same figures over every question of the point: where the
+candidates were weak, for the training that comes next (培训 → 练兵)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, FilteredRelation, Q, Sum
 from django.utils.translation import gettext as _
 
+from jingsai.core.db import read_snapshot
+
 from . import scoring, services
-from .models import Answer, AttemptItem, AttemptStatus, QuestionType, QuestionVersion
+from .models import AttemptItem, AttemptStatus, QuestionType, QuestionVersion
 from .scoring import cents
 
 GROUP_SHARE = Decimal("0.27")
@@ -53,6 +58,12 @@ class ItemRow:
     flag: str  # "" | "weak" | "negative" | "none_right"
     options: list = field(default_factory=list)  # choice questions: [{key, text, chosen, correct}]
     unanswered: int = 0
+    other: int = 0  # choice questions: answers naming none of the options (only an API client can send them)
+    # the sums behind P and D, for the knowledge points' figures: (scored, possible) over
+    # everyone, the best group and the weakest (None below MIN_ATTEMPTS)
+    sums: tuple = ()
+    top: tuple | None = None
+    bottom: tuple | None = None
 
     @property
     def flag_text(self):
@@ -70,15 +81,38 @@ class ItemRow:
                  for o in self.options]
         if self.unanswered:
             shown.append(_("no answer %(n)s") % {"n": self.unanswered})
+        if self.other:
+            shown.append(_("none of these %(n)s") % {"n": self.other})
         return "；".join(shown)
+
+
+@dataclass
+class KnowledgePointRow:
+    name: str  # "" for questions of no knowledge point
+    questions: int  # question versions drawn
+    drawn: int  # items drawn, over all of them
+    difficulty: Decimal  # P over every point they carried
+    discrimination: Decimal | None
+    flagged: int  # questions flagged among them
+
+    @property
+    def label(self):
+        return self.name or _("(no knowledge point)")
 
 
 def item_statistics(session):
     """(graded attempts counted, size of each of the two groups or 0, [ItemRow]) for the
     sitting, in the order of the questions' numbers. The sums and counts are the
     database's: a sitting of 2,000 candidates answers 200,000 items. Attempts past their
-    time and grace are handed in first, as for the sheet of scores."""
+    time and grace are handed in first, as for the sheet of scores. Every figure is of the
+    same moment: the queries share one snapshot, so grading that goes on meanwhile shows in
+    the next analysis, not in half of this one."""
     services.sweep(session=session)
+    with read_snapshot():
+        return _statistics(session)
+
+
+def _statistics(session):
     graded = session.attempts.filter(status=AttemptStatus.GRADED)
     count = graded.count()
     group = 0
@@ -104,22 +138,22 @@ def item_statistics(session):
     choice = [pk for pk, v in versions.items() if v.type in CHOICE_TYPES]
     responses = defaultdict(list)  # version id: [(response, how many gave it)]
     if choice:
-        answer = Answer.objects.filter(attempt_id=OuterRef("attempt_id"), position=OuterRef("position"))
-        given = (items.filter(version_id__in=choice).annotate(response=Subquery(answer.values("response")[:1]))
-                 .values("version_id", "response").annotate(n=Count("pk")).order_by())
+        # each item joined to its answer, if any (none: a question left blank)
+        its_answer = FilteredRelation("attempt__answers", condition=Q(attempt__answers__position=F("position")))
+        given = (items.filter(version_id__in=choice).alias(given=its_answer)
+                 .values("version_id", "given__response").annotate(n=Count("pk")).order_by())
         for row in given:
-            responses[row["version_id"]].append((row["response"], row["n"]))
+            responses[row["version_id"]].append((row["given__response"], row["n"]))
     rows = []
     for version_id, sum_of in by_version.items():
         version = versions[version_id]
         drawn, scored, possible = sum_of["drawn"], cents(sum_of["scored"]), cents(sum_of["possible"])
         difficulty = cents(scored / possible)
-        discrimination = None
-        if top is not None and sum_of["top_possible"] and sum_of["bottom_possible"]:
-            discrimination = cents(cents(sum_of["top_scored"]) / cents(sum_of["top_possible"])
-                                  - cents(sum_of["bottom_scored"]) / cents(sum_of["bottom_possible"]))
-            if discrimination.is_zero():
-                discrimination = discrimination.copy_abs()  # not "-0.00" from a small negative
+        best = worst = None
+        if top is not None:
+            best = (cents(sum_of["top_scored"] or 0), cents(sum_of["top_possible"] or 0))
+            worst = (cents(sum_of["bottom_scored"] or 0), cents(sum_of["bottom_possible"] or 0))
+        discrimination = _discrimination(best, worst)
         flag = _flag(difficulty, discrimination)
         row = ItemRow(
             version_id=version_id, question_number=version.question.number, version_number=version.number,
@@ -127,12 +161,44 @@ def item_statistics(session):
             knowledge_point=version.knowledge_point.name if version.knowledge_point else "",
             stem=_excerpt(version.stem), points=cents(possible / drawn), drawn=drawn,
             mean_score=cents(scored / drawn), difficulty=difficulty,
-            discrimination=discrimination, flag=flag)
+            discrimination=discrimination, flag=flag, sums=(scored, possible), top=best, bottom=worst)
         if version.type in CHOICE_TYPES:
-            row.options, row.unanswered = _options(version, responses[version_id])
+            row.options, row.unanswered, row.other = _options(version, responses[version_id])
         rows.append(row)
     rows.sort(key=lambda r: (r.question_number, r.version_number))
     return count, group, rows
+
+
+def _discrimination(best, worst):
+    """D from the best group's and the weakest group's (scored, possible), or None when
+    either group has nobody who drew the question."""
+    if best is None or not best[1] or not worst[1]:
+        return None
+    discrimination = cents(best[0] / best[1] - worst[0] / worst[1])
+    return discrimination.copy_abs() if discrimination.is_zero() else discrimination  # not "-0.00"
+
+
+def by_knowledge_point(rows):
+    """The item rows summed by knowledge point, the hardest first (then by name): P over
+    every point their questions carried, D from the best and weakest groups' sums over
+    them, and how many of their questions are flagged."""
+    points = defaultdict(list)
+    for row in rows:
+        points[row.knowledge_point].append(row)
+    summary = []
+    for name, members in points.items():
+        scored = sum(r.sums[0] for r in members)
+        possible = sum(r.sums[1] for r in members)
+        best = worst = None
+        if all(r.top is not None for r in members):
+            best = tuple(sum(r.top[i] for r in members) for i in (0, 1))
+            worst = tuple(sum(r.bottom[i] for r in members) for i in (0, 1))
+        summary.append(KnowledgePointRow(
+            name=name, questions=len(members), drawn=sum(r.drawn for r in members),
+            difficulty=cents(scored / possible), discrimination=_discrimination(best, worst),
+            flagged=sum(1 for r in members if r.flag)))
+    summary.sort(key=lambda k: (k.difficulty, k.name))
+    return summary
 
 
 def _flag(difficulty, discrimination):
@@ -157,7 +223,10 @@ def _excerpt(stem):
 
 def _options(version, responses):
     """From [(response, how many gave it)]: how many chose each option (a multiple-choice
-    answer counts for each option in it), and how many gave no answer."""
+    answer counts for each option in it, and an option named twice in one answer once), how
+    many gave no answer, and how many gave one that names none of the options (a
+    true-or-false answer as text, say: only an API client sends such answers, and they are
+    graded wrong)."""
     right = scoring.correct_response(version.type, version.answer)
     if version.type == QuestionType.JUDGE:
         listed = [{"key": True, "text": _("True")}, {"key": False, "text": _("False")}]
@@ -165,24 +234,44 @@ def _options(version, responses):
     else:
         listed = [{"key": o["key"], "text": o.get("text", "")} for o in version.options]
     chosen = dict.fromkeys([o["key"] for o in listed], 0)
-    unanswered = 0
+    unanswered = other = 0
     for response, n in responses:
-        picked = response if isinstance(response, list) else [] if response in (None, "") else [response]
-        if not picked:
+        if response in (None, "", []):
             unanswered += n
-        for key in picked:
-            if key in chosen:
-                chosen[key] += n
+            continue
+        named = [key for key in _named(version.type, response) if key in chosen]
+        for key in named:
+            chosen[key] += n
+        if not named:
+            other += n
     return ([{"key": o["key"], "text": o["text"], "chosen": chosen[o["key"]], "correct": o["key"] in right}
-             for o in listed], unanswered)
+             for o in listed], unanswered, other)
+
+
+def _named(qtype, response):
+    """The options an answer names, read as grading reads it (scoring.score): one key for a
+    single choice, a list of keys for a multiple choice (each once), true or false for a
+    true-or-false question; anything else names none."""
+    if qtype == QuestionType.MULTIPLE:
+        return {key for key in response if isinstance(key, str)} if isinstance(response, list) else set()
+    if qtype == QuestionType.JUDGE:
+        return {response} if isinstance(response, bool) else set()
+    return {response} if isinstance(response, str) else set()
 
 
 COLUMNS = ["题号", "版本", "题型", "知识点", "题干", "分值", "抽到人次", "平均得分", "难度(P)", "区分度(D)", "提示",
            "选项分布"]
 
 
-def table(session):
-    """The item analysis as (columns, rows) for a sheet (page and command)."""
+KNOWLEDGE_POINT_COLUMNS = ["知识点", "题数", "抽到人次", "难度(P)", "区分度(D)", "需查看的题"]
+
+
+def tables(session):
+    """The item analysis as sheets [(name, columns, rows)]: by question, then by knowledge
+    point (the page's download and the command)."""
     _count, _group, rows = item_statistics(session)
-    return COLUMNS, [[r.question_number, r.version_number, r.type_label, r.knowledge_point, r.stem, r.points, r.drawn,
-                      r.mean_score, r.difficulty, r.discrimination, r.flag_text, r.option_text] for r in rows]
+    by_question = [[r.question_number, r.version_number, r.type_label, r.knowledge_point, r.stem, r.points, r.drawn,
+                    r.mean_score, r.difficulty, r.discrimination, r.flag_text, r.option_text] for r in rows]
+    by_point = [[k.label, k.questions, k.drawn, k.difficulty, k.discrimination, k.flagged]
+                for k in by_knowledge_point(rows)]
+    return [("试题分析", COLUMNS, by_question), ("按知识点", KNOWLEDGE_POINT_COLUMNS, by_point)]

@@ -593,6 +593,17 @@ class ItemStats(Schema):
                                   "key), 'weak' (D below 0.2, unless everyone was right) or empty")
     options: list[OptionCount] = Field(description="choice questions: how often each option was chosen")
     unanswered: int
+    other: int = Field(description="choice questions: answers that name none of the options (graded wrong)")
+
+
+class KnowledgePointStats(Schema):
+    knowledge_point: str = Field(description="its name, as a path; empty for questions of no knowledge point")
+    questions: int = Field(description="question versions drawn")
+    drawn: int = Field(description="items drawn, over all of them")
+    difficulty: Decimal = Field(description="P over every point the questions carried")
+    discrimination: Decimal | None = Field(description="D over the questions: the best group's P less the weakest "
+                                                       "group's; null with too few attempts")
+    flagged: int = Field(description="questions flagged among them")
 
 
 class ItemAnalysisOut(Schema):
@@ -600,6 +611,8 @@ class ItemAnalysisOut(Schema):
     group: int = Field(description="attempts in each of the best and the weakest groups; 0 below "
                                    f"{analysis.MIN_ATTEMPTS} attempts")
     items: list[ItemStats]
+    knowledge_points: list[KnowledgePointStats] = Field(description="the items summed by knowledge point, the "
+                                                                    "hardest first")
 
 
 @router.get("/sessions/{session_id}/items", response=ItemAnalysisOut)
@@ -612,7 +625,10 @@ def item_analysis(request, session_id: int):
         {"question": r.question_number, "version": r.version_number, "type": r.type,
          "knowledge_point": r.knowledge_point, "stem": r.stem, "points": r.points, "drawn": r.drawn,
          "mean_score": r.mean_score, "difficulty": r.difficulty, "discrimination": r.discrimination,
-         "flag": r.flag, "options": r.options, "unanswered": r.unanswered} for r in rows]}
+         "flag": r.flag, "options": r.options, "unanswered": r.unanswered, "other": r.other} for r in rows],
+        "knowledge_points": [
+            {"knowledge_point": k.name, "questions": k.questions, "drawn": k.drawn, "difficulty": k.difficulty,
+             "discrimination": k.discrimination, "flagged": k.flagged} for k in analysis.by_knowledge_point(rows)]}
 
 
 @router.get("/sessions/{session_id}/monitor", response=list[MonitorRow])

@@ -674,14 +674,16 @@ def item_analysis(request, pk):
     flagged = sum(1 for row in rows if row.flag)
     return render(request, "exams/item_analysis.html", {
         "session": session, "attempts": count, "group": group, "rows": rows, "flagged": flagged,
-        "min_attempts": analysis.MIN_ATTEMPTS})
+        "points": analysis.by_knowledge_point(rows), "min_attempts": analysis.MIN_ATTEMPTS})
 
 
 @permission_required("exams.manage")
 def item_analysis_xlsx(request, pk):
+    """The item analysis as a workbook: a sheet by question, then one by knowledge point."""
     session = _session(request, pk, "exams.manage")
-    columns, rows = analysis.table(session)
-    return xlsx_response(sheets.xlsx_bytes(columns, rows, sheet_name="试题分析"), f"试题分析-{session.pk}.xlsx")
+    (name, columns, rows), *more = analysis.tables(session)
+    return xlsx_response(sheets.xlsx_bytes(columns, rows, sheet_name=name, more_sheets=more),
+                         f"试题分析-{session.pk}.xlsx")
 
 
 # ---------------------------------------------------------------- grading

@@ -70,6 +70,9 @@ class Command(JingsaiCommand):
         items = sub.add_parser("items", help=_("item analysis of a session: each question's difficulty and "
                                                "discrimination, and the options chosen"))
         items.add_argument("session", type=int)
+        items.add_argument("--by", choices=["question", "knowledge-point"], default="question",
+                           help=_("one row per question (the default) or per knowledge point; an .xlsx file "
+                                  "holds both"))
         items.add_argument("--out", help=_("write to this .xlsx or .csv file instead of printing"))
         papers = sub.add_parser("papers", help=_("list a competition's papers"))
         papers.add_argument("code")
@@ -190,12 +193,15 @@ class Command(JingsaiCommand):
         self.stdout.write(_("Voided the attempt of %(name)s (entry %(n)s) in “%(session)s”: they can start the exam "
                             "again.") % {"name": candidate.person.name, "n": entry, "session": item.name})
 
-    def do_items(self, session, out=None, **options):
+    def do_items(self, session, by="question", out=None, **options):
         item = self._session(session, "exams.manage")
-        columns, rows = analysis.table(item)
-        if out:
-            self._write_table(out, columns, rows, "试题分析")
-            self.stdout.write(_("Wrote the analysis of %(n)s questions to %(file)s.") % {"n": len(rows), "file": out})
+        by_question, by_point = analysis.tables(item)
+        asked, other = (by_point, by_question) if by == "knowledge-point" else (by_question, by_point)
+        name, columns, rows = asked
+        if out:  # an .xlsx file holds both sheets, the one asked for first
+            self._write_table(out, columns, rows, name, more_sheets=[other])
+            self.stdout.write(_("Wrote the analysis of %(n)s questions to %(file)s.") % {
+                "n": len(by_question[2]), "file": out})
             return
         if not rows:
             self.stdout.write(_("No graded attempt yet."))
@@ -236,7 +242,8 @@ class Command(JingsaiCommand):
                 "running": counts[AttemptStatus.IN_PROGRESS], "submitted": counts[AttemptStatus.SUBMITTED],
                 "graded": counts[AttemptStatus.GRADED], "voided": counts[AttemptStatus.VOIDED]})
 
-    def _write_table(self, out, columns, rows, sheet_name):
+    def _write_table(self, out, columns, rows, sheet_name, more_sheets=()):
+        """`rows` to an .xlsx or .csv file; an .xlsx file also holds `more_sheets`."""
         path = Path(out)
         if path.suffix.lower() == ".csv":
             with replacing(path, "w", newline="", encoding="utf-8-sig") as handle:
@@ -245,7 +252,7 @@ class Command(JingsaiCommand):
                 writer.writerows([[_local(v) if hasattr(v, "tzinfo") else ("" if v is None else v) for v in row]
                                   for row in rows])
         elif path.suffix.lower() == ".xlsx":
-            write_file(path, sheets.xlsx_bytes(columns, rows, sheet_name=sheet_name))
+            write_file(path, sheets.xlsx_bytes(columns, rows, sheet_name=sheet_name, more_sheets=more_sheets))
         else:
             self.fail(_("Name an .xlsx or .csv file to write."))
 
