@@ -5,6 +5,7 @@ before the fix their docstring describes."""
 
 import datetime
 import json
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -115,6 +116,43 @@ def test_a_grader_is_not_given_answers_from_their_own_unit(world):
              "marked through the API": short.gradings.filter(grader=grader).exists()}
     assert not any(leaks.values()), leaks
     assert marked.status_code in (403, 400)
+
+
+def test_a_candidate_holding_the_grader_role_gets_no_answer_of_their_competition_to_grade(world):
+    """Regression: a candidate of another unit who also holds the grader role, in the middle
+    of their own exam, is handed a rival's short answer with its reference answer (the same
+    questions on a fixed paper): only their own answer was kept from them."""
+    _user, _attempt, _judge, short = _hand_in(world, short_text="对手的答案")
+    rival, _entry = ex.candidate(world["competition"], employer=world["orgs"]["unit_b"])
+    account_services.grant_role(factories.actor(), rival, Role.GRADER, competition=world["competition"], check=False)
+    assert services.start(rival, world["session"], device="r").status == AttemptStatus.IN_PROGRESS
+    client = _client(rival)
+    page = client.get(f"/work/exams/sessions/{world['session'].pk}/grade/").content.decode()
+    nxt = client.get(f"/api/exams/sessions/{world['session'].pk}/grading/next").json()
+    marked = client.post(f"/api/exams/grading/{short.pk}", {"score": "10"}, content_type="application/json")
+    leaks = {"shown on the grading page": "对手的答案" in page, "queued by the API": nxt["next"] is not None,
+             "marked through the API": short.gradings.filter(grader=rival).exists()}
+    assert not any(leaks.values()), leaks
+    assert marked.status_code == 403 and "你本人报名参加的竞赛的答案" in marked.json()["detail"]
+    # The grader who is no candidate still has it.
+    assert services.next_to_grade(world["session"], world["graders"][0]).pk == short.pk
+
+
+@pytest.mark.parametrize(("given", "code", "refused"), [
+    ("6.125", "too_precise", "得分最多保留 2 位小数。"),  # was stored as 6.12 (rounded half to even)
+    (6.125, "too_precise", "得分最多保留 2 位小数。"),
+    ("-0.004", "out_of_range", "得分须在 0 到 10.00 之间。"),  # was stored as -0.00
+], ids=["6.125 as text", "6.125 as a number", "-0.004"])
+def test_the_api_refuses_a_mark_the_grading_page_would(world, given, code, refused):
+    """Regression: the grading API rounded a mark of 6.125 half to even (6.12, where every
+    score rounds half up) and stored -0.004 as -0.00; the page's form refuses both."""
+    _user, _attempt, _judge, short = _hand_in(world)
+    client = _client(world["graders"][0])
+    response = client.post(f"/api/exams/grading/{short.pk}", {"score": given}, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert (response.json()["code"], response.json()["detail"]) == (code, refused) and not short.gradings.exists()
+    ok = client.post(f"/api/exams/grading/{short.pk}", {"score": "6.5"}, content_type="application/json")
+    assert ok.status_code == 200 and short.gradings.get().score == Decimal("6.50")
 
 
 def test_grading_is_blind_in_the_api(world):

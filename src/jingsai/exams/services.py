@@ -30,7 +30,8 @@ from django.utils.translation import ngettext
 
 from jingsai.core import audit
 from jingsai.core.errors import Problem, Rejected, UserError, clean
-from jingsai.registration.models import Entry, EntryStatus
+from jingsai.core.numbers import NumberError, parse_decimal
+from jingsai.registration.models import ACTIVE_STATUSES, Entry, EntryStatus
 
 from . import content, draw, images, scoring
 from .formats import FORMATS, parse, write
@@ -1607,12 +1608,17 @@ def kept_from(grader):
     """Q matching the attempt items `grader` must not mark (回避), as judges keep away from
     contestants (jingsai.judging.conflicts): their own answers; answers from their own
     enterprise or college (the unit of their judge-pool record if they have one, else
-    their employer); and answers of anyone they declared a relationship with. Grading is
-    blind as well; this keeps the grader from marking a colleague's paper unknowingly."""
+    their employer); answers of anyone they declared a relationship with; and every answer
+    of a competition they are entered in themselves (their rivals', and before they sit the
+    exam, the reference answers they would see). Grading is blind as well; this keeps the
+    grader from marking a colleague's paper unknowingly."""
     from jingsai.judging import conflicts
 
     person = grader.person if grader.person_id else None
-    kept = Q(attempt__person_id=person.pk) if person else Q(pk__in=[])
+    kept = Q(pk__in=[])
+    if person is not None:
+        entered = Entry.objects.filter(person_id=person.pk, status__in=ACTIVE_STATUSES).values("competition_id")
+        kept = Q(attempt__person_id=person.pk) | Q(attempt__entry__competition_id__in=entered)
     judge = conflicts.judge_for(grader)
     if judge is not None:
         kept |= conflicts.judge_filter(judge, "attempt__entry__unit", "attempt__person_id")
@@ -1675,14 +1681,9 @@ def grade(grader, item, score, *, comment=""):
         raise UserError(_("This answer has already been graded; here is the next one."), code="graded")
     if AttemptItem.objects.filter(kept_from(grader), pk=item.pk).exists():
         raise UserError(_("You may not grade this answer: it is your own, or from your own enterprise or college, "
-                          "or from someone you declared a relationship with (回避). Here is the next one."),
-                        code="forbidden")
-    try:
-        score = Decimal(str(score)).quantize(CENT)
-    except ArithmeticError:
-        raise UserError(_("“%(value)s” is not a number.") % {"value": score}) from None
-    if not 0 <= score <= item.points:
-        raise UserError(_("The score must be between 0 and %(max)s.") % {"max": item.points}, code="out_of_range")
+                          "or from someone you declared a relationship with, or from a competition you are entered "
+                          "in yourself (回避). Here is the next one."), code="forbidden")
+    score = _grading_score(score, item.points)
     Grading.objects.create(item=item, grader=grader, score=score, comment=comment.strip())
     final, needed = resolve_item(item, [g.score for g in marks] + [score], session)
     item.gradings_needed = needed
@@ -1694,6 +1695,21 @@ def grade(grader, item, score, *, comment=""):
     if final is not None:
         _complete_if_graded(item.attempt_id, grader)
     return item
+
+
+def _grading_score(value, points):
+    """A grader's mark as a Decimal of cents, or UserError saying why it is not one: a
+    number from 0 to the question's points with at most two decimal places, as the grading
+    page's form asks (so the API cannot store 6.125 rounded, or a -0.00)."""
+    try:
+        score = parse_decimal(value, allow_float=True)
+    except NumberError:
+        raise UserError(_("“%(value)s” is not a number.") % {"value": value}, code="not_a_number") from None
+    if not 0 <= score <= points:
+        raise UserError(_("The score must be between 0 and %(max)s.") % {"max": points}, code="out_of_range")
+    if -score.normalize().as_tuple().exponent > 2:
+        raise UserError(_("A score has at most 2 decimal places."), code="too_precise")
+    return score.copy_abs().quantize(CENT)  # abs: -0 is 0
 
 
 def _complete_if_graded(attempt_id, actor):
