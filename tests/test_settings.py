@@ -34,7 +34,7 @@ def test_development_defaults(tmp_path):
     values = json.loads(done.stdout)
     assert values["debug"] is True and values["secure"] is False
     assert values["db"] == "django.db.backends.sqlite3" and values["name"] == str(tmp_path / "jingsai.sqlite3")
-    assert values["cache"].endswith("LocMemCache") and values["tasks"] == "django_tasks_db.DatabaseBackend"
+    assert values["cache"].endswith("FileBasedCache") and values["tasks"] == "django_tasks_db.DatabaseBackend"
     assert values["hasher"].endswith("Argon2PasswordHasher") and values["session_age"] == 8 * 3600
     secrets = json.loads((tmp_path / "dev-secrets.json").read_text())
     assert secrets["SECRET_KEY"].startswith("dev-") and len(secrets["JINGSAI_DATA_KEY"]) >= 32

@@ -125,7 +125,11 @@ if REDIS_URL:
     }
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One machine: a cache in files under var/, which every server process shares (an
+    # exam's live list is computed once for all of them, and a start in one shows in the
+    # others at once), where each process's own memory would keep a copy apiece.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache"), "OPTIONS": {"MAX_ENTRIES": 10000}}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -463,6 +463,28 @@ def test_the_live_list_is_shared_for_a_few_seconds_but_shows_starts_and_hand_ins
     assert handed_in["state"] != "in_progress" and handed_in["remaining"] is None
 
 
+def test_without_redis_every_server_process_shares_the_live_list(world, tmp_path, monkeypatch):
+    """Without Redis the cache is files under var/ (see the settings), which every server
+    process of the machine reads: a list one process computed, another serves; a start in
+    one shows at once in the other. Two cache objects over one folder stand for the two
+    processes (each process's own memory, as before, failed both)."""
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    one, two = (FileBasedCache(str(tmp_path / "cache"), {}) for _process in range(2))
+    (first, _e1), (second, _e2) = world["candidates"]
+    attempt = services.start(first, world["session"], device="d1")
+    monkeypatch.setattr(services, "cache", one)
+    assert [r["answered"] for r in services.live_list(world["session"]) if r["attempt_id"]] == [0]
+    _save(attempt, 0, 1, "A")
+    monkeypatch.setattr(services, "cache", two)
+    assert [r["answered"] for r in services.live_list(world["session"]) if r["attempt_id"]] == [0]  # one's list
+    services.start(second, world["session"], device="d2")
+    monkeypatch.setattr(services, "cache", one)
+    rows = services.live_list(world["session"])
+    assert sorted(r["state"] for r in rows) == ["in_progress", "in_progress"]  # two's start, at once
+    assert [r["answered"] for r in rows if r["attempt_id"] == attempt.pk] == [1]
+
+
 def test_a_hand_in_and_the_live_list_do_not_depend_on_the_cache_being_up(world, monkeypatch):
     """Regression: the live list's version is bumped in the hand-in's transaction; with the
     cache (Redis) down, that raised, and the hand-in rolled back."""

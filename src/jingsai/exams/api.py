@@ -637,9 +637,8 @@ def monitor(request, session_id: int, group: str = "", q: str = ""):
     `group` keeps one group's rows (absent, in_progress, lost: answering and not heard from
     for 60 seconds, handed_in), as the page's filters do; `q` finds a candidate by entry
     number (digits), or by a part of the name or the unit's name. Shared by everyone watching the
-    session for up to 3 seconds: answers saved and a device's last sign may be that old, as
-    may starts, hand-ins, extra time and ended attempts when several server processes run
-    without Redis; the time left is as of the request."""
+    session for up to 3 seconds: answers saved and a device's last sign may be that old; the
+    time left is as of the request."""
     session = _session(request.user, session_id, "exams.invigilate")
     if group and group not in services.LIVE_GROUPS:
         raise UserError(_("group must be one of %(groups)s.") % {"groups": ", ".join(services.LIVE_GROUPS)})

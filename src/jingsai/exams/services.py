@@ -1832,14 +1832,12 @@ def find_in_live_list(rows, q):
 
 def live_list(session, *, now=None):
     """attempt_progress() as the live list's page and API show it: computed at most once every
-    LIVE_LIST_SECONDS for a session, whoever asks, and shared (through the cache: Redis when
-    configured, else each process's own memory). Every invigilator of a hall refreshes the
-    same list every few seconds, and computing it for 2,000 candidates takes a tenth of a
-    second or more. A start, a hand-in, extra time and an ended attempt show at once
-    (_live_changed) wherever the cache is shared: with Redis, on every server process;
-    without it, on the process that made the change, and on the others within those seconds.
-    The answers saved and the last sign from a device may be that many seconds old. The
-    time left is always as of now."""
+    LIVE_LIST_SECONDS for a session, whoever asks, and shared through the cache (Redis when
+    configured, else files every server process of the machine reads). Every invigilator of
+    a hall refreshes the same list every few seconds, and computing it for 2,000 candidates
+    takes a tenth of a second or more. A start, a hand-in, extra time and an ended attempt
+    show at once (_live_changed). The answers saved and the last sign from a device may be
+    that many seconds old. The time left is always as of now."""
     try:
         key = f"exams:live:{session.pk}:{cache.get(_live_version_key(session.pk), 0)}"
         rows = cache.get(key)
