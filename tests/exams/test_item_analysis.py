@@ -162,9 +162,10 @@ def test_the_page_the_sheet_the_api_and_the_command_line(sat, tmp_path):
     from openpyxl import load_workbook
     book = load_workbook(target, read_only=True)
     assert book.sheetnames == ["试题分析", "按知识点"]
-    points = [row for row in book["按知识点"].iter_rows(values_only=True)]
+    points = list(book["按知识点"].iter_rows(values_only=True))
     assert points[0] == ("知识点", "题数", "抽到人次", "难度(P)", "区分度(D)", "需查看的题")
-    assert points[1:] == [("焊接安全", 2, 24, 0.5, 1, 0), ("焊接工艺", 1, 12, 0.5, -1, 1), ("（未标知识点）", 1, 12, 1, 0, 0)]
+    assert points[1:] == [("焊接安全", 2, 24, 0.5, 1, 0), ("焊接工艺", 1, 12, 0.5, -1, 1),
+                          ("（未标知识点）", 1, 12, 1, 0, 0)]
     assert 'id="knowledge-points"' in html and 'data-knowledge-point="焊接工艺"' in html
 
     api = organizer.get(f"/api/exams/sessions/{session.pk}/items").json()
@@ -172,9 +173,10 @@ def test_the_page_the_sheet_the_api_and_the_command_line(sat, tmp_path):
     bad = next(i for i in api["items"] if i["question"] == sat["numbers"][2])
     assert bad["discrimination"] == "-1.00" and bad["flag"] == "negative" and bad["drawn"] == 12
     assert [o["chosen"] for o in bad["options"]] == [6, 6, 0, 0] and bad["other"] == 0
-    assert [(k["knowledge_point"], k["questions"], k["difficulty"], k["discrimination"], k["flagged"])
-            for k in api["knowledge_points"]] == [("焊接安全", 2, "0.50", "1.00", 0), ("焊接工艺", 1, "0.50", "-1.00", 1),
-                                                  ("", 1, "1.00", "0.00", 0)]
+    points = [(k["knowledge_point"], k["questions"], k["difficulty"], k["discrimination"], k["flagged"])
+              for k in api["knowledge_points"]]
+    assert points == [("焊接安全", 2, "0.50", "1.00", 0), ("焊接工艺", 1, "0.50", "-1.00", 1),
+                      ("", 1, "1.00", "0.00", 0)]
 
     code, out, err = run_command("exams", "items", str(session.pk))
     assert code == 0, err
