@@ -10,6 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.test import Client
+from django.utils import timezone
 
 from jingsai.accounts.models import Role
 from jingsai.core.errors import UserError
@@ -480,3 +482,92 @@ def test_someone_whose_entry_is_withdrawn_while_answering_stays_on_the_live_list
     assert [(r["entry_id"], r["entry_status"]) for r in api_rows if r["attempt"]] == [(entry.pk, "withdrawn")]
     ended = services.end_attempt(invigilator, attempt, reason="报名已撤回")
     assert ended.status != AttemptStatus.IN_PROGRESS and ended.ended_by == EndedBy.INVIGILATOR
+
+
+# ---------------------------------------------------------------- from a review of the sitting (2026-12-07)
+
+
+def test_an_access_code_typed_with_full_width_digits_lets_the_candidate_in():
+    """Regression: the code was compared as typed, so "８８４８" from a Chinese input method
+    in full-width mode was refused for "8848", as it is not at login or in the live list."""
+    world = ex.exam(access_code="８８４８Ａb")
+    assert world["session"].access_code == "8848Ab"  # stored in its plain form
+    user, _entry = world["candidates"][0]
+    with pytest.raises(UserError):
+        services.start(user, world["session"], device="d", access_code="8848ab")  # still case-sensitive
+    assert services.start(user, world["session"], device="d", access_code=" ８８４８Ａb").status == "in_progress"
+
+
+def test_a_later_close_gives_a_candidate_capped_by_it_their_whole_duration_and_keeps_extra_time(world):
+    """Regression: a change of the session's close or duration never reached the attempts
+    already running (only a new grace period did): a candidate who started ten minutes
+    before the close, capped at it, kept the old close when the organizer moved it an hour
+    later (the start had been delayed); moved earlier, the candidates answered past it."""
+    session = world["session"]
+    (late, late_entry), (early, _e) = world["candidates"]
+    organizer = ex.factories.actor()
+    services.set_allowance(organizer, session, late_entry, 15, reason="视力障碍")
+    started = session.closes_at - datetime.timedelta(minutes=10)
+    capped = services.start(late, session, device="a", now=started)
+    assert capped.deadline == session.closes_at + datetime.timedelta(minutes=15)
+    whole = services.start(early, session, device="b")
+    services.update_session(organizer, session, closes_at=session.closes_at + datetime.timedelta(hours=1),
+                            reason="开考推迟")
+    capped.refresh_from_db()
+    assert capped.deadline == started + datetime.timedelta(minutes=60 + 15)  # the whole hour, and the extra time
+    assert capped.accept_until == capped.deadline + datetime.timedelta(seconds=session.grace_seconds)
+    assert Attempt.objects.get(pk=whole.pk).deadline == whole.deadline  # its hour was never capped: unchanged
+    event = capped.events.get(kind=AttemptEvent.Kind.EXTEND)
+    assert event.detail == {"reason": "开考推迟", "seconds": 50 * 60, "minutes": 50}
+
+
+def test_a_shorter_duration_reaches_the_running_attempts_but_never_ends_one_at_once(world):
+    session = world["session"]
+    (first, _e1), (second, _e2) = world["candidates"]
+    now = timezone.now()
+    type(session).objects.filter(pk=session.pk).update(opens_at=now - datetime.timedelta(hours=1))
+    session.refresh_from_db()
+    one = services.start(first, session, device="a", now=now - datetime.timedelta(minutes=20))
+    two = services.start(second, session, device="b", now=now - datetime.timedelta(minutes=50))
+    with pytest.raises(UserError) as refused:  # the second started 50 minutes ago: 45 would end it now
+        services.update_session(ex.factories.actor(), session, duration_minutes=45, reason="改时长")
+    assert refused.value.code == "no_time_left" and "1 名考生" in str(refused.value.message)
+    session.refresh_from_db()
+    assert session.duration_minutes == 60 and Attempt.objects.get(pk=two.pk).deadline == two.deadline
+    services.update_session(ex.factories.actor(), session, duration_minutes=55, reason="改时长")
+    assert Attempt.objects.get(pk=one.pk).deadline == one.deadline - datetime.timedelta(minutes=5)
+    assert Attempt.objects.get(pk=two.pk).deadline == two.deadline - datetime.timedelta(minutes=5)
+
+
+@pytest.mark.parametrize("body", ['{"token": 5}', '{"token": true}', "[1]", '"x"'])
+@pytest.mark.parametrize("path", ["answers", "heartbeat", "submit"])
+def test_a_body_that_is_not_an_object_or_a_token_that_is_not_text_is_refused_not_a_crash(world, body, path):
+    """Regression: the attempt endpoints answered 500 to a JSON body that is not an object
+    (a list, a string) sent without the token header, and to a token that is a number."""
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    client = Client(raise_request_exception=False)
+    response = client.post(f"/api/exams/attempts/{attempt.pk}/{path}", body, content_type="application/json")
+    assert response.status_code in (400, 403), response.status_code
+    assert response.json()["detail"] in ("请求内容必须是 JSON 对象。", "答题凭证缺失或无效，请刷新考试页面。")
+
+
+def test_odd_text_in_an_answer_is_stored_as_near_as_can_be_and_the_others_of_the_batch_with_it(world):
+    """Regression: a position of Infinity was a 500, and an answer holding a NUL (which
+    PostgreSQL's jsonb refuses) or half of a character (a lone surrogate, which cannot be
+    encoded) was a 500 that sank the whole batch; the exam page would have sent that batch
+    again for ever, saving nothing more. Now the NUL is dropped and the half character
+    becomes U+FFFD."""
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    client = Client(raise_request_exception=False)
+    url, token = f"/api/exams/attempts/{attempt.pk}/answers", services.attempt_token(attempt)
+    response = client.post(url, '{"answers": [{"q": Infinity, "seq": 1, "r": "A"}]}',
+                           content_type="application/json", HTTP_X_ATTEMPT_TOKEN=token)
+    assert response.status_code == 400
+    response = client.post(url, '{"answers": [{"q": 0, "seq": 1, "r": "A"}, {"q": 1, "seq": 1, "r": "a\\u0000b"},'
+                                ' {"q": 2, "seq": 1, "r": ["x\\ud83d", "\\ud83d\\ude00"]}]}',
+                           content_type="application/json", HTTP_X_ATTEMPT_TOKEN=token)
+    assert response.status_code == 200, response.content
+    stored = dict(attempt.answers.values_list("position", "response"))
+    assert stored == {0: "A", 1: "ab", 2: ["x\ufffd", "😀"]}

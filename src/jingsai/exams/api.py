@@ -58,7 +58,7 @@ def image_url(image):
 
 def _token(request, body=None):
     # META, not request.headers: building the headers mapping for one header cost 6 µs a save
-    token = request.META.get("HTTP_X_ATTEMPT_TOKEN") or (body or {}).get("token") or ""
+    token = request.META.get("HTTP_X_ATTEMPT_TOKEN") or (body or {}).get("token") or ""  # read_token checks its type
     found = services.read_token(token)
     if found is None:
         raise UserError(_("The attempt token is missing or invalid; reload the exam page."), code="forbidden")
@@ -67,9 +67,12 @@ def _token(request, body=None):
 
 def _body(request):
     try:
-        return json.loads(request.body or b"{}")
+        body = json.loads(request.body or b"{}")
     except ValueError:
         raise UserError(_("The request body is not valid JSON.")) from None
+    if not isinstance(body, dict):
+        raise UserError(_("The request body must be a JSON object."))
+    return body
 
 
 @router.get("/ping", auth=None)

@@ -10,6 +10,7 @@ import ipaddress
 import json
 import logging
 import random
+import re
 import secrets
 import unicodedata
 import weakref
@@ -591,6 +592,8 @@ def _normalized(fields):
     for name in ("name", "access_code"):  # a code saved with a stray space would let nobody in
         if isinstance(fields.get(name), str):
             fields[name] = fields[name].strip()
+    if isinstance(fields.get("access_code"), str):  # typed with full-width digits or letters, it is the same code
+        fields["access_code"] = unicodedata.normalize("NFKC", fields["access_code"])
     for name in ("opens_at", "closes_at"):
         if fields.get(name) is not None and timezone.is_naive(fields[name]):
             fields[name] = timezone.make_aware(fields[name])
@@ -666,6 +669,7 @@ def update_session(actor, session, *, reason="", **fields):
     if merged["paper"].competition_id != session.competition_id:
         raise UserError(_("The paper belongs to another competition."))
     _check_session_fields(session.competition, merged)
+    retimed = _retimed(session, merged) if started else []
     before = {name: getattr(session, name) for name in fields}
     for name, value in fields.items():
         setattr(session, name, value)
@@ -674,11 +678,60 @@ def update_session(actor, session, *, reason="", **fields):
     if "access_code" in changes:
         changes["access_code"] = ["***", "***"]
     data = {}
+    if retimed:
+        data["attempts_retimed"] = _retime(actor, session, retimed, reason)
     if "grace_seconds" in changes and started:
         data["attempts_regraced"] = _regrace(session, raised=changes["grace_seconds"][1] > changes["grace_seconds"][0])
     if changes:
         audit.record(actor, "exams.update_session", session, reason=reason, changes=changes, data=data)
     return changes
+
+
+def _retimed(session, merged):
+    """[(attempt id, its deadline now, its new deadline)] for the attempts still answering
+    when the session's close or duration changes (the start was delayed, the hall must be
+    cleared earlier). Each attempt's end is min(its start + the duration, the close), plus
+    its extra time and extensions: it moves by as much as that min moves, so the extra time
+    and extensions stay. UserError when the change would leave one of them no time at all:
+    ending attempts is the invigilator's act, with its reason."""
+    now = timezone.now()
+    duration, closes = timedelta(minutes=int(merged["duration_minutes"])), merged["closes_at"]
+    old_duration = timedelta(minutes=session.duration_minutes)
+    if (duration, closes) == (old_duration, session.closes_at):
+        return []
+    running = (Attempt.objects.select_for_update(no_key=True).filter(
+        session=session, status=AttemptStatus.IN_PROGRESS, accept_until__gt=now)
+        .values_list("pk", "started_at", "deadline"))
+    moved = []
+    for pk, started, deadline in running:
+        shift = min(started + duration, closes) - min(started + old_duration, session.closes_at)
+        if shift:
+            moved.append((pk, deadline, deadline + shift))
+    cut = sum(1 for _pk, _old, new in moved if new <= now)
+    if cut:
+        raise UserError(ngettext(
+            "%(n)s candidate answering now would have no time left. Give the exam a later close or a longer "
+            "duration, or end their attempts on the live list.",
+            "%(n)s candidates answering now would have no time left. Give the exam a later close or a longer "
+            "duration, or end their attempts on the live list.", cut) % {"n": cut}, code="no_time_left")
+    return moved
+
+
+def _retime(actor, session, moved, reason):
+    """Move the running attempts' deadlines as _retimed() worked out; each attempt's record
+    shows it, and the page learns its new time at its next heartbeat."""
+    grace = timedelta(seconds=session.grace_seconds)
+    attempts = []
+    for pk, old, new in moved:
+        Attempt.objects.filter(pk=pk).update(deadline=new, accept_until=new + grace)
+        attempt = Attempt(pk=pk, session=session, deadline=new, accept_until=new + grace)
+        seconds = int((new - old).total_seconds())
+        _event(attempt, AttemptEvent.Kind.EXTEND, actor=actor, reason=reason, seconds=seconds,
+               **({"minutes": seconds // 60} if seconds % 60 == 0 else {}))
+        attempts.append(attempt)
+    _live_changed(session.pk)
+    transaction.on_commit(lambda: _schedule_timeouts(attempts))
+    return len(attempts)
 
 
 def _regrace(session, *, raised):
@@ -800,8 +853,14 @@ def _client_allowed(session, ip):
 def _check_door(session, ip, access_code):
     if not _client_allowed(session, ip):
         raise UserError(_("This exam can only be taken from the exam room's network."), code="forbidden")
-    if session.access_code and (access_code or "").strip() != session.access_code:
+    if session.access_code and _code(access_code) != _code(session.access_code):
         raise UserError(_("The access code is wrong. Ask the invigilator for it."), code="access_code")
+
+
+def _code(text):
+    """An access code as compared: full-width digits and letters (a Chinese input method's)
+    read as their ASCII forms, spaces around it dropped."""
+    return unicodedata.normalize("NFKC", text or "").strip()
 
 
 def new_device():
@@ -813,9 +872,12 @@ def attempt_token(attempt):
 
 
 def read_token(token):
-    """(attempt id, device) from an attempt token, or None."""
+    """(attempt id, device) from an attempt token, or None (for anything else, a number
+    sent as the token included)."""
+    if not isinstance(token, str):
+        return None
     try:
-        value = signing.Signer(salt=TOKEN_SALT).unsign(token or "")
+        value = signing.Signer(salt=TOKEN_SALT).unsign(token)
         attempt_id, device = value.split(".", 1)
         return int(attempt_id), device
     except (signing.BadSignature, ValueError):
@@ -1146,6 +1208,25 @@ def _valid_response(value):
     return False
 
 
+def _storable(response):
+    """The response with what no database can store taken out of its text: a NUL (which
+    PostgreSQL's jsonb refuses) is dropped, and a lone surrogate (half of a character, which
+    cannot be encoded; a text cut in the middle of an emoji) becomes U+FFFD. Refusing the
+    save instead would stop the exam page from saving anything more."""
+    if isinstance(response, str):
+        return _UNSTORABLE.sub(_stored_as, response) if _UNSTORABLE.search(response) else response
+    if isinstance(response, list):
+        return [_storable(v) for v in response]
+    return response
+
+
+def _stored_as(match):
+    return "" if match.group() == "\x00" else "\ufffd"
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def is_answered(response):
     """Whether a stored response answers its question: not empty, not only blanks (the
     exam page's own count agrees)."""
@@ -1168,12 +1249,12 @@ def parse_answers(payload):
     for item in items:
         try:
             position, seq, response = int(item["q"]), int(item["seq"]), item.get("r")
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: Infinity
             raise UserError(_("Each answer needs q (the question's position), seq and r.")) from None
         if not (0 <= position < 1000 and 0 < seq < 2**31 and _valid_response(response)):
             raise UserError(_("An answer is out of range or too long."))
         if position not in best or best[position][0] < seq:
-            best[position] = (seq, response)
+            best[position] = (seq, _storable(response))
     # a cleared answer (no option ticked, every blank empty) is stored as null, which the
     # invigilator's count of answered questions leaves out
     return [(position, seq, json.dumps(response if is_answered(response) else None, ensure_ascii=False))
