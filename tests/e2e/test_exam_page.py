@@ -273,6 +273,25 @@ def test_hand_in_right_after_typing_saves_the_text_first(world, new_page):
     assert _stored(attempt)[4][1] == "先切断电源，再施救。"
 
 
+def test_handing_in_while_answers_cannot_be_saved_waits_for_them_instead_of_dropping_them(world, new_page):
+    """Regression: the hand-in waited 15 s for the queue to empty, then handed in anyway and
+    cleared the queue kept on the phone: an answer the server never got (saves failing, or
+    one stalled in flight) was lost, with time still left. Now the page keeps the paper open,
+    says so, and hands in once the answer is saved."""
+    page = new_page(**PHONE)
+    attempt = _open_exam(page, world["session"])
+    page.route(re.compile(r".*/api/exams/attempts/\d+/answers$"), lambda route: route.abort())
+    page.locator("#q4 textarea").fill("断网时写的答案")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#submit-exam")
+    expect(page.locator("#save-status")).to_contain_text("部分答案尚未保存", timeout=25000)
+    assert Attempt.objects.get(pk=attempt.pk).status == "in_progress"  # not handed in without it
+    page.unroute(re.compile(r".*/api/exams/attempts/\d+/answers$"))
+    expect(page.locator("#handed-in")).to_be_visible(timeout=20000)
+    assert _stored(attempt)[4][1] == "断网时写的答案"
+    assert Attempt.objects.get(pk=attempt.pk).status != "in_progress"
+
+
 def test_the_hand_in_question_names_the_unanswered_questions(world, new_page):
     """The confirmation before handing in says which questions are still unanswered, by
     their numbers on the paper, not only how many."""

@@ -804,6 +804,8 @@ def take(request, pk):
             "confirmAll": _("Hand in now? Every question has an answer."),
             "listSeparator": pgettext("between the numbers of a list", ", "),
             "timeUp": _("Time is up: handing in…"),
+            "unsaved": _("Some answers are not saved yet (no connection). The paper is handed in as soon as they "
+                         "are; keep this page open."),
             "elsewhere": _("This exam has been opened on another device; this page no longer saves answers. "
                            "Reload to continue here."),
             "closed": _("The exam has ended."),

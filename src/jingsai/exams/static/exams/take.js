@@ -225,13 +225,22 @@
     });
   }
 
+  // Hand in once every answer is saved. Before the time is up, answers that cannot be
+  // saved (no connection) keep the paper open: handing it in without them would lose them,
+  // and the page says so and goes on trying. Once the time is up, the paper is handed in
+  // after 15 s of trying anyway, as the server does at its end and grace.
   function handIn() {
     if (handingIn || blocked) { return; }
     handingIn = true;
     var deadline = now() + 15000;
     function tryHandIn() {
+      if (blocked) { handingIn = false; return; }  // refused meanwhile: the page says why
       flush(true).then(function () {
-        if (Object.keys(queue).length && now() < deadline) { setTimeout(tryHandIn, 1000); return; }
+        if (Object.keys(queue).length && (now() < deadline || endAt > now())) {
+          if (now() >= deadline) { status(text.unsaved, "danger"); }
+          setTimeout(tryHandIn, now() < deadline ? 1000 : 2000);
+          return;
+        }
         post(config.submitUrl, {}).then(function (response) {
           if (response.ok) {
             leave();
