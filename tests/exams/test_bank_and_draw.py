@@ -257,3 +257,17 @@ def test_out_of_range_section_and_session_values_get_a_message_not_a_server_erro
             ex.session(competition, paper, **{field: value})
         assert refused.value.code == {"grace_seconds": "grace"}.get(field, "disagreement")
     assert ex.session(competition, paper, grace_seconds=0, disagreement_percent=100).grace_seconds == 0
+
+
+def test_a_paper_of_more_than_a_thousand_questions_is_refused():
+    """Regression: three sections of 400 made a paper of 1,200 questions, while a save names
+    its question by a position below 1,000: answers to the last 200 were refused as "out of
+    range", and the exam page stopped saving."""
+    orgs = ex.factories.tree()
+    competition = ex.factories.competition(host=orgs["union"])
+    bank = ex.bank(owner=orgs["union"])
+    ex.fill_bank(bank, per_type=1)
+    with pytest.raises(Rejected) as rejected:
+        ex.paper(competition, bank, [{"type": "judge", "count": 400, "points": "1"}] * 3)
+    assert [p.code for p in rejected.value.problems] == ["too_many"]
+    assert "最多 1000 题" in str(rejected.value.problems[0].message)

@@ -64,6 +64,7 @@ CENT = Decimal("0.01")
 TOKEN_SALT = "jingsai.exams.attempt"  # noqa: S105 - a signing salt, not a secret
 MAX_RESPONSE_CHARS = 20000
 MAX_BATCH = 200
+MAX_PAPER_QUESTIONS = 1000  # a save names its question by position, 0 to 999
 
 
 # ---------------------------------------------------------------- question banks
@@ -443,6 +444,10 @@ def _clean_sections(bank, kind, sections):
                                             value=raw.get("difficulty")))
                     continue
         cleaned.append(section)
+    total = sum(section["count"] for section in cleaned)
+    if total > MAX_PAPER_QUESTIONS:
+        problems.append(Problem(_("A paper has at most %(max)s questions; this one would have %(n)s.")
+                                % {"max": MAX_PAPER_QUESTIONS, "n": total}, code="too_many"))
     if problems:
         raise Rejected(_("The paper was not saved."), problems)
     if kind == Paper.Kind.BLUEPRINT:
@@ -1251,7 +1256,7 @@ def parse_answers(payload):
             position, seq, response = int(item["q"]), int(item["seq"]), item.get("r")
         except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: Infinity
             raise UserError(_("Each answer needs q (the question's position), seq and r.")) from None
-        if not (0 <= position < 1000 and 0 < seq < 2**31 and _valid_response(response)):
+        if not (0 <= position < MAX_PAPER_QUESTIONS and 0 < seq < 2**31 and _valid_response(response)):
             raise UserError(_("An answer is out of range or too long."))
         if position not in best or best[position][0] < seq:
             best[position] = (seq, _storable(response))
