@@ -14,7 +14,7 @@ import base64
 import codecs
 import re
 import xml.etree.ElementTree as ET
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -40,9 +40,12 @@ def _text(element, path="text"):
 
 
 def _fraction(value):
+    """The answer's fraction="" as a fraction of the points, or None when it is not a
+    finite number (NaN, Infinity, or an exponent the decimal context cannot hold)."""
     try:
-        return Decimal(str(value or "0").strip()) / 100
-    except InvalidOperation:
+        number = Decimal(str(value or "0").strip())
+        return number / 100 if number.is_finite() else None
+    except ArithmeticError:
         return None
 
 
