@@ -33,3 +33,43 @@ def test_a_moodle_answer_weight_that_is_not_a_finite_number_is_reported(value):
     [(message, where)] = _messages(rejected)
     assert value in message and "权重" in where
     assert not Question.objects.filter(bank=bank).exists()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_gift_file_saved_as_utf16_with_its_byte_order_mark_is_read(encoding):
+    """gift._decode knew only UTF-8 and fell to GB18030 with errors="replace": Notepad's
+    "Unicode" (UTF-16 with a byte order mark) was imported as text full of NUL characters."""
+    bank = ex.bank()
+    text = "::Q1::焊接电弧属于哪种放电？{=气体放电 ~固体放电}\r\n"
+    data = text.encode(encoding) if encoding == "utf-16" else b"\xfe\xff" + text.encode(encoding)
+    services.import_questions(None, bank, data, filename="q.gift")
+    version = Question.objects.get(bank=bank).current
+    assert version.stem == "焊接电弧属于哪种放电？" and version.options[0]["text"] == "气体放电"
+
+
+def test_a_gift_file_in_no_known_encoding_or_holding_nul_characters_is_refused():
+    """UTF-16 without its byte order mark (NUL bytes, valid UTF-8) was imported with the NULs in
+    the text (PostgreSQL refuses them: a 500), and bytes that are not GBK were replaced by �."""
+    bank = ex.bank()
+    for data in ["::Q1::接地良好。{T}\n".encode("utf-16-le"), b"::Q1::\xff\xfe\xff\xfe{T}\n"]:
+        with pytest.raises(Rejected) as rejected:
+            services.import_questions(None, bank, data, filename="q.gift")
+        [(message, _where)] = _messages(rejected)
+        assert "UTF-8" in message
+    assert not Question.objects.filter(bank=bank).exists()
+
+
+def test_a_nul_character_in_a_spreadsheet_cell_is_reported_by_its_row():
+    """An xlsx cell can hold a NUL (written _x0000_), which reached the database: PostgreSQL
+    refuses it in text and jsonb (a 500)."""
+    from jingsai.core import spreadsheets as sheets
+    from jingsai.exams.formats import xlsx
+
+    rows = [["判断", "", "", "焊前检查接地。", "", "", "", "", "", "", "", "", "对", "", ""],
+            ["单选", "", "", "焊接电弧属于哪种放电？", "气体\x00放电", "固体放电", "", "", "", "", "", "", "A", "", ""]]
+    bank = ex.bank()
+    with pytest.raises(Rejected) as rejected:
+        services.import_questions(None, bank, sheets.xlsx_bytes(xlsx.COLUMNS, rows), filename="q.xlsx")
+    [problem] = rejected.value.problems
+    assert problem.row == 3 and problem.column == "选项A" and "NUL" in str(problem.message)
+    assert not Question.objects.filter(bank=bank).exists()

@@ -11,6 +11,7 @@ question with several short-answer blocks is a fill-in with several blanks, whic
 Moodle's GIFT cannot express; everything else reads in Moodle too.
 Numerical and matching questions are refused by name."""
 
+import codecs
 import re
 from decimal import Decimal
 
@@ -30,12 +31,16 @@ FORMATS = ("html", "moodle", "plain", "markdown")
 
 
 def _decode(data):
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    """The file's text: UTF-8, UTF-16 by its byte order mark (Notepad's "Unicode"), or GBK
+    as an editor in China may save it; UnicodeDecodeError when it is none of them."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data.decode("utf-8-sig")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("gb18030", errors="replace")
+        return data.decode("gb18030")
 
 
 def _find(text, chars, start=0):
@@ -238,7 +243,17 @@ def _blocks(text):
 
 def read(data, filename=""):
     result = Parsed()
-    text = _decode(data).replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        text = _decode(data).replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError:
+        result.problems.append(Problem(_("The file's text is neither UTF-8 nor GBK. Save it as UTF-8."),
+                                       code="unreadable"))
+        return result
+    if "\x00" in text:  # UTF-16 without its byte order mark, or not text at all
+        result.problems.append(Problem(
+            _("The file holds NUL characters (line %(line)s): it is not UTF-8 or GBK text. Save it as UTF-8.")
+            % {"line": text.count("\n", 0, text.index("\x00")) + 1}, code="unreadable"))
+        return result
     category, number = "", 0
     for line_number, lines in _blocks(text):
         difficulty, reference, body = 3, "", []
