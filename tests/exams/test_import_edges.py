@@ -73,3 +73,21 @@ def test_a_nul_character_in_a_spreadsheet_cell_is_reported_by_its_row():
     [problem] = rejected.value.problems
     assert problem.row == 3 and problem.column == "选项A" and "NUL" in str(problem.message)
     assert not Question.objects.filter(bank=bank).exists()
+
+
+def test_a_gift_choice_question_with_an_arrow_in_an_option_is_not_matching():
+    """gift._answer refused any answer block holding "->" as a matching question, so options
+    such as p->next, and our own export of an option 清理->预热->焊接, could not be imported.
+    As in Moodle, a block with a ~ is a choice question; matching needs = and -> without ~."""
+    bank = ex.bank()
+    services.import_questions(None, bank, "::指针::成员 next 写作？{=p->next ~p.next ~*p.next}\n".encode(),
+                              filename="q.gift")
+    assert [o["text"] for o in Question.objects.get(bank=bank).current.options] == ["p->next", "p.next", "*p.next"]
+    source = ex.bank(level=2)
+    services.add_question(None, source, ex.question("single", stem="正确的焊接工序是：",
+                                                    options=["清理->预热->焊接", "焊接->清理->预热"], answer="A"))
+    again = services.import_questions(None, source, services.export_questions(source, "gift"), filename="b.gift")
+    assert again["duplicates"] == 1
+    with pytest.raises(Rejected) as rejected:
+        services.import_questions(None, bank, "::配对::配对。{=氩气 -> Ar =氦气 -> He}\n".encode(), filename="q.gift")
+    assert rejected.value.problems[0].code == "unsupported"

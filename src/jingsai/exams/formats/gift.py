@@ -185,7 +185,8 @@ class _Question:
         if stripped.startswith("#"):
             self.problem(_("Numerical GIFT questions cannot be imported."), code="unsupported")
             return
-        if "->" in stripped:
+        if _find(stripped, "~") < 0 and _find(stripped, "=") >= 0 and "->" in stripped:
+            # Moodle's rule: any ~ makes a choice question, whose options may hold "->" (p->next)
             self.problem(_("Matching GIFT questions cannot be imported."), code="unsupported")
             return
         items = self._items(block)
