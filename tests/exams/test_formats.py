@@ -77,7 +77,8 @@ def test_gift_with_every_construct():
     assert questions["电源极性"].explanation.startswith("碱性焊条")
     assert questions["防护用品"].options[2]["feedback"] == "化纤遇火星易熔化粘连皮肤。"
     assert questions["接地检查"].answer is True and questions["潮湿环境中可以用"].answer is False
-    assert questions["焊接时应穿戴__"].stem == "焊接时应穿戴____手套，并保持干燥。"
+    # the spaces around a missing word stay, as in Moodle
+    assert questions["焊接时应穿戴 _"].stem == "焊接时应穿戴 ____ 手套，并保持干燥。"
     assert questions["转义"].stem == "比例 1:2 的混合气体中, 写作 Ar=80% 的含义是？"
     assert questions["转义"].options[1]["text"] == "氩气占{80}份"
     assert questions["触电急救"].type == "short" and "心肺复苏" in questions["触电急救"].answer

@@ -91,3 +91,21 @@ def test_a_gift_choice_question_with_an_arrow_in_an_option_is_not_matching():
     with pytest.raises(Rejected) as rejected:
         services.import_questions(None, bank, "::配对::配对。{=氩气 -> Ar =氦气 -> He}\n".encode(), filename="q.gift")
     assert rejected.value.problems[0].code == "unsupported"
+
+
+def test_a_gift_fill_in_keeps_the_spaces_around_its_blanks():
+    """gift._Question stripped each piece of text around the answer blocks before joining them
+    with ____, so "is ____ and" came back as "is____and": a round trip changed the question, and
+    re-importing the export added it again; Moodle's missing word "is {=5} A" lost its spaces too."""
+    bank = ex.bank()
+    stem = "The unit of current is ____ and of voltage ____ ."
+    services.add_question(None, bank, ex.question("fill", stem=stem, answer=[["A"], ["V"]]))
+    data = services.export_questions(bank, "gift")
+    again = services.import_questions(None, bank, data, filename="b.gift")
+    assert again["duplicates"] == 1 and sum(again["added"].values()) == 0
+    target = ex.bank(level=2)
+    services.import_questions(None, target, data, filename="b.gift")
+    missing_word = b"::M::[html]The current is {=5} A, <b>then</b>  more.\n"
+    services.import_questions(None, target, missing_word, filename="c.gift")
+    stems = sorted(v.current.stem for v in Question.objects.filter(bank=target).select_related("current"))
+    assert stems == ["The current is ____ A, then more.", stem]

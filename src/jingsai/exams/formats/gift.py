@@ -140,10 +140,15 @@ class _Question:
             return self._blanks(pieces, answers)
         prefix, suffix = pieces[0], pieces[1]
         self._answer(answers[0])
-        stem = self.text(prefix) + ((blanks.MARK + self.text(suffix)) if suffix.strip() else "")
-        self.q.stem = stem
+        self.q.stem = self._stem([prefix, suffix] if suffix.strip() else [prefix])
         self.q.images = self.images
         return self.q
+
+    def _stem(self, pieces):
+        """The question text around its answer blocks, each block a blank mark. The text is
+        read as a whole, so that only its outer ends are stripped and the spaces around a
+        blank stay (a NUL stands for the blanks meanwhile: read() refuses it in a file)."""
+        return self.text("\x00".join(pieces)).replace("\x00", blanks.MARK)
 
     def _general_feedback(self, block):
         index = block.find("####")
@@ -222,7 +227,7 @@ class _Question:
                 return None
             self.q.answer.append([accepted(text, str(weight if weight is not None else 1))
                                   for _m, weight, text, _f in items])
-        self.q.stem = blanks.MARK.join(self.text(piece) for piece in pieces)
+        self.q.stem = self._stem(pieces)
         self.q.images = self.images
         return self.q
 
