@@ -109,3 +109,19 @@ def test_a_gift_fill_in_keeps_the_spaces_around_its_blanks():
     services.import_questions(None, target, missing_word, filename="c.gift")
     stems = sorted(v.current.stem for v in Question.objects.filter(bank=target).select_related("current"))
     assert stems == ["The current is ____ A, then more.", stem]
+
+
+def test_a_moodle_short_answer_is_read_as_plain_text():
+    """moodle._Reader.answers read a shortanswer's accepted answers as HTML, so List&lt;String&gt;
+    (Moodle's and our own writing of List<String>) became "List"; Moodle takes them as plain text."""
+    bank = ex.bank()
+    _xml(bank, '<question type="shortanswer"><name><text>泛型</text></name><questiontext format="html">'
+               '<text>字符串列表的类型写作 ____ 。</text></questiontext>'
+               '<answer fraction="100" format="moodle_auto_format"><text> List&lt;String&gt; </text></answer>'
+               '<answer fraction="50" format="html"><text>a &amp;&amp; b</text></answer></question>')
+    assert Question.objects.get(bank=bank).current.answer == [[{"text": "List<String>", "fraction": "1"},
+                                                                 {"text": "a && b", "fraction": "0.5"}]]
+    source = ex.bank(level=2)
+    services.add_question(None, source, ex.question("fill", stem="映射类型写作 ____ 。", answer=[["Map<K, V>"]]))
+    again = services.import_questions(None, source, services.export_questions(source, "moodle-xml"), filename="b.xml")
+    assert again["duplicates"] == 1

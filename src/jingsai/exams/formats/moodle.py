@@ -94,11 +94,13 @@ class _Reader:
                     self.images.append(ImageData(name=name, data=files[name]))
         return text
 
-    def answers(self):
+    def answers(self, *, plain=False):
+        """[(text, fraction, feedback)]; `plain` for a short answer's texts, which Moodle
+        takes as written (List<String>), whatever the format attribute says."""
         out = []
         for answer in self.element.findall("answer"):
             text = _text(answer)
-            if answer.get("format", "html") in ("html", "moodle_auto_format"):
+            if not plain and answer.get("format", "html") in ("html", "moodle_auto_format"):
                 text, sources = html_to_text(text)
                 files = self.files(answer)
                 for src in sources:
@@ -165,7 +167,7 @@ def _parse_question(element, qtype, where, category):
         q.answer = {"true": True, "false": False}.get(right[0]) if len(right) == 1 else None
     elif qtype == "shortanswer":
         q.type = QuestionType.FILL
-        q.answer = [[accepted(t, str(f)) for t, f, _fb in reader.answers() if f > 0]]
+        q.answer = [[accepted(t, str(f)) for t, f, _fb in reader.answers(plain=True) if f > 0]]
     elif qtype == "essay":
         q.type = QuestionType.SHORT
         q.answer = reader.text("graderinfo", keep_images=False)
