@@ -125,3 +125,18 @@ def test_a_moodle_short_answer_is_read_as_plain_text():
     services.add_question(None, source, ex.question("fill", stem="映射类型写作 ____ 。", answer=[["Map<K, V>"]]))
     again = services.import_questions(None, source, services.export_questions(source, "moodle-xml"), filename="b.xml")
     assert again["duplicates"] == 1
+
+
+def test_a_gift_question_missing_the_opening_brace_of_its_answers_is_reported():
+    """gift._Question.parse took a question with a } and no { for a description and skipped it
+    without a word: the file was imported with one question fewer."""
+    bank = ex.bank()
+    text = ("::Q1::焊接电流的单位是？{=安培 ~伏特}\n\n"
+            "::Q2::焊接电压的单位是？ =伏特 ~安培}\n\n"
+            "::Q3::括号\\}可以转义。{T}\n\n"
+            "::Q4::多了一个。{=安培 ~伏特}}\n")
+    with pytest.raises(Rejected) as rejected:
+        services.import_questions(None, bank, text.encode(), filename="q.gift")
+    wheres = [where for _message, where in _messages(rejected)]
+    assert wheres == ["第 2 题（第 3 行）", "第 4 题（第 7 行）"]
+    assert not Question.objects.filter(bank=bank).exists()

@@ -134,6 +134,9 @@ class _Question:
             pieces.append(body[position:start])
             answers.append(body[start + 1:end])
             position = end + 1
+        if any(_find(piece, "}") >= 0 for piece in pieces):
+            self.problem(_("An answer block closed with } has no { before it (escape a } of the text as \\})."))
+            return None
         if not answers:
             return "description"
         if len(answers) > 1:
