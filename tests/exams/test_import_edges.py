@@ -140,3 +140,32 @@ def test_a_gift_question_missing_the_opening_brace_of_its_answers_is_reported():
     wheres = [where for _message, where in _messages(rejected)]
     assert wheres == ["第 2 题（第 3 行）", "第 4 题（第 7 行）"]
     assert not Question.objects.filter(bank=bank).exists()
+
+
+def test_moodle_pictures_that_cannot_be_kept_are_reported_not_dropped():
+    """moodle._Reader dropped without a word the pictures of the general feedback (explanation),
+    of the information for graders, of an answer's feedback, and an option's picture whose
+    file is not embedded. An explanation, a reference answer and feedback hold text only here
+    (a question's pictures are shown with it during the exam), so each is reported."""
+    import base64
+
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"picture").decode()
+
+    def picture(name, embedded=True):
+        file = f'<file name="{name}" path="/" encoding="base64">{png}</file>' if embedded else ""
+        return f'<text><![CDATA[<p>见图</p><p><img src="@@PLUGINFILE@@/{name}"></p>]]></text>{file}'
+
+    bank = ex.bank()
+    with pytest.raises(Rejected) as rejected:
+        _xml(bank, '<question type="multichoice"><name><text>图一</text></name><questiontext format="html">'
+                   f'<text>哪个正确？</text></questiontext><generalfeedback format="html">{picture("g.png")}'
+                   '</generalfeedback><answer fraction="100" format="html"><text>甲</text>'
+                   f'<feedback format="html">{picture("f.png")}</feedback></answer>'
+                   f'<answer fraction="0" format="html">{picture("o.png", embedded=False)}</answer></question>'
+                   '<question type="essay"><name><text>图二</text></name><questiontext format="html">'
+                   '<text>简述。</text></questiontext>'
+                   f'<graderinfo format="html">{picture("r.png")}</graderinfo></question>')
+    problems = _messages(rejected)
+    for name, question in (("g.png", "图一"), ("f.png", "图一"), ("o.png", "图一"), ("r.png", "图二")):
+        assert [question in where for message, where in problems if name in message] == [True], name
+    assert len(problems) == 4 and not Question.objects.filter(bank=bank).exists()

@@ -75,8 +75,9 @@ class _Reader:
                 self.problem(_("The embedded file “%(name)s” is not valid base64.") % {"name": file.get("name")})
         return out
 
-    def text(self, path, *, keep_images=True):
-        """Plain text of a Moodle text element (any format), pictures collected."""
+    def text(self, path, *, no_pictures=None):
+        """Plain text of a Moodle text element (any format), pictures collected; or, for a
+        part that holds text only, each picture reported with the message `no_pictures`."""
         element = self.element.find(path)
         if element is None:
             return ""
@@ -84,15 +85,24 @@ class _Reader:
         if element.get("format", "html") not in ("html", "moodle_auto_format"):
             return raw.strip()
         text, sources = html_to_text(raw)
-        if keep_images:
-            files = self.files(element)
-            for src in sources:
-                name = plugin_file_name(src)
-                if name is None or name not in files:
-                    self.problem(_("The picture “%(src)s” is not embedded in the file.") % {"src": src[:80]})
-                else:
-                    self.images.append(ImageData(name=name, data=files[name]))
+        if no_pictures:
+            self.not_imported(sources, no_pictures)
+        else:
+            self.collect(element, sources)
         return text
+
+    def collect(self, element, sources):
+        files = self.files(element)
+        for src in sources:
+            name = plugin_file_name(src)
+            if name is None or name not in files:
+                self.problem(_("The picture “%(src)s” is not embedded in the file.") % {"src": src[:80]})
+            else:
+                self.images.append(ImageData(name=name, data=files[name]))
+
+    def not_imported(self, sources, message):
+        for src in sources:
+            self.problem(message % {"src": plugin_file_name(src) or src[:80]})
 
     def answers(self, *, plain=False):
         """[(text, fraction, feedback)]; `plain` for a short answer's texts, which Moodle
@@ -102,13 +112,10 @@ class _Reader:
             text = _text(answer)
             if not plain and answer.get("format", "html") in ("html", "moodle_auto_format"):
                 text, sources = html_to_text(text)
-                files = self.files(answer)
-                for src in sources:
-                    name = plugin_file_name(src)
-                    if name in files:
-                        self.images.append(ImageData(name=name, data=files[name]))
-            feedback = answer.find("feedback")
-            feedback_text = html_to_text(_text(feedback))[0] if feedback is not None else ""
+                self.collect(answer, sources)
+            feedback_text, sources = html_to_text(_text(answer.find("feedback")))
+            self.not_imported(sources, _("The feedback of an answer holds a picture (“%(src)s”), which is not "
+                                         "imported: feedback holds text only. Remove the picture from the feedback."))
             fraction = _fraction(answer.get("fraction"))
             if fraction is None:
                 self.problem(_("The answer weight “%(value)s” is not a number.") % {"value": answer.get("fraction")})
@@ -139,7 +146,9 @@ def _parse_question(element, qtype, where, category):
     reader = _Reader(element, where)
     name = _text(element, "name/text").strip()
     stem = reader.text("questiontext")
-    explanation = reader.text("generalfeedback", keep_images=False)
+    explanation = reader.text("generalfeedback", no_pictures=_(
+        "The general feedback holds a picture (“%(src)s”), which is not imported: the explanation holds text only. "
+        "Remove the picture, or move it into the question text."))
     difficulty = 3
     for tag in element.findall("tags/tag"):
         match = DIFFICULTY_TAG.match(_text(tag).strip())
@@ -170,7 +179,9 @@ def _parse_question(element, qtype, where, category):
         q.answer = [[accepted(t, str(f)) for t, f, _fb in reader.answers(plain=True) if f > 0]]
     elif qtype == "essay":
         q.type = QuestionType.SHORT
-        q.answer = reader.text("graderinfo", keep_images=False)
+        q.answer = reader.text("graderinfo", no_pictures=_(
+            "The information for graders holds a picture (“%(src)s”), which is not imported: the reference answer "
+            "holds text only. Remove the picture from it."))
     elif qtype == "multianswer":
         q.type = QuestionType.FILL
         found = CLOZE.findall(stem)
