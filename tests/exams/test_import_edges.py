@@ -169,3 +169,44 @@ def test_moodle_pictures_that_cannot_be_kept_are_reported_not_dropped():
     for name, question in (("g.png", "图一"), ("f.png", "图一"), ("o.png", "图一"), ("r.png", "图二")):
         assert [question in where for message, where in problems if name in message] == [True], name
     assert len(problems) == 4 and not Question.objects.filter(bank=bank).exists()
+
+
+def test_xlsx_text_columns_are_text_and_cells_turned_into_dates_or_times_are_reported():
+    """The template's option, question text, knowledge point, explanation and name columns were
+    not text-formatted, so Excel turned 1:2 typed as an option into a time (read as 01:02:00)
+    and 3-4 into a date, which were imported as such without a word."""
+    import datetime
+    import io
+
+    import openpyxl
+    import xlsxwriter
+
+    from jingsai.exams.formats import xlsx
+
+    template = openpyxl.load_workbook(io.BytesIO(xlsx.write([]))).active
+    as_text = {i for dimension in template.column_dimensions.values() if dimension.number_format == "@"
+               for i in range(dimension.min, dimension.max + 1)}
+    assert {c.label for i, c in enumerate(xlsx.COLUMNS, start=1) if i in as_text} == {
+        "知识点", "题干", *[f"选项{k}" for k in "ABCDEFGH"], "答案", "解析", "名称"}
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    sheet = book.add_worksheet()
+    time, date = book.add_format({"num_format": "h:mm"}), book.add_format({"num_format": "m-d"})
+    sheet.write_row(0, 0, [c.label for c in xlsx.COLUMNS])
+    sheet.write_row(1, 0, ["判断", "", "", "焊前检查接地。", *[""] * 8, "对"])
+    sheet.write_row(2, 0, ["单选", "", "", "氩气与二氧化碳的混合比例？"])
+    sheet.write_number(2, 4, 1 / 24 + 2 / 1440, time)
+    sheet.write_string(2, 5, "1:3")
+    sheet.write_string(2, 12, "A")
+    sheet.write_row(3, 0, ["单选", "", "", "焊条规格？"])
+    sheet.write_datetime(3, 4, datetime.datetime(2024, 3, 4), date)
+    sheet.write_string(3, 5, "3-5")
+    sheet.write_string(3, 12, "A")
+    book.close()
+    bank = ex.bank()
+    with pytest.raises(Rejected) as rejected:
+        services.import_questions(None, bank, buffer.getvalue(), filename="q.xlsx")
+    assert [(p.row, p.column) for p in rejected.value.problems] == [(3, "选项A"), (4, "选项A")]
+    assert "01:02" in str(rejected.value.problems[0].message)
+    assert not Question.objects.filter(bank=bank).exists()
