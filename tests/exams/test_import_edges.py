@@ -210,3 +210,28 @@ def test_xlsx_text_columns_are_text_and_cells_turned_into_dates_or_times_are_rep
     assert [(p.row, p.column) for p in rejected.value.problems] == [(3, "选项A"), (4, "选项A")]
     assert "01:02" in str(rejected.value.problems[0].message)
     assert not Question.objects.filter(bank=bank).exists()
+
+
+def test_a_gift_question_with_a_picture_keeps_its_options_explanation_and_answers_as_they_were():
+    """gift.write wrote a question with a picture as [html] but its options, feedback and
+    explanation as plain text, which the reader (as Moodle) takes as HTML: List<String> came
+    back as "List", Map&lt;K&gt; as Map<K>. They are now written as HTML; a short answer is
+    taken as written whatever the format, as Moodle does, so it is written and read as such."""
+    from jingsai.exams.content import ImageData
+
+    png = ImageData(name="a.png", data=b"\x89PNG\r\n\x1a\n" + b"picture")
+    source = ex.bank(level=3)
+    services.add_question(None, source, ex.question(
+        "single", stem="下图中的类型是？", options=[{"text": "List<String>", "feedback": "a < b & c"}, "Map&lt;K&gt;"],
+        answer="A", explanation="写作 <T>\n表示泛型", images=[png]))
+    services.add_question(None, source, ex.question("fill", stem="图中的类型写作 ____ 。", answer=[["List<String>"]],
+                                                    images=[png]))
+    data = services.export_questions(source, "gift")
+    target = ex.bank(level=2)
+    services.import_questions(None, target, data, filename="b.gift")
+    for question in Question.objects.filter(bank=source):
+        copy = Question.objects.get(bank=target, type=question.type).current
+        assert (copy.stem, copy.options, copy.answer, copy.explanation) == (
+            question.current.stem, question.current.options, question.current.answer, question.current.explanation)
+    again = services.import_questions(None, source, data, filename="b.gift")
+    assert again["duplicates"] == 2

@@ -12,6 +12,7 @@ Moodle's GIFT cannot express; everything else reads in Moodle too.
 Numerical and matching questions are refused by name."""
 
 import codecs
+import html
 import re
 from decimal import Decimal
 
@@ -78,6 +79,12 @@ def escape(text):
     for char in SPECIAL:
         out = out.replace(char, "\\" + char)
     return out.replace("\r", "").replace("\n", "\\n")
+
+
+def _plain(raw):
+    """A short answer's text: as in Moodle, taken as written whatever the question's format
+    ([html] included), so List<String> is an answer and not markup."""
+    return _unescape(raw).strip()
 
 
 class _Question:
@@ -163,7 +170,8 @@ class _Question:
         return block[:index]
 
     def _items(self, block):
-        """[(marker, weight or None, text, feedback)] of the = and ~ answers of a block."""
+        """[(marker, weight or None, text, feedback)] of the = and ~ answers of a block, their
+        texts as written (an option's is read by text(); a short answer's by _plain())."""
         items, index = [], _find(block, "=~")
         while index >= 0:
             following = _find(block, "=~", index + 1)
@@ -175,7 +183,7 @@ class _Question:
             match = WEIGHT.match(text)
             if match:
                 weight, text = Decimal(match.group(1)) / 100, text[match.end():]
-            items.append((block[index], weight, self.text(text), self.text(feedback)))
+            items.append((block[index], weight, text, feedback))
             index = following
         return items
 
@@ -203,10 +211,11 @@ class _Question:
             return
         if all(marker == "=" for marker, *_rest in items):
             self.q.type = QuestionType.FILL
-            self.q.answer = [[accepted(text, str(weight if weight is not None else 1))
+            self.q.answer = [[accepted(_plain(text), str(weight if weight is not None else 1))
                               for _m, weight, text, _f in items]]
             return
-        self.q.options = [{"text": text, "feedback": feedback} for _m, _w, text, feedback in items]
+        self.q.options = [{"text": self.text(text), "feedback": self.text(feedback)}
+                          for _m, _w, text, feedback in items]
         keys = [chr(ord("A") + i) for i in range(len(items))]
         if any(marker == "=" for marker, *_rest in items):
             self.q.type = QuestionType.SINGLE
@@ -228,7 +237,7 @@ class _Question:
             if not items or any(marker != "=" for marker, *_rest in items):
                 self.problem(_("A question with several answer blocks must have only short answers (=) in each."))
                 return None
-            self.q.answer.append([accepted(text, str(weight if weight is not None else 1))
+            self.q.answer.append([accepted(_plain(text), str(weight if weight is not None else 1))
                                   for _m, weight, text, _f in items])
         self.q.stem = self._stem(pieces)
         self.q.images = self.images
@@ -302,7 +311,12 @@ def _weight(fraction):
     return "" if value == 1 else f"%{format((value * 100).normalize(), 'f')}%"
 
 
-def _option_answers(q):
+def _html(text):
+    """Text for an [html] question: its options, feedback and explanation are read as HTML."""
+    return html.escape(text, quote=False).replace("\n", "<br>")
+
+
+def _option_answers(q, written):
     lines = []
     right = q.answer if q.type == QuestionType.MULTIPLE else []
     for option in q.options:
@@ -312,8 +326,8 @@ def _option_answers(q):
         else:
             share = (Decimal(100) / len(right)).quantize(Decimal("0.00001")).normalize()
             prefix = f"~%{format(share, 'f')}%" if option["key"] in right else "~%-100%"
-        feedback = f"#{escape(option['feedback'])}" if option.get("feedback") else ""
-        lines.append(f"\t{prefix}{escape(option['text'])}{feedback}")
+        feedback = f"#{written(option['feedback'])}" if option.get("feedback") else ""
+        lines.append(f"\t{prefix}{written(option['text'])}{feedback}")
     return lines
 
 
@@ -332,13 +346,16 @@ def write(questions):
         if q.type == QuestionType.SHORT and q.answer:
             out.append(f"// reference: {escape(q.answer)}")
         title = f"::{escape(q.title)}::" if q.title else ""
-        if q.images:
+        if q.images:  # the question text is HTML, and so, in Moodle's reading, the rest but short answers
             stem = "[html]" + escape(text_to_html(q.stem, [to_data_uri(i.kind[0], i.data) for i in q.images if i.kind]))
+
+            def written(text):
+                return escape(_html(text))
         else:
-            stem = "[plain]" + escape(q.stem)
-        feedback = f"\t####{escape(q.explanation)}" if q.explanation else ""
+            stem, written = "[plain]" + escape(q.stem), escape
+        feedback = f"\t####{written(q.explanation)}" if q.explanation else ""
         if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-            out += [f"{title}{stem}{{", *_option_answers(q), *([feedback] if feedback else []), "}"]
+            out += [f"{title}{stem}{{", *_option_answers(q, written), *([feedback] if feedback else []), "}"]
         elif q.type == QuestionType.JUDGE:
             out.append(f"{title}{stem}{{{'TRUE' if q.answer else 'FALSE'}{feedback.strip()}}}")
         elif q.type == QuestionType.SHORT:
