@@ -219,15 +219,20 @@ def test_wildcards_in_a_cloze_blank_and_in_the_xlsx_and_editor_notation():
 
 
 def test_xlsx_keeps_each_option_under_its_letter_when_a_letter_is_left_empty():
-    """Options A, C, D (B left empty) with answer D: the export writes D's text in column D,
-    so importing the file again keeps the same right answer."""
+    """Options A, C, D (B left empty) with answer D are stored as A, B, C with answer C (as
+    Moodle XML and GIFT letter them). A version stored before that, keys A, C, D, is exported
+    with D's text in column D, so importing the file again keeps the same right answer."""
     rows = [["单选", "焊接安全", "易", "哪种气体用于氩弧焊？", "氧气", "", "氮气", "氩气", "", "", "", "", "D", "", ""]]
     source = ex.bank(level=3)
     services.import_questions(None, source, sheets.xlsx_bytes(xlsx.COLUMNS, rows), filename="a.xlsx")
     version = Question.objects.get(bank=source).current
-    assert [o["key"] for o in version.options] == ["A", "C", "D"] and version.answer == {"D": "1"}
+    assert [(o["key"], o["text"]) for o in version.options] == [("A", "氧气"), ("B", "氮气"), ("C", "氩气")]
+    assert version.answer == {"C": "1"}
+    stored_before = services.question_data(version)
+    stored_before.options = [{"key": k, "text": t} for k, t in (("A", "氧气"), ("C", "氮气"), ("D", "氩气"))]
+    stored_before.answer = {"D": "1"}
     target = ex.bank(level=2)
-    services.import_questions(None, target, services.export_questions(source, "xlsx"), filename="b.xlsx")
+    services.import_questions(None, target, xlsx.write([stored_before]), filename="b.xlsx")
     copy = Question.objects.get(bank=target).current
-    assert [(o["key"], o["text"]) for o in copy.options] == [("A", "氧气"), ("C", "氮气"), ("D", "氩气")]
-    assert copy.answer == {"D": "1"}
+    assert [(o["key"], o["text"]) for o in copy.options] == [("A", "氧气"), ("B", "氮气"), ("C", "氩气")]
+    assert copy.answer == {"C": "1"}

@@ -235,3 +235,32 @@ def test_a_gift_question_with_a_picture_keeps_its_options_explanation_and_answer
             question.current.stem, question.current.options, question.current.answer, question.current.explanation)
     again = services.import_questions(None, source, data, filename="b.gift")
     assert again["duplicates"] == 2
+
+
+@pytest.mark.parametrize("fmt", ["moodle-xml", "gift"])
+def test_options_that_skip_a_letter_are_lettered_again_so_an_export_is_recognised(fmt):
+    """The xlsx template lets a letter be left empty: options A, C, D with answer D were stored
+    so, and Moodle XML and GIFT (which letter options by their order) brought them back as A,
+    B, C with answer C: re-importing the export added the question again. The keys are now
+    made contiguous when a question is checked (import, editor, API), the answer with them."""
+    from jingsai.core import spreadsheets as sheets
+    from jingsai.exams.formats import xlsx
+
+    rows = [["单选", "", "", "哪种气体用于氩弧焊？", "氧气", "", "氮气", "氩气", "", "", "", "", "D", "", ""],
+            ["多选", "", "", "哪些是保护气体？", "", "氩气", "", "氦气", "氧气", "", "", "", "BD", "", ""],
+            ["单选", "", "", "B 是空的。", "氧气", "", "氮气", "", "", "", "", "", "B", "", ""]]
+    bank = ex.bank()
+    with pytest.raises(Rejected) as rejected:
+        services.import_questions(None, bank, sheets.xlsx_bytes(xlsx.COLUMNS, rows), filename="a.xlsx")
+    [problem] = rejected.value.problems
+    assert problem.row == 4 and "AC" in str(problem.message)  # the letters as the person wrote them
+    services.import_questions(None, bank, sheets.xlsx_bytes(xlsx.COLUMNS, rows[:2]), filename="a.xlsx")
+    stored = {v.type: (v.options, v.answer) for v in (q.current for q in Question.objects.filter(bank=bank))}
+    assert stored == {
+        "single": ([{"key": "A", "text": "氧气"}, {"key": "B", "text": "氮气"}, {"key": "C", "text": "氩气"}],
+                   {"C": "1"}),
+        "multiple": ([{"key": "A", "text": "氩气"}, {"key": "B", "text": "氦气"}, {"key": "C", "text": "氧气"}],
+                     ["A", "B"])}
+    data, name = services.export_questions(bank, fmt), {"moodle-xml": "b.xml", "gift": "b.gift"}[fmt]
+    again = services.import_questions(None, bank, data, filename=name)
+    assert again["duplicates"] == 2 and sum(again["added"].values()) == 0

@@ -136,7 +136,10 @@ def check(q):
         QuestionType.JUDGE: _check_judge, QuestionType.FILL: _check_fill, QuestionType.SHORT: _check_short,
     }[q.type]
     given = q.answer
-    problems += _about("answer", given, checker(q))
+    answer_problems = checker(q)
+    problems += _about("answer", given, answer_problems)
+    if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE) and not answer_problems:
+        _compact_keys(q)
     for image in q.images:
         if isinstance(image, ImageData):
             if image.kind is None:
@@ -184,6 +187,21 @@ def _keys(q):
 
 def _not_an_option(q, key):
     return _("The answer “%(key)s” is not one of the options (%(keys)s).") % {"key": key, "keys": "".join(_keys(q))}
+
+
+def _compact_keys(q):
+    """Letter the options A, B, C… in their order, the answer with them. The xlsx template lets
+    a letter be left empty (A, C, D), which Moodle XML and GIFT cannot say: they letter the
+    options by their order, so the answer's letter would change on the way out and back."""
+    new = {option["key"]: KEYS[index] for index, option in enumerate(q.options)}
+    if all(old == key for old, key in new.items()):
+        return
+    for option in q.options:
+        option["key"] = new[option["key"]]
+    if isinstance(q.answer, dict):
+        q.answer = {new[key]: value for key, value in q.answer.items()}
+    else:
+        q.answer = sorted(new[key] for key in q.answer)
 
 
 def _check_single(q):
