@@ -264,3 +264,25 @@ def test_options_that_skip_a_letter_are_lettered_again_so_an_export_is_recognise
     data, name = services.export_questions(bank, fmt), {"moodle-xml": "b.xml", "gift": "b.gift"}[fmt]
     again = services.import_questions(None, bank, data, filename=name)
     assert again["duplicates"] == 2 and sum(again["added"].values()) == 0
+
+
+@pytest.mark.parametrize("fmt", ["moodle-xml", "gift"])
+def test_a_fill_in_with_several_blanks_needs_a_mark_for_each(fmt):
+    """A fill-in with two blanks and no blank marks in its text was accepted; Moodle XML and
+    GIFT then put the answers at the end of the text, which came back as "________": the text
+    grew at each export and import. Several blanks now need as many marks; one needs none."""
+    bank = ex.bank()
+    with pytest.raises(Rejected) as rejected:
+        services.add_question(None, bank, ex.question("fill", stem="写出氩弧焊的两种保护气体。",
+                                                      answer=[["氩气"], ["氦气"]]))
+    [problem] = rejected.value.problems
+    assert "____" in str(problem.message) and "2" in str(problem.message)
+    with pytest.raises(Rejected):
+        services.add_question(None, bank, ex.question("fill", stem="保护气体：____、____、____。",
+                                                      answer=[["氩气"], ["氦气"]]))
+    services.add_question(None, bank, ex.question("fill", stem="两种保护气体：____和（　）。",
+                                                  answer=[["氩气"], ["氦气"]]))
+    services.add_question(None, bank, ex.question("fill", stem="氩弧焊的保护气体。", answer=[["氩气"]]))
+    again = services.import_questions(None, bank, services.export_questions(bank, fmt),
+                                      filename={"moodle-xml": "b.xml", "gift": "b.gift"}[fmt])
+    assert again["duplicates"] == 2 and sum(again["added"].values()) == 0

@@ -298,6 +298,10 @@ def _check_fill(q):
         blanks.append(answers)
     if len(blanks) > 20:
         return [_("A question has at most 20 blanks.")]
+    marks = blank_marks.count(q.stem)
+    if len(blanks) > 1 and marks != len(blanks):  # Moodle XML and GIFT put each answer in place of its mark
+        return [_("The answers are for %(blanks)s blanks, and the question text marks %(marks)s: mark each blank "
+                  "in the text with ____ or （　）.") % {"blanks": len(blanks), "marks": marks}]
     q.answer = blanks
     return []
 
