@@ -286,3 +286,27 @@ def test_a_fill_in_with_several_blanks_needs_a_mark_for_each(fmt):
     again = services.import_questions(None, bank, services.export_questions(bank, fmt),
                                       filename={"moodle-xml": "b.xml", "gift": "b.gift"}[fmt])
     assert again["duplicates"] == 2 and sum(again["added"].values()) == 0
+
+
+def test_a_gift_category_drops_moodles_default_category_as_moodle_xml_does():
+    """gift.read kept "Default for 焊工培训" (Moodle's default category of a course, which its GIFT
+    export writes) in the knowledge point; the Moodle XML reader leaves it out. Both now read
+    the category path by one rule."""
+    bank = ex.bank()
+    text = "$CATEGORY: $course$/top/Default for 焊工培训/焊接安全\n\n::Q::焊前检查接地。{T}\n"
+    services.import_questions(None, bank, text.encode(), filename="q.gift")
+    assert Question.objects.get(bank=bank).current.knowledge_point.name == "焊接安全"
+
+
+@pytest.mark.parametrize("fmt", ["gift", "xlsx", "moodle-xml"])
+def test_an_accepted_answer_starting_with_a_percent_sign_is_not_read_as_its_weight(fmt):
+    """gift.write and the xlsx writer wrote an accepted answer "%50%氩" worth the full points
+    with no weight before it, so it read back as "氩" worth half."""
+    bank = ex.bank()
+    answer = [[{"text": "%50%氩", "fraction": "1"}, {"text": "%氦", "fraction": "0.5"}],
+              [{"text": "氩气", "fraction": "1"}]]
+    services.add_question(None, bank, ex.question("fill", stem="写作____，即____。", answer=answer))
+    target = ex.bank(level=2)
+    services.import_questions(None, target, services.export_questions(bank, fmt),
+                              filename={"moodle-xml": "b.xml", "gift": "b.gift", "xlsx": "b.xlsx"}[fmt])
+    assert Question.objects.get(bank=target).current.answer == answer

@@ -22,7 +22,7 @@ from jingsai.core.errors import Problem
 
 from ..content import ImageData, QuestionData, accepted, notation
 from ..models import QuestionType
-from . import Parsed, blanks
+from . import Parsed, blanks, category_path
 from .html import data_uri, html_to_text, plugin_file_name, text_to_html, to_data_uri
 
 SPECIAL = "~=#{}:"
@@ -286,9 +286,7 @@ def read(data, filename=""):
                     reference = _unescape(comment[len("reference:"):]).strip()
                 continue
             if stripped.startswith("$CATEGORY:"):
-                path = [p for p in stripped[len("$CATEGORY:"):].strip().split("/") if p.strip()]
-                path = [p for p in path if not (p.startswith("$") and p.endswith("$"))]
-                category = "/".join(path[1:] if path and path[0] == "top" else path)
+                category = category_path(stripped[len("$CATEGORY:"):])
                 continue
             body.append(line)
         if not body:
@@ -332,7 +330,13 @@ def _option_answers(q, written):
 
 
 def _fill_block(blank):
-    return "{" + " ".join(("=" + _weight(a["fraction"]) + escape(notation(a))) for a in blank) + "}"
+    return "{" + " ".join(("=" + _answer_weight(a) + escape(notation(a))) for a in blank) + "}"
+
+
+def _answer_weight(answer):
+    """An accepted answer's weight as written before it: none when it is worth the full points,
+    but %100% when its text starts with a % (%50%), which would otherwise read as its weight."""
+    return _weight(answer["fraction"]) or ("%100%" if notation(answer).startswith("%") else "")
 
 
 def write(questions):

@@ -22,7 +22,7 @@ from jingsai.core.errors import Problem
 
 from ..content import ImageData, QuestionData, accepted, notation
 from ..models import QuestionType
-from . import Parsed, blanks
+from . import Parsed, blanks, category_path
 from .html import PLUGINFILE, html_to_text, plugin_file_name, text_to_html
 
 CLOZE = re.compile(r"\{(\d*):([A-Z_]+):((?:\\.|[^}\\])*)\}")
@@ -31,7 +31,6 @@ FORBIDDEN = re.compile(r"<!DOCTYPE|<!ENTITY", re.I)
 DECLARED = re.compile(rb"""\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 GB18030_FAMILY = dict.fromkeys(("gbk", "gb2312", "gb_2312-80", "cp936", "euc-cn"), "gb18030")  # its superset
 DIFFICULTY_TAG = re.compile(r"^(?:difficulty|难度)[:：]\s*([1-5])$", re.I)
-CONTEXTS = re.compile(r"^\$[a-z0-9]+\$$")
 
 
 def _text(element, path="text"):
@@ -50,13 +49,7 @@ def _fraction(value):
 
 
 def _category(element):
-    path = _text(element, "category/text")
-    parts = [p.strip() for p in path.split("/") if p.strip()]
-    parts = [p for p in parts if not CONTEXTS.match(p)]
-    if parts and parts[0] == "top":
-        parts = parts[1:]
-    parts = [p for p in parts if not p.startswith("Default for ")]
-    return "/".join(parts)
+    return category_path(_text(element, "category/text"))
 
 
 class _Reader:

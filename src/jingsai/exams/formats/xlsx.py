@@ -181,10 +181,12 @@ def read(data, filename=""):
     return result
 
 
-def _weight_prefix(fraction):
+def _weight_prefix(fraction, text=""):
+    """The weight written before an answer: none for the full points, unless the answer's
+    text starts with a % (%50%), which would read as its weight."""
     value = Decimal(fraction)
     if value == 1:
-        return ""
+        return "%100%" if text.startswith("%") else ""
     return f"%{format((value * 100).normalize(), 'f')}%"
 
 
@@ -197,7 +199,7 @@ def answer_text(q):
     if q.type == QuestionType.JUDGE:
         return "对" if q.answer else "错"
     if q.type == QuestionType.FILL:
-        return "；".join("|".join(_weight_prefix(a["fraction"]) + _escaped(notation(a))
+        return "；".join("|".join(_weight_prefix(a["fraction"], notation(a)) + _escaped(notation(a))
                                   for a in blank) for blank in q.answer)
     return q.answer or ""
 
