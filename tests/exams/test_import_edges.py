@@ -310,3 +310,23 @@ def test_an_accepted_answer_starting_with_a_percent_sign_is_not_read_as_its_weig
     services.import_questions(None, target, services.export_questions(bank, fmt),
                               filename={"moodle-xml": "b.xml", "gift": "b.gift", "xlsx": "b.xlsx"}[fmt])
     assert Question.objects.get(bank=target).current.answer == answer
+
+
+def test_moodle_xml_keeps_indentation_in_pre_and_runs_of_spaces():
+    """html.html_to_text collapsed every run of spaces, in <pre> and of &nbsp; too, and
+    text_to_html wrote indentation as plain spaces: code in a question lost its indentation
+    on import, and in a Moodle XML round trip."""
+    bank = ex.bank()
+    _xml(bank, '<question type="essay"><name><text>代码</text></name><questiontext format="html"><text><![CDATA['
+               '<p>下列程序输出什么？</p><pre>\nfor i in range(2):\n    print(i)</pre>'
+               '<p>a&nbsp;&nbsp;b</p><p>&nbsp;</p><p>c</p>]]></text></questiontext></question>')
+    code = "下列程序输出什么？\n\nfor i in range(2):\n    print(i)"
+    assert Question.objects.get(bank=bank).current.stem == code + "\n\na  b\n\nc"
+    source = ex.bank(level=2)
+    stem = "下列程序输出什么？\nfor i in range(2):\n    print(i)  # 两个空格"
+    services.add_question(None, source, ex.question("short", stem=stem))
+    again = services.import_questions(None, source, services.export_questions(source, "moodle-xml"), filename="b.xml")
+    assert again["duplicates"] == 1
+    target = ex.bank(level=1)
+    services.import_questions(None, target, services.export_questions(source, "moodle-xml"), filename="b.xml")
+    assert Question.objects.get(bank=target).current.stem == stem
