@@ -77,7 +77,8 @@ def test_gift_with_every_construct():
     assert questions["电源极性"].explanation.startswith("碱性焊条")
     assert questions["防护用品"].options[2]["feedback"] == "化纤遇火星易熔化粘连皮肤。"
     assert questions["接地检查"].answer is True and questions["潮湿环境中可以用"].answer is False
-    assert questions["焊接时应穿戴__"].stem == "焊接时应穿戴____手套，并保持干燥。"
+    # the spaces around a missing word stay, as in Moodle
+    assert questions["焊接时应穿戴 _"].stem == "焊接时应穿戴 ____ 手套，并保持干燥。"
     assert questions["转义"].stem == "比例 1:2 的混合气体中, 写作 Ar=80% 的含义是？"
     assert questions["转义"].options[1]["text"] == "氩气占{80}份"
     assert questions["触电急救"].type == "short" and "心肺复苏" in questions["触电急救"].answer
@@ -218,15 +219,20 @@ def test_wildcards_in_a_cloze_blank_and_in_the_xlsx_and_editor_notation():
 
 
 def test_xlsx_keeps_each_option_under_its_letter_when_a_letter_is_left_empty():
-    """Options A, C, D (B left empty) with answer D: the export writes D's text in column D,
-    so importing the file again keeps the same right answer."""
+    """Options A, C, D (B left empty) with answer D are stored as A, B, C with answer C (as
+    Moodle XML and GIFT letter them). A version stored before that, keys A, C, D, is exported
+    with D's text in column D, so importing the file again keeps the same right answer."""
     rows = [["单选", "焊接安全", "易", "哪种气体用于氩弧焊？", "氧气", "", "氮气", "氩气", "", "", "", "", "D", "", ""]]
     source = ex.bank(level=3)
     services.import_questions(None, source, sheets.xlsx_bytes(xlsx.COLUMNS, rows), filename="a.xlsx")
     version = Question.objects.get(bank=source).current
-    assert [o["key"] for o in version.options] == ["A", "C", "D"] and version.answer == {"D": "1"}
+    assert [(o["key"], o["text"]) for o in version.options] == [("A", "氧气"), ("B", "氮气"), ("C", "氩气")]
+    assert version.answer == {"C": "1"}
+    stored_before = services.question_data(version)
+    stored_before.options = [{"key": k, "text": t} for k, t in (("A", "氧气"), ("C", "氮气"), ("D", "氩气"))]
+    stored_before.answer = {"D": "1"}
     target = ex.bank(level=2)
-    services.import_questions(None, target, services.export_questions(source, "xlsx"), filename="b.xlsx")
+    services.import_questions(None, target, xlsx.write([stored_before]), filename="b.xlsx")
     copy = Question.objects.get(bank=target).current
-    assert [(o["key"], o["text"]) for o in copy.options] == [("A", "氧气"), ("C", "氮气"), ("D", "氩气")]
-    assert copy.answer == {"D": "1"}
+    assert [(o["key"], o["text"]) for o in copy.options] == [("A", "氧气"), ("B", "氮气"), ("C", "氩气")]
+    assert copy.answer == {"C": "1"}

@@ -108,8 +108,11 @@ def check(q):
     q.title = (q.title or "").strip()[:200]
     q.explanation = (q.explanation or "").strip()
     q.knowledge_point = "/".join(p.strip() for p in (q.knowledge_point or "").split("/") if p.strip())[:200]
+    for name in ("stem", "options", "answer", "explanation", "knowledge_point", "title"):
+        if _holds_nul(getattr(q, name)):  # PostgreSQL cannot store it (text or jsonb)
+            problems += _about(name, None, [_("The text holds a NUL character (code 0), which cannot be stored.")])
     if q.type not in QuestionType.values:
-        return _about("type", q.type, [_("Unknown question type “%(type)s”.") % {"type": q.type}])
+        return problems + _about("type", q.type, [_("Unknown question type “%(type)s”.") % {"type": q.type}])
     if not q.stem and not q.images:
         problems += _about("stem", None, [_("The question text is empty.")])
     if len(q.stem) > MAX_STEM:
@@ -133,7 +136,10 @@ def check(q):
         QuestionType.JUDGE: _check_judge, QuestionType.FILL: _check_fill, QuestionType.SHORT: _check_short,
     }[q.type]
     given = q.answer
-    problems += _about("answer", given, checker(q))
+    answer_problems = checker(q)
+    problems += _about("answer", given, answer_problems)
+    if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE) and not answer_problems:
+        _compact_keys(q)
     for image in q.images:
         if isinstance(image, ImageData):
             if image.kind is None:
@@ -143,6 +149,16 @@ def check(q):
                 problems += _about("images", None, [_("The image “%(name)s” is larger than 2 MB.")
                                                     % {"name": image.name}])
     return problems
+
+
+def _holds_nul(value):
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def _check_options(q):
@@ -171,6 +187,21 @@ def _keys(q):
 
 def _not_an_option(q, key):
     return _("The answer “%(key)s” is not one of the options (%(keys)s).") % {"key": key, "keys": "".join(_keys(q))}
+
+
+def _compact_keys(q):
+    """Letter the options A, B, C… in their order, the answer with them. The xlsx template lets
+    a letter be left empty (A, C, D), which Moodle XML and GIFT cannot say: they letter the
+    options by their order, so the answer's letter would change on the way out and back."""
+    new = {option["key"]: KEYS[index] for index, option in enumerate(q.options)}
+    if all(old == key for old, key in new.items()):
+        return
+    for option in q.options:
+        option["key"] = new[option["key"]]
+    if isinstance(q.answer, dict):
+        q.answer = {new[key]: value for key, value in q.answer.items()}
+    else:
+        q.answer = sorted(new[key] for key in q.answer)
 
 
 def _check_single(q):
@@ -267,6 +298,10 @@ def _check_fill(q):
         blanks.append(answers)
     if len(blanks) > 20:
         return [_("A question has at most 20 blanks.")]
+    marks = blank_marks.count(q.stem)
+    if len(blanks) > 1 and marks != len(blanks):  # Moodle XML and GIFT put each answer in place of its mark
+        return [_("The answers are for %(blanks)s blanks, and the question text marks %(marks)s: mark each blank "
+                  "in the text with ____ or （　）.") % {"blanks": len(blanks), "marks": marks}]
     q.answer = blanks
     return []
 

@@ -2,6 +2,7 @@
 and written from it. Readers collect every problem of the file instead of stopping at the
 first; the import service stores nothing unless there are none."""
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,19 @@ class Parsed:
     problems: list = field(default_factory=list)
     skipped: int = 0  # Moodle "description" items: text, not questions
     format: str = ""
+
+
+CONTEXTS = re.compile(r"^\$[a-z0-9]+\$$")
+
+
+def category_path(path):
+    """The knowledge point of a Moodle category path ($course$/top/Default for 焊工/焊接安全,
+    as Moodle XML and GIFT write it): its context, "top" and Moodle's default categories left out."""
+    parts = [p.strip() for p in path.split("/") if p.strip()]
+    parts = [p for p in parts if not CONTEXTS.match(p)]
+    if parts and parts[0] == "top":
+        parts = parts[1:]
+    return "/".join(p for p in parts if not p.startswith("Default for "))
 
 
 def guess(filename, data):

@@ -11,6 +11,8 @@ question with several short-answer blocks is a fill-in with several blanks, whic
 Moodle's GIFT cannot express; everything else reads in Moodle too.
 Numerical and matching questions are refused by name."""
 
+import codecs
+import html
 import re
 from decimal import Decimal
 
@@ -20,7 +22,7 @@ from jingsai.core.errors import Problem
 
 from ..content import ImageData, QuestionData, accepted, notation
 from ..models import QuestionType
-from . import Parsed, blanks
+from . import Parsed, blanks, category_path
 from .html import data_uri, html_to_text, plugin_file_name, text_to_html, to_data_uri
 
 SPECIAL = "~=#{}:"
@@ -30,12 +32,16 @@ FORMATS = ("html", "moodle", "plain", "markdown")
 
 
 def _decode(data):
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    """The file's text: UTF-8, UTF-16 by its byte order mark (Notepad's "Unicode"), or GBK
+    as an editor in China may save it; UnicodeDecodeError when it is none of them."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data.decode("utf-8-sig")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("gb18030", errors="replace")
+        return data.decode("gb18030")
 
 
 def _find(text, chars, start=0):
@@ -73,6 +79,12 @@ def escape(text):
     for char in SPECIAL:
         out = out.replace(char, "\\" + char)
     return out.replace("\r", "").replace("\n", "\\n")
+
+
+def _plain(raw):
+    """A short answer's text: as in Moodle, taken as written whatever the question's format
+    ([html] included), so List<String> is an answer and not markup."""
+    return _unescape(raw).strip()
 
 
 class _Question:
@@ -129,16 +141,24 @@ class _Question:
             pieces.append(body[position:start])
             answers.append(body[start + 1:end])
             position = end + 1
+        if any(_find(piece, "}") >= 0 for piece in pieces):
+            self.problem(_("An answer block closed with } has no { before it (escape a } of the text as \\})."))
+            return None
         if not answers:
             return "description"
         if len(answers) > 1:
             return self._blanks(pieces, answers)
         prefix, suffix = pieces[0], pieces[1]
         self._answer(answers[0])
-        stem = self.text(prefix) + ((blanks.MARK + self.text(suffix)) if suffix.strip() else "")
-        self.q.stem = stem
+        self.q.stem = self._stem([prefix, suffix] if suffix.strip() else [prefix])
         self.q.images = self.images
         return self.q
+
+    def _stem(self, pieces):
+        """The question text around its answer blocks, each block a blank mark. The text is
+        read as a whole, so that only its outer ends are stripped and the spaces around a
+        blank stay (a NUL stands for the blanks meanwhile: read() refuses it in a file)."""
+        return self.text("\x00".join(pieces)).replace("\x00", blanks.MARK)
 
     def _general_feedback(self, block):
         index = block.find("####")
@@ -150,7 +170,8 @@ class _Question:
         return block[:index]
 
     def _items(self, block):
-        """[(marker, weight or None, text, feedback)] of the = and ~ answers of a block."""
+        """[(marker, weight or None, text, feedback)] of the = and ~ answers of a block, their
+        texts as written (an option's is read by text(); a short answer's by _plain())."""
         items, index = [], _find(block, "=~")
         while index >= 0:
             following = _find(block, "=~", index + 1)
@@ -162,7 +183,7 @@ class _Question:
             match = WEIGHT.match(text)
             if match:
                 weight, text = Decimal(match.group(1)) / 100, text[match.end():]
-            items.append((block[index], weight, self.text(text), self.text(feedback)))
+            items.append((block[index], weight, text, feedback))
             index = following
         return items
 
@@ -180,7 +201,8 @@ class _Question:
         if stripped.startswith("#"):
             self.problem(_("Numerical GIFT questions cannot be imported."), code="unsupported")
             return
-        if "->" in stripped:
+        if _find(stripped, "~") < 0 and _find(stripped, "=") >= 0 and "->" in stripped:
+            # Moodle's rule: any ~ makes a choice question, whose options may hold "->" (p->next)
             self.problem(_("Matching GIFT questions cannot be imported."), code="unsupported")
             return
         items = self._items(block)
@@ -189,10 +211,11 @@ class _Question:
             return
         if all(marker == "=" for marker, *_rest in items):
             self.q.type = QuestionType.FILL
-            self.q.answer = [[accepted(text, str(weight if weight is not None else 1))
+            self.q.answer = [[accepted(_plain(text), str(weight if weight is not None else 1))
                               for _m, weight, text, _f in items]]
             return
-        self.q.options = [{"text": text, "feedback": feedback} for _m, _w, text, feedback in items]
+        self.q.options = [{"text": self.text(text), "feedback": self.text(feedback)}
+                          for _m, _w, text, feedback in items]
         keys = [chr(ord("A") + i) for i in range(len(items))]
         if any(marker == "=" for marker, *_rest in items):
             self.q.type = QuestionType.SINGLE
@@ -214,9 +237,9 @@ class _Question:
             if not items or any(marker != "=" for marker, *_rest in items):
                 self.problem(_("A question with several answer blocks must have only short answers (=) in each."))
                 return None
-            self.q.answer.append([accepted(text, str(weight if weight is not None else 1))
+            self.q.answer.append([accepted(_plain(text), str(weight if weight is not None else 1))
                                   for _m, weight, text, _f in items])
-        self.q.stem = blanks.MARK.join(self.text(piece) for piece in pieces)
+        self.q.stem = self._stem(pieces)
         self.q.images = self.images
         return self.q
 
@@ -238,7 +261,17 @@ def _blocks(text):
 
 def read(data, filename=""):
     result = Parsed()
-    text = _decode(data).replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        text = _decode(data).replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError:
+        result.problems.append(Problem(_("The file's text is neither UTF-8 nor GBK. Save it as UTF-8."),
+                                       code="unreadable"))
+        return result
+    if "\x00" in text:  # UTF-16 without its byte order mark, or not text at all
+        result.problems.append(Problem(
+            _("The file holds NUL characters (line %(line)s): it is not UTF-8 or GBK text. Save it as UTF-8.")
+            % {"line": text.count("\n", 0, text.index("\x00")) + 1}, code="unreadable"))
+        return result
     category, number = "", 0
     for line_number, lines in _blocks(text):
         difficulty, reference, body = 3, "", []
@@ -253,9 +286,7 @@ def read(data, filename=""):
                     reference = _unescape(comment[len("reference:"):]).strip()
                 continue
             if stripped.startswith("$CATEGORY:"):
-                path = [p for p in stripped[len("$CATEGORY:"):].strip().split("/") if p.strip()]
-                path = [p for p in path if not (p.startswith("$") and p.endswith("$"))]
-                category = "/".join(path[1:] if path and path[0] == "top" else path)
+                category = category_path(stripped[len("$CATEGORY:"):])
                 continue
             body.append(line)
         if not body:
@@ -278,7 +309,12 @@ def _weight(fraction):
     return "" if value == 1 else f"%{format((value * 100).normalize(), 'f')}%"
 
 
-def _option_answers(q):
+def _html(text):
+    """Text for an [html] question: its options, feedback and explanation are read as HTML."""
+    return html.escape(text, quote=False).replace("\n", "<br>")
+
+
+def _option_answers(q, written):
     lines = []
     right = q.answer if q.type == QuestionType.MULTIPLE else []
     for option in q.options:
@@ -288,13 +324,19 @@ def _option_answers(q):
         else:
             share = (Decimal(100) / len(right)).quantize(Decimal("0.00001")).normalize()
             prefix = f"~%{format(share, 'f')}%" if option["key"] in right else "~%-100%"
-        feedback = f"#{escape(option['feedback'])}" if option.get("feedback") else ""
-        lines.append(f"\t{prefix}{escape(option['text'])}{feedback}")
+        feedback = f"#{written(option['feedback'])}" if option.get("feedback") else ""
+        lines.append(f"\t{prefix}{written(option['text'])}{feedback}")
     return lines
 
 
 def _fill_block(blank):
-    return "{" + " ".join(("=" + _weight(a["fraction"]) + escape(notation(a))) for a in blank) + "}"
+    return "{" + " ".join(("=" + _answer_weight(a) + escape(notation(a))) for a in blank) + "}"
+
+
+def _answer_weight(answer):
+    """An accepted answer's weight as written before it: none when it is worth the full points,
+    but %100% when its text starts with a % (%50%), which would otherwise read as its weight."""
+    return _weight(answer["fraction"]) or ("%100%" if notation(answer).startswith("%") else "")
 
 
 def write(questions):
@@ -308,13 +350,16 @@ def write(questions):
         if q.type == QuestionType.SHORT and q.answer:
             out.append(f"// reference: {escape(q.answer)}")
         title = f"::{escape(q.title)}::" if q.title else ""
-        if q.images:
+        if q.images:  # the question text is HTML, and so, in Moodle's reading, the rest but short answers
             stem = "[html]" + escape(text_to_html(q.stem, [to_data_uri(i.kind[0], i.data) for i in q.images if i.kind]))
+
+            def written(text):
+                return escape(_html(text))
         else:
-            stem = "[plain]" + escape(q.stem)
-        feedback = f"\t####{escape(q.explanation)}" if q.explanation else ""
+            stem, written = "[plain]" + escape(q.stem), escape
+        feedback = f"\t####{written(q.explanation)}" if q.explanation else ""
         if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-            out += [f"{title}{stem}{{", *_option_answers(q), *([feedback] if feedback else []), "}"]
+            out += [f"{title}{stem}{{", *_option_answers(q, written), *([feedback] if feedback else []), "}"]
         elif q.type == QuestionType.JUDGE:
             out.append(f"{title}{stem}{{{'TRUE' if q.answer else 'FALSE'}{feedback.strip()}}}")
         elif q.type == QuestionType.SHORT:

@@ -15,12 +15,20 @@ BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", 
 PLUGINFILE = "@@PLUGINFILE@@/"
 
 
+# Spaces and tabs that stay as they are (in <pre>, and &nbsp;), while the others are
+# collapsed as a browser does; a Unicode noncharacter (for a program's own use, taken out
+# of the markup first) stands for a kept tab.
+KEPT_SPACE, KEPT_TAB = "\xa0", "\ufdd0"
+
+
 class _TextParser(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.parts, self.images, self.skip = [], [], 0
+        self.parts, self.images, self.skip, self.pre = [], [], 0, 0
 
     def handle_starttag(self, tag, attrs):
+        if tag == "pre":
+            self.pre += 1
         if tag in ("script", "style"):
             self.skip += 1
         elif tag == "img":
@@ -32,31 +40,44 @@ class _TextParser(HTMLParser):
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag):
+        if tag == "pre":
+            self.pre = max(0, self.pre - 1)
         if tag in ("script", "style"):
             self.skip = max(0, self.skip - 1)
         elif tag in BLOCK_TAGS:
             self.parts.append("\n")
 
     def handle_data(self, data):
-        if not self.skip:
+        if self.pre and not self.skip:
+            if self.parts and self.parts[-1] == "\n" and data.startswith("\n"):
+                data = data[1:]  # as in HTML, a line break right after <pre> is not shown
+            self.parts.append(data.replace(" ", KEPT_SPACE).replace("\t", KEPT_TAB))
+        elif not self.skip:
             self.parts.append(data)
 
 
 def html_to_text(markup):
     """(text, [image sources]) of an HTML fragment."""
     parser = _TextParser()
-    parser.feed(markup or "")
+    parser.feed((markup or "").replace(KEPT_TAB, ""))
     parser.close()
-    text = "".join(parser.parts).replace("\xa0", " ")
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return text, parser.images
+    lines = [re.sub(r"[ \t]+", " ", line).lstrip(" \t").rstrip(" \t" + KEPT_SPACE + KEPT_TAB)
+             for line in "".join(parser.parts).split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(" \n")
+    return text.replace(KEPT_SPACE, " ").replace(KEPT_TAB, "\t"), parser.images
 
 
 def text_to_html(text, image_sources=()):
-    paragraphs = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in text.split("\n\n") if p)
+    paragraphs = "".join(f"<p>{_kept_spaces(html.escape(p)).replace(chr(10), '<br>')}</p>"
+                         for p in text.split("\n\n") if p)
     pictures = "".join(f'<p><img src="{html.escape(src)}" alt=""></p>' for src in image_sources)
     return paragraphs + pictures
+
+
+def _kept_spaces(text):
+    """A line's leading spaces and runs of spaces as &nbsp;, so that indentation is shown and
+    read back (a browser, and html_to_text, collapse plain ones)."""
+    return re.sub(r"(?m)^ +| {2,}", lambda match: "&nbsp;" * len(match.group()), text)
 
 
 def plugin_file_name(src):

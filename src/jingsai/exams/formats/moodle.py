@@ -14,7 +14,7 @@ import base64
 import codecs
 import re
 import xml.etree.ElementTree as ET
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,7 @@ from jingsai.core.errors import Problem
 
 from ..content import ImageData, QuestionData, accepted, notation
 from ..models import QuestionType
-from . import Parsed, blanks
+from . import Parsed, blanks, category_path
 from .html import PLUGINFILE, html_to_text, plugin_file_name, text_to_html
 
 CLOZE = re.compile(r"\{(\d*):([A-Z_]+):((?:\\.|[^}\\])*)\}")
@@ -31,7 +31,6 @@ FORBIDDEN = re.compile(r"<!DOCTYPE|<!ENTITY", re.I)
 DECLARED = re.compile(rb"""\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 GB18030_FAMILY = dict.fromkeys(("gbk", "gb2312", "gb_2312-80", "cp936", "euc-cn"), "gb18030")  # its superset
 DIFFICULTY_TAG = re.compile(r"^(?:difficulty|难度)[:：]\s*([1-5])$", re.I)
-CONTEXTS = re.compile(r"^\$[a-z0-9]+\$$")
 
 
 def _text(element, path="text"):
@@ -40,20 +39,17 @@ def _text(element, path="text"):
 
 
 def _fraction(value):
+    """The answer's fraction="" as a fraction of the points, or None when it is not a
+    finite number (NaN, Infinity, or an exponent the decimal context cannot hold)."""
     try:
-        return Decimal(str(value or "0").strip()) / 100
-    except InvalidOperation:
+        number = Decimal(str(value or "0").strip())
+        return number / 100 if number.is_finite() else None
+    except ArithmeticError:
         return None
 
 
 def _category(element):
-    path = _text(element, "category/text")
-    parts = [p.strip() for p in path.split("/") if p.strip()]
-    parts = [p for p in parts if not CONTEXTS.match(p)]
-    if parts and parts[0] == "top":
-        parts = parts[1:]
-    parts = [p for p in parts if not p.startswith("Default for ")]
-    return "/".join(parts)
+    return category_path(_text(element, "category/text"))
 
 
 class _Reader:
@@ -72,8 +68,9 @@ class _Reader:
                 self.problem(_("The embedded file “%(name)s” is not valid base64.") % {"name": file.get("name")})
         return out
 
-    def text(self, path, *, keep_images=True):
-        """Plain text of a Moodle text element (any format), pictures collected."""
+    def text(self, path, *, no_pictures=None):
+        """Plain text of a Moodle text element (any format), pictures collected; or, for a
+        part that holds text only, each picture reported with the message `no_pictures`."""
         element = self.element.find(path)
         if element is None:
             return ""
@@ -81,29 +78,37 @@ class _Reader:
         if element.get("format", "html") not in ("html", "moodle_auto_format"):
             return raw.strip()
         text, sources = html_to_text(raw)
-        if keep_images:
-            files = self.files(element)
-            for src in sources:
-                name = plugin_file_name(src)
-                if name is None or name not in files:
-                    self.problem(_("The picture “%(src)s” is not embedded in the file.") % {"src": src[:80]})
-                else:
-                    self.images.append(ImageData(name=name, data=files[name]))
+        if no_pictures:
+            self.not_imported(sources, no_pictures)
+        else:
+            self.collect(element, sources)
         return text
 
-    def answers(self):
+    def collect(self, element, sources):
+        files = self.files(element)
+        for src in sources:
+            name = plugin_file_name(src)
+            if name is None or name not in files:
+                self.problem(_("The picture “%(src)s” is not embedded in the file.") % {"src": src[:80]})
+            else:
+                self.images.append(ImageData(name=name, data=files[name]))
+
+    def not_imported(self, sources, message):
+        for src in sources:
+            self.problem(message % {"src": plugin_file_name(src) or src[:80]})
+
+    def answers(self, *, plain=False):
+        """[(text, fraction, feedback)]; `plain` for a short answer's texts, which Moodle
+        takes as written (List<String>), whatever the format attribute says."""
         out = []
         for answer in self.element.findall("answer"):
             text = _text(answer)
-            if answer.get("format", "html") in ("html", "moodle_auto_format"):
+            if not plain and answer.get("format", "html") in ("html", "moodle_auto_format"):
                 text, sources = html_to_text(text)
-                files = self.files(answer)
-                for src in sources:
-                    name = plugin_file_name(src)
-                    if name in files:
-                        self.images.append(ImageData(name=name, data=files[name]))
-            feedback = answer.find("feedback")
-            feedback_text = html_to_text(_text(feedback))[0] if feedback is not None else ""
+                self.collect(answer, sources)
+            feedback_text, sources = html_to_text(_text(answer.find("feedback")))
+            self.not_imported(sources, _("The feedback of an answer holds a picture (“%(src)s”), which is not "
+                                         "imported: feedback holds text only. Remove the picture from the feedback."))
             fraction = _fraction(answer.get("fraction"))
             if fraction is None:
                 self.problem(_("The answer weight “%(value)s” is not a number.") % {"value": answer.get("fraction")})
@@ -134,7 +139,9 @@ def _parse_question(element, qtype, where, category):
     reader = _Reader(element, where)
     name = _text(element, "name/text").strip()
     stem = reader.text("questiontext")
-    explanation = reader.text("generalfeedback", keep_images=False)
+    explanation = reader.text("generalfeedback", no_pictures=_(
+        "The general feedback holds a picture (“%(src)s”), which is not imported: the explanation holds text only. "
+        "Remove the picture, or move it into the question text."))
     difficulty = 3
     for tag in element.findall("tags/tag"):
         match = DIFFICULTY_TAG.match(_text(tag).strip())
@@ -162,10 +169,12 @@ def _parse_question(element, qtype, where, category):
         q.answer = {"true": True, "false": False}.get(right[0]) if len(right) == 1 else None
     elif qtype == "shortanswer":
         q.type = QuestionType.FILL
-        q.answer = [[accepted(t, str(f)) for t, f, _fb in reader.answers() if f > 0]]
+        q.answer = [[accepted(t, str(f)) for t, f, _fb in reader.answers(plain=True) if f > 0]]
     elif qtype == "essay":
         q.type = QuestionType.SHORT
-        q.answer = reader.text("graderinfo", keep_images=False)
+        q.answer = reader.text("graderinfo", no_pictures=_(
+            "The information for graders holds a picture (“%(src)s”), which is not imported: the reference answer "
+            "holds text only. Remove the picture from it."))
     elif qtype == "multianswer":
         q.type = QuestionType.FILL
         found = CLOZE.findall(stem)

@@ -6,6 +6,7 @@ separated by ；, each blank's accepted answers by | (with %50% for partial cred
 in Moodle's short answers, * stands for any characters and \\* for an asterisk);
 简答 the reference answer for graders. Pictures need Moodle XML or the web editor."""
 
+import datetime
 import re
 from decimal import Decimal
 
@@ -22,14 +23,16 @@ from . import Parsed
 OPTION_KEYS = KEYS
 COLUMNS = [
     sheets.Column("type", "题型", required=True, width=8, choices=("单选", "多选", "判断", "填空", "简答")),
-    sheets.Column("knowledge_point", "知识点", width=18),
+    sheets.Column("knowledge_point", "知识点", width=18, text=True),
     sheets.Column("difficulty", "难度", width=8, choices=("易", "较易", "中等", "较难", "难")),
-    sheets.Column("stem", "题干", required=True, width=50),
-    *[sheets.Column(f"option_{k.lower()}", f"选项{k}", width=16) for k in OPTION_KEYS],
+    sheets.Column("stem", "题干", required=True, width=50, text=True),
+    *[sheets.Column(f"option_{k.lower()}", f"选项{k}", width=16, text=True) for k in OPTION_KEYS],
     sheets.Column("answer", "答案", width=16, text=True),
-    sheets.Column("explanation", "解析", width=30),
-    sheets.Column("title", "名称", width=14),
+    sheets.Column("explanation", "解析", width=30, text=True),
+    sheets.Column("title", "名称", width=14, text=True),
 ]
+# Columns of text, which a spreadsheet program must not turn into dates and times (1:2, 3-4).
+TEXT_COLUMNS = [c for c in COLUMNS if c.text]
 TYPE_NAMES = {
     QuestionType.SINGLE: "单选", QuestionType.MULTIPLE: "多选", QuestionType.JUDGE: "判断",
     QuestionType.FILL: "填空", QuestionType.SHORT: "简答",
@@ -156,6 +159,16 @@ def read(data, filename=""):
                 row=row, column="题型", value=type_text,
             ))
             continue
+        turned = [(column, cell(column.key)) for column in TEXT_COLUMNS
+                  if isinstance(cell(column.key), datetime.date | datetime.time | datetime.timedelta)]
+        for column, value in turned:
+            result.problems.append(Problem(
+                _("The spreadsheet turned what was typed here into a date or time (%(value)s). Format the cell as "
+                  "text and type it again.") % {"value": sheets.text(value)},
+                row=row, column=column.label, value=sheets.text(value),
+            ))
+        if turned:
+            continue
         difficulty_text = sheets.text(cell("difficulty"))
         difficulty = DIFFICULTY_ALIASES.get(difficulty_text.lower(), difficulty_text or Difficulty.MEDIUM)
         result.questions.append(QuestionData(
@@ -168,10 +181,12 @@ def read(data, filename=""):
     return result
 
 
-def _weight_prefix(fraction):
+def _weight_prefix(fraction, text=""):
+    """The weight written before an answer: none for the full points, unless the answer's
+    text starts with a % (%50%), which would read as its weight."""
     value = Decimal(fraction)
     if value == 1:
-        return ""
+        return "%100%" if text.startswith("%") else ""
     return f"%{format((value * 100).normalize(), 'f')}%"
 
 
@@ -184,7 +199,7 @@ def answer_text(q):
     if q.type == QuestionType.JUDGE:
         return "对" if q.answer else "错"
     if q.type == QuestionType.FILL:
-        return "；".join("|".join(_weight_prefix(a["fraction"]) + _escaped(notation(a))
+        return "；".join("|".join(_weight_prefix(a["fraction"], notation(a)) + _escaped(notation(a))
                                   for a in blank) for blank in q.answer)
     return q.answer or ""
 
