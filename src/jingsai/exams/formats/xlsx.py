@@ -25,14 +25,15 @@ COLUMNS = [
     sheets.Column("type", "题型", required=True, width=8, choices=("单选", "多选", "判断", "填空", "简答")),
     sheets.Column("knowledge_point", "知识点", width=18, text=True),
     sheets.Column("difficulty", "难度", width=8, choices=("易", "较易", "中等", "较难", "难")),
-    sheets.Column("stem", "题干", required=True, width=50, text=True),
+    # Long texts stay General: Excel shows a Text-formatted cell of more than 255 characters as ####.
+    sheets.Column("stem", "题干", required=True, width=50),
     *[sheets.Column(f"option_{k.lower()}", f"选项{k}", width=16, text=True) for k in OPTION_KEYS],
     sheets.Column("answer", "答案", width=16, text=True),
-    sheets.Column("explanation", "解析", width=30, text=True),
+    sheets.Column("explanation", "解析", width=30),
     sheets.Column("title", "名称", width=14, text=True),
 ]
 # Columns of text, which a spreadsheet program must not turn into dates and times (1:2, 3-4).
-TEXT_COLUMNS = [c for c in COLUMNS if c.text]
+TEXT_COLUMNS = [c for c in COLUMNS if c.text or c.key in ("stem", "explanation")]
 TYPE_NAMES = {
     QuestionType.SINGLE: "单选", QuestionType.MULTIPLE: "多选", QuestionType.JUDGE: "判断",
     QuestionType.FILL: "填空", QuestionType.SHORT: "简答",
