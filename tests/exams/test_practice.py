@@ -371,3 +371,41 @@ def test_a_round_answered_before_its_bank_closed_keeps_answers_back_afterwards(p
     services.update_bank(None, bank, practice_open=True)
     assert explanation in client.get(page).content.decode()
     assert client.get(f"/api/exams/practice/{practice.pk}").json()["answers_kept"] is False
+
+
+# ---------------------------------------------------------------- from a review of practice (2026-12-07)
+
+
+def test_a_retired_question_leaves_the_wrong_answer_book_until_it_is_brought_back(practice_world):
+    """Regression: a question answered wrong and then retired stayed in the book and its
+    badge, with a "practise these again" button whose round said there was nothing to
+    practise; review only offers active questions."""
+    bank, worker = practice_world["bank"], practice_world["worker"]
+    practice = services.start_practice(worker, bank, count=100)
+    item = practice.items.select_related("version").filter(version__type="judge").first()
+    services.answer_practice(worker, item, _wrong(item))
+    assert services.wrong_count(worker) == 1
+    question = item.version.question
+    services.set_question_active(None, question, False)
+    assert services.wrong_count(worker) == 0 and services.wrong_book(worker)[0] == []
+    services.set_question_active(None, question, True)
+    assert services.wrong_count(worker) == 1
+    assert services.start_practice(worker, bank, mode="wrong").total == 1
+
+
+def test_a_bank_that_is_not_a_number_or_too_big_for_the_database_is_no_server_error(practice_world):
+    """Regression: the practice start page answered 500 to a bank that is not a number, and
+    the activity page, its API and the command line to one larger than SQLite's integers."""
+    client = Client(raise_request_exception=False)
+    client.force_login(practice_world["user"])
+    assert client.post("/work/exams/practice/start/", {"bank": "abc", "count": "10"}).status_code == 404
+    organizer = factories.user(role=Role.ORGANIZER, org=practice_world["orgs"]["union"])
+    client.force_login(organizer)
+    huge = "99999999999999999999"
+    assert client.get(f"/work/exams/practice/activity/?bank={huge}").status_code == 200
+    response = client.get(f"/api/exams/practice/stats?bank={huge}")
+    assert response.status_code == 200 and response.json()["rows"] == []
+    from tests.commands import run_command
+
+    code, _out, err = run_command("exams", "practice-stats", "--bank", huge)
+    assert code != 0 and "题库" in err

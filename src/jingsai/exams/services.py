@@ -2017,8 +2017,10 @@ def practice_answers_kept(banks, now=None):
 
 def _open_wrong(person):
     """The worker's unmastered wrong answers, how many there are in each bank ({bank: n}),
-    and the ids of those banks that keep their answers back now (practice_answers_kept)."""
-    open_entries = WrongAnswer.objects.filter(person=person, mastered_at__isnull=True)
+    and the ids of those banks that keep their answers back now (practice_answers_kept).
+    A retired question's entry is left out (review cannot offer it); it comes back if the
+    question is brought back."""
+    open_entries = WrongAnswer.objects.filter(person=person, mastered_at__isnull=True, question__is_active=True)
     counts = dict(open_entries.values("question__bank").annotate(n=Count("pk")).values_list("question__bank", "n"))
     banks = Bank.objects.in_bulk(counts)
     counts = {banks[pk]: n for pk, n in counts.items()}
@@ -2154,8 +2156,8 @@ def practice_items(user, *, days=30, bank=None):
     sets = PracticeSet.objects.all()
     if user is not None:
         sets = permissions.filter_queryset(user, "exams.view_practice_stats", sets)
-    if bank:
-        sets = sets.filter(bank_id=bank)
+    if bank:  # a number no row can have matches none (SQLite cannot even compare it)
+        sets = sets.filter(bank_id=bank) if 0 < bank < 2**63 else sets.none()
     since = timezone.now() - timedelta(days=days)
     return PracticeItem.objects.filter(practice__in=sets, answered_at__gte=since), days
 

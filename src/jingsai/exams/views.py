@@ -895,7 +895,7 @@ def practice(request):
 @require_POST
 @permission_required("exams.practice")
 def practice_start(request):
-    bank = get_object_or_404(Bank, pk=request.POST.get("bank") or 0)
+    bank = get_object_or_404(Bank, pk=_number(request.POST.get("bank")) or 0)
     name = request.POST.get("knowledge_point", "").strip()
     kp = bank.knowledge_points.filter(name=name).first() if name else None
     try:

@@ -266,7 +266,7 @@ class Command(JingsaiCommand):
         self.require("exams.view_practice_stats")
         if not 1 <= days <= 366:
             self.fail(_("Give the number of days as 1 to 366."))
-        if bank is not None and not Bank.objects.filter(pk=bank).exists():
+        if bank is not None and not (0 < bank < 2**63 and Bank.objects.filter(pk=bank).exists()):
             self.fail(_("No question bank has the number %(id)s.") % {"id": bank})
         items, days = services.practice_items(self.user if self.checked else None, days=days, bank=bank)
         columns, rows = services.practice_table(services.practice_activity(items, by=by), by)
