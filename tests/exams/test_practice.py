@@ -409,3 +409,25 @@ def test_a_bank_that_is_not_a_number_or_too_big_for_the_database_is_no_server_er
 
     code, _out, err = run_command("exams", "practice-stats", "--bank", huge)
     assert code != 0 and "题库" in err
+
+
+def test_practice_stays_with_the_unit_it_was_done_at_when_the_worker_moves(practice_world):
+    """Regression: the activity by unit followed the worker's employer now: a worker who
+    moved from unit A to unit B took every round done at A to B's statistics, and A's
+    contact no longer saw them. A round now counts for the unit the worker was at when it
+    began."""
+    bank, worker, orgs = practice_world["bank"], practice_world["worker"], practice_world["orgs"]
+    practice = services.start_practice(worker, bank, count=5)
+    for item in practice.items.select_related("version").exclude(version__type="short"):
+        services.answer_practice(worker, item, _wrong(item))
+    type(worker).objects.filter(pk=worker.pk).update(employer=orgs["unit_b"])
+    worker.refresh_from_db()
+    later = services.start_practice(worker, bank, count=3)
+    services.answer_practice(worker, later.items.exclude(version__type="short").first(), "Z")
+    for unit, rounds in ((orgs["unit_a"], 1), (orgs["unit_b"], 1)):
+        contact = factories.user(role=Role.UNIT_CONTACT, org=unit)
+        items, _days = services.practice_items(contact)
+        assert [(r["name"], r["rounds"]) for r in services.practice_activity(items)] == [(unit.name, rounds)]
+    everyone, _days = services.practice_items(None)
+    assert sorted(r["name"] for r in services.practice_activity(everyone)) == sorted([orgs["unit_a"].name,
+                                                                                     orgs["unit_b"].name])

@@ -846,14 +846,14 @@ def practice_stats(request, by: str = "unit", days: int = 30, bank: int | None =
 
 @router.get("/practice/{practice_id}")
 def get_practice(request, practice_id: int):
-    practice = get_object_or_404(PracticeSet.objects.select_related("person__employer", "bank"), pk=practice_id)
+    practice = get_object_or_404(PracticeSet.objects.select_related("unit", "bank"), pk=practice_id)
     permissions.require(request.user, "exams.practice", practice)
     return _practice_view(practice)
 
 
 @router.post("/practice/{practice_id}/answers")
 def answer_practice(request, practice_id: int, data: PracticeAnswerIn):
-    practice = get_object_or_404(PracticeSet.objects.select_related("person__employer"), pk=practice_id)
+    practice = get_object_or_404(PracticeSet.objects.select_related("unit"), pk=practice_id)
     permissions.require(request.user, "exams.practice", practice)
     item = get_object_or_404(PracticeItem, practice=practice, position=data.position)
     item = services.answer_practice(request.user.person, item, data.response)

@@ -294,7 +294,8 @@ def _practice(ctx, banks):
         for _round in range(rng.randint(1, 4)):
             when = now - dt.timedelta(days=rng.randint(0, 29), hours=rng.randint(0, 12), minutes=rng.randint(0, 59))
             chosen = rng.sample(versions[code], 10)
-            sets.append(PracticeSet(person=person, bank=banks[code], created_at=when, total=10))
+            sets.append(PracticeSet(person=person, unit_id=person.employer_id, bank=banks[code], created_at=when,
+                                    total=10))
             plans.append((chosen, ability, when))
     PracticeSet.objects.bulk_create(sets, batch_size=1000)
     items, wrong = [], {}

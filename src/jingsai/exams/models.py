@@ -493,6 +493,9 @@ class PracticeSet(models.Model):
         WRONG_BOOK = "wrong", _("Wrong-answer review")
 
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="practice_sets")
+    # The worker's employer when the round began: the unit it counts for, and whose contacts
+    # see it, after the worker moves to another.
+    unit = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
     bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="practice_sets")
     knowledge_point = models.ForeignKey(KnowledgePoint, null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="+")
@@ -502,7 +505,7 @@ class PracticeSet(models.Model):
     answered = models.PositiveSmallIntegerField(default=0)
     correct = models.PositiveSmallIntegerField(default=0)
 
-    permission_lookups = {"org_path": "person__employer__path", "person_id": "person_id"}
+    permission_lookups = {"org_path": "unit__path", "person_id": "person_id"}
 
     class Meta:
         verbose_name = _("practice round")
@@ -515,7 +518,7 @@ class PracticeSet(models.Model):
     def permission_scope(self):
         from jingsai.accounts.scopes import Scope
 
-        return Scope(org_path=self.person.employer.path, person_id=self.person_id)
+        return Scope(org_path=self.unit.path, person_id=self.person_id)
 
 
 class PracticeItem(models.Model):

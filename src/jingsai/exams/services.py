@@ -2081,7 +2081,8 @@ def start_practice(person, bank, *, knowledge_point=None, count=10, mode=Practic
     if not pool:
         raise UserError(_("There are no questions to practise here yet."), code="empty")
     chosen = rng.sample(pool, min(count, len(pool)))
-    practice = PracticeSet.objects.create(person=person, bank=bank, knowledge_point=knowledge_point, mode=mode,
+    practice = PracticeSet.objects.create(person=person, unit_id=person.employer_id, bank=bank,
+                                          knowledge_point=knowledge_point, mode=mode,
                                           total=len(chosen))
     options = dict(QuestionVersion.objects.filter(pk__in=chosen).values_list("pk", "options"))
     items = []
@@ -2169,7 +2170,9 @@ def practice_table(rows, by="unit"):
 
 
 def practice_activity(items, by="unit"):
-    """Practice activity grouped by unit (employer) or by group tag: people, rounds,
+    """Practice activity grouped by unit (the worker's employer when each round began, so
+    a worker who moves leaves their practice with the unit they did it at) or by group tag
+    (the worker's groups now): people, rounds,
     answers, correct answers and accuracy. `items` is a PracticeItem queryset already
     narrowed to what the viewer may see (and to a period). Accuracy is of the answers
     checked: a short answer has no verdict (the worker compares it with the reference), so
@@ -2178,7 +2181,7 @@ def practice_activity(items, by="unit"):
     if by == "group":
         key, label = "practice__person__groups__pk", "practice__person__groups__name"
     else:
-        key, label = "practice__person__employer_id", "practice__person__employer__name"
+        key, label = "practice__unit_id", "practice__unit__name"
     rows = (
         answered.values(key, label)
         .annotate(people=Count("practice__person", distinct=True), rounds=Count("practice", distinct=True),

@@ -913,7 +913,7 @@ def practice_start(request):
 
 
 def _practice(request, pk):
-    practice = get_object_or_404(PracticeSet.objects.select_related("person__employer", "bank"), pk=pk)
+    practice = get_object_or_404(PracticeSet.objects.select_related("unit", "bank"), pk=pk)
     permissions.require(request.user, "exams.practice", practice)
     return practice
 
