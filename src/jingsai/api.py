@@ -21,13 +21,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.constants import NOT_SET
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as InputError
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import replace_path_param_notation
 
 from jingsai.accounts.services import user_for_token
 from jingsai.core.errors import Problem, UserError
+from jingsai.core.middleware import holds_nul
 
 APPS = ["core", "accounts", "orgs", "people", "competitions", "registration", "judging", "exams", "results", "public"]
 
@@ -55,8 +57,20 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
+class JsonParser(Parser):
+    """Ninja's JSON body parser, refusing a NUL anywhere in the body (PostgreSQL cannot
+    store one; the pages' forms are refused one by RefuseNulMiddleware)."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if holds_nul(data):
+            raise UserError(_("The request contains a NUL character, which is not allowed."), code="invalid")
+        return data
+
+
 api = NinjaAPI(
     title="jingsai API",
+    parser=JsonParser(),
     version="1",
     description="职工劳动和技能竞赛平台 API",
     auth=[TokenAuth(), SessionAuth()],
@@ -78,6 +92,19 @@ def not_found(request, exc):
 @api.exception_handler(AuthenticationError)
 def unauthorized(request, exc):
     return api.create_response(request, {"detail": _("Log in or send an API token.")}, status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    """Ninja's own errors. One that a body the parser refused raised (JsonParser: a NUL) says
+    what the parser said; one of a body that is not JSON at all says so in the person's
+    language, not as ninja's English "Cannot parse request body"."""
+    if isinstance(exc.__cause__, UserError):
+        return user_error(request, exc.__cause__)
+    if isinstance(exc.__cause__, ValueError) and exc.status_code == 400:
+        return api.create_response(request, {"detail": _("The request body is not valid JSON."), "code": "invalid"},
+                                   status=400)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(UserError)

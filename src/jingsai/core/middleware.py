@@ -74,5 +74,17 @@ class RefuseNulMiddleware:
         return self.get_response(request)
 
 
+def holds_nul(value):
+    """Whether a string, or any string inside a parsed JSON value (keys included), holds a
+    NUL: what the API's and the command line's JSON bodies are checked with."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(holds_nul(v) for v in value)
+    return False
+
+
 def _has_nul(query):
     return any("\x00" in key or any("\x00" in value for value in values) for key, values in query.lists())

@@ -356,11 +356,19 @@ class SectionOut(Schema):
     difficulty: int | None
     count: int
     points: Decimal
-    questions: list[int]
+    questions: list[int] = Field(description="a fixed paper's questions by their numbers in the bank, as given")
 
     @staticmethod
     def resolve_knowledge_point(obj):
         return obj.knowledge_point.name if obj.knowledge_point_id else None
+
+    @staticmethod
+    def resolve_questions(obj):
+        """The numbers the section was given (PaperSection.questions holds the questions' ids)."""
+        if not obj.questions:
+            return []
+        numbers = dict(Question.objects.filter(pk__in=obj.questions).values_list("pk", "number"))
+        return [numbers[pk] for pk in obj.questions if pk in numbers]
 
 
 class PaperOut(Schema):

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from jingsai.core.middleware import holds_nul
+
 from .formats import blanks as blank_marks
 from .models import Difficulty, QuestionImage, QuestionType
 
@@ -109,7 +111,7 @@ def check(q):
     q.explanation = (q.explanation or "").strip()
     q.knowledge_point = "/".join(p.strip() for p in (q.knowledge_point or "").split("/") if p.strip())[:200]
     for name in ("stem", "options", "answer", "explanation", "knowledge_point", "title"):
-        if _holds_nul(getattr(q, name)):  # PostgreSQL cannot store it (text or jsonb)
+        if holds_nul(getattr(q, name)):  # PostgreSQL cannot store it (text or jsonb)
             problems += _about(name, None, [_("The text holds a NUL character (code 0), which cannot be stored.")])
     if q.type not in QuestionType.values:
         return problems + _about("type", q.type, [_("Unknown question type “%(type)s”.") % {"type": q.type}])
@@ -149,16 +151,6 @@ def check(q):
                 problems += _about("images", None, [_("The image “%(name)s” is larger than 2 MB.")
                                                     % {"name": image.name}])
     return problems
-
-
-def _holds_nul(value):
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(v) for v in value)
-    return False
 
 
 def _check_options(q):

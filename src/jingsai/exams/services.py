@@ -65,6 +65,7 @@ TOKEN_SALT = "jingsai.exams.attempt"  # noqa: S105 - a signing salt, not a secre
 MAX_RESPONSE_CHARS = 20000
 MAX_BATCH = 200
 MAX_PAPER_QUESTIONS = 1000  # a save names its question by position, 0 to 999
+SESSION_YEARS = (2000, 2099)  # a sitting's window: year 1 overflows SQLite, and PostgreSQL cannot read it back
 
 
 # ---------------------------------------------------------------- question banks
@@ -395,6 +396,14 @@ def _clean_sections(bank, kind, sections):
         if section["type"] not in QuestionType.values:
             problems.append(Problem(_("Choose a question type."), where=where))
             continue
+        if section["difficulty"] is not None:  # a fixed paper's sections keep it too: checked for both
+            try:
+                section["difficulty"] = int(section["difficulty"])
+                Difficulty(section["difficulty"])
+            except (TypeError, ValueError):
+                problems.append(Problem(_("The difficulty must be 1 (easy) to 5 (hard)."), where=where,
+                                        value=raw.get("difficulty")))
+                continue
         name = (raw.get("knowledge_point") or "").strip()
         if name:
             if name not in kps:
@@ -435,14 +444,6 @@ def _clean_sections(bank, kind, sections):
                 problems.append(Problem(_("The number of questions must be 1 to 500."), where=where,
                                         value=raw.get("count")))
                 continue
-            if section["difficulty"] is not None:
-                try:
-                    section["difficulty"] = int(section["difficulty"])
-                    Difficulty(section["difficulty"])
-                except (TypeError, ValueError):
-                    problems.append(Problem(_("The difficulty must be 1 (easy) to 5 (hard)."), where=where,
-                                            value=raw.get("difficulty")))
-                    continue
         cleaned.append(section)
     total = sum(section["count"] for section in cleaned)
     if total > MAX_PAPER_QUESTIONS:
@@ -614,6 +615,9 @@ def _check_session_fields(competition, fields):
     if len(fields.get("access_code") or "") > 32:
         raise UserError(_("The access code is at most 32 characters."), code="access_code")
     component_of(competition, fields.get("component") or "theory")
+    if not all(SESSION_YEARS[0] <= fields[name].year <= SESSION_YEARS[1] for name in ("opens_at", "closes_at")):
+        raise UserError(_("The exam must open and close between the years %(first)s and %(last)s.")
+                        % {"first": SESSION_YEARS[0], "last": SESSION_YEARS[1]}, code="window")
     if fields["closes_at"] <= fields["opens_at"]:
         raise UserError(_("The exam must close after it opens."), code="window")
     if not 1 <= int(fields["duration_minutes"]) <= 1440:

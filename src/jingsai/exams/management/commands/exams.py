@@ -14,6 +14,7 @@ from jingsai.core import spreadsheets as sheets
 from jingsai.core.commands import JingsaiCommand
 from jingsai.core.errors import Rejected
 from jingsai.core.files import replacing, write_file
+from jingsai.core.middleware import holds_nul
 from jingsai.exams import analysis, services
 from jingsai.exams.api import PaperIn, SessionIn, SessionPatch
 from jingsai.exams.models import AttemptStatus, Bank, ExamSession, Paper
@@ -110,6 +111,8 @@ class Command(JingsaiCommand):
             self.fail(_("%(file)s is not valid JSON: %(error)s") % {"file": file, "error": error})
         if not isinstance(data, dict):
             self.fail(_("%(file)s must hold one JSON object.") % {"file": file})
+        if holds_nul(data):
+            self.fail(_("%(file)s holds a NUL character (\\u0000), which cannot be stored.") % {"file": file})
         return data
 
     def _validate(self, schema, data, file):
@@ -124,7 +127,7 @@ class Command(JingsaiCommand):
         if "bank" not in data and {"occupation", "level"} <= set(data):
             level = str(data["level"]).strip()
             bank = (Bank.objects.filter(occupation=str(data["occupation"]), level=int(level)).first()
-                    if level.isdigit() else None)
+                    if level.isascii() and level.isdecimal() and len(level) < 4 else None)
             if bank is None:
                 self.fail(_("There is no question bank for %(occupation)s at level %(level)s.")
                           % {"occupation": data["occupation"], "level": data["level"]})
