@@ -431,3 +431,19 @@ def test_practice_stays_with_the_unit_it_was_done_at_when_the_worker_moves(pract
     everyone, _days = services.practice_items(None)
     assert sorted(r["name"] for r in services.practice_activity(everyone)) == sorted([orgs["unit_a"].name,
                                                                                      orgs["unit_b"].name])
+
+
+def test_a_knowledge_point_the_bank_does_not_have_is_refused_not_a_round_over_the_whole_bank(practice_world):
+    """Regression: the API (and the page, from a stale form) took a knowledge point name the
+    bank does not have as no knowledge point at all, and drew from the whole bank."""
+    client = Client()
+    client.force_login(practice_world["user"])
+    bank = practice_world["bank"]
+    response = client.post("/api/exams/practice", {"bank": bank.pk, "knowledge_point": "焊接安全 ", "count": 5},
+                           content_type="application/json")
+    assert response.status_code == 201  # spaces around a name are not part of it
+    response = client.post("/api/exams/practice", {"bank": bank.pk, "knowledge_point": "不存在", "count": 5},
+                           content_type="application/json")
+    assert response.status_code == 400 and response.json()["detail"] == "题库中没有知识点“不存在”。"
+    page = client.post("/work/exams/practice/start/", {"bank": bank.pk, "knowledge_point": "不存在"}, follow=True)
+    assert "题库中没有知识点“不存在”。" in page.content.decode()

@@ -799,7 +799,7 @@ def _practice_view(practice):
 def start_practice(request, data: PracticeIn):
     permissions.require(request.user, "exams.practice")
     bank = get_object_or_404(Bank, pk=data.bank)
-    kp = bank.knowledge_points.filter(name=data.knowledge_point).first() if data.knowledge_point else None
+    kp = services.practice_knowledge_point(bank, data.knowledge_point)
     practice = services.start_practice(request.user.person, bank, knowledge_point=kp, count=data.count,
                                        mode=data.mode)
     return Status(201, _practice_view(practice))

@@ -2059,6 +2059,19 @@ def _refuse_practice_during_exam(bank_id):
                           "the exam is over."), code="exam_in_progress")
 
 
+def practice_knowledge_point(bank, name):
+    """The bank's knowledge point of that name for a practice round, None for none asked
+    for, or UserError: a name the bank does not have (a stale page, a typing slip in an API
+    call) must not quietly give a round over the whole bank."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    found = bank.knowledge_points.filter(name=name).first()
+    if found is None:
+        raise UserError(_("The bank has no knowledge point “%(name)s”.") % {"name": name[:200]}, code="knowledge_point")
+    return found
+
+
 @transaction.atomic
 def start_practice(person, bank, *, knowledge_point=None, count=10, mode=PracticeSet.Mode.PRACTICE, rng=None):
     if not bank.practice_open:

@@ -896,9 +896,8 @@ def practice(request):
 @permission_required("exams.practice")
 def practice_start(request):
     bank = get_object_or_404(Bank, pk=_number(request.POST.get("bank")) or 0)
-    name = request.POST.get("knowledge_point", "").strip()
-    kp = bank.knowledge_points.filter(name=name).first() if name else None
     try:
+        kp = services.practice_knowledge_point(bank, request.POST.get("knowledge_point"))
         practice = services.start_practice(request.user.person, bank, knowledge_point=kp,
                                            count=request.POST.get("count") or 10,
                                            mode=request.POST.get("mode") or PracticeSet.Mode.PRACTICE)
