@@ -129,3 +129,29 @@ def test_a_body_that_is_not_json_is_answered_in_the_person_s_language(world):
     response = world["client"].patch(f"/api/exams/sessions/{world['session'].pk}", "{not json",
                                      content_type="application/json")
     assert response.status_code == 400 and response.json()["detail"] == "请求内容不是有效的 JSON。"
+
+
+def test_the_command_line_extends_and_ends_a_candidate_s_attempt_as_the_live_list_does(world):
+    """The live list and the API could extend or end an attempt; the command line could not."""
+    from jingsai.exams import services
+    from jingsai.exams.models import Attempt, AttemptEvent, AttemptStatus
+
+    user, entry = world["candidates"][0]
+    session = world["session"]
+    code, _out, err = run_command("exams", "extend", str(session.pk), "--entry", str(entry.number), "--minutes", "10",
+                                  "--reason", "停电")
+    assert code == 1 and "尚未开始" in err  # nothing running yet
+    attempt = services.start(user, session, device="d")
+    code, out, err = run_command("exams", "extend", str(session.pk), "--entry", str(entry.number), "--minutes", "10",
+                                 "--reason", "停电")
+    assert code == 0 and entry.person.name in out, err
+    assert Attempt.objects.get(pk=attempt.pk).deadline == attempt.deadline + datetime.timedelta(minutes=10)
+    assert attempt.events.get(kind=AttemptEvent.Kind.EXTEND).detail == {"minutes": 10, "reason": "停电"}
+    code, _out, err = run_command("exams", "extend", str(session.pk), "--entry", str(entry.number), "--minutes", "0",
+                                  "--reason", "停电")
+    assert code == 1 and "-120" in err
+    code, out, err = run_command("exams", "end", str(session.pk), "--entry", str(entry.number), "--reason", "作弊")
+    assert code == 0 and entry.person.name in out, err
+    assert Attempt.objects.get(pk=attempt.pk).status != AttemptStatus.IN_PROGRESS
+    code, _out, err = run_command("exams", "end", str(session.pk), "--entry", str(entry.number), "--reason", "作弊")
+    assert code == 1 and "已经结束" in err

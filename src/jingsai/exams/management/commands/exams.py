@@ -61,6 +61,21 @@ class Command(JingsaiCommand):
                                              "has candidates of several stages with this number"))
         extra.add_argument("--minutes", type=int, required=True, help=_("extra minutes in all, 0 to 600"))
         extra.add_argument("--reason", required=True, help=_("why (kept in the audit record)"))
+        stretch = sub.add_parser("extend", help=_("give a candidate's running attempt more time (or, with negative "
+                                                  "minutes, take back a mistake), as the live list does"))
+        stretch.add_argument("session", type=int)
+        stretch.add_argument("--entry", type=int, required=True, help=_("the candidate's entry number"))
+        stretch.add_argument("--stage", help=_("the candidate's stage (its key), where a session open to every stage "
+                                               "has candidates of several stages with this number"))
+        stretch.add_argument("--minutes", type=int, required=True, help=_("-120 to 300, not 0"))
+        stretch.add_argument("--reason", required=True, help=_("why (kept in the audit record)"))
+        end = sub.add_parser("end", help=_("end a candidate's running attempt now (handed in and graded), as the live "
+                                           "list does"))
+        end.add_argument("session", type=int)
+        end.add_argument("--entry", type=int, required=True, help=_("the candidate's entry number"))
+        end.add_argument("--stage", help=_("the candidate's stage (its key), where a session open to every stage "
+                                           "has candidates of several stages with this number"))
+        end.add_argument("--reason", required=True, help=_("why (kept in the audit record)"))
         void = sub.add_parser("void", help=_("void a candidate's attempt so they sit the exam again (their computer "
                                              "failed, the power went); it stays on record and no longer counts"))
         void.add_argument("session", type=int)
@@ -184,6 +199,30 @@ class Command(JingsaiCommand):
         services.set_allowance(self.user, item, candidate, minutes, reason=reason)
         self.stdout.write(_("%(name)s (entry %(n)s) has %(minutes)s extra minutes in “%(session)s”.") % {
             "name": candidate.person.name, "n": entry, "minutes": minutes, "session": item.name})
+
+    def _running(self, item, entry, stage):
+        """(candidate, their attempt in the session) for extend and end, or a message."""
+        candidate = services.candidate_by_number(item, entry, stage)
+        attempt = services.current_attempt(item, candidate)
+        if attempt is None:
+            self.fail(_("%(name)s (entry %(n)s) has not started “%(session)s”.") % {
+                "name": candidate.person.name, "n": entry, "session": item.name})
+        return candidate, attempt
+
+    def do_extend(self, session, entry, minutes, reason, stage=None, **options):
+        item = self._session(session, "exams.invigilate")
+        candidate, attempt = self._running(item, entry, stage)
+        attempt = services.extend(self.user, attempt, minutes, reason=reason)
+        self.stdout.write(_("%(name)s (entry %(n)s) now has until %(time)s in “%(session)s”.") % {
+            "name": candidate.person.name, "n": entry, "session": item.name,
+            "time": timezone.localtime(attempt.deadline).strftime("%H:%M:%S")})
+
+    def do_end(self, session, entry, reason, stage=None, **options):
+        item = self._session(session, "exams.invigilate")
+        candidate, attempt = self._running(item, entry, stage)
+        services.end_attempt(self.user, attempt, reason=reason)
+        self.stdout.write(_("Ended the attempt of %(name)s (entry %(n)s) in “%(session)s”.") % {
+            "name": candidate.person.name, "n": entry, "session": item.name})
 
     def do_void(self, session, entry, reason, stage=None, **options):
         item = self._session(session, "exams.manage")
