@@ -53,36 +53,16 @@ class Command(JingsaiCommand):
                                                          "/api/exams/sessions/ID; times without a zone are local)"))
         change.add_argument("session", type=int)
         change.add_argument("file")
-        extra = sub.add_parser("allowance", help=_("give one candidate extra time (an attempt already running gets "
+        extra = _for_candidate(sub, "allowance", _("give one candidate extra time (an attempt already running gets "
                                                    "the difference)"))
-        extra.add_argument("session", type=int)
-        extra.add_argument("--entry", type=int, required=True, help=_("the candidate's entry number"))
-        extra.add_argument("--stage", help=_("the candidate's stage (its key), where a session open to every stage "
-                                             "has candidates of several stages with this number"))
         extra.add_argument("--minutes", type=int, required=True, help=_("extra minutes in all, 0 to 600"))
-        extra.add_argument("--reason", required=True, help=_("why (kept in the audit record)"))
-        stretch = sub.add_parser("extend", help=_("give a candidate's running attempt more time (or, with negative "
+        stretch = _for_candidate(sub, "extend", _("give a candidate's running attempt more time (or, with negative "
                                                   "minutes, take back a mistake), as the live list does"))
-        stretch.add_argument("session", type=int)
-        stretch.add_argument("--entry", type=int, required=True, help=_("the candidate's entry number"))
-        stretch.add_argument("--stage", help=_("the candidate's stage (its key), where a session open to every stage "
-                                               "has candidates of several stages with this number"))
         stretch.add_argument("--minutes", type=int, required=True, help=_("-120 to 300, not 0"))
-        stretch.add_argument("--reason", required=True, help=_("why (kept in the audit record)"))
-        end = sub.add_parser("end", help=_("end a candidate's running attempt now (handed in and graded), as the live "
-                                           "list does"))
-        end.add_argument("session", type=int)
-        end.add_argument("--entry", type=int, required=True, help=_("the candidate's entry number"))
-        end.add_argument("--stage", help=_("the candidate's stage (its key), where a session open to every stage "
-                                           "has candidates of several stages with this number"))
-        end.add_argument("--reason", required=True, help=_("why (kept in the audit record)"))
-        void = sub.add_parser("void", help=_("void a candidate's attempt so they sit the exam again (their computer "
-                                             "failed, the power went); it stays on record and no longer counts"))
-        void.add_argument("session", type=int)
-        void.add_argument("--entry", type=int, required=True, help=_("the candidate's entry number"))
-        void.add_argument("--stage", help=_("the candidate's stage (its key), where a session open to every stage "
-                                            "has candidates of several stages with this number"))
-        void.add_argument("--reason", required=True, help=_("why (kept in the audit record)"))
+        _for_candidate(sub, "end", _("end a candidate's running attempt now (handed in and graded), as the live "
+                                     "list does"))
+        _for_candidate(sub, "void", _("void a candidate's attempt so they sit the exam again (their computer "
+                                      "failed, the power went); it stays on record and no longer counts"))
         items = sub.add_parser("items", help=_("item analysis of a session: each question's difficulty and "
                                                "discrimination, and the options chosen"))
         items.add_argument("session", type=int)
@@ -200,18 +180,18 @@ class Command(JingsaiCommand):
         self.stdout.write(_("%(name)s (entry %(n)s) has %(minutes)s extra minutes in “%(session)s”.") % {
             "name": candidate.person.name, "n": entry, "minutes": minutes, "session": item.name})
 
-    def _running(self, item, entry, stage):
-        """(candidate, their attempt in the session) for extend and end, or a message."""
+    def _attempt(self, item, entry, stage, missing):
+        """(candidate, their attempt in the session) by entry number, or the message `missing`."""
         candidate = services.candidate_by_number(item, entry, stage)
         attempt = services.current_attempt(item, candidate)
         if attempt is None:
-            self.fail(_("%(name)s (entry %(n)s) has not started “%(session)s”.") % {
-                "name": candidate.person.name, "n": entry, "session": item.name})
+            self.fail(missing % {"name": candidate.person.name, "n": entry, "session": item.name})
         return candidate, attempt
 
     def do_extend(self, session, entry, minutes, reason, stage=None, **options):
         item = self._session(session, "exams.invigilate")
-        candidate, attempt = self._running(item, entry, stage)
+        candidate, attempt = self._attempt(item, entry, stage, _("%(name)s (entry %(n)s) has not started "
+                                                                 "“%(session)s”."))
         attempt = services.extend(self.user, attempt, minutes, reason=reason)
         self.stdout.write(_("%(name)s (entry %(n)s) now has until %(time)s in “%(session)s”.") % {
             "name": candidate.person.name, "n": entry, "session": item.name,
@@ -219,18 +199,16 @@ class Command(JingsaiCommand):
 
     def do_end(self, session, entry, reason, stage=None, **options):
         item = self._session(session, "exams.invigilate")
-        candidate, attempt = self._running(item, entry, stage)
+        candidate, attempt = self._attempt(item, entry, stage, _("%(name)s (entry %(n)s) has not started "
+                                                                 "“%(session)s”."))
         services.end_attempt(self.user, attempt, reason=reason)
         self.stdout.write(_("Ended the attempt of %(name)s (entry %(n)s) in “%(session)s”.") % {
             "name": candidate.person.name, "n": entry, "session": item.name})
 
     def do_void(self, session, entry, reason, stage=None, **options):
         item = self._session(session, "exams.manage")
-        candidate = services.candidate_by_number(item, entry, stage)
-        attempt = services.current_attempt(item, candidate)
-        if attempt is None:
-            self.fail(_("%(name)s (entry %(n)s) has no attempt in “%(session)s” to void.") % {
-                "name": candidate.person.name, "n": entry, "session": item.name})
+        candidate, attempt = self._attempt(item, entry, stage, _("%(name)s (entry %(n)s) has no attempt in "
+                                                                 "“%(session)s” to void."))
         services.void_attempt(self.user, attempt, reason=reason)
         self.stdout.write(_("Voided the attempt of %(name)s (entry %(n)s) in “%(session)s”: they can start the exam "
                             "again.") % {"name": candidate.person.name, "n": entry, "session": item.name})
@@ -322,3 +300,15 @@ class Command(JingsaiCommand):
         self.stdout.write("\t".join(columns))
         for row in rows:
             self.stdout.write("\t".join("" if v is None else str(v) for v in row))
+
+
+def _for_candidate(sub, name, help_text):
+    """A subcommand that acts on one candidate of a session, named by entry number, with a
+    reason for the audit record (allowance, extend, end, void)."""
+    parser = sub.add_parser(name, help=help_text)
+    parser.add_argument("session", type=int)
+    parser.add_argument("--entry", type=int, required=True, help=_("the candidate's entry number"))
+    parser.add_argument("--stage", help=_("the candidate's stage (its key), where a session open to every stage "
+                                          "has candidates of several stages with this number"))
+    parser.add_argument("--reason", required=True, help=_("why (kept in the audit record)"))
+    return parser
