@@ -364,11 +364,9 @@ class SectionOut(Schema):
 
     @staticmethod
     def resolve_questions(obj):
-        """The numbers the section was given (PaperSection.questions holds the questions' ids)."""
-        if not obj.questions:
-            return []
-        numbers = dict(Question.objects.filter(pk__in=obj.questions).values_list("pk", "number"))
-        return [numbers[pk] for pk in obj.questions if pk in numbers]
+        """The numbers the section was given (PaperSection.questions holds the questions'
+        ids; PaperOut looks up the numbers of all its sections at once)."""
+        return [obj.numbers[pk] for pk in obj.questions if pk in obj.numbers]
 
 
 class PaperOut(Schema):
@@ -398,7 +396,12 @@ class PaperOut(Schema):
 
     @staticmethod
     def resolve_sections(obj):
-        return obj.sections.select_related("knowledge_point")
+        sections = list(obj.sections.select_related("knowledge_point"))
+        wanted = [pk for section in sections for pk in section.questions]
+        numbers = dict(Question.objects.filter(pk__in=wanted).values_list("pk", "number")) if wanted else {}
+        for section in sections:
+            section.numbers = numbers
+        return sections
 
     @staticmethod
     def resolve_shortages(obj):
