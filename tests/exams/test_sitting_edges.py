@@ -519,6 +519,12 @@ def test_a_later_close_gives_a_candidate_capped_by_it_their_whole_duration_and_k
     assert Attempt.objects.get(pk=whole.pk).deadline == whole.deadline  # its hour was never capped: unchanged
     event = capped.events.get(kind=AttemptEvent.Kind.EXTEND)
     assert event.detail == {"reason": "开考推迟", "seconds": 50 * 60, "minutes": 50}
+    # A close moved by less than whole minutes shows its seconds on the attempt's record.
+    services.update_session(organizer, session, closes_at=started + datetime.timedelta(minutes=60, seconds=-30),
+                            reason="提前收卷")
+    assert Attempt.objects.get(pk=capped.pk).deadline == capped.deadline - datetime.timedelta(seconds=30)
+    page = ex.logged_in(world["invigilator"]).get(f"/work/exams/attempts/{capped.pk}/").content.decode()
+    assert "提前收卷 -30 秒" in page and "开考推迟 50 分钟" in page
 
 
 def test_a_shorter_duration_reaches_the_running_attempts_but_never_ends_one_at_once(world):
