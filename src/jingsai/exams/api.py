@@ -24,8 +24,9 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from jingsai.accounts import permissions
 from jingsai.competitions.models import Competition, Stage
+from jingsai.core import spreadsheets
 from jingsai.core.errors import UserError
-from jingsai.core.http import direct
+from jingsai.core.http import direct, xlsx_response
 from jingsai.core.middleware import client_ip
 from jingsai.orgs.models import Organization
 from jingsai.registration.models import Entry
@@ -316,6 +317,28 @@ def edit_question(request, question_id: int, data: QuestionIn):
     q = _question_data(data)
     q.images = list(question.current.images.values_list("pk", flat=True))
     services.edit_question(request.user, question, q, reason=data.reason)
+    return _question(request.user, question_id)
+
+
+class RetireIn(Schema):
+    reason: str = ""
+
+
+@router.post("/questions/{question_id}/retire", response=QuestionDetail)
+def retire_question(request, question_id: int, data: RetireIn):
+    """Take a question out of use: it is kept, with every version and the attempts that drew
+    it, but no longer drawn for a paper or offered for practice, and it leaves the
+    wrong-answer books until it is restored. Doing it twice changes nothing."""
+    question = _question(request.user, question_id, "exams.manage_bank")
+    services.set_question_active(request.user, question, False, reason=data.reason)
+    return _question(request.user, question_id)
+
+
+@router.post("/questions/{question_id}/restore", response=QuestionDetail)
+def restore_question(request, question_id: int, data: RetireIn):
+    """Bring a retired question back into use."""
+    question = _question(request.user, question_id, "exams.manage_bank")
+    services.set_question_active(request.user, question, True, reason=data.reason)
     return _question(request.user, question_id)
 
 
@@ -643,6 +666,46 @@ def item_analysis(request, session_id: int):
         "knowledge_points": [
             {"knowledge_point": k.name, "questions": k.questions, "drawn": k.drawn, "difficulty": k.difficulty,
              "discrimination": k.discrimination, "flagged": k.flagged} for k in analysis.by_knowledge_point(rows)]}
+
+
+class ResultRow(Schema):
+    entry: int = Field(description="the entry number")
+    stage: str = Field(description="the stage's key: in a session open to every stage, entry numbers repeat "
+                                   "from stage to stage")
+    name: str
+    unit: str
+    status: str = Field(description="submitted (awaiting the grading of short answers) or graded; in_progress "
+                                    "while the candidate still has time")
+    started_at: datetime
+    submitted_at: datetime | None
+    ended_by: str = Field(description="candidate, timeout or invigilator; empty while in progress")
+    objective_score: Decimal | None = Field(description="the automatically graded questions' points")
+    score: Decimal | None = Field(description="the paper's points, once graded")
+    max_score: Decimal
+    theory_score: Decimal | None = Field(description="the score on the competition's theory component scale, "
+                                                     "once graded: what flows into the results")
+    device_switches: int
+
+
+@router.get("/sessions/{session_id}/results", response=list[ResultRow])
+def session_results(request, session_id: int, format: str = "json"):
+    """The sheet of scores (理论考试成绩): every attempt that counts, by stage and entry
+    number, after handing in those whose time is up. Voided attempts are left out.
+    `format=xlsx` gives the same sheet as the session's page, as a workbook."""
+    session = _session(request.user, session_id, "exams.invigilate")
+    if format == "xlsx":
+        columns, rows = services.session_results(session)
+        return xlsx_response(spreadsheets.xlsx_bytes(columns, rows, sheet_name="理论考试成绩"),
+                             f"理论考试-{session.pk}.xlsx")
+    if format != "json":
+        raise UserError(_("Unknown format “%(format)s”: use json or xlsx.") % {"format": format})
+    return [
+        {"entry": a.entry.number, "stage": a.entry.stage.key, "name": a.entry.person.name, "unit": a.entry.unit.name,
+         "status": a.status, "started_at": a.started_at, "submitted_at": a.submitted_at, "ended_by": a.ended_by,
+         "objective_score": a.objective_score, "score": a.score, "max_score": a.max_score,
+         "theory_score": services.theory_score(a) if a.status == AttemptStatus.GRADED else None,
+         "device_switches": a.device_switches}
+        for a in services.session_scored_attempts(session)]
 
 
 @router.get("/sessions/{session_id}/monitor", response=list[MonitorRow])

@@ -2229,17 +2229,23 @@ SESSION_RESULT_COLUMNS = ["参赛号", "赛段", "姓名", "单位", "状态", "
                           "卷面得分", "卷面满分", "理论成绩", "换设备次数"]
 
 
+def session_scored_attempts(session):
+    """The attempts of the sheet of scores (page, command and API), after handing in every
+    attempt whose time is up, by stage and entry number. Those that count: a voided attempt
+    is on the session's page and its own, not in the sheet of scores, where a lookup by
+    entry number would find it."""
+    sweep(session=session)
+    return (session.attempts.exclude(status=AttemptStatus.VOIDED)
+            .select_related("entry__person", "entry__unit", "entry__stage")
+            .order_by("entry__stage__order", "entry__number"))
+
+
 def session_results(session):
     """A session's attempts as (columns, rows) for the results sheet (page and command),
     after handing in every attempt whose time is up. Each row names its stage: in a session
     open to every stage, entry numbers repeat from stage to stage."""
-    sweep(session=session)
     rows = []
-    # Those that count: a voided attempt is on the session's page and its own, not in the
-    # sheet of scores, where a lookup by entry number would find it.
-    for attempt in (session.attempts.exclude(status=AttemptStatus.VOIDED)
-                    .select_related("entry__person", "entry__unit", "entry__stage")
-                    .order_by("entry__stage__order", "entry__number")):
+    for attempt in session_scored_attempts(session):
         rows.append([attempt.entry.number, attempt.entry.stage.name, attempt.entry.person.name, attempt.entry.unit.name,
                      attempt.get_status_display(), attempt.started_at, attempt.submitted_at,
                      attempt.get_ended_by_display(), attempt.objective_score, attempt.score, attempt.max_score,

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jingsai.core.commands import JingsaiCommand
@@ -31,6 +32,15 @@ class Command(JingsaiCommand):
         exp.add_argument("--format", choices=FORMATS, default=None, help=_("default: from the file name, else xlsx"))
         exp.add_argument("--out", required=True)
         exp.add_argument("--include-retired", action="store_true", help=_("also questions no longer in use"))
+
+        for action, text in (("retire", _("take questions out of use: they are kept, but no longer drawn for a "
+                                          "paper or offered for practice")),
+                             ("restore", _("bring retired questions back into use"))):
+            toggle = sub.add_parser(action, help=text)
+            self._bank_arguments(toggle)
+            toggle.add_argument("numbers", nargs="+", type=int, metavar="NUMBER",
+                                help=_("the questions' numbers in the bank"))
+            toggle.add_argument("--reason", default="", help=_("why (kept in the audit record)"))
 
     def _bank_arguments(self, parser):
         parser.add_argument("--occupation", required=True, help=_("occupation code, e.g. 6-18-02-04"))
@@ -95,6 +105,34 @@ class Command(JingsaiCommand):
             self.require("exams.view_bank", bank)
         self.stdout.write(f"{bank.name} · {bank.occupation} · {bank.get_level_display()} · {bank.owner.name} · "
                           + (_("open for practice") if bank.practice_open else _("not open for practice")))
+
+    def do_retire(self, occupation, level, numbers, reason="", **options):
+        self._set_active(occupation, level, numbers, False, reason)
+
+    def do_restore(self, occupation, level, numbers, reason="", **options):
+        self._set_active(occupation, level, numbers, True, reason)
+
+    def _set_active(self, occupation, level, numbers, active, reason):
+        """All the numbers or none: a number the bank does not have changes nothing."""
+        bank = self._existing_bank(occupation, level)
+        self.require("exams.manage_bank", bank)
+        wanted = sorted(set(numbers))
+        found = {q.number: q for q in bank.questions.filter(number__in=[n for n in wanted if 0 < n < 2**31])}
+        missing = [str(n) for n in wanted if n not in found]
+        if missing:
+            self.fail(_("The bank “%(bank)s” has no question numbered %(numbers)s; nothing was changed.")
+                      % {"bank": bank.name, "numbers": ", ".join(missing)})
+        changed = [n for n in wanted if found[n].is_active != active]
+        already = ", ".join(str(n) for n in wanted if n not in changed)
+        with transaction.atomic():
+            for number in changed:
+                services.set_question_active(self.user, found[number], active, reason=reason)
+        done = ", ".join(map(str, changed)) or "—"
+        self.stdout.write((_("Back in use: %(numbers)s.") if active else _("Retired: %(numbers)s."))
+                          % {"numbers": done})
+        if already:
+            self.stdout.write((_("Already in use: %(numbers)s.") if active else _("Already retired: %(numbers)s."))
+                              % {"numbers": already})
 
     def _existing_bank(self, occupation, level):
         bank = Bank.objects.filter(occupation=occupation, level=level).select_related("owner").first()
