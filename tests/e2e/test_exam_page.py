@@ -585,3 +585,36 @@ def test_an_attempt_voided_by_the_organizer_sends_the_candidate_back_to_start_ag
     new = Attempt.objects.exclude(pk=attempt.pk).get()
     assert new.status == "in_progress" and not _stored(new)
     assert set(_stored(attempt)) == {0}  # the voided one keeps what it had, and took nothing after
+
+
+def test_a_queue_left_by_another_attempt_with_the_same_number_is_not_sent_into_this_one(world, new_page):
+    """Regression: the queue was kept under the attempt's number alone. After the database was
+    restored from a backup, numbers were handed out again: a queue an earlier attempt left
+    unsent on a shared computer (the exam hall's) was shown and sent into the new attempt of
+    that number, newer by its sequence numbers, over the new candidate's answers. The queue
+    now carries when its attempt began; a queue kept before it had that mark is still taken
+    as the attempt's own (the page upgraded during an exam loses nothing)."""
+    page = new_page(**PHONE)
+    attempt = _open_exam(page, world["session"])
+    page.locator("#q0 .option").nth(0).click()
+    expect(page.locator("#save-status")).to_have_text("答案已全部保存")
+    mine = page.locator("#q0 input").nth(0).get_attribute("value")
+    other = page.locator("#q1 input").nth(1).get_attribute("value")
+    key = f"jingsai.exam.{attempt.pk}"
+    marked = page.evaluate(f"JSON.parse(localStorage.getItem('{key}'))")
+    assert marked == {"started": int(attempt.started_at.timestamp() * 1000)}
+    stale = {"0": {"seq": 2_000_000_000, "r": other}, "started": marked["started"] - 86_400_000}
+    keep = "([key, queue]) => localStorage.setItem(key, JSON.stringify(queue))"
+    page.evaluate(keep, [key, stale])
+    page.reload()
+    expect(page.locator("#q0 input").nth(0)).to_be_checked()
+    expect(page.locator("#save-status")).to_have_text("答案已全部保存")
+    page.wait_for_timeout(1500)
+    assert _stored(attempt)[0][1] == mine
+
+    # A queue without the mark, as the page kept it before: still this attempt's own.
+    page.evaluate(keep, [key, {"1": {"seq": 2_000_000_000, "r": other}}])
+    page.reload()
+    expect(page.locator("#q1 input").nth(1)).to_be_checked()
+    expect(page.locator("#save-status")).to_have_text("答案已全部保存")
+    assert _stored(attempt)[1][1] == other

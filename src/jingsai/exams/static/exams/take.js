@@ -38,10 +38,22 @@
 
   Object.keys(config.answers).forEach(function (pos) { seqs[pos] = config.answers[pos].seq; });
 
+  // The queue is kept under the attempt's number, and marked with when the attempt began:
+  // after a database is restored from a backup, numbers are handed out again, and a queue
+  // an earlier attempt left on a shared computer must not be sent into a new one. A queue
+  // without the mark (kept by the page before it had one) is taken as this attempt's.
+  var OWNER = "started";
+
   // What the queue in localStorage holds; {} where storage cannot be read (private mode,
-  // storage turned off, or written over by something else).
+  // storage turned off, or written over by something else) or belongs to another attempt.
   function readStored() {
-    try { return JSON.parse(localStorage.getItem(storeKey) || "{}") || {}; } catch (e) { return {}; }
+    try {
+      var stored = JSON.parse(localStorage.getItem(storeKey) || "{}") || {};
+      if (typeof stored !== "object" || Array.isArray(stored)) { return {}; }
+      var owner = stored[OWNER];
+      delete stored[OWNER];
+      return owner === undefined || owner === config.started ? stored : {};
+    } catch (e) { return {}; }
   }
 
   // The queue in localStorage, shared by every tab of this exam on this device: what another
@@ -56,6 +68,7 @@
       Object.keys(queue).forEach(function (pos) {
         if (!merged[pos] || merged[pos].seq < queue[pos].seq) { merged[pos] = queue[pos]; }
       });
+      merged[OWNER] = config.started;
       localStorage.setItem(storeKey, JSON.stringify(merged));
     } catch (e) { /* private mode, or storage full: the queue stays in memory */ }
   }
