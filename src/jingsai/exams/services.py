@@ -780,11 +780,17 @@ def candidates(session):
     return entries.filter(Exists(sat_with) | (~Exists(later) & ~Exists(started)))
 
 
-def candidate_by_number(session, number, stage_key=None):
+def candidate_by_number(session, number, stage_key=None, *, or_started=False):
     """The candidate with this entry number, or UserError. Entry numbers are unique within
     a stage: in a session open to every stage, a number that candidates of several stages
-    share needs the stage's key too."""
-    found = candidates(session).select_related("person", "stage").filter(number=number)
+    share needs the stage's key too. With `or_started`, also someone who started here and
+    is no longer a candidate (their entry withdrawn or disqualified since): the live list
+    keeps them, and their attempt may still be extended, ended or voided."""
+    found = candidates(session)
+    if or_started:
+        started = Attempt.objects.filter(session=session).exclude(status=AttemptStatus.VOIDED).values("entry_id")
+        found = Entry.objects.filter(Q(pk__in=found.values("pk")) | Q(pk__in=started))
+    found = found.select_related("person", "stage").filter(number=number)
     if stage_key:
         found = found.filter(stage__key=stage_key)
     found = list(found.order_by("stage__order")[:20])

@@ -182,7 +182,8 @@ class Command(JingsaiCommand):
 
     def _attempt(self, item, entry, stage, missing):
         """(candidate, their attempt in the session) by entry number, or the message `missing`."""
-        candidate = services.candidate_by_number(item, entry, stage)
+        # Someone who started and whose entry was withdrawn since is on the live list too.
+        candidate = services.candidate_by_number(item, entry, stage, or_started=True)
         attempt = services.current_attempt(item, candidate)
         if attempt is None:
             self.fail(missing % {"name": candidate.person.name, "n": entry, "session": item.name})

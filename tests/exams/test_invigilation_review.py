@@ -1,0 +1,55 @@
+"""Invigilation of theory exams, from a review (2026-12-07): the command line reaching
+everyone the live list shows, its counts after time-out, the messages of an extension, and
+the sessions' list counting people. Tests named "Regression" failed before the fix their
+docstring describes."""
+
+import datetime
+
+import pytest
+
+from jingsai.exams import services
+from jingsai.exams.models import AttemptStatus, EndedBy
+from tests import factories
+from tests.commands import run_command
+from tests.exams import factories as ex
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return ex.exam(n_candidates=2)
+
+
+def _withdrawn_while_answering(world):
+    """The first candidate has started; their entry is then withdrawn."""
+    from jingsai.registration import services as registration
+
+    user, entry = world["candidates"][0]
+    type(world["competition"]).objects.filter(pk=world["competition"].pk).update(status="registration_closed")
+    attempt = services.start(user, world["session"], device="d1")
+    registration.withdraw(factories.actor(), [entry], reason="本人申请退赛")
+    return entry, attempt
+
+
+def test_the_command_line_extends_and_ends_the_attempt_of_someone_whose_entry_was_withdrawn(world):
+    """Regression: the live list keeps someone whose entry was withdrawn while they were
+    answering, and its actions extend or end their attempt; `jingsai exams extend` and
+    `jingsai exams end` looked the entry number up among the candidates alone and answered
+    "No candidate has the entry number N", so the attempt could not be reached from the
+    command line. They now find anyone who started in the session by entry number."""
+    entry, attempt = _withdrawn_while_answering(world)
+    session = str(world["session"].pk)
+    code, _out, err = run_command("exams", "extend", session, "--entry", str(entry.number), "--minutes", "5",
+                                 "--reason", "设备故障")
+    assert code == 0, err
+    attempt.refresh_from_db()
+    assert attempt.deadline == attempt.started_at + datetime.timedelta(minutes=65)
+    code, _out, err = run_command("exams", "end", session, "--entry", str(entry.number), "--reason", "报名已撤回")
+    assert code == 0, err
+    attempt.refresh_from_db()
+    assert attempt.status != AttemptStatus.IN_PROGRESS and attempt.ended_by == EndedBy.INVIGILATOR
+    # Extra time is still for candidates only.
+    code, _out, err = run_command("exams", "allowance", session, "--entry", str(entry.number), "--minutes", "5",
+                                  "--reason", "x")
+    assert code == 1 and str(entry.number) in err
