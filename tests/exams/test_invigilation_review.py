@@ -6,6 +6,7 @@ docstring describes."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from jingsai.exams import services
 from jingsai.exams.models import AttemptStatus, EndedBy
@@ -53,3 +54,20 @@ def test_the_command_line_extends_and_ends_the_attempt_of_someone_whose_entry_wa
     code, _out, err = run_command("exams", "allowance", session, "--entry", str(entry.number), "--minutes", "5",
                                   "--reason", "x")
     assert code == 1 and str(entry.number) in err
+
+
+def test_the_command_lines_list_of_sessions_counts_an_attempt_whose_time_is_up_as_handed_in():
+    """Regression: `jingsai exams sessions CODE` counted attempts by their stored status,
+    so without a worker running, an attempt whose time and grace period had been over for
+    half an hour was still reported "1 in progress", where the session's page and the
+    live list (which hand such attempts in first) said it was handed in. The command now
+    hands them in first too."""
+    now = timezone.now()
+    world = ex.exam(n_candidates=1, opens=now - datetime.timedelta(hours=2), minutes=60)
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], now=now - datetime.timedelta(minutes=90))
+    code, out, err = run_command("exams", "sessions", world["competition"].code)
+    assert code == 0, err
+    attempt.refresh_from_db()
+    assert attempt.status != AttemptStatus.IN_PROGRESS and attempt.ended_by == EndedBy.TIMEOUT
+    assert "答题中 0" in out, out

@@ -253,6 +253,9 @@ class Command(JingsaiCommand):
             self.stdout.write(_("The competition has no exam sessions."))
             return
         for session in sessions:
+            # Attempts whose time and grace are over are handed in first, as the session's
+            # page and the live list do: counted as they are, they would still be "in progress".
+            services.sweep(session=session)
             counts = dict.fromkeys(AttemptStatus.values, 0)
             counts |= dict(session.attempts.order_by().values_list("status").annotate(n=Count("pk")))
             self.stdout.write(_("%(id)s  %(name)s  %(opens)s – %(closes)s, %(minutes)s min, paper %(paper)s: "
