@@ -71,3 +71,26 @@ def test_the_command_lines_list_of_sessions_counts_an_attempt_whose_time_is_up_a
     attempt.refresh_from_db()
     assert attempt.status != AttemptStatus.IN_PROGRESS and attempt.ended_by == EndedBy.TIMEOUT
     assert "答题中 0" in out, out
+
+
+def _flash(response):
+    import re
+
+    return [" ".join(text.split()) for text in re.findall(r'class="alert[^"]*"[^>]*>(.*?)<', response.content.decode(),
+                                                          re.S)]
+
+
+def test_taking_time_back_on_the_page_says_the_time_was_shortened(world):
+    """Regression: an extension of -5 minutes (taking back a mistake) was confirmed with
+    "张三 has -5 more minutes" (已为张三延时 -5 分钟): the time was cut, the message said it
+    was extended. It now says the time was shortened by 5 minutes."""
+    user, entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d1")
+    client = ex.logged_in(world["invigilator"])
+    name = entry.person.name
+    cut = client.post(f"/work/exams/attempts/{attempt.pk}/extend/", {"minutes": -5, "reason": "多给了"}, follow=True)
+    assert f"{name}的答题时间已缩短 5 分钟。" in _flash(cut)
+    given = client.post(f"/work/exams/attempts/{attempt.pk}/extend/", {"minutes": 10, "reason": "停电"}, follow=True)
+    assert f"已为{name}延时 10 分钟。" in _flash(given)
+    attempt.refresh_from_db()
+    assert attempt.deadline == attempt.started_at + datetime.timedelta(minutes=65)
