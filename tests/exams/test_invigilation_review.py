@@ -94,3 +94,20 @@ def test_taking_time_back_on_the_page_says_the_time_was_shortened(world):
     assert f"已为{name}延时 10 分钟。" in _flash(given)
     attempt.refresh_from_db()
     assert attempt.deadline == attempt.started_at + datetime.timedelta(minutes=65)
+
+
+def test_the_list_of_sessions_counts_a_candidate_who_sits_again_once():
+    """Regression: the "Started" column of the theory exams' list counted attempts, voided
+    ones included, so a candidate whose attempt was voided and who started again counted
+    twice (2 started, for one person in a hall of one). Voided attempts are no longer
+    counted there."""
+    import re
+
+    world = ex.exam_with_organizer(n_candidates=1)
+    user, _entry = world["candidates"][0]
+    first = services.start(user, world["session"], device="d1")
+    services.void_attempt(world["organizer"], first, reason="电脑故障")
+    services.start(user, world["session"], device="d2")
+    page = ex.logged_in(world["organizer"]).get("/work/exams/sessions/").content.decode()
+    row = re.search(rf'<tr><td><a href="/work/exams/sessions/{world["session"].pk}/">.*?</tr>', page, re.S).group()
+    assert re.findall(r'<td class="text-end">(\d+)</td>', row) == ["1"]

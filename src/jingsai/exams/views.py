@@ -343,7 +343,9 @@ def sessions(request):
     papers = (Paper.objects.filter(competition__in=managed).select_related("competition", "bank")
               .annotate(n=Count("sessions")).order_by("-created_at")[:100])
     return render(request, "exams/sessions.html", {
-        "sessions": visible.annotate(n=Count("attempts")).order_by("-opens_at"), "grading": grading,
+        # People who started: an attempt voided for a new one is not a second person.
+        "sessions": visible.annotate(n=Count("attempts", filter=~Q(attempts__status=AttemptStatus.VOIDED)))
+        .order_by("-opens_at"), "grading": grading,
         "competitions": managed[:50], "papers": papers,
     })
 
