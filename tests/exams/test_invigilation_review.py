@@ -111,3 +111,23 @@ def test_the_list_of_sessions_counts_a_candidate_who_sits_again_once():
     page = ex.logged_in(world["organizer"]).get("/work/exams/sessions/").content.decode()
     row = re.search(rf'<tr><td><a href="/work/exams/sessions/{world["session"].pk}/">.*?</tr>', page, re.S).group()
     assert re.findall(r'<td class="text-end">(\d+)</td>', row) == ["1"]
+
+
+def test_the_invigilator_sees_the_access_code_the_candidates_are_asked_for():
+    """Regression: a candidate who starts, or continues on another device, is asked for
+    the access code ("Ask the invigilator for it"), but no page an invigilator may open
+    showed it: neither the session's page nor the live list (only the organizers' edit
+    form held it). Both now show it to whoever invigilates the session."""
+    world = ex.exam(access_code="8848")
+    client = ex.logged_in(world["invigilator"])
+    session = world["session"].pk
+    page = client.get(f"/work/exams/sessions/{session}/").content.decode()
+    assert "考场口令" in page and "8848" in page
+    live = client.get(f"/work/exams/sessions/{session}/monitor/").content.decode()
+    assert "考场口令：8848" in live
+    # Not on the part that refreshes, nor for a session without one.
+    assert "8848" not in client.get(f"/work/exams/sessions/{session}/monitor/", headers={"HX-Request": "true"}
+                                    ).content.decode()
+    plain = ex.session(world["competition"], world["paper"])
+    assert "考场口令" not in client.get(f"/work/exams/sessions/{plain.pk}/monitor/").content.decode()
+    assert "考场口令" not in client.get(f"/work/exams/sessions/{plain.pk}/").content.decode()
