@@ -131,3 +131,26 @@ def test_the_invigilator_sees_the_access_code_the_candidates_are_asked_for():
     plain = ex.session(world["competition"], world["paper"])
     assert "考场口令" not in client.get(f"/work/exams/sessions/{plain.pk}/monitor/").content.decode()
     assert "考场口令" not in client.get(f"/work/exams/sessions/{plain.pk}/").content.decode()
+
+
+def test_a_make_up_sittings_live_list_does_not_count_those_who_sat_the_exam_in_another_as_not_started(world):
+    """Regression: a candidate sits the exam once, in one of its sittings (a second one
+    refuses them: "You have already sat this exam in …"), but the live list of a make-up
+    sitting (补考) counted everyone who had sat or was sitting the main one as "Not started",
+    on the page and through the API: the invigilator waiting for the two candidates sitting
+    again saw a hall of absentees. They are now in a group of their own, "Sat another
+    sitting", with its name."""
+    (sat, _e1), (answering, _e2) = world["candidates"]
+    main = world["session"]
+    services.submit(sat, services.start(sat, main, device="d1"))
+    services.start(answering, main, device="d2")
+    make_up = ex.session(world["competition"], world["paper"])
+    rows = services.live_list(make_up)
+    assert [(row["group"], row["elsewhere"]) for row in rows] == [("elsewhere", main.name)] * 2
+    client = ex.logged_in(world["invigilator"])
+    page = client.get(f"/work/exams/sessions/{make_up.pk}/monitor/").content.decode()
+    assert "未开始 0" in " ".join(page.split()) and f"已在“{main.name}”考试" in page
+    api = client.get(f"/api/exams/sessions/{make_up.pk}/monitor?group=elsewhere").json()
+    assert [row["elsewhere"] for row in api] == [main.name] * 2
+    # The main sitting's own list is as it was.
+    assert [row["group"] for row in services.live_list(main)] == ["handed_in", "in_progress"]

@@ -1871,6 +1871,12 @@ def attempt_progress(session, *, now=None):
     # the invigilator knows why they are not started again, or started a second time.
     voided = set(Attempt.objects.filter(session=session, status=AttemptStatus.VOIDED).order_by()
                  .values_list("entry_id", flat=True))
+    # Who sat (or is sitting) the exam in another of its sittings, and where: a candidate sits
+    # it once (_begin refuses a second), so in a make-up sitting (补考) they are not "not started".
+    elsewhere = dict(Attempt.objects.filter(session__competition_id=session.competition_id,
+                                            session__component=session.component)
+                     .exclude(session=session).exclude(status=AttemptStatus.VOIDED).order_by()
+                     .values_list("entry_id", "session__name"))
     fields = ("id", "number", "status", "stage_id", "stage__key", "stage__name", "person_id", "person__name",
               "unit__name")
     listed = list(candidates(session).order_by("number").values(*fields))
@@ -1886,6 +1892,7 @@ def attempt_progress(session, *, now=None):
                "stage_id": entry["stage_id"], "stage_key": entry["stage__key"], "stage_name": entry["stage__name"],
                "person_id": entry["person_id"], "name": entry["person__name"], "unit": entry["unit__name"],
                "candidate": entry["id"] not in gone, "voided": entry["id"] in voided,
+               "elsewhere": "" if attempt is not None else elsewhere.get(entry["id"], ""),
                "attempt_id": None, "state": "absent", "ended_by": "", "answered": 0, "item_count": None,
                "device_switches": 0, "deadline": None, "last_seen": None}
         if attempt is not None:
@@ -1904,14 +1911,19 @@ def _timed(rows, now):
         running = row["state"] == AttemptStatus.IN_PROGRESS
         row["remaining"] = max(0, int((row["deadline"] - now).total_seconds())) if running else None
         row["connection_lost"] = running and (now - row["last_seen"]).total_seconds() > CONNECTION_LOST_SECONDS
-        row["group"] = ("lost" if row["connection_lost"] else row["state"] if row["state"] in ("absent", "in_progress")
-                        else "handed_in")
+        if row["connection_lost"]:
+            row["group"] = "lost"
+        elif row["state"] == "absent":
+            row["group"] = "elsewhere" if row.get("elsewhere") else "absent"
+        else:
+            row["group"] = "in_progress" if running else "handed_in"
     return rows
 
 
 # The live list's counts and filters: not started, answering, connection lost (answering,
-# unheard of for CONNECTION_LOST_SECONDS), handed in (whatever became of the attempt since).
-LIVE_GROUPS = ("absent", "in_progress", "lost", "handed_in")
+# unheard of for CONNECTION_LOST_SECONDS), handed in (whatever became of the attempt since),
+# sat the exam in another of its sittings.
+LIVE_GROUPS = ("absent", "in_progress", "lost", "handed_in", "elsewhere")
 
 
 def find_in_live_list(rows, q):
