@@ -929,6 +929,7 @@ def start(user, session, *, device=None, ip=None, access_code="", user_agent="",
 
 @transaction.atomic
 def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
+    _read_times(session)
     if now < session.opens_at:
         raise UserError(_("The exam has not opened yet; it opens at %(time)s.")
                         % {"time": timezone.localtime(session.opens_at).strftime("%Y-%m-%d %H:%M")}, code="not_open")
@@ -987,6 +988,28 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     transaction.on_commit(lambda: _count_draws(question_ids))
     transaction.on_commit(lambda: _schedule_timeout(attempt))
     return attempt
+
+
+SESSION_TIMES = ("opens_at", "closes_at", "duration_minutes", "grace_seconds")
+
+
+def _read_times(session):
+    """Read the session's window, duration and grace period again, as a start works out its
+    deadline from them. On PostgreSQL FOR KEY SHARE, the lock the attempt's foreign key takes
+    anyway, taken before the read: a change of the session in progress (update_session locks
+    it FOR UPDATE, then moves the attempts it sees running) is waited for and its new times
+    read; one that comes later waits for the start to commit, and moves its attempt. Starts
+    do not wait for each other."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute("SELECT opens_at, closes_at, duration_minutes, grace_seconds FROM exams_examsession "
+                           "WHERE id = %s FOR KEY SHARE", [session.pk])
+            values = cursor.fetchone()
+    else:
+        values = ExamSession.objects.filter(pk=session.pk).values_list(*SESSION_TIMES).first()
+    for name, value in zip(SESSION_TIMES, values, strict=True):
+        setattr(session, name, value)
 
 
 def _share_stage(stage_id, *, with_competition=False):
