@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from jingsai.accounts.models import Role
 from jingsai.exams import services
 from jingsai.exams.models import AttemptStatus, EndedBy
 from tests import factories
@@ -192,3 +193,29 @@ def test_a_candidate_who_starts_while_the_close_is_moved_gets_the_new_close():
     attempt.refresh_from_db()
     assert attempt.deadline == old_close - datetime.timedelta(minutes=10)
 
+
+def test_moving_the_time_of_candidates_answering_asks_for_a_reason(world):
+    """Regression: an extension or extra time for one candidate needs a reason, but a new
+    close or duration of the session, which moves the time of everyone answering (here
+    cuts it by 10 minutes), was taken without one, through the edit form, the API and the
+    command line alike: each attempt's record said "Time extended -10 minutes" and nothing
+    more. It now asks for the reason; a change before anyone started still needs none."""
+    from jingsai.core.errors import UserError
+
+    user, _entry = world["candidates"][0]
+    session = world["session"]
+    organizer = factories.user(role=Role.ORGANIZER, org=world["orgs"]["union"])
+    services.update_session(organizer, session, duration_minutes=70)  # nobody answering yet: no reason needed
+    attempt = services.start(user, session, device="d")
+    with pytest.raises(UserError) as refused:
+        services.update_session(organizer, session, duration_minutes=60, reason=" ")
+    assert refused.value.code == "reason"
+    response = ex.logged_in(organizer).patch(f"/api/exams/sessions/{session.pk}", {"duration_minutes": 60},
+                                             content_type="application/json")
+    assert response.status_code == 400 and "原因" in response.json()["detail"]
+    attempt.refresh_from_db()
+    assert attempt.deadline == attempt.started_at + datetime.timedelta(minutes=70)
+    services.update_session(organizer, session, duration_minutes=60, reason="开考推迟，统一缩短")
+    attempt.refresh_from_db()
+    assert attempt.deadline == attempt.started_at + datetime.timedelta(minutes=60)
+    assert attempt.events.filter(kind="extend", detail__reason="开考推迟，统一缩短").exists()

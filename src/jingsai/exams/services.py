@@ -679,6 +679,13 @@ def update_session(actor, session, *, reason="", **fields):
         raise UserError(_("The paper belongs to another competition."))
     _check_session_fields(session.competition, merged)
     retimed = _retimed(session, merged) if started else []
+    if retimed and not (reason or "").strip():
+        # It moves the time of people answering, as an extension does, and each attempt's
+        # record and the audit keep why.
+        raise UserError(ngettext(
+            "Give a reason for the change: it moves the time of %(n)s candidate answering now.",
+            "Give a reason for the change: it moves the time of %(n)s candidates answering now.",
+            len(retimed)) % {"n": len(retimed)}, code="reason")
     before = {name: getattr(session, name) for name in fields}
     for name, value in fields.items():
         setattr(session, name, value)
