@@ -219,3 +219,23 @@ def test_moving_the_time_of_candidates_answering_asks_for_a_reason(world):
     attempt.refresh_from_db()
     assert attempt.deadline == attempt.started_at + datetime.timedelta(minutes=60)
     assert attempt.events.filter(kind="extend", detail__reason="开考推迟，统一缩短").exists()
+
+
+def test_the_invigilators_home_page_keeps_a_session_while_someone_with_extra_time_answers_after_the_close():
+    """Regression: the "Exams to invigilate" card listed sessions by their window alone, so
+    at the close it dropped a session in which a candidate with extra time (30 minutes
+    here) was still answering, and the invigilator lost the way to its live list. It now
+    keeps a session while anyone is answering it."""
+    now = timezone.now()
+    world = ex.exam(n_candidates=1, opens=now - datetime.timedelta(minutes=80), minutes=60,
+                    closes_at=now - datetime.timedelta(minutes=10))
+    user, entry = world["candidates"][0]
+    session = world["session"]
+    services.set_allowance(factories.actor(), session, entry, 30, reason="视力障碍")
+    attempt = services.start(user, session, device="d", now=now - datetime.timedelta(minutes=60))
+    assert attempt.deadline > now
+    link = f'/work/exams/sessions/{session.pk}/monitor/'
+    client = ex.logged_in(world["invigilator"])
+    assert link in client.get("/work/").content.decode()
+    services.submit(user, attempt, device="d")
+    assert link not in client.get("/work/").content.decode()

@@ -2035,8 +2035,14 @@ def under_way(sessions, now=None):
 
 def _under_way(now):
     """Q for the exam sessions under way at `now` (under_way)."""
+    return Q(opens_at__lte=now, closes_at__gt=now) | being_answered(now)
+
+
+def being_answered(now):
+    """Q for the exam sessions someone is answering at `now` (maybe after the close, with
+    extra time)."""
     answering = Attempt.objects.filter(session=OuterRef("pk"), status=AttemptStatus.IN_PROGRESS, accept_until__gt=now)
-    return Q(opens_at__lte=now, closes_at__gt=now) | Exists(answering)
+    return Q(Exists(answering))
 
 
 def answers_kept_back(bank_id, now=None):
