@@ -239,3 +239,25 @@ def test_the_invigilators_home_page_keeps_a_session_while_someone_with_extra_tim
     assert link in client.get("/work/").content.decode()
     services.submit(user, attempt, device="d")
     assert link not in client.get("/work/").content.decode()
+
+
+def test_a_takeover_that_arrives_as_the_attempt_is_handed_in_records_no_device_change(world):
+    """Regression: resume() read the attempt, then moved it to the new device with an UPDATE
+    that did not check it was still running. A second device taking over just as the
+    attempt was handed in (by the candidate on the first device, at time-out, or by the
+    invigilator) moved the handed-in attempt, counted a device change on the live list and
+    wrote "Opened on another device" in its record and the audit: a suspicious sign against
+    the candidate for something that never happened. Now nothing changes and the handed-in
+    attempt is returned."""
+    from jingsai.core.models import AuditRecord
+
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d1")
+    stale = type(attempt).objects.select_related("session").get(pk=attempt.pk)  # read by the takeover's start()
+    services.submit(user, attempt, device="d1")  # handed in meanwhile, on the first device
+    resumed = services.resume(user, stale, device="d2")
+    attempt.refresh_from_db()
+    assert resumed.status != AttemptStatus.IN_PROGRESS
+    assert (attempt.device, attempt.device_switches) == ("d1", 0)
+    assert not attempt.events.filter(kind="device").exists()
+    assert not AuditRecord.objects.filter(action="exams.device_switch").exists()

@@ -1116,9 +1116,13 @@ def resume(user, attempt, *, device, ip=None, access_code="", user_agent="", now
     session = attempt.session
     _check_door(session, ip, access_code if device != attempt.device else session.access_code)
     if device != attempt.device:
-        Attempt.objects.filter(pk=attempt.pk).update(device=device, device_switches=F("device_switches") + 1,
-                                                     last_seen_at=now)
+        # Only while it runs: handed in (or voided) since it was read, it stays as it is, and no
+        # device change is counted against the candidate.
+        moved = Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.IN_PROGRESS).update(
+            device=device, device_switches=F("device_switches") + 1, last_seen_at=now)
         attempt.refresh_from_db()
+        if not moved:
+            return attempt
         _live_changed(attempt.session_id)
         _event(attempt, AttemptEvent.Kind.DEVICE, actor=user, ip=ip, device=device[:8], user_agent=user_agent[:200])
         audit.record(user, "exams.device_switch", attempt, data={"ip": ip, "switches": attempt.device_switches})
