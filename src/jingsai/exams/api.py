@@ -566,6 +566,8 @@ class MonitorRow(Schema):
     device_switches: int
     voided: bool = Field(description="an earlier attempt of the candidate in this session was voided by the "
                                      "organizers (POST .../void): they sit again, and `attempt` is the new one")
+    elsewhere: str = Field("", description="the name of another sitting of the exam in which the candidate sat or "
+                                           "is sitting it (they sit it once): group `elsewhere`")
     entry_status: str = Field(description="the entry's registration status; someone who started and whose entry "
                                           "was then withdrawn or disqualified stays on the list, after the "
                                           "candidates, with that status")
@@ -712,7 +714,8 @@ def session_results(request, session_id: int, format: str = "json"):
 def monitor(request, session_id: int, group: str = "", q: str = ""):
     """The live list: every candidate, then anyone who started and is no longer a candidate.
     `group` keeps one group's rows (absent, in_progress, lost: answering and not heard from
-    for 60 seconds, handed_in), as the page's filters do; `q` finds a candidate by entry
+    for 60 seconds, handed_in, elsewhere: sat the exam in another sitting), as the page's
+    filters do; `q` finds a candidate by entry
     number (digits), or by a part of the name or the unit's name. Shared by everyone watching the
     session for up to 3 seconds: answers saved and a device's last sign may be that old; the
     time left is as of the request."""
@@ -725,7 +728,8 @@ def monitor(request, session_id: int, group: str = "", q: str = ""):
          "unit": row["unit"], "state": row["state"], "attempt": row["attempt_id"], "answered": row["answered"],
          "items": row["item_count"], "remaining_seconds": row["remaining"], "last_seen": row["last_seen"],
          "connection_lost": row["connection_lost"], "device_switches": row["device_switches"],
-         "entry_status": row["entry_status"], "voided": row.get("voided", False)}
+         "entry_status": row["entry_status"], "voided": row.get("voided", False),
+         "elsewhere": row.get("elsewhere", "")}
         for row in rows if not group or row["group"] == group
     ]
 

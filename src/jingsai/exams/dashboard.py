@@ -51,8 +51,9 @@ def cards(user, request):
                             action=_("Grade"), priority=10, tone="warning"))
     watched = permissions.competition_ids(user, permissions.INVIGILATOR)
     if watched:
-        today = ExamSession.objects.filter(competition_id__in=watched, closes_at__gt=now,
-                                           opens_at__lt=now + timedelta(days=1))
+        # Open or opening within a day; or closed, with someone (given extra time) still answering.
+        today = ExamSession.objects.filter(Q(closes_at__gt=now, opens_at__lt=now + timedelta(days=1))
+                                           | services.being_answered(now), competition_id__in=watched)
         items = [{"label": s.name, "url": reverse("exams:monitor", args=[s.pk])} for s in today[:5]]
         if items:
             out.append(Card(title=_("Exams to invigilate"), items=items, url=reverse("exams:sessions"),

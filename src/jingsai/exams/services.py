@@ -679,6 +679,13 @@ def update_session(actor, session, *, reason="", **fields):
         raise UserError(_("The paper belongs to another competition."))
     _check_session_fields(session.competition, merged)
     retimed = _retimed(session, merged) if started else []
+    if retimed and not (reason or "").strip():
+        # It moves the time of people answering, as an extension does, and each attempt's
+        # record and the audit keep why.
+        raise UserError(ngettext(
+            "Give a reason for the change: it moves the time of %(n)s candidate answering now.",
+            "Give a reason for the change: it moves the time of %(n)s candidates answering now.",
+            len(retimed)) % {"n": len(retimed)}, code="reason")
     before = {name: getattr(session, name) for name in fields}
     for name, value in fields.items():
         setattr(session, name, value)
@@ -780,11 +787,17 @@ def candidates(session):
     return entries.filter(Exists(sat_with) | (~Exists(later) & ~Exists(started)))
 
 
-def candidate_by_number(session, number, stage_key=None):
+def candidate_by_number(session, number, stage_key=None, *, or_started=False):
     """The candidate with this entry number, or UserError. Entry numbers are unique within
     a stage: in a session open to every stage, a number that candidates of several stages
-    share needs the stage's key too."""
-    found = candidates(session).select_related("person", "stage").filter(number=number)
+    share needs the stage's key too. With `or_started`, also someone who started here and
+    is no longer a candidate (their entry withdrawn or disqualified since): the live list
+    keeps them, and their attempt may still be extended, ended or voided."""
+    found = candidates(session)
+    if or_started:
+        started = Attempt.objects.filter(session=session).exclude(status=AttemptStatus.VOIDED).values("entry_id")
+        found = Entry.objects.filter(Q(pk__in=found.values("pk")) | Q(pk__in=started))
+    found = found.select_related("person", "stage").filter(number=number)
     if stage_key:
         found = found.filter(stage__key=stage_key)
     found = list(found.order_by("stage__order")[:20])
@@ -923,6 +936,7 @@ def start(user, session, *, device=None, ip=None, access_code="", user_agent="",
 
 @transaction.atomic
 def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
+    _read_times(session)
     if now < session.opens_at:
         raise UserError(_("The exam has not opened yet; it opens at %(time)s.")
                         % {"time": timezone.localtime(session.opens_at).strftime("%Y-%m-%d %H:%M")}, code="not_open")
@@ -981,6 +995,28 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     transaction.on_commit(lambda: _count_draws(question_ids))
     transaction.on_commit(lambda: _schedule_timeout(attempt))
     return attempt
+
+
+SESSION_TIMES = ("opens_at", "closes_at", "duration_minutes", "grace_seconds")
+
+
+def _read_times(session):
+    """Read the session's window, duration and grace period again, as a start works out its
+    deadline from them. On PostgreSQL FOR KEY SHARE, the lock the attempt's foreign key takes
+    anyway, taken before the read: a change of the session in progress (update_session locks
+    it FOR UPDATE, then moves the attempts it sees running) is waited for and its new times
+    read; one that comes later waits for the start to commit, and moves its attempt. Starts
+    do not wait for each other."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute("SELECT opens_at, closes_at, duration_minutes, grace_seconds FROM exams_examsession "
+                           "WHERE id = %s FOR KEY SHARE", [session.pk])
+            values = cursor.fetchone()
+    else:
+        values = ExamSession.objects.filter(pk=session.pk).values_list(*SESSION_TIMES).first()
+    for name, value in zip(SESSION_TIMES, values, strict=True):
+        setattr(session, name, value)
 
 
 def _share_stage(stage_id, *, with_competition=False):
@@ -1080,9 +1116,13 @@ def resume(user, attempt, *, device, ip=None, access_code="", user_agent="", now
     session = attempt.session
     _check_door(session, ip, access_code if device != attempt.device else session.access_code)
     if device != attempt.device:
-        Attempt.objects.filter(pk=attempt.pk).update(device=device, device_switches=F("device_switches") + 1,
-                                                     last_seen_at=now)
+        # Only while it runs: handed in (or voided) since it was read, it stays as it is, and no
+        # device change is counted against the candidate.
+        moved = Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.IN_PROGRESS).update(
+            device=device, device_switches=F("device_switches") + 1, last_seen_at=now)
         attempt.refresh_from_db()
+        if not moved:
+            return attempt
         _live_changed(attempt.session_id)
         _event(attempt, AttemptEvent.Kind.DEVICE, actor=user, ip=ip, device=device[:8], user_agent=user_agent[:200])
         audit.record(user, "exams.device_switch", attempt, data={"ip": ip, "switches": attempt.device_switches})
@@ -1865,6 +1905,12 @@ def attempt_progress(session, *, now=None):
     # the invigilator knows why they are not started again, or started a second time.
     voided = set(Attempt.objects.filter(session=session, status=AttemptStatus.VOIDED).order_by()
                  .values_list("entry_id", flat=True))
+    # Who sat (or is sitting) the exam in another of its sittings, and where: a candidate sits
+    # it once (_begin refuses a second), so in a make-up sitting (补考) they are not "not started".
+    elsewhere = dict(Attempt.objects.filter(session__competition_id=session.competition_id,
+                                            session__component=session.component)
+                     .exclude(session=session).exclude(status=AttemptStatus.VOIDED).order_by()
+                     .values_list("entry_id", "session__name"))
     fields = ("id", "number", "status", "stage_id", "stage__key", "stage__name", "person_id", "person__name",
               "unit__name")
     listed = list(candidates(session).order_by("number").values(*fields))
@@ -1880,6 +1926,7 @@ def attempt_progress(session, *, now=None):
                "stage_id": entry["stage_id"], "stage_key": entry["stage__key"], "stage_name": entry["stage__name"],
                "person_id": entry["person_id"], "name": entry["person__name"], "unit": entry["unit__name"],
                "candidate": entry["id"] not in gone, "voided": entry["id"] in voided,
+               "elsewhere": "" if attempt is not None else elsewhere.get(entry["id"], ""),
                "attempt_id": None, "state": "absent", "ended_by": "", "answered": 0, "item_count": None,
                "device_switches": 0, "deadline": None, "last_seen": None}
         if attempt is not None:
@@ -1898,14 +1945,19 @@ def _timed(rows, now):
         running = row["state"] == AttemptStatus.IN_PROGRESS
         row["remaining"] = max(0, int((row["deadline"] - now).total_seconds())) if running else None
         row["connection_lost"] = running and (now - row["last_seen"]).total_seconds() > CONNECTION_LOST_SECONDS
-        row["group"] = ("lost" if row["connection_lost"] else row["state"] if row["state"] in ("absent", "in_progress")
-                        else "handed_in")
+        if row["connection_lost"]:
+            row["group"] = "lost"
+        elif row["state"] == "absent":
+            row["group"] = "elsewhere" if row.get("elsewhere") else "absent"
+        else:
+            row["group"] = "in_progress" if running else "handed_in"
     return rows
 
 
 # The live list's counts and filters: not started, answering, connection lost (answering,
-# unheard of for CONNECTION_LOST_SECONDS), handed in (whatever became of the attempt since).
-LIVE_GROUPS = ("absent", "in_progress", "lost", "handed_in")
+# unheard of for CONNECTION_LOST_SECONDS), handed in (whatever became of the attempt since),
+# sat the exam in another of its sittings.
+LIVE_GROUPS = ("absent", "in_progress", "lost", "handed_in", "elsewhere")
 
 
 def find_in_live_list(rows, q):
@@ -1987,8 +2039,14 @@ def under_way(sessions, now=None):
 
 def _under_way(now):
     """Q for the exam sessions under way at `now` (under_way)."""
+    return Q(opens_at__lte=now, closes_at__gt=now) | being_answered(now)
+
+
+def being_answered(now):
+    """Q for the exam sessions someone is answering at `now` (maybe after the close, with
+    extra time)."""
     answering = Attempt.objects.filter(session=OuterRef("pk"), status=AttemptStatus.IN_PROGRESS, accept_until__gt=now)
-    return Q(opens_at__lte=now, closes_at__gt=now) | Exists(answering)
+    return Q(Exists(answering))
 
 
 def answers_kept_back(bank_id, now=None):

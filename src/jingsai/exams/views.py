@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from jingsai.accounts import permissions
@@ -343,7 +343,9 @@ def sessions(request):
     papers = (Paper.objects.filter(competition__in=managed).select_related("competition", "bank")
               .annotate(n=Count("sessions")).order_by("-created_at")[:100])
     return render(request, "exams/sessions.html", {
-        "sessions": visible.annotate(n=Count("attempts")).order_by("-opens_at"), "grading": grading,
+        # People who started: an attempt voided for a new one is not a second person.
+        "sessions": visible.annotate(n=Count("attempts", filter=~Q(attempts__status=AttemptStatus.VOIDED)))
+        .order_by("-opens_at"), "grading": grading,
         "competitions": managed[:50], "papers": papers,
     })
 
@@ -619,8 +621,13 @@ def attempt_extend(request, pk):
     except UserError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("%(name)s has %(n)s more minutes.") % {"name": attempt.entry.person.name,
-                                                                             "n": form.cleaned_data["minutes"]})
+        minutes = form.cleaned_data["minutes"]
+        if minutes < 0:  # time taken back: "has -5 more minutes" said the opposite
+            text = ngettext("The time of %(name)s was shortened by %(n)s minute.",
+                            "The time of %(name)s was shortened by %(n)s minutes.", -minutes)
+        else:
+            text = ngettext("%(name)s has %(n)s more minute.", "%(name)s has %(n)s more minutes.", minutes)
+        messages.success(request, text % {"name": attempt.entry.person.name, "n": abs(minutes)})
     return redirect(next_url(request, reverse("exams:monitor", args=[attempt.session_id])))
 
 

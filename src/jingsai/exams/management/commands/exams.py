@@ -182,7 +182,8 @@ class Command(JingsaiCommand):
 
     def _attempt(self, item, entry, stage, missing):
         """(candidate, their attempt in the session) by entry number, or the message `missing`."""
-        candidate = services.candidate_by_number(item, entry, stage)
+        # Someone who started and whose entry was withdrawn since is on the live list too.
+        candidate = services.candidate_by_number(item, entry, stage, or_started=True)
         attempt = services.current_attempt(item, candidate)
         if attempt is None:
             self.fail(missing % {"name": candidate.person.name, "n": entry, "session": item.name})
@@ -252,6 +253,9 @@ class Command(JingsaiCommand):
             self.stdout.write(_("The competition has no exam sessions."))
             return
         for session in sessions:
+            # Attempts whose time and grace are over are handed in first, as the session's
+            # page and the live list do: counted as they are, they would still be "in progress".
+            services.sweep(session=session)
             counts = dict.fromkeys(AttemptStatus.values, 0)
             counts |= dict(session.attempts.order_by().values_list("status").annotate(n=Count("pk")))
             self.stdout.write(_("%(id)s  %(name)s  %(opens)s – %(closes)s, %(minutes)s min, paper %(paper)s: "
