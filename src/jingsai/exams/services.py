@@ -252,6 +252,8 @@ def edit_question(actor, question, q, *, reason=""):
 
 @transaction.atomic
 def set_question_active(actor, question, active, *, reason=""):
+    """Retire a question or put it back in use; asking for the state it is in changes nothing."""
+    question.is_active = Question.objects.select_for_update().values_list("is_active", flat=True).get(pk=question.pk)
     if question.is_active == active:
         return
     Question.objects.filter(pk=question.pk).update(is_active=active)

@@ -289,7 +289,13 @@ def question_edit(request, pk):
 @permission_required("exams.manage_bank")
 def question_toggle(request, pk):
     question = _question(request, pk, "exams.manage_bank")
-    services.set_question_active(request.user, question, not question.is_active, reason=request.POST.get("reason", ""))
+    # The state asked for, not a flip of the state found: a second click, or a page older
+    # than another organizer's change, must not undo what it asks for.
+    wanted = {"0": False, "1": True}.get(request.POST.get("active", ""))
+    if wanted is None:
+        messages.error(request, _("Say whether the question is to be retired or put back in use."))
+        return redirect("exams:question", pk=question.pk)
+    services.set_question_active(request.user, question, wanted, reason=request.POST.get("reason", ""))
     messages.success(request, _("The question is back in use.") if question.is_active else
                      _("The question was retired: it is kept, but no longer drawn."))
     return redirect("exams:question", pk=question.pk)
