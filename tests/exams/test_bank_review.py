@@ -5,7 +5,8 @@ review of 2026-12-07)."""
 import pytest
 
 from jingsai.core.models import AuditRecord
-from jingsai.exams.models import Question
+from jingsai.exams import services
+from jingsai.exams.models import Question, QuestionVersion
 from tests.exams import factories as ex
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +47,37 @@ def test_retiring_a_question_twice_leaves_it_retired(world):
     assert "停用" in refused.content.decode()
     question.refresh_from_db()
     assert question.is_active
+
+
+def _seen_question(world, qtype="single"):
+    """A question of `qtype` that the first candidate's attempt shows."""
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, world["session"], device="d")
+    item = attempt.items.select_related("version__question").filter(version__type=qtype).first()
+    return item.version.question
+
+
+def test_saving_a_seen_question_unchanged_makes_no_new_version(world):
+    """Regression: opening a question that candidates had seen in the editor and pressing
+    Save without changing anything made a new version, identical to the old one, with an
+    audit record of a new version and no changes; the item analysis then split the
+    question's figures between the two versions. Nothing is written now."""
+    question = _seen_question(world)
+    client = world["client"]
+    form = client.get(f"/work/exams/questions/{question.pk}/edit/").context["form"]
+    posted = {name: value for name, value in form.initial.items() if value is not None}
+    response = client.post(f"/work/exams/questions/{question.pk}/edit/", posted)
+    assert response.status_code == 302
+    through_api = client.put(f"/api/exams/questions/{question.pk}", {
+        "type": "single", "stem": question.current.stem, "options": [o["text"] for o in question.current.options],
+        "answer": question.current.answer, "knowledge_point": question.knowledge_point.name,
+        "difficulty": question.difficulty,
+    }, content_type="application/json")
+    assert through_api.status_code == 200, through_api.content
+    assert QuestionVersion.objects.filter(question=question).count() == 1
+    assert not AuditRecord.objects.filter(action__in=("exams.new_version", "exams.edit_question")).exists()
+    # A real change still makes a new version, with its record.
+    data = services.question_data(question.current)
+    data.explanation = "新解析"
+    assert services.edit_question(None, question, data).number == 2
+    assert AuditRecord.objects.get(action="exams.new_version").changes == {"explanation": ["", "新解析"]}

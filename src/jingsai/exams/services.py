@@ -230,6 +230,12 @@ def edit_question(actor, question, q, *, reason=""):
     kp = knowledge_points(bank, [q.knowledge_point]).get(q.knowledge_point)
     before = question_data(current)
     image_pks = _image_pks(bank, q)
+    fields = ("type", "stem", "options", "answer", "explanation", "knowledge_point", "difficulty", "title")
+    changes = audit.changes_between(vars(before), vars(q), fields)
+    if sorted(before.images) != sorted(image_pks):
+        changes["images"] = [before.images, image_pks]
+    if not changes:  # saved as it was: no new version (its statistics would split in two), nothing to record
+        return current
     if version_used(current):
         version = _version(question, current.number + 1, q, kp, actor)
         version.save()
@@ -242,10 +248,6 @@ def edit_question(actor, question, q, *, reason=""):
     version.images.set(image_pks)
     question.current, question.type, question.knowledge_point, question.difficulty = version, q.type, kp, q.difficulty
     question.save(update_fields=["current", "type", "knowledge_point", "difficulty"])
-    fields = ("type", "stem", "options", "answer", "explanation", "knowledge_point", "difficulty", "title")
-    changes = audit.changes_between(vars(before), vars(q), fields)
-    if before.images != image_pks:
-        changes["images"] = [before.images, image_pks]
     audit.record(actor, action, question, reason=reason, changes=changes, data={"version": version.number})
     return version
 
