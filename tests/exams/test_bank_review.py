@@ -81,3 +81,23 @@ def test_saving_a_seen_question_unchanged_makes_no_new_version(world):
     data.explanation = "新解析"
     assert services.edit_question(None, question, data).number == 2
     assert AuditRecord.objects.get(action="exams.new_version").changes == {"explanation": ["", "新解析"]}
+
+
+def test_a_fixed_paper_says_when_an_edit_changed_a_question_s_type(world):
+    """Regression: a fixed paper's sections are checked for their questions' types when
+    the paper is saved, and an edit may change a question's type afterwards: the paper then
+    showed a multiple-choice question among its single-choice ones (scored as multiple
+    choice), and neither the paper page nor the API said so. They now name the question."""
+    bank = world["bank"]
+    singles = list(Question.objects.filter(bank=bank, type="single").order_by("number")[:2])
+    paper = services.save_paper(None, competition=world["competition"], bank=bank, name="固定卷", kind="fixed",
+                                sections=[{"type": "single", "points": "5", "questions": [q.number for q in singles]}])
+    assert services.paper_shortages(paper) == []
+    data = services.question_data(singles[1].current)
+    data.type, data.answer = "multiple", "AB"
+    services.edit_question(None, singles[1], data, reason="改为多选")
+    said = services.paper_shortages(paper)
+    assert len(said) == 1 and str(singles[1].number) in said[0] and "多选" in said[0]
+    page = world["client"].get(f"/work/exams/papers/{paper.pk}/").content.decode()
+    assert "多选" in page and "请另组" in page
+    assert world["client"].get(f"/api/exams/papers/{paper.pk}").json()["shortages"] == [str(m) for m in said]

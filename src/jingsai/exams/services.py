@@ -493,15 +493,25 @@ def paper_shortages(paper):
     blueprint's sections it can no longer fill, a fixed paper's questions retired since
     (every candidate would still be shown them: retiring is often for a wrong answer)."""
     if paper.kind == Paper.Kind.FIXED:
-        listed = [pk for section in paper.sections.all() for pk in section.questions]
-        retired = sorted(Question.objects.filter(pk__in=listed, is_active=False).values_list("number", flat=True))
+        sections = list(paper.sections.all())
+        listed = [pk for section in sections for pk in section.questions]
+        found = {pk: (number, qtype, active) for pk, number, qtype, active in
+                 Question.objects.filter(pk__in=listed).values_list("pk", "number", "type", "is_active")}
+        retired = sorted(number for number, _type, active in found.values() if not active)
+        # An edit may change a question's type: the paper would show it in a section of another.
+        changed = [_("Question %(n)s is a %(type)s question since it was edited, and the paper still shows it "
+                     "among the %(section)s questions: make a new paper.")
+                   % {"n": found[pk][0], "type": QuestionType(found[pk][1]).label,
+                      "section": QuestionType(section.type).label}
+                   for section in sections for pk in section.questions if pk in found and found[pk][1] != section.type]
         if not retired:
-            return []
-        return [ngettext("Question %(numbers)s has been retired since the paper was made, and the paper still shows "
-                         "it: make a new paper without it, or bring the question back.",
-                         "Questions %(numbers)s have been retired since the paper was made, and the paper still "
-                         "shows them: make a new paper without them, or bring the questions back.", len(retired))
-                % {"numbers": "、".join(map(str, retired))}]
+            return changed
+        return changed + [
+            ngettext("Question %(numbers)s has been retired since the paper was made, and the paper still shows "
+                     "it: make a new paper without it, or bring the question back.",
+                     "Questions %(numbers)s have been retired since the paper was made, and the paper still "
+                     "shows them: make a new paper without them, or bring the questions back.", len(retired))
+            % {"numbers": "、".join(map(str, retired))}]
     try:
         _refuse_shortages(paper.bank, _section_dicts(paper))
     except Rejected as rejected:
