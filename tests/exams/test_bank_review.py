@@ -101,3 +101,18 @@ def test_a_fixed_paper_says_when_an_edit_changed_a_question_s_type(world):
     page = world["client"].get(f"/work/exams/papers/{paper.pk}/").content.decode()
     assert "多选" in page and "请另组" in page
     assert world["client"].get(f"/api/exams/papers/{paper.pk}").json()["shortages"] == [str(m) for m in said]
+
+
+@pytest.mark.parametrize("level", [0, -1])
+def test_the_api_makes_no_bank_for_a_level_the_page_and_the_command_refuse(world, level):
+    """Regression: the page offers levels 1 to 5 and the command refuses others, but the API
+    made a bank for level 0 (特级技师) or -1 (首席技师), named "焊工（0级）". The service
+    now refuses them, with a message."""
+    from jingsai.exams.models import Bank
+
+    before = Bank.objects.count()
+    made = world["client"].post("/api/exams/banks", {"occupation": "6-18-02-05", "level": level,
+                                                     "owner": world["orgs"]["union"].code},
+                                content_type="application/json")
+    assert made.status_code == 400 and "1 至 5 级" in made.json()["detail"]
+    assert Bank.objects.count() == before

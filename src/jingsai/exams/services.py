@@ -71,10 +71,16 @@ SESSION_YEARS = (2000, 2099)  # a sitting's window: year 1 overflows SQLite, and
 # ---------------------------------------------------------------- question banks
 
 
+BANK_LEVELS = (1, 2, 3, 4, 5)
+
+
 @transaction.atomic
 def create_bank(actor, *, occupation, level, owner, name="", practice_open=True, reason=""):
     from jingsai.people.models import Occupation
 
+    # As the page and the command offer: 特级技师 and 首席技师 (0, -1) are no exam's level.
+    if level not in BANK_LEVELS:
+        raise UserError(_("A question bank is for a skill level from 1 to 5."), code="level")
     if Bank.objects.filter(occupation=occupation, level=level).exists():
         raise UserError(_("A question bank for this occupation and level already exists."), code="duplicate")
     if not name:
