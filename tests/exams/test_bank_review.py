@@ -116,3 +116,15 @@ def test_the_api_makes_no_bank_for_a_level_the_page_and_the_command_refuse(world
                                 content_type="application/json")
     assert made.status_code == 400 and "1 至 5 级" in made.json()["detail"]
     assert Bank.objects.count() == before
+
+
+def test_the_questions_command_names_the_changed_settings_in_the_user_s_language(world):
+    """Regression: `jingsai questions bank --practice closed` answered "已修改：practice_open。",
+    the field's name in the code. It now says the setting as the page does."""
+    from tests.commands import run_command
+
+    bank = world["bank"]
+    code, out, _err = run_command("questions", "bank", "--occupation", bank.occupation, "--level", str(bank.level),
+                                  "--practice", "closed", "--name", "焊工理论题库")
+    assert code == 0
+    assert "practice_open" not in out and "已修改：名称、开放练兵。" in out, out
