@@ -128,3 +128,31 @@ def test_the_questions_command_names_the_changed_settings_in_the_user_s_language
                                   "--practice", "closed", "--name", "焊工理论题库")
     assert code == 0
     assert "practice_open" not in out and "已修改：名称、开放练兵。" in out, out
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
+
+
+def test_a_question_that_is_only_a_picture_can_be_added_and_edited_on_the_page(world):
+    """Regression: a question may be a picture without text (content.check accepts it, and
+    imports make them), but the page's form required the question text: such a question
+    could not be added on the page, and one imported could not be edited there at all (its
+    difficulty, say) without inventing a text. An empty text with a picture is accepted
+    now; without a picture it is still refused, with content.check's message."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bank, client = world["bank"], world["client"]
+    added = client.post(f"/work/exams/banks/{bank.pk}/questions/new/", {
+        "type": "judge", "difficulty": 3, "stem": "", "answer": "对",
+        "pictures": SimpleUploadedFile("图.png", PNG)})
+    assert added.status_code == 302, added.content.decode()
+    question = Question.objects.get(bank=bank, current__stem="")
+    picture = question.current.images.get()
+    edited = client.post(f"/work/exams/questions/{question.pk}/edit/", {
+        "type": "judge", "difficulty": 5, "stem": "", "answer": "对", "keep_image": str(picture.pk)})
+    assert edited.status_code == 302, edited.content.decode()
+    question.refresh_from_db()
+    assert question.difficulty == 5 and list(question.current.images.all()) == [picture]
+    refused = client.post(f"/work/exams/banks/{bank.pk}/questions/new/", {
+        "type": "judge", "difficulty": 3, "stem": " ", "answer": "对"})
+    assert refused.status_code == 200 and "题干为空" in refused.content.decode()
