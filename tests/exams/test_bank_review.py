@@ -156,3 +156,32 @@ def test_a_question_that_is_only_a_picture_can_be_added_and_edited_on_the_page(w
     refused = client.post(f"/work/exams/banks/{bank.pk}/questions/new/", {
         "type": "judge", "difficulty": 3, "stem": " ", "answer": "对"})
     assert refused.status_code == 200 and "题干为空" in refused.content.decode()
+
+
+def test_saving_an_edit_over_someone_else_s_later_change_is_refused(world):
+    """Regression: the edit page saved what its form held over whatever the question said
+    by then: when two organizers had it open, the second to save silently undid the first's
+    correction (an unseen question is changed in place, so no version kept it either). The
+    page now carries the content it was opened on, and a save over a later change is
+    refused with a message; opened again, the edit saves."""
+    question = Question.objects.filter(bank=world["bank"], type="judge").first()
+    client = world["client"]
+    opened = client.get(f"/work/exams/questions/{question.pk}/edit/")
+    posted = {name: value for name, value in opened.context["form"].initial.items() if value is not None}
+    posted["base"] = opened.context["base"]
+    assert f'name="base" value="{posted["base"]}"' in opened.content.decode()
+    # Another organizer corrects the answer meanwhile.
+    data = services.question_data(question.current)
+    data.answer = not data.answer
+    services.edit_question(None, question, data, reason="答案更正")
+    refused = client.post(f"/work/exams/questions/{question.pk}/edit/", {**posted, "difficulty": 5})
+    assert refused.status_code == 200 and "已有他人修改" in refused.content.decode()
+    question.refresh_from_db()
+    assert question.current.answer is data.answer and question.difficulty != 5
+    reopened = client.get(f"/work/exams/questions/{question.pk}/edit/")
+    posted = {name: value for name, value in reopened.context["form"].initial.items() if value is not None}
+    saved = client.post(f"/work/exams/questions/{question.pk}/edit/",
+                        {**posted, "difficulty": 5, "base": reopened.context["base"]})
+    assert saved.status_code == 302
+    question.refresh_from_db()
+    assert question.current.answer is data.answer and question.difficulty == 5

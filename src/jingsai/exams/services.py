@@ -6,6 +6,7 @@ session, no user lookup and no other write. Everything else is ordinary service 
 transactions, with audit records."""
 
 import functools
+import hashlib
 import ipaddress
 import json
 import logging
@@ -219,10 +220,19 @@ def _keep_feedback(q, current):
                      for key, option in zip(keys, q.options, strict=False)]
 
 
+def question_digest(version):
+    """A digest of what a version says: the edit page carries the one it was opened on, so
+    that a save over someone else's later change is refused rather than undoing it."""
+    said = vars(question_data(version)) | {"where": ""}
+    said["images"] = sorted(said["images"])
+    return hashlib.sha256(json.dumps(said, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
 @transaction.atomic
-def edit_question(actor, question, q, *, reason=""):
+def edit_question(actor, question, q, *, reason="", base=None):
     """Change a question. If its current version has been shown to anyone, the change
-    becomes a new version and what was shown stays as it was. Returns the version."""
+    becomes a new version and what was shown stays as it was. Returns the version.
+    `base`, when given, is the question_digest() of the content the change was made on."""
     question = Question.objects.select_for_update(of=("self",)).select_related("bank").get(pk=question.pk)
     _keep_feedback(q, question.current)
     problems = check_questions([q])
@@ -233,6 +243,9 @@ def edit_question(actor, question, q, *, reason=""):
     # and then finds its items (a plain update would not wait, and would change in place a
     # version an attempt has just drawn).
     bank, current = question.bank, QuestionVersion.objects.select_for_update().get(pk=question.current_id)
+    if base is not None and base != question_digest(current):
+        raise UserError(_("Someone changed this question after you opened it, and nothing was saved: open it again "
+                          "to see their change, then make yours."), code="stale")
     kp = knowledge_points(bank, [q.knowledge_point]).get(q.knowledge_point)
     before = question_data(current)
     image_pks = _image_pks(bank, q)

@@ -232,11 +232,14 @@ def _save_question(request, form, bank, question=None):
     try:
         if question is None:
             return services.add_question(request.user, bank, q, reason=form.cleaned_data["reason"])
-        services.edit_question(request.user, question, q, reason=form.cleaned_data["reason"])
+        services.edit_question(request.user, question, q, reason=form.cleaned_data["reason"],
+                               base=request.POST.get("base") or None)
         return question
     except Rejected as rejected:
         for problem in rejected.problems:
             form.add_error(None, problem.message)
+    except UserError as error:
+        form.add_error(None, error.message)
     return None
 
 
@@ -282,6 +285,9 @@ def question_edit(request, pk):
     return render(request, "exams/question_form.html", {
         "form": form, "bank": question.bank, "question": question, "used": services.version_used(current),
         "images": current.images.all(), "kps": question.bank.knowledge_points.all(),
+        # The content this form was opened on; kept through a refused save, so that a save
+        # refused because someone changed the question stays refused until it is reopened.
+        "base": request.POST.get("base") or services.question_digest(current),
     })
 
 
