@@ -185,3 +185,19 @@ def test_saving_an_edit_over_someone_else_s_later_change_is_refused(world):
     assert saved.status_code == 302
     question.refresh_from_db()
     assert question.current.answer is data.answer and question.difficulty == 5
+
+
+@pytest.mark.parametrize("answer", [{"要点": "断电"}, ["断电", "救人"], True])
+def test_a_short_answer_s_reference_that_is_not_a_text_is_refused(world, answer):
+    """Regression: the API stored a short-answer question's reference answer given as a
+    JSON object, list or boolean as Python's rendering of it ("{'要点': '断电'}"), shown
+    so to graders. It is refused now, with a message; a number is still taken as its text."""
+    url = f"/api/exams/banks/{world['bank'].pk}/questions"
+    before = Question.objects.count()
+    refused = world["client"].post(url, {"type": "short", "stem": "触电急救第一步？", "answer": answer},
+                                   content_type="application/json")
+    assert refused.status_code == 400 and "参考答案须为一段文字" in str(refused.json()["problems"])
+    assert Question.objects.count() == before
+    made = world["client"].post(url, {"type": "short", "stem": "安全电压是多少伏？", "answer": 36},
+                                content_type="application/json")
+    assert made.status_code == 201 and made.json()["current"]["answer"] == "36"

@@ -299,7 +299,9 @@ def _check_fill(q):
 
 
 def _check_short(q):
-    q.answer = str(q.answer or "").strip()
+    if not isinstance(q.answer, str | int | float | Decimal | None) or isinstance(q.answer, bool):
+        return [_("The reference answer of a short-answer question is a text.")]  # not a list's or object's repr
+    q.answer = str(q.answer if q.answer is not None else "").strip()
     return []
 
 
