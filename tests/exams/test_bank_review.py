@@ -201,3 +201,18 @@ def test_a_short_answer_s_reference_that_is_not_a_text_is_refused(world, answer)
     made = world["client"].post(url, {"type": "short", "stem": "安全电压是多少伏？", "answer": 36},
                                 content_type="application/json")
     assert made.status_code == 201 and made.json()["current"]["answer"] == "36"
+
+
+def test_the_bank_page_counts_each_knowledge_point_s_questions_as_it_lists_them(world):
+    """Regression: the knowledge-point filter of the bank page said how many questions each
+    point has counting retired ones, while the list shows those in use (or, ticked, the
+    retired): "焊接安全 (30)" listed 29 questions. It now counts what the list shows."""
+    bank, client = world["bank"], world["client"]
+    point = bank.knowledge_points.get(name="焊接安全")
+    retired = Question.objects.filter(bank=bank, knowledge_point=point).first()
+    services.set_question_active(None, retired, False)
+    in_use = Question.objects.filter(bank=bank, knowledge_point=point, is_active=True).count()
+    page = client.get(f"/work/exams/banks/{bank.pk}/").content.decode()
+    assert f"焊接安全 ({in_use})" in page
+    page = client.get(f"/work/exams/banks/{bank.pk}/?retired=1").content.decode()
+    assert "焊接安全 (1)" in page

@@ -149,7 +149,9 @@ def bank(request, pk):
     counts = dict(bank.questions.filter(is_active=True).values_list("type").annotate(n=Count("pk")))
     return render(request, "exams/bank.html", {
         "bank": bank, "page_obj": Paginator(questions, 50).get_page(request.GET.get("page")),
-        "types": QuestionType.choices, "kps": bank.knowledge_points.annotate(n=Count("questions")),
+        "types": QuestionType.choices,
+        # Counted as the list is: in use, or retired when the retired ones are listed.
+        "kps": bank.knowledge_points.annotate(n=Count("questions", filter=Q(questions__is_active=not retired))),
         "counts": [(label, counts.get(value, 0)) for value, label in QuestionType.choices],
         "can_manage": permissions.has_perm(request.user, "exams.manage_bank", bank),
         "formats": FORMATS, "retired": retired,
