@@ -4,6 +4,7 @@ review of 2026-12-07)."""
 
 import pytest
 
+from jingsai.core.errors import Rejected
 from jingsai.core.models import AuditRecord
 from jingsai.exams import services
 from jingsai.exams.models import Question, QuestionVersion
@@ -216,3 +217,22 @@ def test_the_bank_page_counts_each_knowledge_point_s_questions_as_it_lists_them(
     assert f"焊接安全 ({in_use})" in page
     page = client.get(f"/work/exams/banks/{bank.pk}/?retired=1").content.decode()
     assert "焊接安全 (1)" in page
+
+
+def test_a_choice_question_with_more_than_eight_options_is_refused_not_a_server_error(world):
+    """Regression: a choice question with nine options whose answer named one of the first
+    eight (A) passed the answer's check, and lettering the options A to H then ran out of
+    letters: the API (and a Moodle XML file with nine answers) gave a server error instead
+    of "at most 8 options"."""
+    url = f"/api/exams/banks/{world['bank'].pk}/questions"
+    before = Question.objects.count()
+    refused = world["client"].post(url, {"type": "single", "stem": "选出正确的一项", "answer": "A",
+                                         "options": [f"选项{i}" for i in range(9)]}, content_type="application/json")
+    assert refused.status_code == 400 and "最多" in str(refused.json()["problems"])
+    answers = "".join(f'<answer fraction="{100 if i == 0 else 0}"><text>选项{i}</text></answer>' for i in range(9))
+    with pytest.raises(Rejected):
+        services.import_questions(None, world["bank"], (
+            '<?xml version="1.0" encoding="UTF-8"?><quiz><question type="multichoice"><name><text>九项</text></name>'
+            f'<questiontext><text>选出正确的一项</text></questiontext><single>true</single>{answers}</question></quiz>'
+        ).encode(), filename="q.xml")
+    assert Question.objects.count() == before
