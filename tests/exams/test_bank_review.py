@@ -236,3 +236,23 @@ def test_a_choice_question_with_more_than_eight_options_is_refused_not_a_server_
             f'<questiontext><text>选出正确的一项</text></questiontext><single>true</single>{answers}</question></quiz>'
         ).encode(), filename="q.xml")
     assert Question.objects.count() == before
+
+
+def test_adding_the_same_question_twice_adds_it_once(world):
+    """Regression: an import leaves out questions the bank already holds, but the page and
+    the API added the same content again: a double click on Save made two identical
+    questions, which a blueprint could then draw into the same paper. The second is now
+    refused, naming the question the bank has."""
+    bank, client = world["bank"], world["client"]
+    form = {"type": "single", "difficulty": 3, "stem": "焊条烘干的目的是？", "option_A": "去除水分",
+            "option_B": "增加重量", "answer": "A", "knowledge_point": "焊接材料"}
+    assert client.post(f"/work/exams/banks/{bank.pk}/questions/new/", form).status_code == 302
+    question = Question.objects.get(bank=bank, current__stem="焊条烘干的目的是？")
+    again = client.post(f"/work/exams/banks/{bank.pk}/questions/new/", form)
+    assert again.status_code == 200 and f"题库中已有这道题：第 {question.number} 题" in again.content.decode()
+    through_api = client.post(f"/api/exams/banks/{bank.pk}/questions", {
+        "type": "single", "stem": "焊条烘干的目的是？", "options": ["去除水分", "增加重量"], "answer": "A",
+    }, content_type="application/json")
+    assert through_api.status_code == 400 and str(question.number) in through_api.json()["detail"]
+    assert Question.objects.filter(bank=bank, current__stem="焊条烘干的目的是？").count() == 1
+    assert AuditRecord.objects.filter(action="exams.add_question", object_id=str(question.pk)).count() == 1

@@ -173,11 +173,17 @@ def add_question(actor, bank, q, *, reason=""):
     problems = check_questions([q])
     if problems:
         raise Rejected(_("The question was not saved."), problems)
+    number, digest = _next_number(bank), content.fingerprint(q)  # the bank locked: a second click waits here
+    # As an import does: the same content is not added twice (a double click on Save made
+    # two questions, which one blueprint could then draw into the same paper).
+    twin = (Question.objects.filter(bank=bank, current__fingerprint=digest).order_by("number")
+            .values_list("number", flat=True).first())
+    if twin is not None:
+        raise UserError(_("The bank already holds this question: question %(n)s.") % {"n": twin}, code="duplicate")
     kp = knowledge_points(bank, [q.knowledge_point]).get(q.knowledge_point)
-    question = Question.objects.create(
-        bank=bank, number=_next_number(bank), type=q.type, knowledge_point=kp, difficulty=q.difficulty
-    )
-    version = _version(question, 1, q, kp, actor)
+    question = Question.objects.create(bank=bank, number=number, type=q.type, knowledge_point=kp,
+                                       difficulty=q.difficulty)
+    version = _version(question, 1, q, kp, actor, digest)
     version.save()
     version.images.set(_image_pks(bank, q))
     question.current = version
