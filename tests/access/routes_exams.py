@@ -157,7 +157,7 @@ ROUTES = {
     "exams:question_create": Route(allow=MANAGE_BANK, kwargs=pk("bank")),
     "exams:question": Route(allow=VIEW_BANK, kwargs=pk("question")),
     "exams:question_edit": Route(allow=MANAGE_BANK, kwargs=pk("question")),
-    "exams:question_toggle": Route(allow=MANAGE_BANK, kwargs=pk("question"), method="post"),
+    "exams:question_toggle": Route(allow=MANAGE_BANK, kwargs=pk("question"), method="post", data={"active": "0"}),
     # A picture of exam content: the bank's keepers, and those shown a question using it.
     "exams:image": Route(allow=VIEW_BANK | {"worker", "invigilator", "grader"}, kwargs=pk("image")),
     "exams:sessions": Route(allow=INVIGILATE | GRADE),

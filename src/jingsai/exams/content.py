@@ -127,8 +127,10 @@ def check(q):
         q.difficulty = -1
     if q.difficulty not in Difficulty.values:
         problems += _about("difficulty", given, [_("The difficulty must be 1 (easy) to 5 (hard).")])
+    option_problems = []
     if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        problems += _about("options", None, _check_options(q))
+        option_problems = _check_options(q)
+        problems += _about("options", None, option_problems)
     else:
         if any(str(o.get("text") if isinstance(o, dict) else o or "").strip() for o in q.options):
             problems += _about("options", None, [_("Only choice questions have options.")])
@@ -140,8 +142,8 @@ def check(q):
     given = q.answer
     answer_problems = checker(q)
     problems += _about("answer", given, answer_problems)
-    if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE) and not answer_problems:
-        _compact_keys(q)
+    if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE) and not answer_problems and not option_problems:
+        _compact_keys(q)  # letters A to H: more options than that are refused above
     for image in q.images:
         if isinstance(image, ImageData):
             if image.kind is None:
@@ -299,7 +301,9 @@ def _check_fill(q):
 
 
 def _check_short(q):
-    q.answer = str(q.answer or "").strip()
+    if not isinstance(q.answer, str | int | float | Decimal | None) or isinstance(q.answer, bool):
+        return [_("The reference answer of a short-answer question is a text.")]  # not a list's or object's repr
+    q.answer = str(q.answer if q.answer is not None else "").strip()
     return []
 
 

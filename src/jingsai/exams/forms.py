@@ -39,7 +39,8 @@ class QuestionForm(StyledForm, forms.Form):
     difficulty = forms.TypedChoiceField(label=_("difficulty"), choices=Difficulty.choices, coerce=int,
                                         initial=Difficulty.MEDIUM)
     title = forms.CharField(label=_("title"), max_length=200, required=False)
-    stem = forms.CharField(label=_("question"), widget=forms.Textarea(attrs={"rows": 4}))
+    # Not required here: a question may be a picture alone; content.check refuses one with neither.
+    stem = forms.CharField(label=_("question"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     answer = forms.CharField(
         label=_("answer"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("单选: B (partial credit: B|%50%C); 多选: ACD; 判断: 对 or 错; 填空: blanks separated by ；, "

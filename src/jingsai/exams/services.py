@@ -6,6 +6,7 @@ session, no user lookup and no other write. Everything else is ordinary service 
 transactions, with audit records."""
 
 import functools
+import hashlib
 import ipaddress
 import json
 import logging
@@ -71,10 +72,16 @@ SESSION_YEARS = (2000, 2099)  # a sitting's window: year 1 overflows SQLite, and
 # ---------------------------------------------------------------- question banks
 
 
+BANK_LEVELS = (1, 2, 3, 4, 5)
+
+
 @transaction.atomic
 def create_bank(actor, *, occupation, level, owner, name="", practice_open=True, reason=""):
     from jingsai.people.models import Occupation
 
+    # As the page and the command offer: 特级技师 and 首席技师 (0, -1) are no exam's level.
+    if level not in BANK_LEVELS:
+        raise UserError(_("A question bank is for a skill level from 1 to 5."), code="level")
     if Bank.objects.filter(occupation=occupation, level=level).exists():
         raise UserError(_("A question bank for this occupation and level already exists."), code="duplicate")
     if not name:
@@ -166,11 +173,17 @@ def add_question(actor, bank, q, *, reason=""):
     problems = check_questions([q])
     if problems:
         raise Rejected(_("The question was not saved."), problems)
+    number, digest = _next_number(bank), content.fingerprint(q)  # the bank locked: a second click waits here
+    # As an import does: the same content is not added twice (a double click on Save made
+    # two questions, which one blueprint could then draw into the same paper).
+    twin = (Question.objects.filter(bank=bank, current__fingerprint=digest).order_by("number")
+            .values_list("number", flat=True).first())
+    if twin is not None:
+        raise UserError(_("The bank already holds this question: question %(n)s.") % {"n": twin}, code="duplicate")
     kp = knowledge_points(bank, [q.knowledge_point]).get(q.knowledge_point)
-    question = Question.objects.create(
-        bank=bank, number=_next_number(bank), type=q.type, knowledge_point=kp, difficulty=q.difficulty
-    )
-    version = _version(question, 1, q, kp, actor)
+    question = Question.objects.create(bank=bank, number=number, type=q.type, knowledge_point=kp,
+                                       difficulty=q.difficulty)
+    version = _version(question, 1, q, kp, actor, digest)
     version.save()
     version.images.set(_image_pks(bank, q))
     question.current = version
@@ -213,10 +226,19 @@ def _keep_feedback(q, current):
                      for key, option in zip(keys, q.options, strict=False)]
 
 
+def question_digest(version):
+    """A digest of what a version says: the edit page carries the one it was opened on, so
+    that a save over someone else's later change is refused rather than undoing it."""
+    said = vars(question_data(version)) | {"where": ""}
+    said["images"] = sorted(said["images"])
+    return hashlib.sha256(json.dumps(said, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
 @transaction.atomic
-def edit_question(actor, question, q, *, reason=""):
+def edit_question(actor, question, q, *, reason="", base=None):
     """Change a question. If its current version has been shown to anyone, the change
-    becomes a new version and what was shown stays as it was. Returns the version."""
+    becomes a new version and what was shown stays as it was. Returns the version.
+    `base`, when given, is the question_digest() of the content the change was made on."""
     question = Question.objects.select_for_update(of=("self",)).select_related("bank").get(pk=question.pk)
     _keep_feedback(q, question.current)
     problems = check_questions([q])
@@ -227,9 +249,18 @@ def edit_question(actor, question, q, *, reason=""):
     # and then finds its items (a plain update would not wait, and would change in place a
     # version an attempt has just drawn).
     bank, current = question.bank, QuestionVersion.objects.select_for_update().get(pk=question.current_id)
+    if base is not None and base != question_digest(current):
+        raise UserError(_("Someone changed this question after you opened it, and nothing was saved: open it again "
+                          "to see their change, then make yours."), code="stale")
     kp = knowledge_points(bank, [q.knowledge_point]).get(q.knowledge_point)
     before = question_data(current)
     image_pks = _image_pks(bank, q)
+    fields = ("type", "stem", "options", "answer", "explanation", "knowledge_point", "difficulty", "title")
+    changes = audit.changes_between(vars(before), vars(q), fields)
+    if sorted(before.images) != sorted(image_pks):
+        changes["images"] = [before.images, image_pks]
+    if not changes:  # saved as it was: no new version (its statistics would split in two), nothing to record
+        return current
     if version_used(current):
         version = _version(question, current.number + 1, q, kp, actor)
         version.save()
@@ -242,16 +273,14 @@ def edit_question(actor, question, q, *, reason=""):
     version.images.set(image_pks)
     question.current, question.type, question.knowledge_point, question.difficulty = version, q.type, kp, q.difficulty
     question.save(update_fields=["current", "type", "knowledge_point", "difficulty"])
-    fields = ("type", "stem", "options", "answer", "explanation", "knowledge_point", "difficulty", "title")
-    changes = audit.changes_between(vars(before), vars(q), fields)
-    if before.images != image_pks:
-        changes["images"] = [before.images, image_pks]
     audit.record(actor, action, question, reason=reason, changes=changes, data={"version": version.number})
     return version
 
 
 @transaction.atomic
 def set_question_active(actor, question, active, *, reason=""):
+    """Retire a question or put it back in use; asking for the state it is in changes nothing."""
+    question.is_active = Question.objects.select_for_update().values_list("is_active", flat=True).get(pk=question.pk)
     if question.is_active == active:
         return
     Question.objects.filter(pk=question.pk).update(is_active=active)
@@ -489,15 +518,25 @@ def paper_shortages(paper):
     blueprint's sections it can no longer fill, a fixed paper's questions retired since
     (every candidate would still be shown them: retiring is often for a wrong answer)."""
     if paper.kind == Paper.Kind.FIXED:
-        listed = [pk for section in paper.sections.all() for pk in section.questions]
-        retired = sorted(Question.objects.filter(pk__in=listed, is_active=False).values_list("number", flat=True))
+        sections = list(paper.sections.all())
+        listed = [pk for section in sections for pk in section.questions]
+        found = {pk: (number, qtype, active) for pk, number, qtype, active in
+                 Question.objects.filter(pk__in=listed).values_list("pk", "number", "type", "is_active")}
+        retired = sorted(number for number, _type, active in found.values() if not active)
+        # An edit may change a question's type: the paper would show it in a section of another.
+        changed = [_("Question %(n)s is a %(type)s question since it was edited, and the paper still shows it "
+                     "among the %(section)s questions: make a new paper.")
+                   % {"n": found[pk][0], "type": QuestionType(found[pk][1]).label,
+                      "section": QuestionType(section.type).label}
+                   for section in sections for pk in section.questions if pk in found and found[pk][1] != section.type]
         if not retired:
-            return []
-        return [ngettext("Question %(numbers)s has been retired since the paper was made, and the paper still shows "
-                         "it: make a new paper without it, or bring the question back.",
-                         "Questions %(numbers)s have been retired since the paper was made, and the paper still "
-                         "shows them: make a new paper without them, or bring the questions back.", len(retired))
-                % {"numbers": "、".join(map(str, retired))}]
+            return changed
+        return changed + [
+            ngettext("Question %(numbers)s has been retired since the paper was made, and the paper still shows "
+                     "it: make a new paper without it, or bring the question back.",
+                     "Questions %(numbers)s have been retired since the paper was made, and the paper still "
+                     "shows them: make a new paper without them, or bring the questions back.", len(retired))
+            % {"numbers": "、".join(map(str, retired))}]
     try:
         _refuse_shortages(paper.bank, _section_dicts(paper))
     except Rejected as rejected:

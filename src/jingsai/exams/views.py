@@ -149,7 +149,9 @@ def bank(request, pk):
     counts = dict(bank.questions.filter(is_active=True).values_list("type").annotate(n=Count("pk")))
     return render(request, "exams/bank.html", {
         "bank": bank, "page_obj": Paginator(questions, 50).get_page(request.GET.get("page")),
-        "types": QuestionType.choices, "kps": bank.knowledge_points.annotate(n=Count("questions")),
+        "types": QuestionType.choices,
+        # Counted as the list is: in use, or retired when the retired ones are listed.
+        "kps": bank.knowledge_points.annotate(n=Count("questions", filter=Q(questions__is_active=not retired))),
         "counts": [(label, counts.get(value, 0)) for value, label in QuestionType.choices],
         "can_manage": permissions.has_perm(request.user, "exams.manage_bank", bank),
         "formats": FORMATS, "retired": retired,
@@ -232,11 +234,14 @@ def _save_question(request, form, bank, question=None):
     try:
         if question is None:
             return services.add_question(request.user, bank, q, reason=form.cleaned_data["reason"])
-        services.edit_question(request.user, question, q, reason=form.cleaned_data["reason"])
+        services.edit_question(request.user, question, q, reason=form.cleaned_data["reason"],
+                               base=request.POST.get("base") or None)
         return question
     except Rejected as rejected:
         for problem in rejected.problems:
             form.add_error(None, problem.message)
+    except UserError as error:
+        form.add_error(None, error.message)
     return None
 
 
@@ -282,6 +287,9 @@ def question_edit(request, pk):
     return render(request, "exams/question_form.html", {
         "form": form, "bank": question.bank, "question": question, "used": services.version_used(current),
         "images": current.images.all(), "kps": question.bank.knowledge_points.all(),
+        # The content this form was opened on; kept through a refused save, so that a save
+        # refused because someone changed the question stays refused until it is reopened.
+        "base": request.POST.get("base") or services.question_digest(current),
     })
 
 
@@ -289,7 +297,13 @@ def question_edit(request, pk):
 @permission_required("exams.manage_bank")
 def question_toggle(request, pk):
     question = _question(request, pk, "exams.manage_bank")
-    services.set_question_active(request.user, question, not question.is_active, reason=request.POST.get("reason", ""))
+    # The state asked for, not a flip of the state found: a second click, or a page older
+    # than another organizer's change, must not undo what it asks for.
+    wanted = {"0": False, "1": True}.get(request.POST.get("active", ""))
+    if wanted is None:
+        messages.error(request, _("Say whether the question is to be retired or put back in use."))
+        return redirect("exams:question", pk=question.pk)
+    services.set_question_active(request.user, question, wanted, reason=request.POST.get("reason", ""))
     messages.success(request, _("The question is back in use.") if question.is_active else
                      _("The question was retired: it is kept, but no longer drawn."))
     return redirect("exams:question", pk=question.pk)

@@ -99,8 +99,8 @@ class Command(JingsaiCommand):
         if fields:
             self.require("exams.manage_bank", bank)
             bank, changes = services.update_bank(self.user, bank, reason=reason, **fields)
-            self.stdout.write(_("Changed: %(fields)s.") % {"fields": ", ".join(changes)} if changes
-                              else _("Nothing changed."))
+            names = "、".join(str(Bank._meta.get_field(name).verbose_name) for name in changes)  # as the page says them
+            self.stdout.write(_("Changed: %(fields)s.") % {"fields": names} if changes else _("Nothing changed."))
         else:
             self.require("exams.view_bank", bank)
         self.stdout.write(f"{bank.name} · {bank.occupation} · {bank.get_level_display()} · {bank.owner.name} · "
