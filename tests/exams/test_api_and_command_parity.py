@@ -157,3 +157,34 @@ def test_the_sheet_of_scores_api_refuses_an_unknown_format_and_people_without_th
     user, _entry = world["candidates"][0]
     assert ex.logged_in(user).get(url).status_code == 403
     assert ex.logged_in(world["invigilator"]).get(url).status_code == 200
+
+
+# ---------------------------------------------------------------- text too long is refused, not cut
+
+
+@pytest.mark.parametrize(("field", "message"), [("options", "选项"), ("knowledge_point", "知识点")])
+def test_an_option_or_knowledge_point_too_long_is_refused_not_cut(world, field, message):
+    """Regression: an option over 2,000 characters and a knowledge point over 200 were cut
+    without a word (the API, an import): the question then said something else, and two long
+    knowledge points could become one."""
+    body = {"type": "single", "stem": "长文本测试题", "options": ["甲", "乙"], "answer": "A", "knowledge_point": "焊接安全"}
+    if field == "options":
+        body["options"] = ["甲" * 2001, "乙"]
+    else:
+        body["knowledge_point"] = "焊" * 201
+    before = world["bank"].questions.count()
+    answer = _post(world["client"], f"/api/exams/banks/{world['bank'].pk}/questions", body)
+    assert answer.status_code == 400, answer.content
+    assert message in json.dumps(answer.json(), ensure_ascii=False)
+    assert world["bank"].questions.count() == before
+    if field == "options":  # at the limit: kept whole
+        body["options"] = ["甲" * 2000, "乙"]
+    else:
+        body["knowledge_point"] = "焊" * 200
+    made = _post(world["client"], f"/api/exams/banks/{world['bank'].pk}/questions", body)
+    assert made.status_code == 201, made.content
+    current = made.json()["current"]
+    if field == "options":
+        assert current["options"][0]["text"] == "甲" * 2000
+    else:
+        assert current["knowledge_point"] == "焊" * 200

@@ -19,6 +19,7 @@ from .models import Difficulty, QuestionImage, QuestionType
 KEYS = string.ascii_uppercase[:8]
 MAX_STEM = 10000
 MAX_OPTION = 2000
+MAX_KNOWLEDGE_POINT = 200  # KnowledgePoint.name
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 IMAGE_TYPES = {  # magic bytes -> content type; SVG is refused (it can carry scripts)
     b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
@@ -109,7 +110,7 @@ def check(q):
     q.stem = (q.stem or "").strip()
     q.title = (q.title or "").strip()[:200]
     q.explanation = (q.explanation or "").strip()
-    q.knowledge_point = "/".join(p.strip() for p in (q.knowledge_point or "").split("/") if p.strip())[:200]
+    q.knowledge_point = "/".join(p.strip() for p in (q.knowledge_point or "").split("/") if p.strip())
     for name in ("stem", "options", "answer", "explanation", "knowledge_point", "title"):
         if holds_nul(getattr(q, name)):  # PostgreSQL cannot store it (text or jsonb)
             problems += _about(name, None, [_("The text holds a NUL character (code 0), which cannot be stored.")])
@@ -117,6 +118,9 @@ def check(q):
         return problems + _about("type", q.type, [_("Unknown question type “%(type)s”.") % {"type": q.type}])
     if not q.stem and not q.images:
         problems += _about("stem", None, [_("The question text is empty.")])
+    if len(q.knowledge_point) > MAX_KNOWLEDGE_POINT:  # cut, two long names could become one
+        problems += _about("knowledge_point", None, [_("The knowledge point is longer than %(max)s characters.")
+                                                     % {"max": MAX_KNOWLEDGE_POINT}])
     if len(q.stem) > MAX_STEM:
         problems += _about("stem", None, [_("The question text is longer than %(max)s characters.")
                                           % {"max": MAX_STEM}])
@@ -163,11 +167,13 @@ def _check_options(q):
         text = str(option.get("text") or "").strip()
         if not text:
             continue
-        entry = {"key": KEYS[index] if index < len(KEYS) else "?", "text": text[:MAX_OPTION]}
+        entry = {"key": KEYS[index] if index < len(KEYS) else "?", "text": text}
         if option.get("feedback"):
             entry["feedback"] = str(option["feedback"]).strip()
         options.append(entry)
     q.options = options
+    if any(len(option["text"]) > MAX_OPTION for option in options):  # cut, the question would say something else
+        return [_("An option is longer than %(max)s characters.") % {"max": MAX_OPTION}]
     if len(options) < 2:
         return [_("A choice question needs at least two options.")]
     if len(options) > len(KEYS):
