@@ -167,7 +167,8 @@ def test_an_option_or_knowledge_point_too_long_is_refused_not_cut(world, field, 
     """Regression: an option over 2,000 characters and a knowledge point over 200 were cut
     without a word (the API, an import): the question then said something else, and two long
     knowledge points could become one."""
-    body = {"type": "single", "stem": "长文本测试题", "options": ["甲", "乙"], "answer": "A", "knowledge_point": "焊接安全"}
+    body = {"type": "single", "stem": "长文本测试题", "options": ["甲", "乙"], "answer": "A",
+            "knowledge_point": "焊接安全"}
     if field == "options":
         body["options"] = ["甲" * 2001, "乙"]
     else:
