@@ -7,10 +7,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from jingsai.accounts import permissions
 from jingsai.core.errors import UserError
+from jingsai.core.pagination import Pages
 
 from . import lifecycle, services
 from .models import Competition, CompetitionLevel
@@ -156,7 +157,7 @@ def _detail(user, competition, outcome=None):
 
 
 @router.get("/", response=list[CompetitionOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def list_competitions(request, q: str = "", series: str = "", status: CompetitionStatus | None = None,
                       level: CompetitionLevel | None = None):
     permissions.require(request.user, "competitions.view")

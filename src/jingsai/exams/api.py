@@ -20,7 +20,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from jingsai.accounts import permissions
 from jingsai.competitions.models import Competition, Stage
@@ -28,6 +28,7 @@ from jingsai.core import spreadsheets
 from jingsai.core.errors import UserError
 from jingsai.core.http import direct, xlsx_response
 from jingsai.core.middleware import client_ip
+from jingsai.core.pagination import Pages
 from jingsai.orgs.models import Organization
 from jingsai.registration.models import Entry
 
@@ -257,7 +258,7 @@ def update_bank(request, bank_id: int, data: BankPatch):
 
 
 @router.get("/banks/{bank_id}/questions", response=list[QuestionOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def list_questions(request, bank_id: int, type: QuestionType | None = None, knowledge_point: str = "",
                    q: str = "", retired: bool = False):
     bank = _bank(request.user, bank_id)

@@ -5,11 +5,12 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from jingsai.accounts import permissions
 from jingsai.core import spreadsheets as sheets
 from jingsai.core.errors import UserError
+from jingsai.core.pagination import Pages
 
 from . import services
 from .models import MAX_EMPLOYEES, Organization, OrgType, Ownership
@@ -82,7 +83,7 @@ def _parent(user, code):
 
 
 @router.get("/", response=list[OrgOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def list_orgs(request, q: str = "", type: OrgType | None = None, parent: str = ""):
     permissions.require(request.user, "orgs.view")
     orgs = permissions.filter_queryset(request.user, "orgs.view", Organization.objects.select_related("parent"))

@@ -1,10 +1,11 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from jingsai.accounts import permissions
 from jingsai.core.errors import UserError
+from jingsai.core.pagination import Pages
 from jingsai.orgs.models import Organization
 
 from . import services
@@ -90,7 +91,7 @@ def _get(user, pk, perm="people.view"):
 
 
 @router.get("/", response=list[PersonOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def list_people(request, q: str = "", org: str = ""):
     permissions.require(request.user, "people.view")
     people = permissions.filter_queryset(request.user, "people.view", Person.objects.all())

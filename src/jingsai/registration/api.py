@@ -4,12 +4,13 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from jingsai.accounts import permissions
 from jingsai.competitions.models import Competition
 from jingsai.core.errors import UserError
 from jingsai.core.http import XLSX, file_response
+from jingsai.core.pagination import Pages
 from jingsai.people.models import Level, WorkerStatus
 
 from . import importing, planning, services
@@ -138,7 +139,7 @@ def _entry(user, pk):
 
 
 @router.get("/entries", response=list[EntryOut])
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def list_entries(request, competition: str = "", stage: str = "", scope: str = "", unit: str = "",
                  status: EntryStatus | None = None, group: str = "", q: str = "", todo: str = ""):
     """Entries the caller may see; `todo=unit` or `todo=host` for those awaiting their decision."""
