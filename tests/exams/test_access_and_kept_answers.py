@@ -228,3 +228,21 @@ def test_the_session_page_says_when_no_grader_may_mark_an_answer(world):
     factories.user(role=Role.GRADER, competition=world["competition"],
                    person=factories.person(employer=world["orgs"]["unit_b"]))
     assert 'id="ungradable"' not in _client(world["organizer"]).get(url).content.decode()
+
+
+def test_an_invigilator_is_not_shown_the_right_answers_while_the_exam_is_under_way(world):
+    """Regression: an attempt's page showed the invigilators every right answer ("staff
+    always") while candidates were still answering: someone in the hall, with the key on a
+    tablet. The organizers still see it; invigilators once no exam drawn from the bank is
+    under way, as the candidates do."""
+    _user, attempt, _judge, _short = _hand_in(world)
+    url = f"/work/exams/attempts/{attempt.pk}/"
+    invigilator = _client(world["invigilator"]).get(url).content.decode()
+    assert "right-answer" not in invigilator
+    assert "每题得分和正确答案，要等用这个题库出题的考试都结束后才显示" in invigilator
+    assert "right-answer" in _client(world["organizer"]).get(url).content.decode()
+    session = world["session"]
+    session.closes_at = timezone.now() - datetime.timedelta(minutes=1)
+    session.save(update_fields=["closes_at"])
+    services.sweep(session=session)
+    assert "right-answer" in _client(world["invigilator"]).get(url).content.decode()

@@ -232,7 +232,7 @@ def test_the_live_list_pauses_while_an_action_is_open_and_ending_asks_first(worl
     assert "return confirm(" in review and "分钟（负数为缩短）" in review
 
 
-def test_the_review_shows_the_right_answers_to_staff_and_to_the_candidate_after_the_exam_closes(world):
+def test_the_review_shows_the_right_answers_to_organizers_and_to_the_others_after_the_exam_closes(world):
     user, _entry = world["candidates"][0]
     session = world["session"]
     attempt = services.start(user, session, device="d")
@@ -241,8 +241,10 @@ def test_the_review_shows_the_right_answers_to_staff_and_to_the_candidate_after_
     services.save_answers(attempt.pk, "d", [(judge.position, 1, json.dumps(wrong))])
     services.submit(user, attempt, device="d")
     url = f"/work/exams/attempts/{attempt.pk}/"
-    staff = _client(world["invigilator"]).get(url).content.decode()
+    staff = _client(world["organizer"]).get(url).content.decode()
     assert staff.count("right-answer") == 14 and "正确答案" in staff and "参考答案" in staff and "作答:" in staff
+    invigilator = _client(world["invigilator"])
+    assert "right-answer" not in invigilator.get(url).content.decode()  # not while candidates answer
     own = _client(user)
     page = own.get(url).content.decode()
     assert "right-answer" not in page and "都结束后" in page
@@ -254,6 +256,7 @@ def test_the_review_shows_the_right_answers_to_staff_and_to_the_candidate_after_
     assert "right-answer" not in own.get(url).content.decode()  # closed, but someone is still answering
     services.submit(second, still, device="d2")
     assert own.get(url).content.decode().count("right-answer") == 14
+    assert invigilator.get(url).content.decode().count("right-answer") == 14
     session.show_score = False
     session.save(update_fields=["show_score"])
     assert "right-answer" not in own.get(url).content.decode()

@@ -596,19 +596,20 @@ def attempt(request, pk):
         items.append({"item": item, "view": view, "correct": scoring.correct_response(
             item.version.type, item.version.answer)})
     show_score = staff or attempt.session.show_score
-    # Each question's score and the right answers: staff always; the candidate once handed
-    # in, if the exam shows scores, and only while no exam drawn from the same bank is under
-    # way (another sitting may be answering the same questions, and a true-or-false
-    # question's score is its right answer).
-    show_right = staff or (attempt.session.show_score and attempt.status != AttemptStatus.IN_PROGRESS
-                           and not services.answers_kept_back(attempt.session.paper.bank_id))
+    manager = permissions.has_perm(request.user, "exams.manage", attempt)
+    # Each question's score and the right answers: the organizers always; invigilators, and
+    # the candidate once handed in if the exam shows scores, only while no exam drawn from the
+    # same bank is under way (another sitting may be answering the same questions, and a
+    # true-or-false question's score is its right answer). An invigilator in the hall is
+    # not told the key while candidates answer.
+    show_right = manager or ((staff or (attempt.session.show_score and attempt.status != AttemptStatus.IN_PROGRESS))
+                             and not services.answers_kept_back(attempt.session.paper.bank_id))
     return render(request, "exams/attempt.html", {
         "attempt": attempt, "items": items, "staff": staff, "show_score": show_score, "show_right": show_right,
         "events": attempt.events.select_related("actor") if staff else [],
         "extend_form": ExtendForm(), "end_form": ReasonForm(), "void_form": ReasonForm(),
         # Voiding for a new attempt undoes a hand-in and maybe a score: the organizers', not every invigilator's.
-        "can_void": attempt.status != AttemptStatus.VOIDED and permissions.has_perm(request.user, "exams.manage",
-                                                                                      attempt),
+        "can_void": attempt.status != AttemptStatus.VOIDED and manager,
         "current": (services.replacing(attempt) if staff and attempt.status == AttemptStatus.VOIDED else None),
         "theory": services.theory_score(attempt) if attempt.status == AttemptStatus.GRADED else None,
     })
