@@ -240,7 +240,10 @@ def test_an_invigilator_is_not_shown_the_right_answers_while_the_exam_is_under_w
     invigilator = _client(world["invigilator"]).get(url).content.decode()
     assert "right-answer" not in invigilator
     assert "每题得分和正确答案，要等用这个题库出题的考试都结束后才显示" in invigilator
-    assert "right-answer" in _client(world["organizer"]).get(url).content.decode()
+    organizer = _client(world["organizer"]).get(url).content.decode()
+    assert "right-answer" in organizer
+    started = attempt.events.get(kind="start").at
+    assert f"<td>{timezone.localtime(started):%Y-%m-%d %H:%M:%S}</td>" in organizer  # the record names the day
     session = world["session"]
     session.closes_at = timezone.now() - datetime.timedelta(minutes=1)
     session.save(update_fields=["closes_at"])
