@@ -261,3 +261,33 @@ def test_a_takeover_that_arrives_as_the_attempt_is_handed_in_records_no_device_c
     assert (attempt.device, attempt.device_switches) == ("d1", 0)
     assert not attempt.events.filter(kind="device").exists()
     assert not AuditRecord.objects.filter(action="exams.device_switch").exists()
+
+
+def test_extra_time_for_someone_who_has_handed_in_says_it_counts_only_if_they_sit_again(world):
+    """Regression (from the review's list): extra time for a candidate who had handed in was
+    confirmed as "The extra time was recorded." on the page, the API and the command line,
+    though it does nothing for their attempt. It is still recorded (for a sitting again),
+    and each of the three now says so."""
+    user, entry = world["candidates"][0]
+    session = world["session"]
+    attempt = services.start(user, session, device="d1")
+    services.submit(user, attempt, device="d1")
+    client = ex.logged_in(world["invigilator"])
+    page = client.post(f"/work/exams/sessions/{session.pk}/allowance/",
+                       {"entry": entry.number, "minutes": 10, "reason": "听障考生"}, follow=True).content.decode()
+    assert "已交卷" in page and "重新考试" in page, page[:3000]
+    given = client.post(f"/api/exams/sessions/{session.pk}/allowances", content_type="application/json",
+                        data={"entry": entry.pk, "minutes": 15, "reason": "听障考生"})
+    assert given.status_code == 200 and given.json()["handed_in"] is True
+    code, out, err = run_command("exams", "allowance", str(session.pk), "--entry", str(entry.number),
+                                 "--minutes", "20", "--reason", "听障考生")
+    assert code == 0 and "重新考试" in out, (out, err)
+
+    other_user, other = world["candidates"][1]
+    services.start(other_user, session, device="d2")
+    given = client.post(f"/api/exams/sessions/{session.pk}/allowances", content_type="application/json",
+                        data={"entry": other.pk, "minutes": 15, "reason": "听障考生"})
+    assert given.json()["handed_in"] is False
+    code, out, _err = run_command("exams", "allowance", str(session.pk), "--entry", str(other.number),
+                                  "--minutes", "20", "--reason", "听障考生")
+    assert code == 0 and "重新考试" not in out

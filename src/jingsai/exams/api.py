@@ -740,7 +740,9 @@ def set_allowance(request, session_id: int, data: AllowanceIn):
     session = _session(request.user, session_id, "exams.invigilate")
     entry = get_object_or_404(Entry, pk=data.entry, competition_id=session.competition_id)
     allowance = services.set_allowance(request.user, session, entry, data.minutes, reason=data.reason)
-    return {"entry": entry.pk, "extra_minutes": allowance.extra_minutes}
+    # handed_in: the candidate has handed in, so the extra time counts only if they sit again
+    return {"entry": entry.pk, "extra_minutes": allowance.extra_minutes,
+            "handed_in": services.handed_in(session, entry)}
 
 
 @router.post("/sessions/{session_id}/start")

@@ -81,8 +81,7 @@ class SessionForm(StyledForm, forms.Form):
         label=_("graders per short answer"), coerce=int, initial=2,
         choices=[(1, _("One grader")), (2, _("Two graders, a third on disagreement"))],
     )
-    # xgettext:no-python-format
-    disagreement_percent = forms.IntegerField(label=_("disagreement threshold (% of the question's points)"),
+    disagreement_percent = forms.IntegerField(label=_("disagreement threshold (percentage of the question's points)"),
                                               min_value=0, max_value=100, initial=20)
     show_score = forms.BooleanField(label=_("candidates see their score once graded"), required=False, initial=True)
     reason = forms.CharField(label=_("reason for the change"), required=False, max_length=500)

@@ -274,8 +274,7 @@ class ExamSession(models.Model):
     access_code = models.CharField(_("access code"), max_length=32, blank=True)
     graders_per_answer = models.PositiveSmallIntegerField(_("graders per short answer"), default=2)
     disagreement_percent = models.PositiveSmallIntegerField(
-        # xgettext:no-python-format
-        _("disagreement threshold (% of the question's points)"), default=20,
+        _("disagreement threshold (percentage of the question's points)"), default=20,
     )
     show_score = models.BooleanField(_("candidates see their score once graded"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

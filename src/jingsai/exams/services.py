@@ -884,6 +884,13 @@ def set_allowance(actor, session, entry, minutes, *, reason):
     return allowance
 
 
+def handed_in(session, entry):
+    """Whether the candidate has handed in (or been graded) in the session: extra time set
+    now counts only if their attempt is voided and they sit again."""
+    attempt = current_attempt(session, entry)
+    return attempt is not None and attempt.status in (AttemptStatus.SUBMITTED, AttemptStatus.GRADED)
+
+
 def _allowance_minutes(session, entry):
     """The candidate's extra time in the session: their entry's own; or, given by an earlier
     entry before they advanced (the entry a candidate goes by moves to their latest stage

@@ -526,7 +526,11 @@ def allowance(request, pk):
     except UserError as error:
         messages.error(request, error.message)
         return _session_page(request, session, form, status=400)
-    messages.success(request, _("The extra time was recorded."))
+    if services.handed_in(session, entry):
+        messages.warning(request, _("The extra time was recorded, but %(name)s has already handed in: it counts only "
+                                    "if they sit the exam again.") % {"name": entry.person.name})
+    else:
+        messages.success(request, _("The extra time was recorded."))
     return redirect("exams:session", pk=session.pk)
 
 

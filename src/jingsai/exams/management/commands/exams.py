@@ -179,6 +179,9 @@ class Command(JingsaiCommand):
         services.set_allowance(self.user, item, candidate, minutes, reason=reason)
         self.stdout.write(_("%(name)s (entry %(n)s) has %(minutes)s extra minutes in “%(session)s”.") % {
             "name": candidate.person.name, "n": entry, "minutes": minutes, "session": item.name})
+        if services.handed_in(item, candidate):
+            self.stdout.write(_("They have already handed in: the extra time counts only if they sit the exam "
+                                "again."))
 
     def _attempt(self, item, entry, stage, missing):
         """(candidate, their attempt in the session) by entry number, or the message `missing`."""
