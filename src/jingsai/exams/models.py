@@ -99,6 +99,9 @@ class QuestionImage(models.Model):
     class Meta:
         verbose_name = _("question image")
         verbose_name_plural = _("question images")
+        # One order wherever a question's pictures are listed (the page, the API, the exam):
+        # as they were stored.
+        ordering = ["pk"]
         constraints = [models.UniqueConstraint(fields=["bank", "sha256"], name="unique_image_per_bank")]
 
     def __str__(self):

@@ -15,4 +15,8 @@ class Migration(migrations.Migration):
             name='disagreement_percent',
             field=models.PositiveSmallIntegerField(default=20, verbose_name="disagreement threshold (percentage of the question's points)"),
         ),
+        migrations.AlterModelOptions(
+            name='questionimage',
+            options={'ordering': ['pk'], 'verbose_name': 'question image', 'verbose_name_plural': 'question images'},
+        ),
     ]
