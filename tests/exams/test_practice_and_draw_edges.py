@@ -6,6 +6,7 @@ import json
 import random
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from jingsai.accounts.models import Role
@@ -228,3 +229,35 @@ def test_checking_an_answered_practice_question_again_during_an_exam_gives_nothi
     assert (api.status_code, page.status_code) == (400, 400), (api.content, page.content)  # refused, as practice is
     assert "answer" not in api.json() and "right-answer" not in page.content.decode()
 
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a race between two transactions")
+def test_a_practice_round_started_while_a_question_is_edited_shows_the_options_as_edited():
+    """Regression: a practice round read the options of the versions it drew without any
+    lock, and an edit of a question nobody had seen yet (in place, as no version is kept for
+    what nobody saw) that took an option away while a round started left the round holding
+    the letter of an option that no longer existed; its page failed. The round now reads the
+    versions under the lock an edit waits for, and waits for an edit in progress."""
+    import threading
+
+    import psycopg
+
+    bank = ex.bank()
+    question = services.add_question(factories.actor(), bank, ex.question("single", answer="A"))
+    person = factories.person()
+    other = psycopg.connect(**ex.second_connection_params())
+    try:
+        # What edit_question() holds once it has locked the version and changed it in place
+        # (no round or attempt showed it yet), before it commits: option D taken away.
+        other.execute("SELECT 1 FROM exams_questionversion WHERE id = %s FOR UPDATE", [question.current_id])
+        other.execute("UPDATE exams_questionversion SET options = options - 3 WHERE id = %s",
+                      [question.current_id])
+        committer = threading.Timer(1.5, other.commit)
+        committer.start()
+        practice = services.start_practice(person, bank, count=1)
+        committer.join()
+    finally:
+        other.close()
+    item = practice.items.get()
+    assert sorted(item.option_order) == ["A", "B", "C"]

@@ -2206,7 +2206,7 @@ def start_practice(person, bank, *, knowledge_point=None, count=10, mode=Practic
     practice = PracticeSet.objects.create(person=person, unit_id=person.employer_id, bank=bank,
                                           knowledge_point=knowledge_point, mode=mode,
                                           total=len(chosen))
-    options = dict(QuestionVersion.objects.filter(pk__in=chosen).values_list("pk", "options"))
+    options = _version_options(chosen)
     items = []
     for position, version_id in enumerate(chosen):
         keys = [o["key"] for o in options[version_id]]
@@ -2214,6 +2214,21 @@ def start_practice(person, bank, *, knowledge_point=None, count=10, mode=Practic
         items.append(PracticeItem(practice=practice, position=position, version_id=version_id, option_order=keys))
     PracticeItem.objects.bulk_create(items)
     return practice
+
+
+def _version_options(version_ids):
+    """{version id: options} of the versions a practice round shows. On PostgreSQL locked
+    FOR KEY SHARE as they are read, as a start's are (_current_versions): an edit in progress
+    is waited for and its options read, where the round kept the option letters it had read
+    before an edit took one away (its page then failed); an edit that comes later finds the
+    round's items and makes a new version."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        return dict(QuestionVersion.objects.filter(pk__in=version_ids).values_list("pk", "options"))
+    with db.cursor() as cursor:
+        cursor.execute("SELECT id, options FROM exams_questionversion WHERE id = ANY(%s) FOR KEY SHARE",
+                       [list(version_ids)])
+        return {pk: json.loads(options) for pk, options in cursor.fetchall()}
 
 
 @transaction.atomic
