@@ -1909,7 +1909,8 @@ def theory_score(attempt):
     if not attempt.max_score:
         return Decimal(0)
     value = attempt.score * maximum / attempt.max_score
-    return value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP).normalize()
+    value = value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP).normalize()
+    return value if value.as_tuple().exponent <= 0 else value.quantize(Decimal(1))  # 100, not 1E+2
 
 
 def _push_score(attempt, actor):
