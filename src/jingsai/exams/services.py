@@ -653,7 +653,7 @@ def _check_session_fields(competition, fields):
         raise UserError(_("Give the exam a name of at most 100 characters."), code="name")
     if len(fields.get("access_code") or "") > 32:
         raise UserError(_("The access code is at most 32 characters."), code="access_code")
-    component_of(competition, fields.get("component") or "theory")
+    component_of(competition, fields.get("component", "theory"))  # "" is no component, not the theory
     if not all(SESSION_YEARS[0] <= fields[name].year <= SESSION_YEARS[1] for name in ("opens_at", "closes_at")):
         raise UserError(_("The exam must open and close between the years %(first)s and %(last)s.")
                         % {"first": SESSION_YEARS[0], "last": SESSION_YEARS[1]}, code="window")
