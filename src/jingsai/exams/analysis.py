@@ -154,7 +154,7 @@ def _statistics(session):
             best = (cents(sum_of["top_scored"] or 0), cents(sum_of["top_possible"] or 0))
             worst = (cents(sum_of["bottom_scored"] or 0), cents(sum_of["bottom_possible"] or 0))
         discrimination = _discrimination(best, worst)
-        flag = _flag(difficulty, discrimination)
+        flag = _flag(scored / possible, discrimination)  # P exact: 0.996 is not everyone right
         row = ItemRow(
             version_id=version_id, question_number=version.question.number, version_number=version.number,
             type=version.type, type_label=QuestionType(version.type).label,
@@ -204,7 +204,8 @@ def by_knowledge_point(rows):
 def _flag(difficulty, discrimination):
     """What the row asks the setters to look at, once there are enough attempts for D: a
     negative D; nobody right (most often a wrong key); a weak D, except where everyone was
-    right, which leaves nothing to tell apart and is no fault of the question's."""
+    right, which leaves nothing to tell apart and is no fault of the question's. `difficulty`
+    is P unrounded: one rounded to 1.00 or 0.00 may not be everyone or nobody."""
     if discrimination is None:
         return ""
     if discrimination < 0:

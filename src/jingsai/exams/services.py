@@ -653,7 +653,7 @@ def _check_session_fields(competition, fields):
         raise UserError(_("Give the exam a name of at most 100 characters."), code="name")
     if len(fields.get("access_code") or "") > 32:
         raise UserError(_("The access code is at most 32 characters."), code="access_code")
-    component_of(competition, fields.get("component") or "theory")
+    component_of(competition, fields.get("component", "theory"))  # "" is no component, not the theory
     if not all(SESSION_YEARS[0] <= fields[name].year <= SESSION_YEARS[1] for name in ("opens_at", "closes_at")):
         raise UserError(_("The exam must open and close between the years %(first)s and %(last)s.")
                         % {"first": SESSION_YEARS[0], "last": SESSION_YEARS[1]}, code="window")
@@ -1909,7 +1909,8 @@ def theory_score(attempt):
     if not attempt.max_score:
         return Decimal(0)
     value = attempt.score * maximum / attempt.max_score
-    return value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP).normalize()
+    value = value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP).normalize()
+    return value if value.as_tuple().exponent <= 0 else value.quantize(Decimal(1))  # 100, not 1E+2
 
 
 def _push_score(attempt, actor):

@@ -1,0 +1,91 @@
+"""How a theory exam's score flows into the competition's results: the theory score on
+the component's scale, and what voiding, grading and results do to it."""
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from jingsai.exams import services
+from jingsai.exams.models import AttemptStatus, ExamSession
+from tests.exams import factories as ex
+from tests.exams.test_grading import _answer_everything
+
+pytestmark = pytest.mark.django_db
+
+
+def _graded(world, index=0):
+    """The candidate's attempt, every question answered right, handed in and graded (the
+    paper has no short answers: 80 points)."""
+    session = world["session"]
+    session.paper.sections.filter(type="short").delete()
+    user, _entry = world["candidates"][index]
+    attempt = services.start(user, session, device="d")
+    _answer_everything(attempt)
+    attempt = services.submit(user, attempt, device="d")
+    assert attempt.status == AttemptStatus.GRADED
+    return attempt
+
+
+def test_a_full_theory_score_is_written_as_a_plain_number_in_the_api():
+    """Regression: a theory score of 100 (or 80, 90...) came out as "1E+2" in the API's sheet
+    of scores and in the command line's csv, the normalized Decimal's exponent form."""
+    world = ex.exam_with_organizer(n_candidates=1)
+    attempt = _graded(world)
+    assert format(services.theory_score(attempt)) == "100"
+    client = ex.logged_in(world["organizer"])
+    rows = client.get(f"/api/exams/sessions/{world['session'].pk}/results").json()
+    assert rows[0]["theory_score"] == "100"
+
+
+def test_an_exam_without_a_component_is_refused_not_left_unable_to_hand_in():
+    """Regression: a session created with an empty component (the API's and the command
+    line's `"component": ""`) was checked as if it were "theory" but stored as "", so every
+    hand-in then failed ("the competition has no component") and nobody could hand in."""
+    world = ex.exam_with_organizer(n_candidates=0)
+    client = ex.logged_in(world["organizer"])
+    now = timezone.now()
+    answer = client.post("/api/exams/sessions", json.dumps({
+        "competition": world["competition"].code, "paper": world["paper"].pk, "name": "补考", "component": "",
+        "opens_at": now.isoformat(), "closes_at": (now + timedelta(hours=2)).isoformat(),
+        "duration_minutes": 60}), content_type="application/json")
+    assert answer.status_code == 400, answer.content
+    assert "“”" in answer.json()["detail"]
+    assert not ExamSession.objects.filter(name="补考").exists()
+
+
+def test_a_question_nearly_everyone_got_right_is_still_flagged_for_weak_discrimination():
+    """Regression: the flags read the difficulty rounded to two places, so a question on which
+    one candidate of twelve lost half a point (P 0.9958, shown 1.00) counted as "everyone
+    right" and its weak discrimination (D 0.02) was not flagged."""
+    from jingsai.accounts.models import Role
+    from jingsai.exams import analysis
+    from tests import factories
+
+    orgs = factories.tree()
+    competition = factories.competition(host=orgs["union"], status="in_progress")
+    bank = ex.bank(owner=orgs["union"])
+    essay = services.add_question(factories.actor(), bank, ex.question("short", stem="焊前为何要预热？"))
+    check = services.add_question(factories.actor(), bank, ex.question("judge", stem="焊前应检查接地。"))
+    paper = ex.paper(competition, bank, [
+        {"type": "short", "points": "10", "questions": [essay.number]},
+        {"type": "judge", "points": "10", "questions": [check.number]},
+    ], kind="fixed", shuffle_questions=False)
+    session = ex.session(competition, paper, graders_per_answer=1)
+    grader = factories.user(role=Role.GRADER, competition=competition)
+    marks = {}
+    for index in range(12):  # the last three wrong on the true-or-false question: the weakest three
+        user, _entry = ex.candidate(competition, employer=orgs["unit_b"])
+        attempt = services.start(user, session, device="d")
+        services.save_answers(attempt.pk, "d", [(0, 1, json.dumps("防止冷裂纹")), (1, 1, json.dumps(index < 9))])
+        services.submit(user, attempt, device="d")
+        marks[attempt.pk] = "9.5" if index == 11 else "10"
+    while (item := services.next_to_grade(session, grader)) is not None:
+        services.grade(grader, item, marks[item.attempt_id])
+    count, group, rows = analysis.item_statistics(session)
+    assert (count, group) == (12, 3)
+    row = next(r for r in rows if r.question_number == essay.number)
+    assert (row.difficulty, row.discrimination) == (Decimal("1.00"), Decimal("0.02"))
+    assert row.flag == "weak"
