@@ -439,13 +439,18 @@ def _clean_sections(bank, kind, sections):
                 problems.append(Problem(_("The bank has no knowledge point “%(name)s”.") % {"name": name}, where=where))
             section["knowledge_point"] = kps.get(name)
         try:
-            section["points"] = Decimal(str(raw.get("points"))).quantize(CENT)
-            if not 0 < section["points"] <= 1000:
+            points = Decimal(str(raw.get("points")))
+            if not 0 < points <= 1000:
                 raise ValueError
         except (ArithmeticError, ValueError):
             problems.append(Problem(_("Points per question must be a number above 0, at most 1000."), where=where,
                                     value=raw.get("points")))
             continue
+        if points != points.quantize(CENT):  # 0.125 was stored as 0.12, and the total came out short
+            problems.append(Problem(_("Points per question have at most two decimal places."), where=where,
+                                    value=raw.get("points")))
+            continue
+        section["points"] = points.quantize(CENT)
         if kind == Paper.Kind.FIXED:
             for number in raw.get("questions") or []:
                 pk = numbers.get(int(number)) if str(number).isdecimal() and str(number).isascii() else None
