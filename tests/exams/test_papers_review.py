@@ -3,11 +3,13 @@ and the paper pages, API and command. Tests named "Regression" failed before the
 docstring describes (a review of 2026-12-07)."""
 
 import json
+import random
 
 import pytest
 
 from jingsai.core.errors import Rejected
-from jingsai.exams.models import Paper
+from jingsai.exams import draw, services
+from jingsai.exams.models import AttemptItem, Paper, Question
 from tests.exams import factories as ex
 
 pytestmark = pytest.mark.django_db
@@ -34,3 +36,38 @@ def test_points_per_question_with_more_than_two_decimals_are_refused_not_rounded
     answer = world["client"].post("/api/exams/papers", json.dumps(body), content_type="application/json")
     assert answer.status_code == 400, answer.content
     assert not Paper.objects.filter(name="三位小数").exists()
+
+
+def test_a_section_overlapping_a_broader_one_still_draws_its_least_used_questions():
+    """Regression: within a section the draw preferred questions no later section could use
+    before the least-drawn ones: an easy-singles section (10 questions) beside a section by
+    knowledge point that could use half of them drew the same 5 questions for every
+    candidate, however often they had been drawn, and never the other 5."""
+    easy_elsewhere = [draw.PoolRow(i, "single", 2, 1, 7) for i in range(5)]  # drawn 7 times each
+    easy_in_point = [draw.PoolRow(5 + i, "single", 1, 1, 0) for i in range(5)]  # never drawn
+    others = [draw.PoolRow(100 + i, "single", 1, 3, 0) for i in range(30)]
+    plan = [draw.SectionSpec("single", None, 1, 5), draw.SectionSpec("single", 1, None, 5)]
+    for seed in range(20):
+        chosen = draw.draw(plan, easy_elsewhere + easy_in_point + others, random.Random(seed))
+        assert sorted(chosen[0]) == [5, 6, 7, 8, 9]
+        assert len(set(chosen[1]) - {row.id for row in others}) == 0
+
+
+def test_candidates_starting_one_after_another_share_out_an_overlapping_section_s_questions(run_jobs):
+    """Regression: the same through starts: with a section of easy singles beside one of a
+    knowledge point's singles, every candidate got the same two easy singles."""
+    data = ex.exam(n_candidates=4)
+    paper = ex.paper(data["competition"], data["bank"], sections=[
+        {"type": "single", "count": 2, "points": "5", "difficulty": 1},
+        {"type": "single", "count": 2, "points": "5", "knowledge_point": "焊接工艺"}])
+    session = ex.session(data["competition"], paper)
+    easy = set(Question.objects.filter(bank=data["bank"], type="single", difficulty=1).values_list("pk", flat=True))
+    seen = set()
+    for user, _entry in data["candidates"]:
+        with run_jobs():
+            attempt = services.start(user, session, device="d")
+        items = AttemptItem.objects.filter(attempt=attempt).select_related("version", "section")
+        first = {item.version.question_id for item in items if item.section.order == 0}
+        assert len(first) == 2 and first <= easy
+        seen |= first
+    assert seen == easy  # 4 candidates, 2 each: every easy single was drawn
