@@ -71,3 +71,17 @@ def test_candidates_starting_one_after_another_share_out_an_overlapping_section_
         assert len(first) == 2 and first <= easy
         seen |= first
     assert seen == easy  # 4 candidates, 2 each: every easy single was drawn
+
+
+@pytest.mark.parametrize("kind", ["blueprint", "fixed"])
+def test_a_section_s_difficulty_0_is_refused_not_taken_for_any_difficulty(world, kind):
+    """Regression: a section's difficulty 0 (from the API or a command's file) was taken for
+    "any difficulty": the paper was saved and drew hard questions for a section meant to be
+    narrowed, where 6 or -1 were refused."""
+    number = world["bank"].questions.filter(type="single").order_by("number").first().number
+    body = {"competition": world["competition"].code, "bank": world["bank"].pk, "name": "难度为零", "kind": kind,
+            "sections": [{"type": "single", "count": 2, "points": "5", "difficulty": 0, "questions": [number]}]}
+    answer = world["client"].post("/api/exams/papers", json.dumps(body), content_type="application/json")
+    assert answer.status_code == 400, answer.content
+    assert [p["message"] for p in answer.json()["problems"]] == ["难度须为 1（易）到 5（难）。"]
+    assert not Paper.objects.filter(name="难度为零").exists()

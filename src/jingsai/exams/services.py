@@ -421,7 +421,9 @@ def _clean_sections(bank, kind, sections):
     for index, raw in enumerate(sections):
         where = _("section %(n)s") % {"n": index + 1}
         section = {"title": str(raw.get("title") or "")[:100], "type": raw.get("type"), "knowledge_point": None,
-                   "difficulty": raw.get("difficulty") or None, "questions": []}
+                   "difficulty": raw.get("difficulty"), "questions": []}
+        if section["difficulty"] == "":  # a page's "any" (0 was taken for "any" too, and drew every difficulty)
+            section["difficulty"] = None
         if section["type"] not in QuestionType.values:
             problems.append(Problem(_("Choose a question type."), where=where))
             continue
