@@ -85,3 +85,20 @@ def test_a_section_s_difficulty_0_is_refused_not_taken_for_any_difficulty(world,
     assert answer.status_code == 400, answer.content
     assert [p["message"] for p in answer.json()["problems"]] == ["难度须为 1（易）到 5（难）。"]
     assert not Paper.objects.filter(name="难度为零").exists()
+
+
+@pytest.mark.parametrize("typed", ["{a}、{b}", "{a} {b}", "{fa}，{fb}"])
+def test_the_paper_page_reads_question_numbers_listed_with_a_chinese_comma_spaces_or_full_width_digits(world, typed):
+    """Regression: the page split a fixed paper's question numbers on commas only, and took
+    full-width digits for numbers not in the bank: "3、5" was refused as one question "3、5"
+    that the bank did not have, and "３" as a question 3 that it did."""
+    a, b = world["bank"].questions.filter(type="single").order_by("number").values_list("number", flat=True)[:2]
+    wide = str.maketrans("0123456789", "０１２３４５６７８９")
+    text = typed.format(a=a, b=b, fa=str(a).translate(wide), fb=str(b).translate(wide))
+    answer = world["client"].post(f"/work/exams/papers/new/?competition={world['competition'].code}", {
+        "competition": world["competition"].code, "name": "固定卷", "bank": world["bank"].pk, "kind": "fixed",
+        "multiple_scoring": "all", "section-0-type": "single", "section-0-points": "5",
+        "section-0-questions": text})
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    paper = Paper.objects.get(name="固定卷")
+    assert [world["bank"].questions.get(pk=pk).number for pk in paper.sections.get().questions] == [a, b]
