@@ -102,3 +102,14 @@ def test_the_paper_page_reads_question_numbers_listed_with_a_chinese_comma_space
     assert answer.status_code == 302, answer.content.decode()[:2000]
     paper = Paper.objects.get(name="固定卷")
     assert [world["bank"].questions.get(pk=pk).number for pk in paper.sections.get().questions] == [a, b]
+
+
+def test_a_paper_whose_total_an_attempt_cannot_hold_is_refused_when_saved(world):
+    """Regression: 1000 questions of 1000 points made a total of 1,000,000, more than an
+    attempt's maximum score holds (8 digits): the paper was saved, and on PostgreSQL every
+    candidate's start was a server error."""
+    with pytest.raises(Rejected) as rejected:
+        ex.paper(world["competition"], world["bank"], sections=[
+            {"type": "single", "count": 500, "points": "1000"}, {"type": "judge", "count": 500, "points": "1000"}])
+    assert "too_many_points" in [p.code for p in rejected.value.problems]
+    assert "试卷总分最多 999999.99 分，此试卷为 1000000.00 分。" in [p.message for p in rejected.value.problems]

@@ -65,6 +65,7 @@ CENT = Decimal("0.01")
 TOKEN_SALT = "jingsai.exams.attempt"  # noqa: S105 - a signing salt, not a secret
 MAX_RESPONSE_CHARS = 20000
 MAX_BATCH = 200
+MAX_PAPER_POINTS = Decimal("999999.99")  # Attempt.max_score and score: 8 digits, 2 after the point
 MAX_PAPER_QUESTIONS = 1000  # a save names its question by position, 0 to 999
 SESSION_YEARS = (2000, 2099)  # a sitting's window: year 1 overflows SQLite, and PostgreSQL cannot read it back
 
@@ -485,6 +486,10 @@ def _clean_sections(bank, kind, sections):
     if total > MAX_PAPER_QUESTIONS:
         problems.append(Problem(_("A paper has at most %(max)s questions; this one would have %(n)s.")
                                 % {"max": MAX_PAPER_QUESTIONS, "n": total}, code="too_many"))
+    points = sum((section["count"] * section["points"] for section in cleaned), Decimal(0))
+    if points > MAX_PAPER_POINTS:  # an attempt's maximum holds 8 digits: every start was a server error (PostgreSQL)
+        problems.append(Problem(_("A paper's total is at most %(max)s points; this one would have %(total)s.")
+                                % {"max": MAX_PAPER_POINTS, "total": points}, code="too_many_points"))
     if problems:
         raise Rejected(_("The paper was not saved."), problems)
     if kind == Paper.Kind.BLUEPRINT:
