@@ -183,7 +183,7 @@ def test_a_blueprint_fails_only_when_no_sharing_out_of_the_bank_fills_it(pool_ro
 @example(  # the first section's least-drawn question is one the second needs
     [("single", 1, 2, 0), ("single", 1, 1, 5), ("single", 1, 1, 6), ("single", 2, 2, 0), ("single", 2, 2, 0)],
     [("single", 1, None, 1), ("single", None, 2, 2)], 1)
-def test_each_section_takes_first_what_no_later_section_could_use_then_the_least_drawn(pool_rows, specs, seed):
+def test_each_section_takes_first_the_least_drawn_then_what_no_later_section_could_use(pool_rows, specs, seed):
     pool = [draw.PoolRow(id=i, type=t, knowledge_point=kp, difficulty=d, times_drawn=n)
             for i, (t, kp, d, n) in enumerate(pool_rows)]
     plan = [draw.SectionSpec(type=t, knowledge_point=kp, difficulty=d, count=c) for t, kp, d, c in specs]
@@ -197,8 +197,8 @@ def test_each_section_takes_first_what_no_later_section_could_use_then_the_least
         draw._reassign = reassign
     assume(not passed_on)  # not when the preferences left a section short and questions were passed along
     # Stated directly, section by section in the order they are filled (narrowest first):
-    # nothing left out ranks before anything taken, by (later sections that could use it,
-    # times drawn).
+    # nothing left out ranks before anything taken, by (times drawn, later sections that
+    # could use it).
     matching = [[row for row in pool if spec.matches(row)] for spec in plan]
     order = sorted(range(len(plan)), key=lambda i: (len(matching[i]), i))
     used = set()
@@ -206,7 +206,7 @@ def test_each_section_takes_first_what_no_later_section_could_use_then_the_least
         later = [matching[j] for j in order[rank + 1:]]
 
         def key(row, later=later):
-            return sum(row in rows for rows in later), row.times_drawn
+            return row.times_drawn, sum(row in rows for rows in later)
 
         available = [row for row in matching[index] if row.id not in used]
         taken = [row for row in available if row.id in chosen[index]]

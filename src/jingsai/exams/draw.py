@@ -1,8 +1,8 @@
 """Drawing a paper's questions for one candidate from a blueprint: plain values, no ORM.
 
 Sections are filled from the most constrained (fewest matching questions) to the least,
-so a narrow section is not starved by a broad one. Within a section the draw prefers
-questions no later section could use, then the least-drawn, ties broken at random; no
+so a narrow section is not starved by a broad one. Within a section the draw prefers the
+least-drawn questions, then those no later section could use, ties broken at random; no
 question is drawn twice. Where those preferences leave a section short although the bank
 could fill it (sections that overlap, such as one by knowledge point and one by
 difficulty), questions are passed between sections until it is full (_reassign), so a
@@ -123,7 +123,10 @@ def draw(sections, pool, rng):
 
     def pick(available, wanted, later):
         random = rng.random
-        keyed = [(later[row.id], row.times_drawn, random(), row) for row in available]
+        # The least-drawn first: preferring what no later section could use came first, and a
+        # section overlapping a broader one drew the same few questions for every candidate
+        # while the rest of its pool was never used. _reassign still fills a section short.
+        keyed = [(row.times_drawn, later[row.id], random(), row) for row in available]
         return [k[3] for k in heapq.nsmallest(wanted, keyed, key=lambda k: k[:3])]
 
     chosen, short = _fill(sections, pool, pick)

@@ -65,6 +65,7 @@ CENT = Decimal("0.01")
 TOKEN_SALT = "jingsai.exams.attempt"  # noqa: S105 - a signing salt, not a secret
 MAX_RESPONSE_CHARS = 20000
 MAX_BATCH = 200
+MAX_PAPER_POINTS = Decimal("999999.99")  # Attempt.max_score and score: 8 digits, 2 after the point
 MAX_PAPER_QUESTIONS = 1000  # a save names its question by position, 0 to 999
 SESSION_YEARS = (2000, 2099)  # a sitting's window: year 1 overflows SQLite, and PostgreSQL cannot read it back
 
@@ -421,7 +422,9 @@ def _clean_sections(bank, kind, sections):
     for index, raw in enumerate(sections):
         where = _("section %(n)s") % {"n": index + 1}
         section = {"title": str(raw.get("title") or "")[:100], "type": raw.get("type"), "knowledge_point": None,
-                   "difficulty": raw.get("difficulty") or None, "questions": []}
+                   "difficulty": raw.get("difficulty"), "questions": []}
+        if section["difficulty"] == "":  # a page's "any" (0 was taken for "any" too, and drew every difficulty)
+            section["difficulty"] = None
         if section["type"] not in QuestionType.values:
             problems.append(Problem(_("Choose a question type."), where=where))
             continue
@@ -439,13 +442,18 @@ def _clean_sections(bank, kind, sections):
                 problems.append(Problem(_("The bank has no knowledge point “%(name)s”.") % {"name": name}, where=where))
             section["knowledge_point"] = kps.get(name)
         try:
-            section["points"] = Decimal(str(raw.get("points"))).quantize(CENT)
-            if not 0 < section["points"] <= 1000:
+            points = Decimal(str(raw.get("points")))
+            if not 0 < points <= 1000:
                 raise ValueError
         except (ArithmeticError, ValueError):
             problems.append(Problem(_("Points per question must be a number above 0, at most 1000."), where=where,
                                     value=raw.get("points")))
             continue
+        if points != points.quantize(CENT):  # 0.125 was stored as 0.12, and the total came out short
+            problems.append(Problem(_("Points per question have at most two decimal places."), where=where,
+                                    value=raw.get("points")))
+            continue
+        section["points"] = points.quantize(CENT)
         if kind == Paper.Kind.FIXED:
             for number in raw.get("questions") or []:
                 pk = numbers.get(int(number)) if str(number).isdecimal() and str(number).isascii() else None
@@ -478,6 +486,10 @@ def _clean_sections(bank, kind, sections):
     if total > MAX_PAPER_QUESTIONS:
         problems.append(Problem(_("A paper has at most %(max)s questions; this one would have %(n)s.")
                                 % {"max": MAX_PAPER_QUESTIONS, "n": total}, code="too_many"))
+    points = sum((section["count"] * section["points"] for section in cleaned), Decimal(0))
+    if points > MAX_PAPER_POINTS:  # an attempt's maximum holds 8 digits: every start was a server error (PostgreSQL)
+        problems.append(Problem(_("A paper's total is at most %(max)s points; this one would have %(total)s.")
+                                % {"max": MAX_PAPER_POINTS, "total": points}, code="too_many_points"))
     if problems:
         raise Rejected(_("The paper was not saved."), problems)
     if kind == Paper.Kind.BLUEPRINT:

@@ -1,4 +1,7 @@
 
+import re
+import unicodedata
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -375,8 +378,10 @@ def _paper_sections(post):
             "type": qtype, "count": post.get(prefix + "count") or 0, "points": post.get(prefix + "points"),
             "knowledge_point": post.get(prefix + "kp", ""), "difficulty": post.get(prefix + "difficulty") or None,
             "title": post.get(prefix + "title", ""),
-            "questions": [n.strip() for n in post.get(prefix + "questions", "").replace("，", ",").split(",")
-                          if n.strip()],
+            # Typed with full-width digits, or listed with 、 or spaces, the numbers are the same
+            # (１ was "not in the bank", and "1、2" one number that was not).
+            "questions": [n for n in re.split(r"[\s,、;]+", unicodedata.normalize(
+                "NFKC", post.get(prefix + "questions", ""))) if n],
         })
     return sections
 
