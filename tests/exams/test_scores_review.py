@@ -89,3 +89,26 @@ def test_a_question_nearly_everyone_got_right_is_still_flagged_for_weak_discrimi
     row = next(r for r in rows if r.question_number == essay.number)
     assert (row.difficulty, row.discrimination) == (Decimal("1.00"), Decimal("0.02"))
     assert row.flag == "weak"
+
+
+def test_the_time_a_candidate_used_goes_to_the_results_for_a_time_tie_breaker():
+    """Regression: results-rules.md breaks ties with `time:<component>` (同分用时少者优先), but
+    a graded exam gave the results its score only, and its time used was empty: a
+    competition breaking ties on the theory exam's time could not. The score now carries the
+    whole seconds from the start to the hand-in, at most to the deadline: a time-out handed
+    in later by the sweep counts the time the candidate had, not the time the sweep came."""
+    from jingsai.results.models import ComponentScore
+
+    now = timezone.now()
+    world = ex.exam(n_candidates=2, minutes=60, opens=now - timedelta(hours=3), closes_at=now + timedelta(hours=3))
+    session = world["session"]
+    session.paper.sections.filter(type="short").delete()  # graded at hand-in
+    (first, first_entry), (second, second_entry) = world["candidates"]
+    quick = services.start(first, session, device="a", now=now - timedelta(minutes=25, seconds=30))
+    services.submit(first, quick, device="a", now=now)
+    assert ComponentScore.objects.get(entry=first_entry, component="theory").time_seconds == 25 * 60 + 30
+    late = services.start(second, session, device="b", now=now - timedelta(hours=2))  # never handed in
+    services.sweep(now=now)
+    late.refresh_from_db()
+    assert late.status == AttemptStatus.GRADED and late.submitted_at > late.deadline
+    assert ComponentScore.objects.get(entry=second_entry, component="theory").time_seconds == 60 * 60

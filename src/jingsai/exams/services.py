@@ -1940,8 +1940,20 @@ def _push_score(attempt, actor):
                      reason=_("The results of “%(stage)s” are final; the theory score stays on the attempt.")
                      % {"stage": entry.stage.name}, data={"score": score, "component": attempt.session.component})
         return
-    set_component_score(actor, entry, attempt.session.component, score, source=ScoreSource.EXAM,
+    set_component_score(actor, entry, attempt.session.component, score, time_seconds=time_used(attempt),
+                        source=ScoreSource.EXAM,
                         reason=_("Theory exam “%(session)s” graded.") % {"session": attempt.session.name})
+
+
+def time_used(attempt):
+    """Whole seconds from the start to the hand-in, for a `time:<component>` tie-breaker
+    (results-rules.md, 4: 同分用时少者优先). At most to the attempt's deadline: a hand-in at
+    time-out is recorded when the sweep or the next request gets to it, maybe much later,
+    and answers in the grace period after it are no time used."""
+    if attempt.submitted_at is None:
+        return None
+    end = min(attempt.submitted_at, attempt.deadline)
+    return max(0, int((end - attempt.started_at).total_seconds()))
 
 
 def attempt_progress(session, *, now=None):
