@@ -112,3 +112,35 @@ def test_the_time_a_candidate_used_goes_to_the_results_for_a_time_tie_breaker():
     late.refresh_from_db()
     assert late.status == AttemptStatus.GRADED and late.submitted_at > late.deadline
     assert ComponentScore.objects.get(entry=second_entry, component="theory").time_seconds == 60 * 60
+
+
+def test_a_component_holding_exam_scores_keeps_its_maximum():
+    """Regression: a graded exam stores its score on the component's scale (the paper's
+    points scaled to its maximum). The rules could then change that maximum: lowered, the
+    stored scores were over it and the results could not be computed; raised, a full 100
+    was read as 100 of 150 while the exam's own pages showed 150. Such a change is now
+    refused with a message; a component without exam scores may still change."""
+    import copy
+
+    from jingsai.competitions import services as competitions
+    from jingsai.core.errors import Rejected
+
+    world = ex.exam_with_organizer(n_candidates=1)
+    competition = world["competition"]
+    spec = copy.deepcopy(competition.spec)
+    theory = next(c for c in spec["components"] if c["key"] == "theory")
+    theory["max"] = 150
+    competitions.load_competition(None, copy.deepcopy(spec), reason="满分调整", check=False, competition=competition)
+    competition.refresh_from_db()
+    stored = next(c for c in competition.spec["components"] if c["key"] == "theory")
+    assert str(stored["max"]) == "150"  # no exam scores yet: the maximum may change
+
+    _graded(world)
+    spec = copy.deepcopy(competition.spec)
+    next(c for c in spec["components"] if c["key"] == "theory")["max"] = 100
+    with pytest.raises(Rejected) as refused:
+        competitions.load_competition(None, spec, reason="满分调整", check=False, competition=competition)
+    assert [p.code for p in refused.value.problems] == ["component_rescaled"]
+    assert "150" in str(refused.value.problems[0].message)
+    competition.refresh_from_db()
+    assert str(next(c for c in competition.spec["components"] if c["key"] == "theory")["max"]) == "150"

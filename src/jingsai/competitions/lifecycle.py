@@ -83,6 +83,22 @@ def components_in_use(competition, keys):
     return set().union(*(function(competition, keys) for function in _component_users)) if keys else set()
 
 
+_scale_users = []
+
+
+def scale_user(function):
+    """Register function(competition, keys) -> those of the component keys holding scores
+    the app worked out on the component's maximum (exams: a paper's points scaled to it).
+    The rules cannot change such a component's maximum (services.load_competition): the
+    scores would be read on another scale."""
+    _scale_users.append(function)
+    return function
+
+
+def components_on_scale(competition, keys):
+    return set().union(*(function(competition, keys) for function in _scale_users)) if keys else set()
+
+
 def allowed_next(competition):
     return TRANSITIONS[Status(competition.status)]
 

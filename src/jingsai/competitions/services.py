@@ -267,6 +267,24 @@ def _check_components_in_use(existing, spec, problems):
               "cannot be removed.")
             % {"key": key}, where="components", value=key, code="component_in_use",
         ))
+    # A theory exam's score is the paper's points scaled to the component's maximum: on a
+    # new maximum the stored scores would be read on another scale (over it, or short of it).
+    before = {c["key"]: c.get("max") for c in (existing.spec or {}).get("components", [])}
+    rescaled = [c["key"] for c in spec.get("components") or []
+                if c["key"] in before and _number(before[c["key"]]) != _number(c.get("max"))]
+    for key in sorted(lifecycle.components_on_scale(existing, rescaled)):
+        problems.append(Problem(
+            _("The component “%(key)s” holds theory exam scores worked out on its maximum of %(max)s: its maximum "
+              "cannot change now.") % {"key": key, "max": before[key]},
+            where="components", value=key, code="component_rescaled",
+        ))
+
+
+def _number(value):
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return value
 
 
 def _sync_stages(competition, stages):

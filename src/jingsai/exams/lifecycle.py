@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from jingsai.competitions.lifecycle import component_user, guard
+from jingsai.competitions.lifecycle import component_user, guard, scale_user
 from jingsai.competitions.models import Status
 
 from .models import Attempt, AttemptItem, AttemptStatus, ExamSession
@@ -43,3 +43,11 @@ def exams_graded(competition):
 def components_examined(competition, keys):
     """The components a theory exam of the competition hands its scores to."""
     return ExamSession.objects.filter(competition=competition, component__in=keys).values_list("component", flat=True)
+
+
+@scale_user
+def components_scaled(competition, keys):
+    """The components holding a graded theory exam's score: the paper's points scaled to the
+    component's maximum (services.theory_score)."""
+    return (Attempt.objects.filter(session__competition=competition, session__component__in=keys,
+                                   status=AttemptStatus.GRADED).values_list("session__component", flat=True))
