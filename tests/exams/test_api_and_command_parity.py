@@ -189,3 +189,16 @@ def test_an_option_or_knowledge_point_too_long_is_refused_not_cut(world, field, 
         assert current["options"][0]["text"] == "甲" * 2000
     else:
         assert current["knowledge_point"] == "焊" * 200
+
+
+def test_a_fixed_paper_s_page_lists_its_questions_by_their_numbers_as_the_api_does(world):
+    """Regression: the API gave a fixed paper's questions by their numbers in the bank, and
+    its page showed only how many there were."""
+    singles = list(world["bank"].questions.filter(type="single").order_by("number"))
+    numbers = [singles[2].number, singles[0].number]
+    made = _post(world["client"], "/api/exams/papers", {
+        "competition": world["competition"].code, "bank": world["bank"].pk, "name": "固定卷", "kind": "fixed",
+        "sections": [{"type": "single", "points": "5", "questions": numbers}]})
+    assert made.status_code == 201, made.content
+    page = world["client"].get(f"/work/exams/papers/{made.json()['id']}/").content.decode()
+    assert f"题库题号: {numbers[0]}、{numbers[1]}" in page
