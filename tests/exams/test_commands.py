@@ -121,7 +121,8 @@ def test_papers_and_sessions_are_made_from_json_files_as_the_api_takes_them(tmp_
     ex.fill_bank(bank)
     paper_file = tmp_path / "paper.json"
     paper_file.write_text(json.dumps({
-        "competition": competition.code, "occupation": "6-18-02-04", "level": 3, "name": "命令行试卷",
+        # a space around the occupation, as a copy from a spreadsheet leaves it, is no other occupation
+        "competition": competition.code, "occupation": " 6-18-02-04 ", "level": 3, "name": "命令行试卷",
         "sections": [{"type": "single", "count": 4, "points": "5"}, {"type": "judge", "count": 4, "points": "2.5"}],
     }, ensure_ascii=False), encoding="utf-8")
     code, out, err = run_command("exams", "create-paper", str(paper_file))

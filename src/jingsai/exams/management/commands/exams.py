@@ -121,7 +121,8 @@ class Command(JingsaiCommand):
         data = self._read_json(file)
         if "bank" not in data and {"occupation", "level"} <= set(data):
             level = str(data["level"]).strip()
-            bank = (Bank.objects.filter(occupation=str(data["occupation"]), level=int(level)).first()
+            occupation = str(data["occupation"]).strip()  # as the questions command and the page read it
+            bank = (Bank.objects.filter(occupation=occupation, level=int(level)).first()
                     if level.isascii() and level.isdecimal() and len(level) < 4 else None)
             if bank is None:
                 self.fail(_("There is no question bank for %(occupation)s at level %(level)s.")
