@@ -17,10 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world():
-    data = ex.exam_with_organizer(n_candidates=1)
-    data["client"] = ex.logged_in(data["organizer"])
-    data["client"].raise_request_exception = False
-    return data
+    return ex.exam_with_organizer_client()
 
 
 @pytest.mark.parametrize("points", ["0.125", "2.675", "0.001"])
@@ -70,7 +67,10 @@ def test_candidates_starting_one_after_another_share_out_an_overlapping_section_
         first = {item.version.question_id for item in items if item.section.order == 0}
         assert len(first) == 2 and first <= easy
         seen |= first
-    assert seen == easy  # 4 candidates, 2 each: every easy single was drawn
+    # Before, the same two every time. Now at least three of the four: which ones, among
+    # questions drawn as often, is left to chance (the knowledge point's section draws some
+    # of the easy singles too), so not always all four.
+    assert len(seen) >= 3
 
 
 @pytest.mark.parametrize("kind", ["blueprint", "fixed"])
