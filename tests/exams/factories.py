@@ -1,7 +1,9 @@
 """Builders for exam tests: a bank with questions of every type, papers, sessions and
 candidates, all through the services."""
 
+import contextlib
 import datetime
+import threading
 from decimal import Decimal
 
 from django.db import connection
@@ -95,11 +97,41 @@ def second_connection_params():
     return params
 
 
+@contextlib.contextmanager
+def held_by_another_transaction(*statements, commit_after=1.5):
+    """Run `statements` ((sql, params) pairs) in a second PostgreSQL connection and commit
+    them `commit_after` seconds later, while the body runs: another request in the middle
+    of its transaction, holding its locks, that the body must wait for."""
+    import psycopg
+
+    other = psycopg.connect(**second_connection_params())
+    try:
+        for sql, params in statements:
+            other.execute(sql, params)
+        committer = threading.Timer(commit_after, other.commit)
+        committer.start()
+        try:
+            yield
+        finally:
+            committer.join()
+    finally:
+        other.close()
+
+
 def logged_in(user):
     """A test client with `user` logged in."""
     client = Client()
     client.force_login(user)
     return client
+
+
+def exam_with_organizer_client(n_candidates=1):
+    """exam_with_organizer(), with the organizer's test client under "client"; a server
+    error comes back as a 500 answer, not raised."""
+    data = exam_with_organizer(n_candidates=n_candidates)
+    data["client"] = logged_in(data["organizer"])
+    data["client"].raise_request_exception = False
+    return data
 
 
 def exam_with_organizer(n_candidates=2):

@@ -15,10 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world():
-    data = ex.exam_with_organizer(n_candidates=1)
-    data["client"] = ex.logged_in(data["organizer"])
-    data["client"].raise_request_exception = False
-    return data
+    return ex.exam_with_organizer_client()
 
 
 def test_retiring_a_question_twice_leaves_it_retired(world):

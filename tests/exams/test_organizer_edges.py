@@ -17,9 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world():
-    data = ex.exam_with_organizer(n_candidates=1)
-    data["client"] = ex.logged_in(data["organizer"])
-    data["client"].raise_request_exception = False
+    data = ex.exam_with_organizer_client()
     other = ex.bank(owner=data["orgs"]["union"], level=4)
     ex.fill_bank(other, per_type=2)
     data["other"] = other

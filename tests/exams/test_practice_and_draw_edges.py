@@ -239,25 +239,14 @@ def test_a_practice_round_started_while_a_question_is_edited_shows_the_options_a
     what nobody saw) that took an option away while a round started left the round holding
     the letter of an option that no longer existed; its page failed. The round now reads the
     versions under the lock an edit waits for, and waits for an edit in progress."""
-    import threading
-
-    import psycopg
-
     bank = ex.bank()
     question = services.add_question(factories.actor(), bank, ex.question("single", answer="A"))
     person = factories.person()
-    other = psycopg.connect(**ex.second_connection_params())
-    try:
-        # What edit_question() holds once it has locked the version and changed it in place
-        # (no round or attempt showed it yet), before it commits: option D taken away.
-        other.execute("SELECT 1 FROM exams_questionversion WHERE id = %s FOR UPDATE", [question.current_id])
-        other.execute("UPDATE exams_questionversion SET options = options - 3 WHERE id = %s",
-                      [question.current_id])
-        committer = threading.Timer(1.5, other.commit)
-        committer.start()
+    # What edit_question() holds once it has locked the version and changed it in place (no
+    # round or attempt showed it yet), before it commits: option D taken away.
+    with ex.held_by_another_transaction(
+            ("SELECT 1 FROM exams_questionversion WHERE id = %s FOR UPDATE", [question.current_id]),
+            ("UPDATE exams_questionversion SET options = options - 3 WHERE id = %s", [question.current_id])):
         practice = services.start_practice(person, bank, count=1)
-        committer.join()
-    finally:
-        other.close()
     item = practice.items.get()
     assert sorted(item.option_order) == ["A", "B", "C"]

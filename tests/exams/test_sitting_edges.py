@@ -5,7 +5,6 @@ candidates started, entry numbers across stages, the access code. Tests named
 
 import copy
 import datetime
-import threading
 from types import SimpleNamespace
 
 import pytest
@@ -42,23 +41,15 @@ def test_extra_time_set_while_the_candidate_starts_is_not_lost():
     candidate sat with the plain duration although the allowance said +15 minutes. A start
     now locks the entry first, so it waits for a change of the candidate's extra time in
     progress (or the other way round), and the deadline includes the allowance."""
-    import psycopg
-
     world = ex.exam()
     user, entry = world["candidates"][0]
-    other = psycopg.connect(**ex.second_connection_params())
-    try:
-        # What set_allowance() holds once it has locked the entry and saved the allowance,
-        # before it commits (it found no running attempt: none is visible yet).
-        other.execute("SELECT 1 FROM registration_entry WHERE id = %s FOR NO KEY UPDATE", [entry.pk])
-        other.execute("INSERT INTO exams_allowance (session_id, entry_id, extra_minutes, reason, set_at) "
-                      "VALUES (%s, %s, 15, '视力障碍', now())", [world["session"].pk, entry.pk])
-        committer = threading.Timer(1.5, other.commit)
-        committer.start()
+    # What set_allowance() holds once it has locked the entry and saved the allowance,
+    # before it commits (it found no running attempt: none is visible yet).
+    with ex.held_by_another_transaction(
+            ("SELECT 1 FROM registration_entry WHERE id = %s FOR NO KEY UPDATE", [entry.pk]),
+            ("INSERT INTO exams_allowance (session_id, entry_id, extra_minutes, reason, set_at) "
+             "VALUES (%s, %s, 15, '视力障碍', now())", [world["session"].pk, entry.pk])):
         attempt = services.start(user, world["session"], device="d")
-        committer.join()
-    finally:
-        other.close()
     attempt = Attempt.objects.get(pk=attempt.pk)
     assert world["session"].allowances.get(entry=entry).extra_minutes == 15
     assert attempt.deadline == attempt.started_at + datetime.timedelta(minutes=75)
