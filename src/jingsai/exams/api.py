@@ -388,9 +388,8 @@ class SectionOut(Schema):
 
     @staticmethod
     def resolve_questions(obj):
-        """The numbers the section was given (PaperSection.questions holds the questions'
-        ids; PaperOut looks up the numbers of all its sections at once)."""
-        return [obj.numbers[pk] for pk in obj.questions if pk in obj.numbers]
+        """The numbers the section was given (services.paper_sections)."""
+        return obj.numbers
 
 
 class PaperOut(Schema):
@@ -420,12 +419,7 @@ class PaperOut(Schema):
 
     @staticmethod
     def resolve_sections(obj):
-        sections = list(obj.sections.select_related("knowledge_point"))
-        wanted = [pk for section in sections for pk in section.questions]
-        numbers = dict(Question.objects.filter(pk__in=wanted).values_list("pk", "number")) if wanted else {}
-        for section in sections:
-            section.numbers = numbers
-        return sections
+        return services.paper_sections(obj)
 
     @staticmethod
     def resolve_shortages(obj):

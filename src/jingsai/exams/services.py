@@ -525,6 +525,18 @@ def _section_dicts(paper):
     ]
 
 
+def paper_sections(paper):
+    """The paper's sections, each with `numbers`: a fixed section's questions by their
+    numbers in the bank, in the order given (PaperSection.questions holds their ids), looked
+    up at once for every section; [] for a blueprint's. For the paper's page and the API."""
+    sections = list(paper.sections.select_related("knowledge_point"))
+    listed = [pk for section in sections for pk in section.questions]
+    numbers = dict(Question.objects.filter(pk__in=listed).values_list("pk", "number")) if listed else {}
+    for section in sections:
+        section.numbers = [numbers[pk] for pk in section.questions if pk in numbers]
+    return sections
+
+
 def paper_shortages(paper):
     """Messages for what the bank no longer offers the paper since it was made: a
     blueprint's sections it can no longer fill, a fixed paper's questions retired since
@@ -541,14 +553,14 @@ def paper_shortages(paper):
                    % {"n": found[pk][0], "type": QuestionType(found[pk][1]).label,
                       "section": QuestionType(section.type).label}
                    for section in sections for pk in section.questions if pk in found and found[pk][1] != section.type]
-        if not retired:
-            return changed
-        return changed + [
-            ngettext("Question %(numbers)s has been retired since the paper was made, and the paper still shows "
-                     "it: make a new paper without it, or bring the question back.",
-                     "Questions %(numbers)s have been retired since the paper was made, and the paper still "
-                     "shows them: make a new paper without them, or bring the questions back.", len(retired))
-            % {"numbers": "、".join(map(str, retired))}]
+        if retired:
+            changed.append(ngettext(
+                "Question %(numbers)s has been retired since the paper was made, and the paper still shows it: "
+                "make a new paper without it, or bring the question back.",
+                "Questions %(numbers)s have been retired since the paper was made, and the paper still shows them: "
+                "make a new paper without them, or bring the questions back.", len(retired))
+                % {"numbers": "、".join(map(str, retired))})
+        return changed
     try:
         _refuse_shortages(paper.bank, _section_dicts(paper))
     except Rejected as rejected:
@@ -646,11 +658,10 @@ def _normalized(fields):
     """The session's fields with the name's and access code's spaces trimmed, and its times
     with a zone: one given without (from the API, a file) is read in the server's time zone,
     as the forms and the command line read it."""
-    for name in ("name", "access_code"):  # a code saved with a stray space would let nobody in
-        if isinstance(fields.get(name), str):
-            fields[name] = fields[name].strip()
-    if isinstance(fields.get("access_code"), str):  # typed with full-width digits or letters, it is the same code
-        fields["access_code"] = unicodedata.normalize("NFKC", fields["access_code"])
+    if isinstance(fields.get("name"), str):
+        fields["name"] = fields["name"].strip()
+    if isinstance(fields.get("access_code"), str):  # stored as it is compared (a stray space would let nobody in)
+        fields["access_code"] = _code(fields["access_code"])
     for name in ("opens_at", "closes_at"):
         if fields.get(name) is not None and timezone.is_naive(fields[name]):
             fields[name] = timezone.make_aware(fields[name])

@@ -428,14 +428,8 @@ def paper_create(request):
 def paper(request, pk):
     paper = get_object_or_404(Paper.objects.select_related("competition__host", "bank"), pk=pk)
     permissions.require(request.user, "exams.manage", paper)
-    sections = list(paper.sections.select_related("knowledge_point"))
-    # A fixed paper's questions by their numbers in the bank, as the API gives them.
-    listed = [pk for section in sections for pk in section.questions]
-    numbers = dict(Question.objects.filter(pk__in=listed).values_list("pk", "number")) if listed else {}
-    for section in sections:
-        section.numbers = [numbers[pk] for pk in section.questions if pk in numbers]
     return render(request, "exams/paper.html", {
-        "paper": paper, "sections": sections,
+        "paper": paper, "sections": services.paper_sections(paper),  # a fixed paper's question numbers too
         "total": services.paper_total(paper), "shortages": services.paper_shortages(paper),
         "sessions": paper.sessions.order_by("-opens_at"),
     })
