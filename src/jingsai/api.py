@@ -128,6 +128,10 @@ INPUT_MESSAGES = {
     "string_type": gettext_lazy("Text is needed here."),
     "list_type": gettext_lazy("A list is needed here."),
     "json_invalid": gettext_lazy("The request body is not valid JSON."),
+    "less_than_equal": gettext_lazy("This number is too large."),
+    "less_than": gettext_lazy("This number is too large."),
+    "greater_than_equal": gettext_lazy("This number is too small."),
+    "greater_than": gettext_lazy("This number is too small."),
 }
 
 

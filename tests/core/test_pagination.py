@@ -26,6 +26,7 @@ def test_a_page_past_the_last_possible_one_is_refused_not_a_server_error(path):
         answer = client.get(url, {"page": page})
         assert answer.status_code == 422, (page, answer.status_code, answer.content[:200])
         assert answer.json()["problems"][0]["where"].endswith("page")
+        assert "这个数太大了" in answer.json()["detail"]  # not only "this value is not valid"
     last = client.get(url, {"page": MAX_PAGE})
     assert last.status_code == 200 and last.json()["items"] == []
     assert client.get(url).json()["count"] >= 1
