@@ -144,3 +144,66 @@ def test_a_component_holding_exam_scores_keeps_its_maximum():
     assert "150" in str(refused.value.problems[0].message)
     competition.refresh_from_db()
     assert str(next(c for c in competition.spec["components"] if c["key"] == "theory")["max"]) == "150"
+
+
+def test_a_make_up_exam_clears_the_absence_mark_once_every_component_has_a_score():
+    """Regression: someone marked 缺考 who then sat a make-up exam and was graded kept the
+    mark, so the entry stayed unranked with every component scored."""
+    from jingsai.core.models import AuditRecord
+    from jingsai.results import services as results
+    from jingsai.results.models import ScoreStatus
+
+    world = ex.exam_with_organizer(n_candidates=2)
+    organizer = world["organizer"]
+    (_user, entry), (_other_user, other) = world["candidates"]
+    for marked in (entry, other):
+        results.set_score_status(organizer, marked, ScoreStatus.Status.ABSENT, reason="没来考理论")
+    results.set_component_score(organizer, entry, "practical", Decimal("75"), reason="实操")
+
+    _graded(world, 0)  # every component scored now: the mark goes, with its reason
+    assert not ScoreStatus.objects.filter(entry=entry).exists()
+    record = AuditRecord.objects.filter(action="results.status").order_by("-pk").first()
+    assert record.changes == {"status": ["absent", None]}
+    assert "补考" in record.reason or world["session"].name in record.reason
+
+    _graded(world, 1)  # no practical score: the mark still explains it, and stays
+    assert ScoreStatus.objects.get(entry=other).status == ScoreStatus.Status.ABSENT
+
+
+def test_a_disqualification_is_not_cleared_by_a_graded_exam():
+    from jingsai.results import services as results
+    from jingsai.results.models import ScoreStatus
+
+    world = ex.exam_with_organizer(n_candidates=1)
+    _user, entry = world["candidates"][0]
+    results.set_component_score(world["organizer"], entry, "practical", Decimal("75"), reason="实操")
+    results.set_score_status(world["organizer"], entry, ScoreStatus.Status.DISQUALIFIED, reason="作弊")
+    _graded(world)
+    assert ScoreStatus.objects.get(entry=entry).status == ScoreStatus.Status.DISQUALIFIED
+
+
+def test_an_exam_score_equal_to_one_typed_by_hand_is_recorded_as_the_exams():
+    """Regression: a theory score typed in by hand, then equalled by the graded exam, kept
+    the source "entered by hand", so the results' explanation said so."""
+    from jingsai.core.models import AuditRecord
+    from jingsai.results import services as results
+    from jingsai.results.models import ComponentScore, ScoreSource
+
+    world = ex.exam_with_organizer(n_candidates=1)
+    session = world["session"]
+    session.paper.sections.filter(type="short").delete()
+    user, entry = world["candidates"][0]
+    # Typed in with the same time as the exam will give: nothing but the source differs.
+    results.set_component_score(world["organizer"], entry, "theory", Decimal("100"), time_seconds=600,
+                                reason="先录入")
+    began = timezone.now()
+    attempt = services.start(user, session, device="d", now=began)
+    _answer_everything(attempt)
+    attempt = services.submit(user, attempt, device="d", now=began + timedelta(seconds=600))
+    assert attempt.status == AttemptStatus.GRADED
+    assert services.time_used(attempt) == 600
+    score = ComponentScore.objects.get(entry=entry, component="theory")
+    assert score.value == Decimal("100")
+    assert score.source == ScoreSource.EXAM
+    record = AuditRecord.objects.filter(action="results.score").order_by("-pk").first()
+    assert record.changes == {"source": ["manual", "exam"]}

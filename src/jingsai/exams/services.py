@@ -1941,7 +1941,7 @@ def _push_score(attempt, actor):
     are already final, the score stays on the attempt and an audit record says it was not
     transferred: the hand-in or the grader's mark that got here is kept either way."""
     from jingsai.results.models import ScoreSource
-    from jingsai.results.services import scores_final, set_component_score
+    from jingsai.results.services import clear_absence_if_complete, scores_final, set_component_score
 
     entry = Entry.objects.select_related("competition", "stage").get(pk=attempt.entry_id)
     score = theory_score(attempt)
@@ -1954,6 +1954,8 @@ def _push_score(attempt, actor):
     set_component_score(actor, entry, attempt.session.component, score, time_seconds=time_used(attempt),
                         source=ScoreSource.EXAM,
                         reason=_("Theory exam “%(session)s” graded.") % {"session": attempt.session.name})
+    clear_absence_if_complete(actor, entry, reason=_(
+        "Sat theory exam “%(session)s”: every component now has a score.") % {"session": attempt.session.name})
 
 
 def time_used(attempt):

@@ -123,12 +123,33 @@ def set_component_score(actor, entry, component, value, *, time_seconds=None, so
         changes[component] = [_shown(score.value), _shown(number)]
     if score.time_seconds != time_seconds:
         changes["time"] = [score.time_seconds, time_seconds]
+    if score.source != source:
+        # The same value from another source (a graded exam equalling a score typed by
+        # hand) is recorded as that source's: the explanation says where the score came from.
+        changes["source"] = [score.source, source]
     if changes:
         score.value, score.time_seconds, score.source, score.recorded_by = number, time_seconds, source, actor
         score.recorded_at = timezone.now()
         score.save()
         audit.record(actor, "results.score", entry, reason=reason, changes=changes, data={"source": source})
     return score
+
+
+def clear_absence_if_complete(actor, entry, *, reason):
+    """Clear the entry's 缺考 mark once every component of its competition has a score: a
+    make-up exam graded for someone marked absent. A mark that still explains a missing
+    component (absent from the practical) stays, as does a disqualification. Returns
+    whether the mark was cleared."""
+    mark = ScoreStatus.objects.select_for_update().filter(entry=entry, status=ScoreStatus.Status.ABSENT).first()
+    if mark is None:
+        return False
+    keys = {component["key"] for component in entry.competition.spec.get("components", [])}
+    scored = set(ComponentScore.objects.filter(entry=entry, component__in=keys, value__isnull=False)
+                 .values_list("component", flat=True))
+    if scored != keys:
+        return False
+    set_score_status(actor, entry, None, reason=reason)
+    return True
 
 
 @transaction.atomic
