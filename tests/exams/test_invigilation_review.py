@@ -282,3 +282,27 @@ def test_extra_time_for_someone_who_has_handed_in_says_it_counts_only_if_they_si
     code, out, _err = run_command("exams", "allowance", str(session.pk), "--entry", str(other.number),
                                   "--minutes", "20", "--reason", "听障考生")
     assert code == 0 and "重新考试" not in out
+
+
+def test_an_attempt_ended_in_its_grace_period_is_recorded_as_the_time_out_it_was(world):
+    """Regression: an invigilator who ended an attempt after its time was up, in the grace
+    period for answers in flight, was recorded as having cut it short (ended by the
+    invigilator); the candidate's time had run out. Who closed it and why stay on record."""
+    from jingsai.core.models import AuditRecord
+    from jingsai.exams.models import AttemptEvent
+
+    invigilator = factories.actor()
+    (user, _entry), (other, _other_entry) = world["candidates"]
+    attempt = services.start(user, world["session"], device="d1")
+    ended = services.end_attempt(invigilator, attempt, reason="考生离场",
+                                 now=attempt.deadline + datetime.timedelta(seconds=5))
+    assert ended.ended_by == EndedBy.TIMEOUT
+    event = AttemptEvent.objects.filter(attempt=ended).order_by("-pk").first()
+    assert event.kind == AttemptEvent.Kind.TIMEOUT and event.actor == invigilator
+    record = AuditRecord.objects.filter(action="exams.timeout").get()
+    assert record.actor == invigilator and record.reason == "考生离场"
+
+    running = services.start(other, world["session"], device="d2")  # before the deadline: ended by them
+    client = ex.logged_in(factories.user(role=Role.ORGANIZER, org=world["orgs"]["union"]))
+    answer = client.post(f"/api/exams/attempts/{running.pk}/end", {"reason": "违纪"}, content_type="application/json")
+    assert answer.json() == {"status": "graded", "ended_by": "invigilator"}, answer.content

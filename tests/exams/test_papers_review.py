@@ -113,3 +113,58 @@ def test_a_paper_whose_total_an_attempt_cannot_hold_is_refused_when_saved(world)
             {"type": "single", "count": 500, "points": "1000"}, {"type": "judge", "count": 500, "points": "1000"}])
     assert "too_many_points" in [p.code for p in rejected.value.problems]
     assert "试卷总分最多 999999.99 分，此试卷为 1000000.00 分。" in [p.message for p in rejected.value.problems]
+
+
+def test_a_fixed_section_s_knowledge_point_and_difficulty_must_match_its_questions(world):
+    """Regression: a fixed paper's section that names a knowledge point or a difficulty
+    accepted listed questions of another, so the paper's page and the exam labelled them
+    wrongly ("焊接安全" over questions on 焊接工艺)."""
+    bank = world["bank"]
+    singles = Question.objects.filter(bank=bank, type="single", is_active=True)
+    safety = singles.filter(knowledge_point__name="焊接安全").first()
+    craft = singles.filter(knowledge_point__name="焊接工艺").first()
+    other_level = singles.filter(knowledge_point__name="焊接安全").exclude(difficulty=safety.difficulty).first()
+    with pytest.raises(Rejected) as rejected:
+        ex.paper(world["competition"], bank, kind="fixed", sections=[
+            {"type": "single", "points": "5", "knowledge_point": "焊接安全",
+             "questions": [safety.number, craft.number]}])
+    assert [p.message for p in rejected.value.problems] == [f"第{craft.number}题不属于本部分的知识点“焊接安全”。"]
+    with pytest.raises(Rejected) as rejected:
+        ex.paper(world["competition"], bank, kind="fixed", sections=[
+            {"type": "single", "points": "5", "difficulty": safety.difficulty,
+             "questions": [safety.number, other_level.number]}])
+    assert len(rejected.value.problems) == 1 and "难度" in rejected.value.problems[0].message
+    paper = ex.paper(world["competition"], bank, kind="fixed", sections=[
+        {"type": "single", "points": "5", "knowledge_point": "焊接安全", "difficulty": safety.difficulty,
+         "questions": [safety.number]}])
+    assert paper.sections.get().questions == [safety.pk]
+
+
+def test_a_start_draws_again_when_an_edit_changed_a_drawn_question_s_type_in_between(monkeypatch):
+    """Regression: a start read the questions' types for its draw before it locked their
+    versions; an edit committed in between that made a drawn single-choice question a
+    true-or-false one put it in the single-choice section (its points, its heading). The
+    edit is made here at the moment the start locks the versions."""
+    from tests import factories
+
+    data = ex.exam(n_candidates=1)
+    paper = ex.paper(data["competition"], data["bank"], sections=[{"type": "single", "count": 3, "points": "5"}])
+    session = ex.session(data["competition"], paper)
+    real = services._current_versions
+    edited = []
+
+    def edit_then_read(question_ids):
+        if not edited:
+            question = Question.objects.get(pk=question_ids[0])
+            services.edit_question(factories.actor(), question, ex.question("judge", stem="改为判断题。"),
+                                   reason="题型改了")
+            edited.append(question.pk)
+        return real(question_ids)
+
+    monkeypatch.setattr(services, "_current_versions", edit_then_read)
+    user, _entry = data["candidates"][0]
+    attempt = services.start(user, session, device="d")
+    items = list(AttemptItem.objects.filter(attempt=attempt).select_related("version"))
+    assert len(items) == 3
+    assert {item.version.type for item in items} == {"single"}
+    assert edited[0] not in {item.version.question_id for item in items}

@@ -781,7 +781,8 @@ def extend(request, attempt_id: int, data: MinutesIn):
 def end(request, attempt_id: int, data: ReasonIn):
     attempt = _attempt(request.user, attempt_id, "exams.invigilate")
     attempt = services.end_attempt(request.user, attempt, reason=data.reason)
-    return {"status": attempt.status}
+    # ended_by is "timeout" when the time was already up (ended in the grace period)
+    return {"status": attempt.status, "ended_by": attempt.ended_by}
 
 
 @router.post("/attempts/{attempt_id}/void")

@@ -415,7 +415,10 @@ def _clean_sections(bank, kind, sections):
     problems, cleaned = [], []
     kps = {kp.name: kp for kp in bank.knowledge_points.all()}
     numbers = dict(Question.objects.filter(bank=bank, is_active=True).values_list("number", "pk"))
-    types = dict(Question.objects.filter(bank=bank).values_list("pk", "type"))
+    # A fixed paper's section names its type, and may name a knowledge point and a
+    # difficulty: each listed question must be what the section says it holds.
+    kinds = {pk: (qtype, kp, level) for pk, qtype, kp, level in
+             Question.objects.filter(bank=bank).values_list("pk", "type", "knowledge_point_id", "difficulty")}
     used = set()
     if not sections:
         raise Rejected(_("A paper needs at least one section."), [Problem(_("A paper needs at least one section."))])
@@ -460,8 +463,17 @@ def _clean_sections(bank, kind, sections):
                 if pk is None:
                     problems.append(Problem(_("Question %(n)s is not in the bank or is retired.") % {"n": number},
                                             where=where))
-                elif types[pk] != section["type"]:
+                elif kinds[pk][0] != section["type"]:
                     problems.append(Problem(_("Question %(n)s is not of this section's type.") % {"n": number},
+                                            where=where))
+                elif section["knowledge_point"] and kinds[pk][1] != section["knowledge_point"].pk:
+                    problems.append(Problem(_("Question %(n)s is not on this section's knowledge point "
+                                              "“%(name)s”.") % {"n": number, "name": section["knowledge_point"].name},
+                                            where=where))
+                elif section["difficulty"] is not None and kinds[pk][2] != section["difficulty"]:
+                    problems.append(Problem(_("Question %(n)s is not of this section's difficulty "
+                                              "(%(difficulty)s).") % {"n": number, "difficulty":
+                                                                      Difficulty(section["difficulty"]).label},
                                             where=where))
                 elif pk in used:
                     problems.append(Problem(_("Question %(n)s appears twice in the paper.") % {"n": number},
@@ -1036,8 +1048,7 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
                         % {"stage": entry.stage.name}, code="final")
     paper = session.paper
     rng = random.Random(secrets.randbits(64))  # noqa: S311 - a fair draw, not a secret
-    drawn = draw_paper(paper, rng)
-    current = _current_versions([pk for _s, pk in drawn])
+    drawn, current = _draw_current(paper, rng)
     allowance = _allowance_minutes(session, entry)
     deadline = min(now + timedelta(minutes=session.duration_minutes), session.closes_at)
     deadline += timedelta(minutes=allowance)
@@ -1064,6 +1075,21 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
     transaction.on_commit(lambda: _count_draws(question_ids))
     transaction.on_commit(lambda: _schedule_timeout(attempt))
     return attempt
+
+
+def _draw_current(paper, rng, tries=3):
+    """The candidate's draw and its questions' current versions, locked. The draw reads the
+    questions' types from the bank before the versions are locked: an edit committed in
+    between that changes a question's type would place it in a section of another type. A
+    blueprint's draw is then made again, from the bank as it now is. A fixed paper keeps its
+    questions (its page warns of such an edit)."""
+    for _try in range(tries):
+        drawn = draw_paper(paper, rng)
+        current = _current_versions([pk for _s, pk in drawn])
+        if paper.kind == Paper.Kind.FIXED or all(current[pk][1] == section.type for section, pk in drawn):
+            return drawn, current
+        log.info("exams: paper %s changed while a start drew it; drawing again", paper.pk)
+    raise UserError(_("The paper's questions are being edited; start again in a moment."), code="busy")
 
 
 SESSION_TIMES = ("opens_at", "closes_at", "duration_minutes", "grace_seconds")
@@ -1595,6 +1621,11 @@ def finalize(attempt_id, how, *, actor=None, reason="", now=None):
         # grace period for answers in flight; or the time and grace were over): the exam
         # ended by time-out, with the answers saved until then, whatever the click says.
         how, actor, reason = EndedBy.TIMEOUT, None, ""
+    elif how == EndedBy.INVIGILATOR and now >= attempt.deadline:
+        # Ended in the grace period: the candidate's time had run out, and nobody cut it
+        # short. Recorded as the time-out it was; the invigilator who closed it and their
+        # reason stay on its event and audit record.
+        how = EndedBy.TIMEOUT
     session = attempt.session
     partial = session.paper.multiple_scoring == Paper.MultipleScoring.PARTIAL
     responses = dict(Answer.objects.filter(attempt=attempt).values_list("position", "response"))
@@ -1651,7 +1682,7 @@ def end_attempt(actor, attempt, *, reason, now=None):
     attempt = finalize_if_due(attempt, now=now)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise UserError(_("This attempt has already ended."), code="ended")
-    ended = finalize(attempt.pk, EndedBy.INVIGILATOR, actor=actor, reason=reason)
+    ended = finalize(attempt.pk, EndedBy.INVIGILATOR, actor=actor, reason=reason, now=now)
     if not getattr(ended, "handed_in_now", False):  # handed in, timed out or ended by someone else a moment before
         raise UserError(_("This attempt has already ended."), code="ended")
     return ended
