@@ -203,3 +203,59 @@ def test_times_are_written_in_the_local_time_the_pages_show():
     rows = sheets.read_table(data, "x.xlsx").rows
     assert sheets.text(rows[0][0]) == "2026-12-07 04:13" and sheets.text(rows[0][1]) == "2026-12-07"
     assert sheets.text(rows[1][0]) == "2026-01-02 03:04"
+
+
+def test_number_cells_formatted_as_percentages_read_as_they_show_and_are_no_numbers():
+    """Regression: an .xlsx cell showing 85% was read as the number 0.85 it holds, so a
+    score, a count or points taken from it were silently a hundredth of what the sheet
+    showed. It now reads as the text "85%" and is refused as a number, as in a CSV. A
+    format with a % in quotes only shows the sign, and stays a number."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["编码", "名称", "人数", "比例", "字面"])
+    sheet.append(["A-1", "甲企业", 0.855, 1, 85])
+    sheet["C2"].number_format = "0.00%"
+    sheet["D2"].number_format = "0%"
+    sheet["E2"].number_format = '0"%"'
+    sheet.append(["A-2", "乙企业", 12, 0.5, 7])  # row 3 plain: a style is per cell
+    other = book.create_sheet("另一页")
+    other["C2"] = 0.5
+    other["C2"].number_format = "0%"
+    out = io.BytesIO()
+    book.save(out)
+    table = sheets.read_table(out.getvalue(), "a.xlsx")
+    first, second = table.rows
+    assert [sheets.text(v) for v in first] == ["A-1", "甲企业", "85.5%", "100%", "85"]
+    for value in first[2:4]:
+        with pytest.raises(ValueError):
+            sheets.decimal(value)
+    assert sheets.decimal(first[4]) == Decimal("85")
+    assert [sheets.decimal(v) for v in second[2:]] == [Decimal("12"), Decimal("0.5"), Decimal("7")]
+
+
+@pytest.mark.parametrize("code, percent", [("0%", True), ("0.0%;[Red]-0.0%", True), ('0"%"', False),
+                                           ("0\\%", False), ("[$%-804]0", False), ("General", False)])
+def test_which_number_formats_show_a_percentage(code, percent):
+    assert sheets._shows_percent(code) is percent
+
+
+SHEET = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+         '<row r="2"><c r="A2" s="3"><v>0.5</v></c><c r="B2" s="3" t="s"><v>0</v></c><c r="C2" s="13"><v>1</v></c>'
+         "<c r='AB2' t='n' s='3'><v>1</v></c></row></sheetData></worksheet>")
+
+
+@pytest.mark.parametrize("xml, found", [
+    (SHEET, [(1, 0), (1, 27)]),
+    (SHEET.replace(' r="A2"', "").replace(' r="2"', ""), [(0, 0), (0, 27)]),  # now the first row
+])
+def test_percent_cells_are_found_by_reference_or_by_position(xml, found):
+    """The tags' scan finds number cells of the style, in either quotes, and skips text cells
+    and other styles; a cell without its reference is placed by the parser instead."""
+    assert sheets._styled_cells(xml.encode(), {"3"}) == found
+
+
+def test_a_part_declaring_entities_is_not_parsed():
+    laughs = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><styleSheet>&a;</styleSheet>'
+    with pytest.raises(ValueError):
+        sheets._xml(laughs)
+    assert sheets._xml(b'<?xml version="1.0"?><!-- a comment --><styleSheet/>').tag == "styleSheet"

@@ -256,3 +256,26 @@ def test_the_command_imports_judges_marks_into_judging(judged, tmp_path, capsys)
     err = capsys.readouterr().err
     assert "第 2 行" in err and "Traceback" not in err
     assert Mark.objects.count() == 3
+
+
+def test_a_score_in_a_cell_formatted_as_a_percentage_is_refused_as_it_shows(world):
+    """Regression: a score cell formatted as a percentage (showing 85%) was read as the 0.85
+    it holds and recorded as a score of 0.85, where "85%" typed into a CSV is refused."""
+    a, b, _c = ids(world)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["身份证号", "theory", "practical"])
+    percent = book.add_format({"num_format": "0%"})
+    sheet.write_string(1, 0, a)
+    sheet.write_number(1, 1, 0.85, percent)
+    sheet.write_number(1, 2, 90)
+    sheet.write_string(2, 0, b)
+    sheet.write_number(2, 1, 70)
+    sheet.write_number(2, 2, 60)
+    book.close()
+    table = sheets.read_table(buffer.getvalue(), "成绩.xlsx")
+    with pytest.raises(Rejected) as caught:
+        imports.import_marks(None, world["competition"], world["stage"], table, filename="成绩.xlsx")
+    assert [(p.row, p.code, p.value) for p in caught.value.problems] == [(2, "not_a_number", "85%")]
+    assert not ComponentScore.objects.exists()

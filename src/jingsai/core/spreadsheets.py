@@ -4,7 +4,8 @@ Reading: the first sheet of .xlsx/.xlsm/.xls/.ods (python-calamine, which reads 
 WPS and LibreOffice write) or a .csv in UTF-8 (with or without BOM) or GBK/GB18030. Row 1
 holds headers, matched to columns by Chinese label or English key, case-insensitively,
 ignoring surrounding spaces. A number cell is read as the decimal it displays (the shortest
-decimal that round-trips the stored binary value), never the binary expansion.
+decimal that round-trips the stored binary value), never the binary expansion. A number cell
+of an .xlsx formatted as a percentage is text ("85%") and not a number, as in a CSV.
 
 Writing: .xlsx through XlsxWriter, streaming (constant memory), with text-formatted
 identity columns so that Excel does not turn them into numbers again.
@@ -14,9 +15,11 @@ import csv
 import datetime
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from xml.etree import ElementTree
 
 import python_calamine
 import xlsxwriter
@@ -102,12 +105,24 @@ def read_table(source, filename=""):
     return Table(headers=[str(h).strip() if h is not None else "" for h in rows[0]], rows=rows[1:])
 
 
+class PercentCell(float):
+    """A number cell formatted as a percentage: 0.85 that the sheet shows as 85%. Read as
+    text it is "85%", as the person sees it; as a number it is refused (ValueError), as
+    "85%" typed into a CSV is: a score or a count of 0.85 taken from a cell that showed
+    85% would be a silent misreading."""
+
+    __slots__ = ()
+
+    def shown(self):
+        return format((shortest_decimal(self) * 100).normalize(), "f") + "%"
+
+
 def _read_workbook(data):
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not book.sheet_names:
             return []
-        return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception:  # calamine raises its own errors for every kind of broken file
         raise UnreadableFile(
             _(
@@ -115,6 +130,129 @@ def _read_workbook(data):
                 "(Excel, WPS or LibreOffice) and upload that."
             )
         ) from None
+    if data.startswith(XLSX_MAGIC):
+        for row, column in _percent_cells(data):
+            if row < len(rows) and column < len(rows[row]) and isinstance(rows[row][column], float | int) \
+                    and not isinstance(rows[row][column], bool):
+                rows[row][column] = PercentCell(rows[row][column])
+    return rows
+
+
+# Built-in number formats that show a percentage (ECMA-376 18.8.30): 0% and 0.00%.
+PERCENT_FORMATS = {9, 10}
+MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PACKAGE_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _shows_percent(code):
+    """Whether a number format code scales by 100: a % outside quotes and escapes."""
+    code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
+    return "%" in code
+
+
+def _percent_cells(data):
+    """(row, column), from 0, of the first sheet's number cells formatted as a percentage.
+    calamine gives values, not formats, so the workbook's styles and the sheet's cells are
+    read here; only when a percentage style exists at all. A part that cannot be read
+    leaves the values as calamine read them."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            names = set(package.namelist())
+            if "xl/styles.xml" not in names:
+                return []
+            styles = _xml(package.read("xl/styles.xml"))
+            custom = {int(f.get("numFmtId")): f.get("formatCode", "")
+                      for f in styles.iter(f"{MAIN_NS}numFmt")}
+            cell_xfs = styles.find(f"{MAIN_NS}cellXfs")
+            percent = set()
+            for index, xf in enumerate(cell_xfs if cell_xfs is not None else []):
+                number_format = int(xf.get("numFmtId", "0"))
+                if number_format in PERCENT_FORMATS or _shows_percent(custom.get(number_format, "")):
+                    percent.add(str(index))
+            if not percent:
+                return []
+            sheet = _first_sheet_part(package, names)
+            if sheet is None:
+                return []
+            return _styled_cells(package.read(sheet), percent)
+    except (zipfile.BadZipFile, KeyError, ValueError, ElementTree.ParseError):
+        return []
+
+
+def _styled_cells(xml, styles):
+    """(row, column) of the number cells in a sheet's XML whose style index is in `styles`.
+    A scan of the cells' opening tags, which is about ten times faster than parsing the
+    sheet; a cell without its reference (r= is optional, though Excel, WPS and LibreOffice
+    always write it) sends it to the parser instead."""
+    choices = b"|".join(re.escape(style.encode()) for style in sorted(styles))
+    tag = re.compile(rb'<(?:[\w.-]+:)?c\s[^>]*?\bs=["\'](?:' + choices + rb')["\'][^>]*>')
+    found = []
+    for match in tag.finditer(xml):
+        attributes = match.group(0)
+        kind = re.search(rb'\st=["\'](\w+)["\']', attributes)
+        if kind and kind.group(1) != b"n":
+            continue
+        reference = re.search(rb'\sr=["\']([A-Z]+)(\d+)["\']', attributes)
+        if reference is None:
+            return _parsed_styled_cells(xml, styles)
+        found.append((int(reference.group(2)) - 1, _column_index(reference.group(1).decode())))
+    return found
+
+
+def _parsed_styled_cells(xml, styles):
+    _refuse_declarations(xml)
+    found = []
+    row, column = -1, -1
+    for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):  # noqa: S314 - see above
+        if element.tag == f"{MAIN_NS}row":
+            if event == "start":  # r= is optional: a row without it follows the last
+                row, column = int(element.get("r") or row + 2) - 1, -1
+            else:
+                element.clear()
+        elif element.tag == f"{MAIN_NS}c" and event == "end":
+            match = CELL_REF.match(element.get("r") or "")
+            column = _column_index(match.group(1)) if match else column + 1
+            if element.get("s") in styles and element.get("t", "n") == "n":
+                found.append((row, column))
+    return found
+
+
+def _refuse_declarations(xml):
+    """An OOXML part never declares a DOCTYPE or entities; one that does (an entity
+    expansion attack) is not parsed: ValueError, and the values stay as calamine read them."""
+    root = re.search(rb"<[A-Za-z_]", xml)
+    if re.search(rb"<!(?:DOCTYPE|ENTITY)", xml[:root.start() if root else len(xml)], re.IGNORECASE):
+        raise ValueError("declarations in an OOXML part")
+
+
+def _xml(data):
+    _refuse_declarations(data)
+    return ElementTree.fromstring(data)  # noqa: S314 - DOCTYPE and entity declarations are refused
+
+
+def _column_index(letters):
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
+
+
+def _first_sheet_part(package, names):
+    """The package part of the workbook's first sheet (the one calamine reads)."""
+    workbook = _xml(package.read("xl/workbook.xml"))
+    first = next(workbook.iter(f"{MAIN_NS}sheet"), None)
+    if first is None:
+        return None
+    rel_id = first.get(f"{REL_NS}id")
+    rels = _xml(package.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels.iter(f"{PACKAGE_REL_NS}Relationship"):
+        if rel.get("Id") == rel_id:
+            target = rel.get("Target", "")
+            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            return part if part in names else None
+    return None
 
 
 def _decode_text(data):
@@ -193,6 +331,8 @@ def text(value):
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, PercentCell):
+        return value.shown()
     if isinstance(value, float | int):
         number = shortest_decimal(value)
         if number == number.to_integral_value() and abs(number) < Decimal("1e15"):
@@ -207,6 +347,8 @@ def decimal(value):
     """A cell as a Decimal, or ValueError. Accepts numbers and text like " 85.5 "."""
     if isinstance(value, bool):
         raise ValueError("boolean")
+    if isinstance(value, PercentCell):  # shown as 85%: not 0.85, and not to be guessed as 85
+        raise ValueError(value.shown())
     if isinstance(value, float | int):
         return shortest_decimal(value)
     try:
