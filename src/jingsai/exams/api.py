@@ -45,6 +45,7 @@ from .models import (
     PracticeSet,
     Question,
     QuestionType,
+    picture_links,
 )
 
 router = Router(tags=["exams"])
@@ -175,7 +176,7 @@ class VersionOut(Schema):
 
     @staticmethod
     def resolve_images(obj):
-        return [image_url(i) for i in obj.images.all()]
+        return [image_url(i) for i in obj.pictures()]
 
 
 class QuestionOut(Schema):
@@ -196,7 +197,7 @@ class QuestionDetail(QuestionOut):
 
     @staticmethod
     def resolve_versions(obj):
-        return obj.versions.select_related("knowledge_point").prefetch_related("images")
+        return obj.versions.select_related("knowledge_point").prefetch_related(picture_links())
 
 
 class ImportResult(Schema):
@@ -263,7 +264,7 @@ def list_questions(request, bank_id: int, type: QuestionType | None = None, know
                    q: str = "", retired: bool = False):
     bank = _bank(request.user, bank_id)
     questions = bank.questions.filter(is_active=not retired).select_related(
-        "current__knowledge_point").prefetch_related("current__images")
+        "current__knowledge_point").prefetch_related(picture_links("current__"))
     if type:
         questions = questions.filter(type=type)
     if knowledge_point:
@@ -316,7 +317,7 @@ def get_question(request, question_id: int):
 def edit_question(request, question_id: int, data: QuestionIn):
     question = _question(request.user, question_id, "exams.manage_bank")
     q = _question_data(data)
-    q.images = list(question.current.images.values_list("pk", flat=True))
+    q.images = [image.pk for image in question.current.pictures()]
     services.edit_question(request.user, question, q, reason=data.reason)
     return _question(request.user, question_id)
 
@@ -807,7 +808,7 @@ def _blind(item):
     response = item.attempt.answers.filter(position=item.position).values_list("response", flat=True).first()
     return {"item": item.pk, "candidate": item.attempt.blind_code, "position": item.position,
             "points": str(item.points), "stem": version.stem, "reference": version.answer,
-            "images": [image_url(i) for i in version.images.all()], "response": response or ""}
+            "images": [image_url(i) for i in version.pictures()], "response": response or ""}
 
 
 @router.get("/sessions/{session_id}/grading/next")
