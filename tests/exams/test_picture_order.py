@@ -10,6 +10,8 @@ from importlib import import_module
 import pytest
 from django.db import connection
 
+from jingsai.core.errors import UserError
+from jingsai.core.models import AuditRecord
 from jingsai.exams import services
 from jingsai.exams.content import ImageData
 from jingsai.exams.models import Question
@@ -38,9 +40,10 @@ def test_the_api_and_the_question_page_show_pictures_in_the_authors_order():
     a_pk, b_pk, question = _written_b_then_a(world["bank"])
     body = world["client"].get(f"/api/exams/questions/{question.pk}").json()
     assert body["current"]["images"] == [f"/work/exams/images/{b_pk}/", f"/work/exams/images/{a_pk}/"]
-    assert body["versions"][0]["images"] == body["current"]["images"]
+    assert body["current"]["image_ids"] == [b_pk, a_pk]
+    assert body["versions"][0]["image_ids"] == [b_pk, a_pk]
     listed = world["client"].get(f"/api/exams/banks/{world['bank'].pk}/questions?q=看图二").json()
-    assert listed["items"][0]["current"]["images"] == body["current"]["images"]
+    assert listed["items"][0]["current"]["image_ids"] == [b_pk, a_pk]
     page = world["client"].get(f"/work/exams/questions/{question.pk}/").content.decode()
     assert _shown(page) == [b_pk, a_pk] * 2  # the current version, and the same in the list of versions
     edit_page = world["client"].get(f"/work/exams/questions/{question.pk}/edit/").content.decode()
@@ -72,6 +75,46 @@ def test_an_export_and_import_keep_the_pictures_in_order(fmt):
     sha256 = dict(target.images.values_list("pk", "sha256"))
     assert [sha256[pk] for pk in services.question_data(question.current).images] == [
         source.images.get(name="b.png").sha256, source.images.get(name="a.png").sha256]
+
+
+def test_an_edit_that_only_reorders_the_pictures_is_a_change():
+    world = ex.exam_with_organizer_client(n_candidates=1)
+    a_pk, b_pk, question = _written_b_then_a(world["bank"])
+    client = world["client"]
+    current = client.get(f"/api/exams/questions/{question.pk}").json()["current"]
+    said = {key: current[key] for key in ("type", "stem", "answer", "explanation", "difficulty", "title")}
+    said["knowledge_point"] = current["knowledge_point"] or ""
+    before = services.question_digest(question.current)
+
+    unchanged = client.put(f"/api/exams/questions/{question.pk}", {**said, "images": [b_pk, a_pk]},
+                           content_type="application/json")
+    assert unchanged.status_code == 200 and unchanged.json()["current"]["number"] == 1
+    assert not AuditRecord.objects.filter(action__in=("exams.edit_question", "exams.new_version")).exists()
+
+    # Seen by a candidate: the reorder makes version 2, and the version seen keeps its order.
+    user, _entry = world["candidates"][0]
+    paper = ex.paper(world["competition"], world["bank"], [
+        {"type": "judge", "points": "5", "questions": [question.number]}], kind="fixed")
+    attempt = services.start(user, ex.session(world["competition"], paper), device="d")
+    reordered = client.put(f"/api/exams/questions/{question.pk}", {**said, "images": [a_pk, b_pk]},
+                           content_type="application/json")
+    assert reordered.status_code == 200, reordered.content.decode()
+    assert reordered.json()["current"]["number"] == 2
+    assert reordered.json()["current"]["image_ids"] == [a_pk, b_pk]
+    assert AuditRecord.objects.get(action="exams.new_version").changes == {"images": [[b_pk, a_pk], [a_pk, b_pk]]}
+    question.refresh_from_db()
+    assert services.question_digest(question.current) != before
+    assert services.attempt_state(attempt, image_url=lambda pk: pk)["items"][0]["images"] == [b_pk, a_pk]
+
+
+def test_a_question_takes_only_pictures_of_its_own_bank():
+    elsewhere = ex.bank()
+    a_pk, _b_pk, _question = _written_b_then_a(elsewhere)
+    with pytest.raises(UserError):
+        services.add_question(None, ex.bank(level=4), ex.question("judge", stem="借图", images=[a_pk]))
+
+
+# ---------------------------------------------------------------- the migration
 
 
 def test_the_migration_carries_every_link_over_in_the_order_shown_until_now():

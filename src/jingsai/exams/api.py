@@ -154,6 +154,9 @@ class QuestionIn(Schema):
     knowledge_point: str = ""
     difficulty: int = 3
     title: str = ""
+    images: list[int] | None = Field(None, description=(
+        "the question's pictures, in the order they are to be shown: ids of pictures in the bank (image_ids "
+        "of a version); left out, an edit keeps the pictures the question has, in their order"))
     reason: str = ""
 
 
@@ -167,7 +170,8 @@ class VersionOut(Schema):
     knowledge_point: str | None
     difficulty: int
     title: str
-    images: list[str]
+    images: list[str] = Field(description="the addresses of the pictures, in the order they are shown")
+    image_ids: list[int] = Field(description="the same pictures by id, which a question's images takes")
     created_at: datetime
 
     @staticmethod
@@ -177,6 +181,10 @@ class VersionOut(Schema):
     @staticmethod
     def resolve_images(obj):
         return [image_url(i) for i in obj.pictures()]
+
+    @staticmethod
+    def resolve_image_ids(obj):
+        return [i.pk for i in obj.pictures()]
 
 
 class QuestionOut(Schema):
@@ -217,7 +225,7 @@ def _question_data(data):
     return content.QuestionData(
         type=data.type, stem=data.stem, options=list(data.options), answer=data.answer,
         explanation=data.explanation, knowledge_point=data.knowledge_point, difficulty=data.difficulty,
-        title=data.title,
+        title=data.title, images=list(data.images or []),
     )
 
 
@@ -317,7 +325,8 @@ def get_question(request, question_id: int):
 def edit_question(request, question_id: int, data: QuestionIn):
     question = _question(request.user, question_id, "exams.manage_bank")
     q = _question_data(data)
-    q.images = [image.pk for image in question.current.pictures()]
+    if data.images is None:
+        q.images = [image.pk for image in question.current.pictures()]
     services.edit_question(request.user, question, q, reason=data.reason)
     return _question(request.user, question_id)
 

@@ -55,6 +55,7 @@ from .models import (
     PracticeItem,
     PracticeSet,
     Question,
+    QuestionImage,
     QuestionType,
     QuestionVersion,
     QuestionVersionImage,
@@ -168,7 +169,12 @@ def _version(question, number, q, kp, actor, fingerprint=None):
 
 def _image_pks(bank, q):
     """The pks of a question's pictures in the author's order, storing the new ones; a picture
-    given twice is kept where it first comes."""
+    given twice is kept where it first comes. A pk must be a picture of the bank."""
+    given = {image for image in q.images if isinstance(image, int)}
+    if given:
+        known = set(QuestionImage.objects.filter(bank=bank, pk__in=given).values_list("pk", flat=True))
+        if given - known:
+            raise UserError(_("The question bank holds no picture %(id)s.") % {"id": min(given - known)})
     return list(dict.fromkeys(image if isinstance(image, int) else images.store(bank, image).pk
                               for image in q.images))
 
