@@ -107,6 +107,19 @@ def test_an_edit_that_only_reorders_the_pictures_is_a_change():
     assert services.attempt_state(attempt, image_url=lambda pk: pk)["items"][0]["images"] == [b_pk, a_pk]
 
 
+def test_the_edit_page_saves_the_pictures_in_the_order_of_their_numbers():
+    world = ex.exam_with_organizer_client(n_candidates=0)
+    a_pk, b_pk, question = _written_b_then_a(world["bank"])
+    saved = world["client"].post(f"/work/exams/questions/{question.pk}/edit/", {
+        "type": "judge", "difficulty": 3, "stem": "看图二", "answer": "对", "knowledge_point": "焊接安全",
+        "keep_image": [str(b_pk), str(a_pk)], f"place_{b_pk}": "2", f"place_{a_pk}": "1", "reason": "换顺序",
+        "base": services.question_digest(question.current)})
+    assert saved.status_code == 302, saved.content.decode()
+    question.refresh_from_db()
+    assert services.question_data(question.current).images == [a_pk, b_pk]
+    assert AuditRecord.objects.get(action="exams.edit_question").changes == {"images": [[b_pk, a_pk], [a_pk, b_pk]]}
+
+
 def test_a_question_takes_only_pictures_of_its_own_bank():
     elsewhere = ex.bank()
     a_pk, _b_pk, _question = _written_b_then_a(elsewhere)

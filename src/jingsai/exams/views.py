@@ -227,12 +227,22 @@ def _form_to_data(form, existing_images=()):
     return q
 
 
+def _kept_pictures(post, keep, shown):
+    """The pictures kept (of those `shown`, in the question's order), in the order of the
+    numbers the form gives them (place_<pk>); one without a number keeps its place."""
+    def place(pk):
+        try:
+            return int(post.get(f"place_{pk}", ""))
+        except ValueError:
+            return shown.index(pk) + 1
+    return sorted({pk for pk in keep if pk in shown}, key=lambda pk: (place(pk), shown.index(pk)))
+
+
 def _save_question(request, form, bank, question=None):
     keep = [int(pk) for pk in request.POST.getlist("keep_image") if pk.isdigit()]
     existing = []
     if question is not None:
-        shown = {image.pk for image in question.current.pictures()}
-        existing = [pk for pk in keep if pk in shown]  # in the order the form lists them
+        existing = _kept_pictures(request.POST, keep, [image.pk for image in question.current.pictures()])
     q = _form_to_data(form, existing)
     for upload in request.FILES.getlist("pictures"):
         q.images.append(content.ImageData(name=upload.name, data=upload.read()))
