@@ -161,3 +161,21 @@ def two_stage_exam(stage=None, **session_fields):
                           stage={"qualifier": qualifier, "final": final}.get(stage), **session_fields)
     return SimpleNamespace(orgs=orgs, competition=competition, qualifier=qualifier, final=final, bank=the_bank,
                            session=the_session)
+
+
+def apps_after(migration):
+    """The models as an exams migration leaves them: what its data function is given."""
+    from django.db.migrations.loader import MigrationLoader
+
+    return MigrationLoader(connection).project_state(("exams", migration)).apps
+
+
+def create_table(model):
+    """The table of a model that is no longer in the schema (a historical model of
+    apps_after()), created inside the test's transaction and gone with it: the schema
+    editor itself will not run inside a transaction on SQLite."""
+    editor = connection.schema_editor()
+    editor.deferred_sql = []  # indexes and foreign keys, which the test does without
+    sql, params = editor.table_sql(model)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

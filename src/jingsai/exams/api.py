@@ -45,6 +45,7 @@ from .models import (
     PracticeSet,
     Question,
     QuestionType,
+    picture_links,
 )
 
 router = Router(tags=["exams"])
@@ -153,6 +154,9 @@ class QuestionIn(Schema):
     knowledge_point: str = ""
     difficulty: int = 3
     title: str = ""
+    images: list[int] | None = Field(None, description=(
+        "the question's pictures, in the order they are to be shown: ids of pictures in the bank (image_ids "
+        "of a version); left out, an edit keeps the pictures the question has, in their order"))
     reason: str = ""
 
 
@@ -166,7 +170,8 @@ class VersionOut(Schema):
     knowledge_point: str | None
     difficulty: int
     title: str
-    images: list[str]
+    images: list[str] = Field(description="the addresses of the pictures, in the order they are shown")
+    image_ids: list[int] = Field(description="the same pictures by id, which a question's images takes")
     created_at: datetime
 
     @staticmethod
@@ -175,7 +180,11 @@ class VersionOut(Schema):
 
     @staticmethod
     def resolve_images(obj):
-        return [image_url(i) for i in obj.images.all()]
+        return [image_url(i) for i in obj.pictures()]
+
+    @staticmethod
+    def resolve_image_ids(obj):
+        return [i.pk for i in obj.pictures()]
 
 
 class QuestionOut(Schema):
@@ -196,7 +205,7 @@ class QuestionDetail(QuestionOut):
 
     @staticmethod
     def resolve_versions(obj):
-        return obj.versions.select_related("knowledge_point").prefetch_related("images")
+        return obj.versions.select_related("knowledge_point").prefetch_related(picture_links())
 
 
 class ImportResult(Schema):
@@ -216,7 +225,7 @@ def _question_data(data):
     return content.QuestionData(
         type=data.type, stem=data.stem, options=list(data.options), answer=data.answer,
         explanation=data.explanation, knowledge_point=data.knowledge_point, difficulty=data.difficulty,
-        title=data.title,
+        title=data.title, images=list(data.images or []),
     )
 
 
@@ -263,7 +272,7 @@ def list_questions(request, bank_id: int, type: QuestionType | None = None, know
                    q: str = "", retired: bool = False):
     bank = _bank(request.user, bank_id)
     questions = bank.questions.filter(is_active=not retired).select_related(
-        "current__knowledge_point").prefetch_related("current__images")
+        "current__knowledge_point").prefetch_related(picture_links("current__"))
     if type:
         questions = questions.filter(type=type)
     if knowledge_point:
@@ -316,7 +325,8 @@ def get_question(request, question_id: int):
 def edit_question(request, question_id: int, data: QuestionIn):
     question = _question(request.user, question_id, "exams.manage_bank")
     q = _question_data(data)
-    q.images = list(question.current.images.values_list("pk", flat=True))
+    if data.images is None:
+        q.images = [image.pk for image in question.current.pictures()]
     services.edit_question(request.user, question, q, reason=data.reason)
     return _question(request.user, question_id)
 
@@ -808,7 +818,7 @@ def _blind(item):
     response = item.attempt.answers.filter(position=item.position).values_list("response", flat=True).first()
     return {"item": item.pk, "candidate": item.attempt.blind_code, "position": item.position,
             "points": str(item.points), "stem": version.stem, "reference": version.answer,
-            "images": [image_url(i) for i in version.images.all()], "response": response or ""}
+            "images": [image_url(i) for i in version.pictures()], "response": response or ""}
 
 
 @router.get("/sessions/{session_id}/grading/next")

@@ -99,8 +99,8 @@ class QuestionImage(models.Model):
     class Meta:
         verbose_name = _("question image")
         verbose_name_plural = _("question images")
-        # One order wherever a question's pictures are listed (the page, the API, the exam):
-        # as they were stored.
+        # A bank's pictures as they were stored. A question's own pictures are listed in the
+        # author's order, by QuestionVersionImage.position, never by this.
         ordering = ["pk"]
         constraints = [models.UniqueConstraint(fields=["bank", "sha256"], name="unique_image_per_bank")]
 
@@ -149,7 +149,7 @@ class QuestionVersion(models.Model):
               multiple: ["A", "C"]; judge: true/false;
               fill: [[{"text": "...", "fraction": "1"}, ...], ...] one list per blank;
               short: the reference answer shown to graders
-    images    pictures shown with the question, in the order they were stored"""
+    images    pictures shown with the question; pictures() lists them in the author's order"""
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveSmallIntegerField(_("version"))
@@ -164,7 +164,7 @@ class QuestionVersion(models.Model):
     options = models.JSONField(_("options"), default=list, blank=True)
     answer = models.JSONField(_("answer"), null=True, blank=True)
     explanation = models.TextField(_("explanation"), blank=True)
-    images = models.ManyToManyField(QuestionImage, blank=True, related_name="versions")
+    images = models.ManyToManyField(QuestionImage, blank=True, related_name="versions", through="QuestionVersionImage")
     fingerprint = models.CharField(max_length=64, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
@@ -179,6 +179,40 @@ class QuestionVersion(models.Model):
 
     def __str__(self):
         return f"{self.question} v{self.number}"
+
+    def pictures(self):
+        """The version's pictures in the author's order (images.all() has no order of its own):
+        from the links prefetched with picture_links(), or in one query."""
+        links = self.image_links.all()
+        if "image_links" not in getattr(self, "_prefetched_objects_cache", {}):
+            links = links.select_related("image")
+        return [link.image for link in links]
+
+
+class QuestionVersionImage(models.Model):
+    """A picture of a question version, at its place among the version's pictures (0 first)."""
+
+    version = models.ForeignKey(QuestionVersion, on_delete=models.CASCADE, related_name="image_links")
+    image = models.ForeignKey(QuestionImage, on_delete=models.CASCADE, related_name="version_links")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("picture of a question version")
+        verbose_name_plural = _("pictures of question versions")
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "position"], name="unique_picture_position"),
+            models.UniqueConstraint(fields=["version", "image"], name="unique_picture_per_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.version} #{self.position + 1}"
+
+
+def picture_links(prefix=""):
+    """For prefetch_related(): the pictures of versions (reached by `prefix`, e.g. "current__")
+    in their order, for QuestionVersion.pictures()."""
+    return models.Prefetch(f"{prefix}image_links", queryset=QuestionVersionImage.objects.select_related("image"))
 
 
 class Paper(models.Model):

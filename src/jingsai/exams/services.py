@@ -55,9 +55,12 @@ from .models import (
     PracticeItem,
     PracticeSet,
     Question,
+    QuestionImage,
     QuestionType,
     QuestionVersion,
+    QuestionVersionImage,
     WrongAnswer,
+    picture_links,
 )
 
 log = logging.getLogger(__name__)
@@ -165,7 +168,26 @@ def _version(question, number, q, kp, actor, fingerprint=None):
 
 
 def _image_pks(bank, q):
-    return [image if isinstance(image, int) else images.store(bank, image).pk for image in q.images]
+    """The pks of a question's pictures in the author's order, storing the new ones; a picture
+    given twice is kept where it first comes. A pk must be a picture of the bank."""
+    given = {image for image in q.images if isinstance(image, int)}
+    if given:
+        known = set(QuestionImage.objects.filter(bank=bank, pk__in=given).values_list("pk", flat=True))
+        if given - known:
+            raise UserError(_("The question bank holds no picture %(id)s.") % {"id": min(given - known)})
+    return list(dict.fromkeys(image if isinstance(image, int) else images.store(bank, image).pk
+                              for image in q.images))
+
+
+def _links(version_id, image_pks):
+    return [QuestionVersionImage(version_id=version_id, image_id=pk, position=position)
+            for position, pk in enumerate(image_pks)]
+
+
+def _set_pictures(version, image_pks):
+    """A version's pictures, in this order (they replace any it had)."""
+    QuestionVersionImage.objects.filter(version=version).delete()
+    QuestionVersionImage.objects.bulk_create(_links(version.pk, image_pks))
 
 
 @transaction.atomic
@@ -186,7 +208,7 @@ def add_question(actor, bank, q, *, reason=""):
                                        difficulty=q.difficulty)
     version = _version(question, 1, q, kp, actor, digest)
     version.save()
-    version.images.set(_image_pks(bank, q))
+    _set_pictures(version, _image_pks(bank, q))
     question.current = version
     question.save(update_fields=["current"])
     audit.record(actor, "exams.add_question", question, reason=reason, data={"bank": bank.pk, "type": q.type})
@@ -201,8 +223,9 @@ def version_used(version):
 
 
 def question_data(version, *, with_image_data=False):
-    """The content.QuestionData of a stored version (image pks, or ImageData for export)."""
-    stored = list(version.images.order_by("pk"))
+    """The content.QuestionData of a stored version (image pks, or ImageData for export), its
+    pictures in the author's order."""
+    stored = version.pictures()
     if with_image_data:
         pictures = [content.ImageData(name=i.name, data=images.path_of(i).read_bytes()) for i in stored]
     else:
@@ -229,9 +252,9 @@ def _keep_feedback(q, current):
 
 def question_digest(version):
     """A digest of what a version says: the edit page carries the one it was opened on, so
-    that a save over someone else's later change is refused rather than undoing it."""
+    that a save over someone else's later change is refused rather than undoing it. The
+    pictures count in their order: putting them in another order is a change."""
     said = vars(question_data(version)) | {"where": ""}
-    said["images"] = sorted(said["images"])
     return hashlib.sha256(json.dumps(said, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
@@ -258,7 +281,7 @@ def edit_question(actor, question, q, *, reason="", base=None):
     image_pks = _image_pks(bank, q)
     fields = ("type", "stem", "options", "answer", "explanation", "knowledge_point", "difficulty", "title")
     changes = audit.changes_between(vars(before), vars(q), fields)
-    if sorted(before.images) != sorted(image_pks):
+    if before.images != image_pks:  # in another order too: they are shown in this one
         changes["images"] = [before.images, image_pks]
     if not changes:  # saved as it was: no new version (its statistics would split in two), nothing to record
         return current
@@ -271,7 +294,7 @@ def edit_question(actor, question, q, *, reason="", base=None):
         version.pk, version.created_at = current.pk, current.created_at
         version.save()
         action = "exams.edit_question"
-    version.images.set(image_pks)
+    _set_pictures(version, image_pks)
     question.current, question.type, question.knowledge_point, question.difficulty = version, q.type, kp, q.difficulty
     question.save(update_fields=["current", "type", "knowledge_point", "difficulty"])
     audit.record(actor, action, question, reason=reason, changes=changes, data={"version": version.number})
@@ -353,11 +376,10 @@ def add_questions(actor, bank, questions, *, fmt="", filename="", skipped=0, rea
         by_question = dict(QuestionVersion.objects.filter(question__in=questions).values_list("question_id", "pk"))
         for version in versions:
             version.pk = by_question[version.question_id]
-    through = QuestionVersion.images.through
     links = []
     for version, q in zip(versions, fresh, strict=True):
-        links += [through(questionversion_id=version.pk, questionimage_id=pk) for pk in _image_pks(bank, q)]
-    through.objects.bulk_create(links, ignore_conflicts=True)
+        links += _links(version.pk, _image_pks(bank, q))
+    QuestionVersionImage.objects.bulk_create(links)
     for question, version in zip(questions, versions, strict=True):
         question.current_id = version.pk
     Question.objects.bulk_update(questions, ["current"], batch_size=1000)
@@ -377,7 +399,7 @@ def export_questions(bank, fmt, *, include_retired=False):
         questions = questions.filter(is_active=True)
     versions = (
         QuestionVersion.objects.filter(pk__in=questions.values("current_id"))
-        .select_related("knowledge_point").prefetch_related("images")
+        .select_related("knowledge_point").prefetch_related(picture_links())
         .order_by(F("knowledge_point__name").asc(nulls_first=True), "question__number")
     )
     return write(fmt, [question_data(v, with_image_data=True) for v in versions])
@@ -1287,10 +1309,10 @@ def item_views(items, image_url=None):
 
 
 def version_images(version_ids):
-    """{version id: [picture ids in the order they were stored]}, in one query."""
+    """{version id: [picture ids in the author's order]}, in one query."""
     found = {}
-    for version_id, image_id in (QuestionVersion.images.through.objects.filter(questionversion_id__in=version_ids)
-                                 .order_by("pk").values_list("questionversion_id", "questionimage_id")):
+    for version_id, image_id in (QuestionVersionImage.objects.filter(version_id__in=version_ids)
+                                 .order_by("version_id", "position").values_list("version_id", "image_id")):
         found.setdefault(version_id, []).append(image_id)
     return found
 
@@ -1304,7 +1326,7 @@ def item_view(item, image_url=None, *, images=None, section=None):
     title) may be given by a caller that worked them out for many items at once."""
     version = item.version
     if images is None:
-        images = [image.pk for image in version.images.all()]
+        images = [link.image_id for link in version.image_links.all()]
     by_key = {o["key"]: o["text"] for o in version.options}
     return {
         "position": item.position,

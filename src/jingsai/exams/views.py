@@ -59,6 +59,7 @@ from .models import (
     QuestionImage,
     QuestionType,
     WrongAnswer,
+    picture_links,
 )
 
 DEVICE_COOKIE = "jingsai_exam_device"
@@ -226,11 +227,22 @@ def _form_to_data(form, existing_images=()):
     return q
 
 
+def _kept_pictures(post, keep, shown):
+    """The pictures kept (of those `shown`, in the question's order), in the order of the
+    numbers the form gives them (place_<pk>); one without a number keeps its place."""
+    def place(pk):
+        try:
+            return int(post.get(f"place_{pk}", ""))
+        except ValueError:
+            return shown.index(pk) + 1
+    return sorted({pk for pk in keep if pk in shown}, key=lambda pk: (place(pk), shown.index(pk)))
+
+
 def _save_question(request, form, bank, question=None):
     keep = [int(pk) for pk in request.POST.getlist("keep_image") if pk.isdigit()]
     existing = []
     if question is not None:
-        existing = list(question.current.images.filter(pk__in=keep).values_list("pk", flat=True))
+        existing = _kept_pictures(request.POST, keep, [image.pk for image in question.current.pictures()])
     q = _form_to_data(form, existing)
     for upload in request.FILES.getlist("pictures"):
         q.images.append(content.ImageData(name=upload.name, data=upload.read()))
@@ -264,7 +276,7 @@ def question_create(request, pk):
 @permission_required("exams.view_bank")
 def question(request, pk):
     question = _question(request, pk)
-    versions = question.versions.select_related("knowledge_point", "created_by").prefetch_related("images") \
+    versions = question.versions.select_related("knowledge_point", "created_by").prefetch_related(picture_links()) \
         .order_by("-number")
     return render(request, "exams/question.html", {
         "question": question, "bank": question.bank, "versions": versions,
@@ -289,7 +301,7 @@ def question_edit(request, pk):
         return redirect("exams:question", pk=question.pk)
     return render(request, "exams/question_form.html", {
         "form": form, "bank": question.bank, "question": question, "used": services.version_used(current),
-        "images": current.images.all(), "kps": question.bank.knowledge_points.all(),
+        "images": current.pictures(), "kps": question.bank.knowledge_points.all(),
         # The content this form was opened on; kept through a refused save, so that a save
         # refused because someone changed the question stays refused until it is reopened.
         "base": request.POST.get("base") or services.question_digest(current),
@@ -742,7 +754,7 @@ def grade(request, pk):
         context["form"] = form if retry else GradeForm(initial={"item": item.pk})
         context["response"] = item.attempt.answers.filter(position=item.position).values_list(
             "response", flat=True).first()
-        context["pictures"] = [image_url(i) for i in item.version.images.all()]
+        context["pictures"] = [image_url(i) for i in item.version.pictures()]
         context["round"] = item.gradings.count() + 1
     if request.method == "POST" and form.errors and context.get("form") is not form:
         # Refused for an answer the queue has moved past (another grader finished it): say so.
@@ -969,7 +981,7 @@ def _chosen(response):
 @permission_required("exams.practice")
 def practice_round(request, pk):
     practice = _practice(request, pk)
-    items = practice.items.select_related("version").prefetch_related("version__images")
+    items = practice.items.select_related("version").prefetch_related(picture_links("version__"))
     kept = bool(services.practice_answers_kept([practice.bank]))
     return render(request, "exams/practice_round.html", {
         "practice": practice, "items": [_practice_item_context(i, kept) for i in items], "kept": kept,
