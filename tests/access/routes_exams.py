@@ -225,6 +225,7 @@ ROUTES = {
     "GET /api/exams/sessions/{session_id}/monitor": Route(allow=INVIGILATE, kwargs=pk("session", "session_id")),
     "GET /api/exams/sessions/{session_id}/items": Route(allow=MANAGE, kwargs=pk("session", "session_id")),
     "GET /api/exams/sessions/{session_id}/results": Route(allow=INVIGILATE, kwargs=pk("session", "session_id")),
+    "GET /api/exams/sessions/{session_id}/allowances": Route(allow=INVIGILATE, kwargs=pk("session", "session_id")),
     "POST /api/exams/sessions/{session_id}/allowances": Route(allow=INVIGILATE, kwargs=pk("session", "session_id"),
                                                               data=_allowance),
     "POST /api/exams/sessions/{session_id}/start": Route(allow=WORKER, allow_out=NOBODY,

@@ -59,7 +59,7 @@ def session(competition, paper, *, opens=None, minutes=60, **fields):
     now = timezone.now()
     opens = opens or now - datetime.timedelta(minutes=5)
     return services.create_session(
-        factories.actor(), competition, paper=paper, name="理论考试", opens_at=opens,
+        factories.actor(), competition, paper=paper, name=fields.pop("name", "理论考试"), opens_at=opens,
         closes_at=fields.pop("closes_at", opens + datetime.timedelta(hours=3)), duration_minutes=minutes, **fields,
     )
 

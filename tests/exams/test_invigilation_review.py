@@ -306,3 +306,43 @@ def test_an_attempt_ended_in_its_grace_period_is_recorded_as_the_time_out_it_was
     client = ex.logged_in(factories.user(role=Role.ORGANIZER, org=world["orgs"]["union"]))
     answer = client.post(f"/api/exams/attempts/{running.pk}/end", {"reason": "违纪"}, content_type="application/json")
     assert answer.json() == {"status": "graded", "ended_by": "invigilator"}, answer.content
+
+
+def test_extra_time_given_in_one_sitting_follows_the_person_to_a_make_up(world):
+    """Regression: extra time was per sitting: a candidate given 20 minutes (a disability)
+    who missed the exam had none in the make-up sitting unless someone remembered to give it
+    again. It now follows the person to the exam's other sittings, unless set there (0
+    included); the page, the API and the command line list it with where it was given."""
+    (user, entry), (other, other_entry) = world["candidates"]
+    main = world["session"]
+    invigilator = world["invigilator"]
+    services.set_allowance(invigilator, main, entry, 20, reason="视力残疾")
+    services.set_allowance(invigilator, main, other_entry, 15, reason="听力残疾")
+    make_up = ex.session(world["competition"], world["paper"], name="补考场")
+    services.set_allowance(invigilator, make_up, other_entry, 0, reason="本场不需要")  # set here: overrides
+    attempt = services.start(user, make_up, device="d1")
+    assert attempt.deadline - attempt.started_at == datetime.timedelta(minutes=make_up.duration_minutes + 20)
+    second = services.start(other, make_up, device="d2")
+    assert second.deadline - second.started_at == datetime.timedelta(minutes=make_up.duration_minutes)
+    # A change in the make-up moves the running attempt by the difference from the carried 20.
+    services.set_allowance(invigilator, make_up, entry, 30, reason="视力残疾，补考加长")
+    attempt.refresh_from_db()
+    assert attempt.deadline - attempt.started_at == datetime.timedelta(minutes=make_up.duration_minutes + 30)
+
+    listed = services.session_allowances(make_up)
+    assert {(a.shown_entry.pk, a.extra_minutes, a.carried) for a in listed} == {
+        (entry.pk, 30, False), (other_entry.pk, 0, False)}
+    client = ex.logged_in(invigilator)
+    api = client.get(f"/api/exams/sessions/{make_up.pk}/allowances").json()
+    assert {(row["entry_id"], row["extra_minutes"], row["given_in"]) for row in api} == {
+        (entry.pk, 30, make_up.pk), (other_entry.pk, 0, make_up.pk)}
+    # Another make-up, where nothing was set: both carried, each the latest given.
+    third = ex.session(world["competition"], world["paper"], name="第二次补考")
+    api = client.get(f"/api/exams/sessions/{third.pk}/allowances").json()
+    assert {(row["entry_id"], row["extra_minutes"], row["given_in_name"]) for row in api} == {
+        (entry.pk, 30, "补考场"), (other_entry.pk, 0, "补考场")}
+    page = client.get(f"/work/exams/sessions/{third.pk}/").content.decode()
+    assert "+30 · 视力残疾，补考加长" in page and "（在“补考场”中给出）" in page
+    code, out, err = run_command("exams", "allowances", str(third.pk))
+    assert code == 0, err
+    assert "+30" in out and "补考场" in out

@@ -739,6 +739,29 @@ def monitor(request, session_id: int, group: str = "", q: str = ""):
     ]
 
 
+class AllowanceOut(Schema):
+    entry: int = Field(description="the candidate's entry number in this session")
+    entry_id: int = Field(description="the entry's id, which POST .../allowances takes")
+    stage: str = Field(description="the entry's stage (its key)")
+    name: str
+    extra_minutes: int
+    reason: str
+    set_at: datetime
+    given_in: int = Field(description="the session in which it was given: this one, or another sitting of the "
+                                      "exam (a make-up), whose extra time follows the person unless set here")
+    given_in_name: str
+
+
+@router.get("/sessions/{session_id}/allowances", response=list[AllowanceOut])
+def list_allowances(request, session_id: int):
+    """The extra time that counts in the session, by entry number."""
+    session = _session(request.user, session_id, "exams.invigilate")
+    return [{"entry": a.shown_entry.number, "entry_id": a.shown_entry.pk, "stage": a.shown_entry.stage.key,
+             "name": a.entry.person.name, "extra_minutes": a.extra_minutes, "reason": a.reason, "set_at": a.set_at,
+             "given_in": a.session_id, "given_in_name": a.session.name}
+            for a in services.session_allowances(session)]
+
+
 @router.post("/sessions/{session_id}/allowances")
 def set_allowance(request, session_id: int, data: AllowanceIn):
     session = _session(request.user, session_id, "exams.invigilate")

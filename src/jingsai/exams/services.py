@@ -948,14 +948,60 @@ def handed_in(session, entry):
     return attempt is not None and attempt.status in (AttemptStatus.SUBMITTED, AttemptStatus.GRADED)
 
 
+def _sittings_allowances(session):
+    """Allowances given in any sitting of the session's exam: the competition's sessions
+    for the same component (a make-up sitting is another one)."""
+    return Allowance.objects.filter(session__competition_id=session.competition_id,
+                                    session__component=session.component)
+
+
+def allowance_for(session, entry):
+    """The Allowance the candidate has in the session, or None. Extra time is for the person
+    (a disability, a reading aid), so it follows them:
+    - given in this sitting for their entry;
+    - or for an earlier entry of theirs (the entry a candidate goes by moves to their latest
+      stage until they start);
+    - or, with none in this sitting, the latest given in another sitting of the same exam:
+      someone with extra time who misses the exam has it in the make-up too. Set here (0
+      included), it overrides what another sitting gave.
+    The start applies it, and a change moves a running attempt by the difference from it.
+    An allowance is not for an incident in one attempt: extend() gives that attempt time."""
+    return (_sittings_allowances(session).filter(entry__person_id=entry.person_id).select_related("session")
+            .order_by(Case(When(session_id=session.pk, entry_id=entry.pk, then=0),
+                           When(session_id=session.pk, then=1), default=2), "-set_at", "-pk")
+            .first())
+
+
 def _allowance_minutes(session, entry):
-    """The candidate's extra time in the session: their entry's own; or, given by an earlier
-    entry before they advanced (the entry a candidate goes by moves to their latest stage
-    until they start), that one's. The start applies it, and a change moves the attempt by
-    the difference from it."""
-    return (Allowance.objects.filter(session=session, entry__person_id=entry.person_id)
-            .order_by(Case(When(entry_id=entry.pk, then=0), default=1), "-set_at")
-            .values_list("extra_minutes", flat=True).first()) or 0
+    allowance = allowance_for(session, entry)
+    return allowance.extra_minutes if allowance else 0
+
+
+def session_allowances(session):
+    """Every allowance that counts in the session, in entry-number order: those given here,
+    then, for people with none here, the latest from another sitting of the exam (its
+    `session` says which). Each is shown with the candidate's entry in this sitting where
+    they have one (`shown_entry`)."""
+    here = list(session.allowances.select_related("entry__person", "entry__stage", "session"))
+    covered = {allowance.entry.person_id for allowance in here}
+    carried = {}
+    for allowance in (_sittings_allowances(session).exclude(session=session)
+                      .exclude(entry__person_id__in=covered)
+                      .select_related("entry__person", "entry__stage", "session").order_by("set_at", "pk")):
+        carried[allowance.entry.person_id] = allowance  # the latest per person
+    if carried:
+        current = {entry.person_id: entry for entry in
+                   candidates(session).filter(person_id__in=carried).select_related("person", "stage")}
+        carried = {person: allowance for person, allowance in carried.items() if person in current}
+    else:
+        current = {}
+    rows = []
+    for allowance in [*here, *carried.values()]:
+        allowance.shown_entry = current.get(allowance.entry.person_id, allowance.entry)
+        allowance.carried = allowance.session_id != session.pk
+        rows.append(allowance)
+    rows.sort(key=lambda a: (a.shown_entry.stage.order, a.shown_entry.number, a.carried))
+    return rows
 
 
 def _client_allowed(session, ip):

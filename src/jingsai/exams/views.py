@@ -512,7 +512,7 @@ def _session_page(request, session, allowance_form=None, status=200):
         .values("user_id")).select_related("person__employer").order_by("username")]
     return render(request, "exams/session.html", {
         "session": session, "attempts": attempts, "candidates": services.candidates(session).count(),
-        "allowances": session.allowances.select_related("entry__person", "entry__stage").order_by("entry__number"),
+        "allowances": services.session_allowances(session),
         "allowance_form": allowance_form or AllowanceForm(stages=_allowance_stages(session)),
         "grading": services.grading_progress(session), "shortages": services.paper_shortages(session.paper),
         "ungradable": services.ungradable(session, [g["user"] for g in graders]) if graders else 0,

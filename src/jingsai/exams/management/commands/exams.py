@@ -56,6 +56,9 @@ class Command(JingsaiCommand):
         extra = _for_candidate(sub, "allowance", _("give one candidate extra time (an attempt already running gets "
                                                    "the difference)"))
         extra.add_argument("--minutes", type=int, required=True, help=_("extra minutes in all, 0 to 600"))
+        given = sub.add_parser("allowances", help=_("list the extra time that counts in a session: given there, or "
+                                                    "in another sitting of the exam"))
+        given.add_argument("session", type=int)
         stretch = _for_candidate(sub, "extend", _("give a candidate's running attempt more time (or, with negative "
                                                   "minutes, take back a mistake), as the live list does"))
         stretch.add_argument("--minutes", type=int, required=True, help=_("-120 to 300, not 0"))
@@ -248,6 +251,20 @@ class Command(JingsaiCommand):
                                 "points") % {
                 "id": paper.pk, "name": paper.name, "kind": paper.get_kind_display(), "bank": paper.bank.name,
                 **_size(paper)})
+
+    def do_allowances(self, session, **options):
+        item = self._session(session, "exams.invigilate")
+        rows = services.session_allowances(item)
+        if not rows:
+            self.stdout.write(_("Nobody has extra time in “%(session)s”.") % {"session": item.name})
+        for allowance in rows:
+            entry = allowance.shown_entry
+            line = _("%(n)s  %(name)s  +%(minutes)s min  %(reason)s") % {
+                "n": entry.number if item.stage_id else f"{entry.stage.key} {entry.number}",
+                "name": entry.person.name, "minutes": allowance.extra_minutes, "reason": allowance.reason}
+            if allowance.carried:
+                line += " " + _("(given in “%(sitting)s”)") % {"sitting": allowance.session.name}
+            self.stdout.write(line)
 
     def do_sessions(self, code, **options):
         competition, _stage = competition_and_stage(self, code, need_stage=False)
