@@ -193,10 +193,21 @@ class QuestionOut(Schema):
 
 class QuestionDetail(QuestionOut):
     versions: list[VersionOut]
+    digest: str = Field(description="a digest of the current version's content, also sent as the ETag header: "
+                                    "PUT takes it back (If-Match, or `base`) to refuse a save over a later change")
 
     @staticmethod
     def resolve_versions(obj):
         return obj.versions.select_related("knowledge_point").prefetch_related("images")
+
+    @staticmethod
+    def resolve_digest(obj):
+        return services.question_digest(obj.current)
+
+
+class QuestionEdit(QuestionIn):
+    base: str | None = Field(None, description="the `digest` of the question as it was read (GET): the save is "
+                                               "refused (409) if its content has changed since")
 
 
 class ImportResult(Schema):
@@ -307,18 +318,52 @@ def _question(user, question_id, perm="exams.view_bank"):
     return question
 
 
+def _tagged(response, question):
+    """The question, its digest set as the response's ETag (a strong one, quoted)."""
+    response["ETag"] = f'"{services.question_digest(question.current)}"'
+    return question
+
+
+def _if_match(request):
+    """The digests an If-Match header names (its quotes and any W/ taken off), or None
+    without one or with `*` (any current content will do)."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    return [tag.strip().removeprefix("W/").strip('"') for tag in header.split(",") if tag.strip()]
+
+
 @router.get("/questions/{question_id}", response=QuestionDetail)
-def get_question(request, question_id: int):
-    return _question(request.user, question_id)
+def get_question(request, response: HttpResponse, question_id: int):
+    """The question with every version. Its `digest` (also the ETag header) changes with the
+    current version's content, which is what PUT replaces."""
+    return _tagged(response, _question(request.user, question_id))
 
 
-@router.put("/questions/{question_id}", response=QuestionDetail)
-def edit_question(request, question_id: int, data: QuestionIn):
+@router.put("/questions/{question_id}", response={200: QuestionDetail, 409: dict, 412: dict})
+def edit_question(request, response: HttpResponse, question_id: int, data: QuestionEdit):
+    """Replace the question's content (its pictures stay). Send what it was changed from,
+    as the edit page does, so that a save made on content someone has changed since is
+    refused rather than undoing their change: the `digest` (or ETag) of GET, as an If-Match
+    header (refused with 412) or as `base` (refused with 409); nothing is saved then, and the
+    answer's `code` is `stale`. Without either the save is made whatever changed since (last
+    write wins), as before these existed, for the scripts and clients that edit questions
+    without reading them first; a client that shows a question to someone to edit should
+    send one. The answer carries the new digest and ETag."""
     question = _question(request.user, question_id, "exams.manage_bank")
     q = _question_data(data)
     q.images = list(question.current.images.values_list("pk", flat=True))
-    services.edit_question(request.user, question, q, reason=data.reason)
-    return _question(request.user, question_id)
+    tags = _if_match(request)
+    # The digests the save may be made on: with both an If-Match and a base, only one both name.
+    accepted = tags if data.base is None else [data.base] if tags is None or data.base in tags else []
+    try:
+        services.edit_question(request.user, question, q, reason=data.reason, base=accepted)
+    except UserError as error:
+        if error.code != "stale":
+            raise
+        # If-Match is HTTP's precondition (412); a `base` in the body is a conflict with the content (409).
+        return Status(412 if tags else 409, {"detail": str(error.message), "code": error.code})
+    return _tagged(response, _question(request.user, question_id))
 
 
 class RetireIn(Schema):

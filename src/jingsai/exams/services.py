@@ -239,7 +239,8 @@ def question_digest(version):
 def edit_question(actor, question, q, *, reason="", base=None):
     """Change a question. If its current version has been shown to anyone, the change
     becomes a new version and what was shown stays as it was. Returns the version.
-    `base`, when given, is the question_digest() of the content the change was made on."""
+    `base`, when given, is the question_digest() of the content the change was made on (or
+    a list of digests, any of which will do: an API's If-Match header may name several)."""
     question = Question.objects.select_for_update(of=("self",)).select_related("bank").get(pk=question.pk)
     _keep_feedback(q, question.current)
     problems = check_questions([q])
@@ -250,7 +251,7 @@ def edit_question(actor, question, q, *, reason="", base=None):
     # and then finds its items (a plain update would not wait, and would change in place a
     # version an attempt has just drawn).
     bank, current = question.bank, QuestionVersion.objects.select_for_update().get(pk=question.current_id)
-    if base is not None and base != question_digest(current):
+    if base is not None and question_digest(current) not in ([base] if isinstance(base, str) else base):
         raise UserError(_("Someone changed this question after you opened it, and nothing was saved: open it again "
                           "to see their change, then make yours."), code="stale")
     kp = knowledge_points(bank, [q.knowledge_point]).get(q.knowledge_point)
