@@ -106,3 +106,37 @@ def test_a_put_without_a_digest_is_still_saved(edited):
         saved = _put(client, question, _body(question, stem=f"无条件{len(headers)}"), **headers)
         assert saved.status_code == 200, saved.content
     assert QuestionVersion.objects.get(pk=Question.objects.get(pk=question.pk).current_id).stem == "无条件1"
+
+
+# ---------------------------------------------------------------- the live list, a page at a time
+
+
+def test_the_live_list_api_comes_a_page_at_a_time_with_the_whole_hall_s_counts():
+    """Regression: the API's live list gave every candidate in one answer, polled every few
+    seconds: at 2,000 candidates a big answer for each invigilator each time. It is paged as
+    the other lists are (page, page_size; items and count), and `totals` still counts the
+    whole hall, whatever the page and the filters."""
+    world = ex.exam(n_candidates=5)
+    (first, _e), (second, second_entry), *_rest = world["candidates"]
+    services.start(first, world["session"], device="d1")
+    services.submit(second, services.start(second, world["session"], device="d2"), device="d2")
+    client = ex.logged_in(world["invigilator"])
+    url = f"/api/exams/sessions/{world['session'].pk}/monitor"
+    whole = {"absent": 3, "in_progress": 1, "lost": 0, "handed_in": 1, "elsewhere": 0}
+    pages = [client.get(url, {"page": n, "page_size": 2}).json() for n in (1, 2, 3)]
+    assert [len(p["items"]) for p in pages] == [2, 2, 1]
+    assert all(p["count"] == 5 and p["totals"] == whole for p in pages), pages
+    every = [row["entry_id"] for p in pages for row in p["items"]]
+    assert sorted(every) == sorted(entry.pk for _u, entry in world["candidates"])
+    # Without page_size, the same 100 rows a page as the page shows and the other lists give.
+    first_page = client.get(url).json()
+    assert [row["entry_id"] for row in first_page["items"]] == every and first_page["count"] == 5
+    # The filters keep their rows and their count; the totals stay the hall's.
+    handed_in = client.get(url, {"group": "handed_in"}).json()
+    assert [row["entry_id"] for row in handed_in["items"]] == [second_entry.pk]
+    assert handed_in["count"] == 1 and handed_in["totals"] == whole
+    found = client.get(url, {"q": str(second_entry.number)}).json()
+    assert found["count"] == 1 and found["totals"] == whole
+    past = client.get(url, {"page": 4, "page_size": 2}).json()
+    assert past["items"] == [] and past["count"] == 5
+    assert client.get(url, {"page_size": 0}).status_code == 422

@@ -12,6 +12,7 @@ that changes from two tabs or two devices are ordered by when they were made."""
 import json
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -750,28 +751,60 @@ def session_results(request, session_id: int, format: str = "json"):
         for a in services.session_scored_attempts(session)]
 
 
+class LiveRows(list):
+    """The live list's rows to page (as services.live_list gives them), with `totals`: each
+    group's count over the whole list."""
+
+    def __init__(self, rows, totals):
+        super().__init__(rows)
+        self.totals = totals
+
+
+class LivePages(Pages):
+    """The project's pages (page, page_size; items and count) of the live list, with its
+    `totals` beside them. Only the page's rows are made into MonitorRow's."""
+
+    class Output(Schema):
+        items: list[Any]
+        count: int = Field(description="the rows the filters keep, over every page")
+        totals: dict[str, int] = Field(description="how many candidates are in each group (absent, in_progress, "
+                                                   "lost, handed_in, elsewhere), over the whole list: neither "
+                                                   "the page nor the filters change them")
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        return {**page, "items": [_monitor_row(row) for row in page["items"]], "totals": queryset.totals}
+
+
+def _monitor_row(row):
+    return {"entry": row["number"], "entry_id": row["entry_id"], "stage": row["stage_key"], "name": row["name"],
+            "unit": row["unit"], "state": row["state"], "attempt": row["attempt_id"], "answered": row["answered"],
+            "items": row["item_count"], "remaining_seconds": row["remaining"], "last_seen": row["last_seen"],
+            "connection_lost": row["connection_lost"], "device_switches": row["device_switches"],
+            "entry_status": row["entry_status"], "voided": row.get("voided", False),
+            "elsewhere": row.get("elsewhere", "")}
+
+
 @router.get("/sessions/{session_id}/monitor", response=list[MonitorRow])
+@paginate(LivePages, page_size=100)
 def monitor(request, session_id: int, group: str = "", q: str = ""):
-    """The live list: every candidate, then anyone who started and is no longer a candidate.
-    `group` keeps one group's rows (absent, in_progress, lost: answering and not heard from
-    for 60 seconds, handed_in, elsewhere: sat the exam in another sitting), as the page's
-    filters do; `q` finds a candidate by entry
-    number (digits), or by a part of the name or the unit's name. Shared by everyone watching the
-    session for up to 3 seconds: answers saved and a device's last sign may be that old; the
-    time left is as of the request."""
+    """The live list: every candidate, then anyone who started and is no longer a candidate,
+    100 rows a page (`page`, from 1; `page_size` up to 100), as the page shows it: `items`
+    are the page's rows, `count` the rows over every page, and `totals` each group's count
+    over the whole list (the filters and the page leave them as they are), so that a client
+    polling the first page still has the hall's figures. `group` keeps one group's rows
+    (absent, in_progress, lost: answering and not heard from for 60 seconds, handed_in,
+    elsewhere: sat the exam in another sitting), as the page's filters do; `q` finds a
+    candidate by entry number (digits), or by a part of the name or the unit's name. Shared
+    by everyone watching the session for up to 3 seconds: answers saved and a device's last
+    sign may be that old; the time left is as of the request."""
     session = _session(request.user, session_id, "exams.invigilate")
     if group and group not in services.LIVE_GROUPS:
         raise UserError(_("group must be one of %(groups)s.") % {"groups": ", ".join(services.LIVE_GROUPS)})
-    rows = services.find_in_live_list(services.live_list(session), q[:50])
-    return [
-        {"entry": row["number"], "entry_id": row["entry_id"], "stage": row["stage_key"], "name": row["name"],
-         "unit": row["unit"], "state": row["state"], "attempt": row["attempt_id"], "answered": row["answered"],
-         "items": row["item_count"], "remaining_seconds": row["remaining"], "last_seen": row["last_seen"],
-         "connection_lost": row["connection_lost"], "device_switches": row["device_switches"],
-         "entry_status": row["entry_status"], "voided": row.get("voided", False),
-         "elsewhere": row.get("elsewhere", "")}
-        for row in rows if not group or row["group"] == group
-    ]
+    rows = services.live_list(session)
+    totals = services.live_totals(rows)
+    rows = services.find_in_live_list(rows, q[:50])
+    return LiveRows([row for row in rows if not group or row["group"] == group], totals)
 
 
 @router.post("/sessions/{session_id}/allowances")

@@ -2043,6 +2043,15 @@ def _timed(rows, now):
 LIVE_GROUPS = ("absent", "in_progress", "lost", "handed_in", "elsewhere")
 
 
+def live_totals(rows):
+    """How many of the live list's rows count in each of LIVE_GROUPS: the counts the page and
+    the API show for the whole hall, whatever page or filter is shown."""
+    totals = dict.fromkeys(LIVE_GROUPS, 0)
+    for row in rows:
+        totals[row["group"]] += 1
+    return totals
+
+
 def find_in_live_list(rows, q):
     """The rows of the candidate an invigilator looks for: digits are an entry number
     (“17” is entry 17, not everyone whose unit's name has a 17 in it; full-width “１７”
