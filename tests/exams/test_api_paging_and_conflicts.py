@@ -3,10 +3,13 @@ page does), the live list comes a page at a time, and listing papers costs the s
 number of queries however many papers there are."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from jingsai.core.models import AuditRecord
 from jingsai.exams import services
 from jingsai.exams.models import Question, QuestionVersion
+from tests import factories
 
 from . import factories as ex
 
@@ -140,3 +143,62 @@ def test_the_live_list_api_comes_a_page_at_a_time_with_the_whole_hall_s_counts()
     past = client.get(url, {"page": 4, "page_size": 2}).json()
     assert past["items"] == [] and past["count"] == 5
     assert client.get(url, {"page_size": 0}).status_code == 422
+
+
+# ---------------------------------------------------------------- papers, listed
+
+
+def _papers_listed(client, competition):
+    with CaptureQueriesContext(connection) as queries:
+        listed = client.get("/api/exams/papers", {"competition": competition.code})
+    assert listed.status_code == 200, listed.content
+    return listed.json(), len(queries)
+
+
+def test_listing_papers_costs_the_same_queries_for_one_paper_as_for_five():
+    """Regression: each paper listed read its sections, its total, its fixed questions'
+    numbers and the bank's whole question pool again (PaperOut's resolvers): listing N
+    papers made N times the queries. They are read once for the whole list, whatever the
+    number of papers and of their banks: here 1 and then 5 blueprints, and 1 and then 5
+    fixed papers (of another competition), some of each short of questions now."""
+    world = ex.exam_with_organizer_client()
+    client, bank, union = world["client"], world["bank"], world["orgs"]["union"]
+    other_bank = ex.bank(owner=union, occupation="6-18-02-05")
+    ex.fill_bank(other_bank, per_type=3)
+    numbers = list(Question.objects.filter(bank=bank, type="single").order_by("number")
+                   .values_list("number", flat=True))
+    blueprints = world["competition"]  # the world's paper is a blueprint
+    fixed = factories.competition(host=union, status="in_progress")
+    ex.paper(fixed, bank, kind="fixed", sections=[{"type": "single", "points": "10", "questions": numbers[:3]}])
+    one_blueprint, queries_for_one_blueprint = _papers_listed(client, blueprints)
+    one_fixed, queries_for_one_fixed = _papers_listed(client, fixed)
+    assert len(one_blueprint) == len(one_fixed) == 1
+
+    ex.paper(blueprints, bank, sections=[{"type": "judge", "count": 3, "points": "2"}])
+    ex.paper(blueprints, other_bank)
+    short_blueprint = ex.paper(blueprints, other_bank, sections=[{"type": "short", "count": 6, "points": "1"}])
+    ex.paper(blueprints, other_bank, sections=[{"type": "fill", "count": 2, "points": "5"}])
+    services.set_question_active(None, Question.objects.filter(bank=other_bank, type="short").first(), False)
+    ex.paper(fixed, bank, kind="fixed", sections=[{"type": "single", "points": "5", "questions": numbers[3:5]}])
+    short_fixed = ex.paper(fixed, bank, kind="fixed", sections=[
+        {"type": "single", "points": "5", "questions": numbers[5:7]}])
+    services.set_question_active(None, Question.objects.get(bank=bank, number=numbers[6]), False)
+    other_numbers = list(Question.objects.filter(bank=other_bank, type="judge").values_list("number", flat=True))
+    ex.paper(fixed, other_bank, kind="fixed", sections=[{"type": "judge", "points": "5", "questions": other_numbers}])
+    ex.paper(fixed, other_bank, kind="fixed", sections=[
+        {"type": "judge", "points": "5", "questions": other_numbers[:2]}])
+    five_blueprints, queries_for_five_blueprints = _papers_listed(client, blueprints)
+    five_fixed, queries_for_five_fixed = _papers_listed(client, fixed)
+    assert len(five_blueprints) == len(five_fixed) == 5
+    assert queries_for_five_blueprints == queries_for_one_blueprint
+    assert queries_for_five_fixed == queries_for_one_fixed
+    # What each says is what the paper's own endpoint says, and the shortages are each paper's own.
+    for listed in five_blueprints + five_fixed:
+        assert listed == client.get(f"/api/exams/papers/{listed['id']}").json()
+    assert [p["id"] for p in five_blueprints if p["shortages"]] == [short_blueprint.pk]
+    assert [p["id"] for p in five_fixed if p["shortages"]] == [short_fixed.pk]
+    by_id = {p["id"]: p for p in five_fixed}
+    assert str(numbers[6]) in by_id[short_fixed.pk]["shortages"][0]
+    assert by_id[short_fixed.pk]["sections"][0]["questions"] == numbers[5:7]
+    assert sorted(p["sections"][0]["questions"] for p in five_fixed) == sorted(
+        [numbers[:3], numbers[3:5], numbers[5:7], other_numbers, other_numbers[:2]])

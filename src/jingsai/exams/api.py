@@ -459,17 +459,19 @@ class PaperOut(Schema):
     def resolve_bank(obj):
         return obj.bank_id
 
+    # What follows comes from services.describe_papers, which reads it for a list of papers at once.
+
     @staticmethod
     def resolve_total(obj):
-        return services.paper_total(obj)
+        return obj.described_total
 
     @staticmethod
     def resolve_sections(obj):
-        return services.paper_sections(obj)
+        return obj.described_sections
 
     @staticmethod
     def resolve_shortages(obj):
-        return [str(m) for m in services.paper_shortages(obj)]
+        return [str(m) for m in obj.described_shortages]
 
 
 def _competition(user, code, perm="exams.manage"):
@@ -481,7 +483,7 @@ def _competition(user, code, perm="exams.manage"):
 @router.get("/papers", response=list[PaperOut])
 def list_papers(request, competition: str):
     found = _competition(request.user, competition)
-    return found.exam_papers.select_related("competition")
+    return services.describe_papers(found.exam_papers.select_related("competition"))
 
 
 @router.post("/papers", response={201: PaperOut})
@@ -489,14 +491,14 @@ def create_paper(request, data: PaperIn):
     competition = _competition(request.user, data.competition)
     bank = _bank(request.user, data.bank)
     paper = services.save_paper(request.user, competition=competition, bank=bank, **data.paper_fields())
-    return Status(201, paper)
+    return Status(201, services.describe_papers([paper])[0])
 
 
 @router.get("/papers/{paper_id}", response=PaperOut)
 def get_paper(request, paper_id: int):
     paper = get_object_or_404(Paper.objects.select_related("competition__host"), pk=paper_id)
     permissions.require(request.user, "exams.manage", paper)
-    return paper
+    return services.describe_papers([paper])[0]
 
 
 # ---------------------------------------------------------------- sessions
