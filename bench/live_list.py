@@ -14,8 +14,9 @@ Prints, for each, the time per refresh (wall, the application's CPU and its Post
 backend's CPU) and the size of the answer, next to the room's in the same run, as a ratio:
 how the list grows with the hall. The page shows 100 rows at a time and its counts are of
 everyone, so the page's ratio should stay well below the hall's size over the room's; the
-API gives every row. Also the hall's page with every row on it (MONITOR_PAGE raised), which
-is what each refresh cost before the list was paged.
+API's list is paged the same way since 2026-12-07 (its first page of 100 rows is measured;
+bench/NOTES.md's earlier figures are of every row). Also the hall's page with every row on
+it (MONITOR_PAGE raised), which is what each refresh cost before the list was paged.
 
 DATABASE_URL (default postgres://postgres@127.0.0.1:5432/jingsai_bench_live) names the
 database; it is dropped and created again at each run.

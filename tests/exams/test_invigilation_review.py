@@ -152,7 +152,7 @@ def test_a_make_up_sittings_live_list_does_not_count_those_who_sat_the_exam_in_a
     client = ex.logged_in(world["invigilator"])
     page = client.get(f"/work/exams/sessions/{make_up.pk}/monitor/").content.decode()
     assert "未开始 0" in " ".join(page.split()) and f"已在“{main.name}”考试" in page
-    api = client.get(f"/api/exams/sessions/{make_up.pk}/monitor?group=elsewhere").json()
+    api = client.get(f"/api/exams/sessions/{make_up.pk}/monitor?group=elsewhere").json()["items"]
     assert [row["elsewhere"] for row in api] == [main.name] * 2
     # The main sitting's own list is as it was.
     assert [row["group"] for row in services.live_list(main)] == ["handed_in", "in_progress"]

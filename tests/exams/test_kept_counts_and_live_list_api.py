@@ -84,7 +84,7 @@ def test_the_live_list_through_the_api_names_each_rows_stage():
     client = ex.logged_in(factories.user("jiankao9", role=Role.INVIGILATOR, competition=competition))
     page = client.get(f"/work/exams/sessions/{session.pk}/monitor/").content.decode()
     assert "区级选拔赛" in page and "市级决赛" in page  # the page names them
-    rows = client.get(f"/api/exams/sessions/{session.pk}/monitor").json()
+    rows = client.get(f"/api/exams/sessions/{session.pk}/monitor").json()["items"]
     assert [row["entry"] for row in rows] == [1, 1]
     assert all("stage" in row for row in rows), rows
     assert {row["stage"] for row in rows} == {"qualifier", "final"}
@@ -152,10 +152,11 @@ def test_the_live_list_api_filters_by_group_and_finds_a_candidate():
     services.submit(second, services.start(second, world["session"], device="d2"), device="d2")
     client = ex.logged_in(world["invigilator"])
     url = f"/api/exams/sessions/{world['session'].pk}/monitor"
-    assert [r["entry_id"] for r in client.get(url, {"group": "in_progress"}).json()] == [first_entry.pk]
-    assert [r["entry_id"] for r in client.get(url, {"group": "handed_in"}).json()] == [second_entry.pk]
-    assert len(client.get(url, {"group": "absent"}).json()) == 1
-    assert [r["entry_id"] for r in client.get(url, {"q": str(second_entry.number)}).json()] == [second_entry.pk]
-    assert [r["name"] for r in client.get(url, {"q": first.person.name}).json()] == [first.person.name]
+    assert [r["entry_id"] for r in client.get(url, {"group": "in_progress"}).json()["items"]] == [first_entry.pk]
+    assert [r["entry_id"] for r in client.get(url, {"group": "handed_in"}).json()["items"]] == [second_entry.pk]
+    assert client.get(url, {"group": "absent"}).json()["count"] == 1
+    found = client.get(url, {"q": str(second_entry.number)}).json()["items"]
+    assert [r["entry_id"] for r in found] == [second_entry.pk]
+    assert [r["name"] for r in client.get(url, {"q": first.person.name}).json()["items"]] == [first.person.name]
     refused = client.get(url, {"group": "everyone"})
     assert refused.status_code == 400 and "in_progress" in refused.json()["detail"]

@@ -325,7 +325,7 @@ def test_the_live_list_and_the_results_sheet_name_the_same_entry_and_stage_for_o
     advanced while answering on their new entry's row (市级决赛 1), while the results sheet
     and the attempts table named the attempt's own entry (区级选拔赛 2)."""
     w = _advanced_while_answering()
-    rows = w["client"].get(f"/api/exams/sessions/{w['session'].pk}/monitor").json()
+    rows = w["client"].get(f"/api/exams/sessions/{w['session'].pk}/monitor").json()["items"]
     (live,) = [r for r in rows if r["attempt"] == w["attempt"].pk]
     columns, sheet = services.session_results(w["session"])
     (result,) = [r for r in sheet if r[columns.index("姓名")] == w["person"].name]
@@ -469,7 +469,7 @@ def test_someone_whose_entry_is_withdrawn_while_answering_stays_on_the_live_list
     client = ex.logged_in(invigilator)
     page = client.get(f"/work/exams/sessions/{world['session'].pk}/monitor/").content.decode()
     assert "报名状态：已退赛" in page and f"/attempts/{attempt.pk}/actions/" in page
-    api_rows = client.get(f"/api/exams/sessions/{world['session'].pk}/monitor").json()
+    api_rows = client.get(f"/api/exams/sessions/{world['session'].pk}/monitor").json()["items"]
     assert [(r["entry_id"], r["entry_status"]) for r in api_rows if r["attempt"]] == [(entry.pk, "withdrawn")]
     ended = services.end_attempt(invigilator, attempt, reason="报名已撤回")
     assert ended.status != AttemptStatus.IN_PROGRESS and ended.ended_by == EndedBy.INVIGILATOR

@@ -65,7 +65,7 @@ def test_a_running_attempt_voided_takes_no_more_answers_and_the_candidate_starts
     # The invigilators' page and API say the candidate sits again.
     html = ex.logged_in(world["invigilator"]).get(f"/work/exams/sessions/{session.pk}/monitor/").content.decode()
     assert html.count('class="badge text-bg-secondary voided"') == 1
-    listed = ex.logged_in(world["invigilator"]).get(f"/api/exams/sessions/{session.pk}/monitor").json()
+    listed = ex.logged_in(world["invigilator"]).get(f"/api/exams/sessions/{session.pk}/monitor").json()["items"]
     assert [r["voided"] for r in listed if r["entry_id"] == entry.pk] == [True]
     assert Attempt.objects.filter(session=session, entry=entry).count() == 2
 

@@ -12,6 +12,7 @@ that changes from two tabs or two devices are ordered by when they were made."""
 import json
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -202,10 +203,21 @@ class QuestionOut(Schema):
 
 class QuestionDetail(QuestionOut):
     versions: list[VersionOut]
+    digest: str = Field(description="a digest of the current version's content, also sent as the ETag header: "
+                                    "PUT takes it back (If-Match, or `base`) to refuse a save over a later change")
 
     @staticmethod
     def resolve_versions(obj):
         return obj.versions.select_related("knowledge_point").prefetch_related(picture_links())
+
+    @staticmethod
+    def resolve_digest(obj):
+        return services.question_digest(obj.current)
+
+
+class QuestionEdit(QuestionIn):
+    base: str | None = Field(None, description="the `digest` of the question as it was read (GET): the save is "
+                                               "refused (409) if its content has changed since")
 
 
 class ImportResult(Schema):
@@ -316,19 +328,53 @@ def _question(user, question_id, perm="exams.view_bank"):
     return question
 
 
+def _tagged(response, question):
+    """The question, its digest set as the response's ETag (a strong one, quoted)."""
+    response["ETag"] = f'"{services.question_digest(question.current)}"'
+    return question
+
+
+def _if_match(request):
+    """The digests an If-Match header names (its quotes and any W/ taken off), or None
+    without one or with `*` (any current content will do)."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    return [tag.strip().removeprefix("W/").strip('"') for tag in header.split(",") if tag.strip()]
+
+
 @router.get("/questions/{question_id}", response=QuestionDetail)
-def get_question(request, question_id: int):
-    return _question(request.user, question_id)
+def get_question(request, response: HttpResponse, question_id: int):
+    """The question with every version. Its `digest` (also the ETag header) changes with the
+    current version's content, which is what PUT replaces."""
+    return _tagged(response, _question(request.user, question_id))
 
 
-@router.put("/questions/{question_id}", response=QuestionDetail)
-def edit_question(request, question_id: int, data: QuestionIn):
+@router.put("/questions/{question_id}", response={200: QuestionDetail, 409: dict, 412: dict})
+def edit_question(request, response: HttpResponse, question_id: int, data: QuestionEdit):
+    """Replace the question's content (its pictures stay unless `images` names them). Send
+    what it was changed from, as the edit page does, so that a save made on content someone has changed since is
+    refused rather than undoing their change: the `digest` (or ETag) of GET, as an If-Match
+    header (refused with 412) or as `base` (refused with 409); nothing is saved then, and the
+    answer's `code` is `stale`. Without either the save is made whatever changed since (last
+    write wins), as before these existed, for the scripts and clients that edit questions
+    without reading them first; a client that shows a question to someone to edit should
+    send one. The answer carries the new digest and ETag."""
     question = _question(request.user, question_id, "exams.manage_bank")
     q = _question_data(data)
     if data.images is None:
         q.images = [image.pk for image in question.current.pictures()]
-    services.edit_question(request.user, question, q, reason=data.reason)
-    return _question(request.user, question_id)
+    tags = _if_match(request)
+    # The digests the save may be made on: with both an If-Match and a base, only one both name.
+    accepted = tags if data.base is None else [data.base] if tags is None or data.base in tags else []
+    try:
+        services.edit_question(request.user, question, q, reason=data.reason, base=accepted)
+    except UserError as error:
+        if error.code != "stale":
+            raise
+        # If-Match is HTTP's precondition (412); a `base` in the body is a conflict with the content (409).
+        return Status(412 if tags else 409, {"detail": str(error.message), "code": error.code})
+    return _tagged(response, _question(request.user, question_id))
 
 
 class RetireIn(Schema):
@@ -423,17 +469,19 @@ class PaperOut(Schema):
     def resolve_bank(obj):
         return obj.bank_id
 
+    # What follows comes from services.describe_papers, which reads it for a list of papers at once.
+
     @staticmethod
     def resolve_total(obj):
-        return services.paper_total(obj)
+        return obj.described_total
 
     @staticmethod
     def resolve_sections(obj):
-        return services.paper_sections(obj)
+        return obj.described_sections
 
     @staticmethod
     def resolve_shortages(obj):
-        return [str(m) for m in services.paper_shortages(obj)]
+        return [str(m) for m in obj.described_shortages]
 
 
 def _competition(user, code, perm="exams.manage"):
@@ -445,7 +493,7 @@ def _competition(user, code, perm="exams.manage"):
 @router.get("/papers", response=list[PaperOut])
 def list_papers(request, competition: str):
     found = _competition(request.user, competition)
-    return found.exam_papers.select_related("competition")
+    return services.describe_papers(found.exam_papers.select_related("competition"))
 
 
 @router.post("/papers", response={201: PaperOut})
@@ -453,14 +501,14 @@ def create_paper(request, data: PaperIn):
     competition = _competition(request.user, data.competition)
     bank = _bank(request.user, data.bank)
     paper = services.save_paper(request.user, competition=competition, bank=bank, **data.paper_fields())
-    return Status(201, paper)
+    return Status(201, services.describe_papers([paper])[0])
 
 
 @router.get("/papers/{paper_id}", response=PaperOut)
 def get_paper(request, paper_id: int):
     paper = get_object_or_404(Paper.objects.select_related("competition__host"), pk=paper_id)
     permissions.require(request.user, "exams.manage", paper)
-    return paper
+    return services.describe_papers([paper])[0]
 
 
 # ---------------------------------------------------------------- sessions
@@ -715,28 +763,60 @@ def session_results(request, session_id: int, format: str = "json"):
         for a in services.session_scored_attempts(session)]
 
 
+class LiveRows(list):
+    """The live list's rows to page (as services.live_list gives them), with `totals`: each
+    group's count over the whole list."""
+
+    def __init__(self, rows, totals):
+        super().__init__(rows)
+        self.totals = totals
+
+
+class LivePages(Pages):
+    """The project's pages (page, page_size; items and count) of the live list, with its
+    `totals` beside them. Only the page's rows are made into MonitorRow's."""
+
+    class Output(Schema):
+        items: list[Any]
+        count: int = Field(description="the rows the filters keep, over every page")
+        totals: dict[str, int] = Field(description="how many candidates are in each group (absent, in_progress, "
+                                                   "lost, handed_in, elsewhere), over the whole list: neither "
+                                                   "the page nor the filters change them")
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        return {**page, "items": [_monitor_row(row) for row in page["items"]], "totals": queryset.totals}
+
+
+def _monitor_row(row):
+    return {"entry": row["number"], "entry_id": row["entry_id"], "stage": row["stage_key"], "name": row["name"],
+            "unit": row["unit"], "state": row["state"], "attempt": row["attempt_id"], "answered": row["answered"],
+            "items": row["item_count"], "remaining_seconds": row["remaining"], "last_seen": row["last_seen"],
+            "connection_lost": row["connection_lost"], "device_switches": row["device_switches"],
+            "entry_status": row["entry_status"], "voided": row.get("voided", False),
+            "elsewhere": row.get("elsewhere", "")}
+
+
 @router.get("/sessions/{session_id}/monitor", response=list[MonitorRow])
+@paginate(LivePages, page_size=100)
 def monitor(request, session_id: int, group: str = "", q: str = ""):
-    """The live list: every candidate, then anyone who started and is no longer a candidate.
-    `group` keeps one group's rows (absent, in_progress, lost: answering and not heard from
-    for 60 seconds, handed_in, elsewhere: sat the exam in another sitting), as the page's
-    filters do; `q` finds a candidate by entry
-    number (digits), or by a part of the name or the unit's name. Shared by everyone watching the
-    session for up to 3 seconds: answers saved and a device's last sign may be that old; the
-    time left is as of the request."""
+    """The live list: every candidate, then anyone who started and is no longer a candidate,
+    100 rows a page (`page`, from 1; `page_size` up to 100), as the page shows it: `items`
+    are the page's rows, `count` the rows over every page, and `totals` each group's count
+    over the whole list (the filters and the page leave them as they are), so that a client
+    polling the first page still has the hall's figures. `group` keeps one group's rows
+    (absent, in_progress, lost: answering and not heard from for 60 seconds, handed_in,
+    elsewhere: sat the exam in another sitting), as the page's filters do; `q` finds a
+    candidate by entry number (digits), or by a part of the name or the unit's name. Shared
+    by everyone watching the session for up to 3 seconds: answers saved and a device's last
+    sign may be that old; the time left is as of the request."""
     session = _session(request.user, session_id, "exams.invigilate")
     if group and group not in services.LIVE_GROUPS:
         raise UserError(_("group must be one of %(groups)s.") % {"groups": ", ".join(services.LIVE_GROUPS)})
-    rows = services.find_in_live_list(services.live_list(session), q[:50])
-    return [
-        {"entry": row["number"], "entry_id": row["entry_id"], "stage": row["stage_key"], "name": row["name"],
-         "unit": row["unit"], "state": row["state"], "attempt": row["attempt_id"], "answered": row["answered"],
-         "items": row["item_count"], "remaining_seconds": row["remaining"], "last_seen": row["last_seen"],
-         "connection_lost": row["connection_lost"], "device_switches": row["device_switches"],
-         "entry_status": row["entry_status"], "voided": row.get("voided", False),
-         "elsewhere": row.get("elsewhere", "")}
-        for row in rows if not group or row["group"] == group
-    ]
+    rows = services.live_list(session)
+    totals = services.live_totals(rows)
+    rows = services.find_in_live_list(rows, q[:50])
+    return LiveRows([row for row in rows if not group or row["group"] == group], totals)
 
 
 class AllowanceOut(Schema):

@@ -15,7 +15,7 @@ import re
 import secrets
 import unicodedata
 import weakref
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
@@ -262,7 +262,8 @@ def question_digest(version):
 def edit_question(actor, question, q, *, reason="", base=None):
     """Change a question. If its current version has been shown to anyone, the change
     becomes a new version and what was shown stays as it was. Returns the version.
-    `base`, when given, is the question_digest() of the content the change was made on."""
+    `base`, when given, is the question_digest() of the content the change was made on (or
+    a list of digests, any of which will do: an API's If-Match header may name several)."""
     question = Question.objects.select_for_update(of=("self",)).select_related("bank").get(pk=question.pk)
     _keep_feedback(q, question.current)
     problems = check_questions([q])
@@ -273,7 +274,7 @@ def edit_question(actor, question, q, *, reason="", base=None):
     # and then finds its items (a plain update would not wait, and would change in place a
     # version an attempt has just drawn).
     bank, current = question.bank, QuestionVersion.objects.select_for_update().get(pk=question.current_id)
-    if base is not None and base != question_digest(current):
+    if base is not None and question_digest(current) not in ([base] if isinstance(base, str) else base):
         raise UserError(_("Someone changed this question after you opened it, and nothing was saved: open it again "
                           "to see their change, then make yours."), code="stale")
     kp = knowledge_points(bank, [q.knowledge_point]).get(q.knowledge_point)
@@ -430,6 +431,17 @@ def question_pool(bank):
         return list(map(draw.PoolRow._make, cursor.fetchall()))
 
 
+def question_pools(bank_ids):
+    """question_pool() of each of these banks ({bank id: [PoolRow]}), in one query: for a
+    list of papers, however many there are."""
+    pools = {bank_id: [] for bank_id in bank_ids}
+    if pools:
+        for bank_id, *row in Question.objects.filter(bank_id__in=list(pools), is_active=True, current__isnull=False) \
+                .values_list("bank_id", "pk", "type", "knowledge_point_id", "difficulty", "times_drawn"):
+            pools[bank_id].append(draw.PoolRow._make(row))
+    return pools
+
+
 def _clean_sections(bank, kind, sections):
     """Check section dicts ({type, knowledge_point: name, difficulty, count, points,
     title, questions: [numbers]}); return them with KnowledgePoint objects and Question
@@ -539,8 +551,8 @@ def _specs(sections):
     ]
 
 
-def _refuse_shortages(bank, sections):
-    short = draw.shortages(_specs(sections), question_pool(bank))
+def _refuse_shortages(bank, sections, pool=None):
+    short = draw.shortages(_specs(sections), question_pool(bank) if pool is None else pool)
     if short:
         problems = [
             Problem(_("%(section)s needs %(wanted)s questions; the bank can give it only %(available)s.")
@@ -551,12 +563,27 @@ def _refuse_shortages(bank, sections):
         raise Rejected(_("The bank cannot fill this paper."), problems, code="shortage")
 
 
-def _section_dicts(paper):
+def _section_dicts(sections):
     return [
         {"type": s.type, "knowledge_point": s.knowledge_point, "difficulty": s.difficulty, "count": s.count,
          "points": s.points, "questions": s.questions, "title": s.title}
-        for s in paper.sections.select_related("knowledge_point")
+        for s in sections
     ]
+
+
+def _listed_questions(sections):
+    """{pk: (number, type, is_active)} of the questions fixed sections list, in one query."""
+    listed = {pk for section in sections for pk in section.questions}
+    if not listed:
+        return {}
+    return {pk: (number, qtype, active) for pk, number, qtype, active in
+            Question.objects.filter(pk__in=listed).values_list("pk", "number", "type", "is_active")}
+
+
+def _with_numbers(sections, found):
+    for section in sections:
+        section.numbers = [found[pk][0] for pk in section.questions if pk in found]
+    return sections
 
 
 def paper_sections(paper):
@@ -564,22 +591,42 @@ def paper_sections(paper):
     numbers in the bank, in the order given (PaperSection.questions holds their ids), looked
     up at once for every section; [] for a blueprint's. For the paper's page and the API."""
     sections = list(paper.sections.select_related("knowledge_point"))
-    listed = [pk for section in sections for pk in section.questions]
-    numbers = dict(Question.objects.filter(pk__in=listed).values_list("pk", "number")) if listed else {}
-    for section in sections:
-        section.numbers = [numbers[pk] for pk in section.questions if pk in numbers]
-    return sections
+    return _with_numbers(sections, _listed_questions(sections))
 
 
-def paper_shortages(paper):
+def describe_papers(papers):
+    """The papers (a list), each with what its page and the API show: `described_sections`
+    (paper_sections), `described_total` (paper_total) and `described_shortages`
+    (paper_shortages), read for every paper at once: the queries do not grow with the number
+    of papers or of their banks (the API's list of a competition's papers read each
+    paper's sections three times and its bank's whole question pool once, per paper)."""
+    papers = list(papers)
+    by_paper = defaultdict(list)
+    for section in PaperSection.objects.filter(paper__in=papers).select_related("knowledge_point"):
+        by_paper[section.paper_id].append(section)
+    found = _listed_questions([s for sections in by_paper.values() for s in sections])
+    pools = question_pools({paper.bank_id for paper in papers if paper.kind != Paper.Kind.FIXED})
+    for paper in papers:
+        sections = _with_numbers(by_paper[paper.pk], found)
+        paper.described_sections = sections
+        paper.described_total = paper_total(paper, sections)
+        paper.described_shortages = paper_shortages(paper, sections=sections, found=found,
+                                                    pool=pools.get(paper.bank_id))
+    return papers
+
+
+def paper_shortages(paper, *, sections=None, found=None, pool=None):
     """Messages for what the bank no longer offers the paper since it was made: a
     blueprint's sections it can no longer fill, a fixed paper's questions retired since
-    (every candidate would still be shown them: retiring is often for a wrong answer)."""
+    (every candidate would still be shown them: retiring is often for a wrong answer).
+    `sections` (with their knowledge points), `found` (_listed_questions) and `pool`
+    (question_pool) when they have been read already (describe_papers)."""
+    if sections is None:
+        sections = list(paper.sections.select_related("knowledge_point"))
     if paper.kind == Paper.Kind.FIXED:
-        sections = list(paper.sections.all())
-        listed = [pk for section in sections for pk in section.questions]
-        found = {pk: (number, qtype, active) for pk, number, qtype, active in
-                 Question.objects.filter(pk__in=listed).values_list("pk", "number", "type", "is_active")}
+        found = _listed_questions(sections) if found is None else found
+        # `found` may hold other papers' questions too (describe_papers): this paper's only.
+        found = {pk: found[pk] for section in sections for pk in section.questions if pk in found}
         retired = sorted(number for number, _type, active in found.values() if not active)
         # An edit may change a question's type: the paper would show it in a section of another.
         changed = [_("Question %(n)s is a %(type)s question since it was edited, and the paper still shows it "
@@ -596,7 +643,7 @@ def paper_shortages(paper):
                 % {"numbers": "、".join(map(str, retired))})
         return changed
     try:
-        _refuse_shortages(paper.bank, _section_dicts(paper))
+        _refuse_shortages(paper.bank_id, _section_dicts(sections), pool)
     except Rejected as rejected:
         return [p.message for p in rejected.problems]
     return []
@@ -639,8 +686,9 @@ def save_paper(actor, *, competition, bank, name, kind, sections, paper=None, sh
     return paper
 
 
-def paper_total(paper):
-    return sum((s.points * s.count for s in paper.sections.all()), Decimal(0))
+def paper_total(paper, sections=None):
+    """The paper's points; `sections` when they have been read already."""
+    return sum((s.points * s.count for s in (paper.sections.all() if sections is None else sections)), Decimal(0))
 
 
 def draw_paper(paper, rng):
@@ -2141,6 +2189,15 @@ def _timed(rows, now):
 # unheard of for CONNECTION_LOST_SECONDS), handed in (whatever became of the attempt since),
 # sat the exam in another of its sittings.
 LIVE_GROUPS = ("absent", "in_progress", "lost", "handed_in", "elsewhere")
+
+
+def live_totals(rows):
+    """How many of the live list's rows count in each of LIVE_GROUPS: the counts the page and
+    the API show for the whole hall, whatever page or filter is shown."""
+    totals = dict.fromkeys(LIVE_GROUPS, 0)
+    for row in rows:
+        totals[row["group"]] += 1
+    return totals
 
 
 def find_in_live_list(rows, q):

@@ -560,9 +560,7 @@ def monitor(request, pk):
     rows = services.live_list(session)
     # The counts for the whole hall, and a filter by them: a hall of hundreds is mostly
     # rows nobody needs to look at.
-    totals = dict.fromkeys(services.LIVE_GROUPS, 0)
-    for row in rows:
-        totals[row["group"]] += 1
+    totals = services.live_totals(rows)
     # A session open to every stage: entry numbers repeat from stage to stage, so each row
     # names its stage.
     stages_vary = len({row["stage_id"] for row in rows}) > 1
