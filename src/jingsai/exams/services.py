@@ -48,6 +48,7 @@ from .models import (
     Difficulty,
     EndedBy,
     ExamSession,
+    ExplanationImage,
     Grading,
     KnowledgePoint,
     Paper,
@@ -168,6 +169,32 @@ def _image_pks(bank, q):
     return [image if isinstance(image, int) else images.store(bank, image).pk for image in q.images]
 
 
+def _explanation_image_pks(bank, q):
+    """The stored pks of the explanation's pictures, in their order, each once (the first
+    place it is shown)."""
+    pks = [image if isinstance(image, int) else images.store(bank, image).pk for image in q.explanation_images]
+    return list(dict.fromkeys(pks))
+
+
+def _explanation_links(version_pk, pks):
+    return [ExplanationImage(version_id=version_pk, image_id=pk, position=position)
+            for position, pk in enumerate(pks)]
+
+
+def _set_explanation_images(version, pks):
+    ExplanationImage.objects.filter(version=version).delete()
+    ExplanationImage.objects.bulk_create(_explanation_links(version.pk, pks))
+
+
+def explanation_images(version_ids):
+    """{version id: [explanation picture ids in their order]}, in one query."""
+    found = {}
+    for version_id, image_id in (ExplanationImage.objects.filter(version_id__in=list(version_ids))
+                                 .order_by("version_id", "position").values_list("version_id", "image_id")):
+        found.setdefault(version_id, []).append(image_id)
+    return found
+
+
 @transaction.atomic
 def add_question(actor, bank, q, *, reason=""):
     """Add one question (content.QuestionData) to `bank`; Rejected lists what is wrong."""
@@ -187,6 +214,7 @@ def add_question(actor, bank, q, *, reason=""):
     version = _version(question, 1, q, kp, actor, digest)
     version.save()
     version.images.set(_image_pks(bank, q))
+    _set_explanation_images(version, _explanation_image_pks(bank, q))
     question.current = version
     question.save(update_fields=["current"])
     audit.record(actor, "exams.add_question", question, reason=reason, data={"bank": bank.pk, "type": q.type})
@@ -203,15 +231,20 @@ def version_used(version):
 def question_data(version, *, with_image_data=False):
     """The content.QuestionData of a stored version (image pks, or ImageData for export)."""
     stored = list(version.images.order_by("pk"))
+    explained = [link.image for link in version.explanation_image_links.select_related("image").order_by("position")]
     if with_image_data:
         pictures = [content.ImageData(name=i.name, data=images.path_of(i).read_bytes()) for i in stored]
+        explanation_pictures = [content.ImageData(name=i.name, data=images.path_of(i).read_bytes())
+                                for i in explained]
     else:
         pictures = [i.pk for i in stored]
+        explanation_pictures = [i.pk for i in explained]
     return content.QuestionData(
         type=version.type, stem=version.stem, options=[dict(o) for o in version.options],
         answer=json.loads(json.dumps(version.answer)), explanation=version.explanation,
         knowledge_point=version.knowledge_point.name if version.knowledge_point_id else "",
         difficulty=version.difficulty, title=version.title, images=pictures,
+        explanation_images=explanation_pictures,
     )
 
 
@@ -232,6 +265,8 @@ def question_digest(version):
     that a save over someone else's later change is refused rather than undoing it."""
     said = vars(question_data(version)) | {"where": ""}
     said["images"] = sorted(said["images"])
+    if not said["explanation_images"]:  # left out, so that a version without them keeps the digest it had
+        del said["explanation_images"]
     return hashlib.sha256(json.dumps(said, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
@@ -256,10 +291,13 @@ def edit_question(actor, question, q, *, reason="", base=None):
     kp = knowledge_points(bank, [q.knowledge_point]).get(q.knowledge_point)
     before = question_data(current)
     image_pks = _image_pks(bank, q)
+    explanation_pks = _explanation_image_pks(bank, q)
     fields = ("type", "stem", "options", "answer", "explanation", "knowledge_point", "difficulty", "title")
     changes = audit.changes_between(vars(before), vars(q), fields)
     if sorted(before.images) != sorted(image_pks):
         changes["images"] = [before.images, image_pks]
+    if before.explanation_images != explanation_pks:  # their order is what the explanation shows
+        changes["explanation_images"] = [before.explanation_images, explanation_pks]
     if not changes:  # saved as it was: no new version (its statistics would split in two), nothing to record
         return current
     if version_used(current):
@@ -272,6 +310,7 @@ def edit_question(actor, question, q, *, reason="", base=None):
         version.save()
         action = "exams.edit_question"
     version.images.set(image_pks)
+    _set_explanation_images(version, explanation_pks)
     question.current, question.type, question.knowledge_point, question.difficulty = version, q.type, kp, q.difficulty
     question.save(update_fields=["current", "type", "knowledge_point", "difficulty"])
     audit.record(actor, action, question, reason=reason, changes=changes, data={"version": version.number})
@@ -358,6 +397,8 @@ def add_questions(actor, bank, questions, *, fmt="", filename="", skipped=0, rea
     for version, q in zip(versions, fresh, strict=True):
         links += [through(questionversion_id=version.pk, questionimage_id=pk) for pk in _image_pks(bank, q)]
     through.objects.bulk_create(links, ignore_conflicts=True)
+    ExplanationImage.objects.bulk_create([link for version, q in zip(versions, fresh, strict=True)
+                                          for link in _explanation_links(version.pk, _explanation_image_pks(bank, q))])
     for question, version in zip(questions, versions, strict=True):
         question.current_id = version.pk
     Question.objects.bulk_update(questions, ["current"], batch_size=1000)
