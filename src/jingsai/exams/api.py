@@ -167,6 +167,7 @@ class VersionOut(Schema):
     difficulty: int
     title: str
     images: list[str]
+    explanation_images: list[str]
     created_at: datetime
 
     @staticmethod
@@ -176,6 +177,10 @@ class VersionOut(Schema):
     @staticmethod
     def resolve_images(obj):
         return [image_url(i) for i in obj.images.all()]
+
+    @staticmethod
+    def resolve_explanation_images(obj):
+        return [image_url(link.image_id) for link in obj.explanation_image_links.all()]
 
 
 class QuestionOut(Schema):
@@ -196,7 +201,7 @@ class QuestionDetail(QuestionOut):
 
     @staticmethod
     def resolve_versions(obj):
-        return obj.versions.select_related("knowledge_point").prefetch_related("images")
+        return obj.versions.select_related("knowledge_point").prefetch_related("images", "explanation_image_links")
 
 
 class ImportResult(Schema):
@@ -263,7 +268,7 @@ def list_questions(request, bank_id: int, type: QuestionType | None = None, know
                    q: str = "", retired: bool = False):
     bank = _bank(request.user, bank_id)
     questions = bank.questions.filter(is_active=not retired).select_related(
-        "current__knowledge_point").prefetch_related("current__images")
+        "current__knowledge_point").prefetch_related("current__images", "current__explanation_image_links")
     if type:
         questions = questions.filter(type=type)
     if knowledge_point:
@@ -317,6 +322,8 @@ def edit_question(request, question_id: int, data: QuestionIn):
     question = _question(request.user, question_id, "exams.manage_bank")
     q = _question_data(data)
     q.images = list(question.current.images.values_list("pk", flat=True))
+    # Not part of QuestionIn: an edit here keeps the explanation's pictures, in their order.
+    q.explanation_images = services.explanation_images([question.current_id]).get(question.current_id, [])
     services.edit_question(request.user, question, q, reason=data.reason)
     return _question(request.user, question_id)
 
@@ -848,14 +855,16 @@ def _practice_view(practice):
     round's count of right answers is left out too)."""
     items = list(practice.items.select_related("version__knowledge_point"))
     kept = bool(services.practice_answers_kept([practice.bank]))
+    explained = {} if kept else services.explanation_images({i.version_id for i in items if i.answered_at})
     out = []
     for item, view in zip(items, services.practice_item_views(items, image_url), strict=True):
         if item.answered_at and kept:
-            view.update(response=item.response, correct=None, answer=None, explanation=None)
+            view.update(response=item.response, correct=None, answer=None, explanation=None, explanation_images=None)
         elif item.answered_at:
             view.update(response=item.response, correct=item.correct,
                         answer=scoring.correct_response(item.version.type, item.version.answer),
-                        explanation=item.version.explanation)
+                        explanation=item.version.explanation,
+                        explanation_images=[image_url(pk) for pk in explained.get(item.version_id, [])])
         out.append(view)
     return {"id": practice.pk, "bank": practice.bank_id, "mode": practice.mode, "total": practice.total,
             "answered": practice.answered, "correct": None if kept else practice.correct, "answers_kept": kept,
@@ -933,5 +942,6 @@ def answer_practice(request, practice_id: int, data: PracticeAnswerIn):
     item = get_object_or_404(PracticeItem, practice=practice, position=data.position)
     item = services.answer_practice(request.user.person, item, data.response)
     version = item.version
+    explained = services.explanation_images([version.pk]).get(version.pk, [])
     return {"correct": item.correct, "answer": scoring.correct_response(version.type, version.answer),
-            "explanation": version.explanation}
+            "explanation": version.explanation, "explanation_images": [image_url(pk) for pk in explained]}

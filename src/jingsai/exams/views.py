@@ -69,6 +69,10 @@ def image_url(image):
     return reverse("exams:image", args=[getattr(image, "pk", image)])
 
 
+def _explanation_image_urls(version_id):
+    return [image_url(pk) for pk in services.explanation_images([version_id]).get(version_id, [])]
+
+
 # ---------------------------------------------------------------- question banks
 
 
@@ -214,7 +218,7 @@ def _question(request, pk, perm="exams.view_bank"):
     return question
 
 
-def _form_to_data(form, existing_images=()):
+def _form_to_data(form, existing_images=(), existing_explanation_images=()):
     data = form.cleaned_data
     q = content.QuestionData(
         type=data["type"], stem=data["stem"], options=[data.get(f"option_{k}", "") for k in content.KEYS],
@@ -223,15 +227,18 @@ def _form_to_data(form, existing_images=()):
     )
     q.answer = xlsx_format.parse_answer(q.type, data["answer"])
     q.images = list(existing_images)
+    q.explanation_images = list(existing_explanation_images)
     return q
 
 
 def _save_question(request, form, bank, question=None):
     keep = [int(pk) for pk in request.POST.getlist("keep_image") if pk.isdigit()]
-    existing = []
+    existing, explained = [], []
     if question is not None:
         existing = list(question.current.images.filter(pk__in=keep).values_list("pk", flat=True))
-    q = _form_to_data(form, existing)
+        # The form has no field for the explanation's pictures: an edit keeps them.
+        explained = services.explanation_images([question.current_id]).get(question.current_id, [])
+    q = _form_to_data(form, existing, explained)
     for upload in request.FILES.getlist("pictures"):
         q.images.append(content.ImageData(name=upload.name, data=upload.read()))
     try:
@@ -271,6 +278,7 @@ def question(request, pk):
         "used": services.version_used(question.current),
         "can_manage": permissions.has_perm(request.user, "exams.manage_bank", question.bank),
         "answer_text": xlsx_format.answer_text(services.question_data(question.current)),
+        "explanation_images": _explanation_image_urls(question.current_id),
     })
 
 
@@ -948,13 +956,16 @@ def _practice(request, pk):
     return practice
 
 
-def _practice_item_context(item, kept=False):
+def _practice_item_context(item, kept=False, explained=None):
+    """`explained`: {version id: explanation picture ids} of a whole round, read at once."""
     view = _with_saved(services.practice_item_view(item, image_url), item.response)
     context = {"item": item, "view": view, "kept": kept and item.answered_at is not None}
     if item.answered_at and not kept:
         version = item.version
         context["right"] = scoring.correct_response(version.type, version.answer)
         context["explanation"] = version.explanation
+        context["explanation_images"] = ([image_url(pk) for pk in explained.get(version.pk, [])]
+                                         if explained is not None else _explanation_image_urls(version.pk))
         context["feedback"] = [o.get("feedback") for o in version.options if o.get("feedback")
                                and o["key"] in _chosen(item.response)]
     return context
@@ -969,10 +980,11 @@ def _chosen(response):
 @permission_required("exams.practice")
 def practice_round(request, pk):
     practice = _practice(request, pk)
-    items = practice.items.select_related("version").prefetch_related("version__images")
+    items = list(practice.items.select_related("version").prefetch_related("version__images"))
     kept = bool(services.practice_answers_kept([practice.bank]))
+    explained = {} if kept else services.explanation_images({i.version_id for i in items if i.answered_at})
     return render(request, "exams/practice_round.html", {
-        "practice": practice, "items": [_practice_item_context(i, kept) for i in items], "kept": kept,
+        "practice": practice, "items": [_practice_item_context(i, kept, explained) for i in items], "kept": kept,
     })
 
 
@@ -1006,10 +1018,12 @@ def wrong_book(request):
     banks = {}
     # Opened, an entry shows the question as practice does: options in their own order, the
     # right answer and the explanation (the pictures in one query for the whole book).
+    explained = services.explanation_images([row.question.current_id for row in rows])
     for row, view in zip(rows, services.version_views([row.question.current for row in rows], image_url),
                          strict=True):
         version = row.question.current
         row.view, row.right = view, scoring.correct_response(version.type, version.answer)
+        row.explanation_images = [image_url(pk) for pk in explained.get(version.pk, [])]
         banks.setdefault(row.question.bank, []).append(row)
     return render(request, "exams/wrong_book.html", {"banks": banks, "held": held})
 
