@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -210,3 +211,31 @@ def test_an_api_edit_keeps_them_and_they_count_as_content():
     assert version.number == 2 and [p.pk for p in _explained(version)] == pictures[::-1]
     assert services.question_digest(version) != base
     assert [p.pk for p in _explained(wiring.versions.get(number=1))] == pictures  # what was shown stays
+
+
+def test_the_edit_page_keeps_them_and_takes_one_away_or_adds_one():
+    bank = ex.bank()
+    _import(bank)
+    wiring, _ground = _questions(bank)
+    client = _organizer_client(bank)
+    pictures = [p.pk for p in _explained(wiring.current)]
+    page = client.get(reverse("exams:question_edit", args=[wiring.pk])).content.decode()
+    assert "remove_explanation_image" in page and "explanation_pictures" in page
+    form = {"type": "single", "knowledge_point": "解析配图", "difficulty": "2", "title": "反接接线",
+            "stem": wiring.current.stem, "option_A": "直流正接", "option_B": "直流反接", "option_C": "交流",
+            "answer": "B", "explanation": wiring.current.explanation, "base": services.question_digest(wiring.current),
+            "keep_image": [str(i.pk) for i in wiring.current.images.all()]}
+    edit = reverse("exams:question_edit", args=[wiring.pk])
+    assert client.post(edit, form).status_code == 302  # saved as it was: nothing changes
+    wiring.refresh_from_db()
+    assert wiring.versions.count() == 1 and [p.pk for p in _explained(wiring.current)] == pictures
+    form["remove_explanation_image"] = [str(pictures[0])]
+    assert client.post(edit, form).status_code == 302
+    wiring.refresh_from_db()
+    assert [p.pk for p in _explained(wiring.current)] == pictures[1:]
+    form = {**form, "base": services.question_digest(wiring.current), "remove_explanation_image": [],
+            "explanation_pictures": SimpleUploadedFile("added.png", base64.b64decode(REVERSE), "image/png")}
+    assert client.post(edit, form).status_code == 302
+    wiring.refresh_from_db()
+    assert [p.pk for p in _explained(wiring.current)] == pictures[1:] + [pictures[0]]  # the same file: stored once
+    assert [i.name for i in wiring.current.images.all()] == ["stem.png"]

@@ -233,14 +233,18 @@ def _form_to_data(form, existing_images=(), existing_explanation_images=()):
 
 def _save_question(request, form, bank, question=None):
     keep = [int(pk) for pk in request.POST.getlist("keep_image") if pk.isdigit()]
+    # The explanation's pictures stay unless asked to go: a form without the boxes keeps them.
+    drop = {int(pk) for pk in request.POST.getlist("remove_explanation_image") if pk.isdigit()}
     existing, explained = [], []
     if question is not None:
         existing = list(question.current.images.filter(pk__in=keep).values_list("pk", flat=True))
-        # The form has no field for the explanation's pictures: an edit keeps them.
-        explained = services.explanation_images([question.current_id]).get(question.current_id, [])
+        explained = [pk for pk in services.explanation_images([question.current_id]).get(question.current_id, [])
+                     if pk not in drop]
     q = _form_to_data(form, existing, explained)
     for upload in request.FILES.getlist("pictures"):
         q.images.append(content.ImageData(name=upload.name, data=upload.read()))
+    for upload in request.FILES.getlist("explanation_pictures"):
+        q.explanation_images.append(content.ImageData(name=upload.name, data=upload.read()))
     try:
         if question is None:
             return services.add_question(request.user, bank, q, reason=form.cleaned_data["reason"])
@@ -298,6 +302,7 @@ def question_edit(request, pk):
     return render(request, "exams/question_form.html", {
         "form": form, "bank": question.bank, "question": question, "used": services.version_used(current),
         "images": current.images.all(), "kps": question.bank.knowledge_points.all(),
+        "explanation_images": [link.image for link in current.explanation_image_links.select_related("image")],
         # The content this form was opened on; kept through a refused save, so that a save
         # refused because someone changed the question stays refused until it is reopened.
         "base": request.POST.get("base") or services.question_digest(current),
