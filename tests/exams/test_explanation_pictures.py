@@ -239,3 +239,26 @@ def test_the_edit_page_keeps_them_and_takes_one_away_or_adds_one():
     wiring.refresh_from_db()
     assert [p.pk for p in _explained(wiring.current)] == pictures[1:] + [pictures[0]]  # the same file: stored once
     assert [i.name for i in wiring.current.images.all()] == ["stem.png"]
+
+
+def test_gift_reads_a_picture_of_the_general_feedback_as_the_explanations_and_writes_it_back():
+    """GIFT carries pictures as data: URIs in [html] text; one in the general feedback was
+    taken for a picture of the question, shown during the exam with it."""
+    text = ("$CATEGORY: $course$/top/解析配图\n\n"
+            "::接地线::[html]焊机外壳必须可靠接地。{T####<p>见图</p><p><img src\\=\"data\\:image/png;base64,"
+            f"{REVERSE}\"></p>}}\n")
+    bank = ex.bank()
+    services.import_questions(factories.actor(), bank, text.encode(), filename="q.gift", fmt="gift")
+    ground = Question.objects.select_related("current").get(bank=bank)
+    assert ground.current.explanation == "见图" and not ground.current.images.exists()
+    assert [p.sha256 for p in _explained(ground.current)] == [_sha(REVERSE)]
+    # Written back, with the Moodle XML file's pictures, they read back where they were.
+    _import(bank)
+    exported = services.export_questions(bank, "gift")
+    again = ex.bank(occupation="6-18-02-05")
+    services.import_questions(factories.actor(), again, exported, filename="q.gift", fmt="gift")
+    wiring = Question.objects.select_related("current").get(bank=again, current__title="反接接线")
+    assert [p.sha256 for p in _explained(wiring.current)] == [_sha(REVERSE), _sha(FORWARD)]
+    assert wiring.current.images.count() == 1 and wiring.current.explanation.endswith("对照正接：")
+    ground = Question.objects.select_related("current").get(bank=again, current__title="接地线")
+    assert [p.sha256 for p in _explained(ground.current)] == [_sha(REVERSE)] and not ground.current.images.exists()
