@@ -173,6 +173,7 @@ class VersionOut(Schema):
     title: str
     images: list[str] = Field(description="the addresses of the pictures, in the order they are shown")
     image_ids: list[int] = Field(description="the same pictures by id, which a question's images takes")
+    explanation_images: list[str] = Field(description="the addresses of the explanation's pictures, in order")
     created_at: datetime
 
     @staticmethod
@@ -186,6 +187,10 @@ class VersionOut(Schema):
     @staticmethod
     def resolve_image_ids(obj):
         return [i.pk for i in obj.pictures()]
+
+    @staticmethod
+    def resolve_explanation_images(obj):
+        return [image_url(link.image_id) for link in obj.explanation_image_links.all()]
 
 
 class QuestionOut(Schema):
@@ -208,7 +213,8 @@ class QuestionDetail(QuestionOut):
 
     @staticmethod
     def resolve_versions(obj):
-        return obj.versions.select_related("knowledge_point").prefetch_related(picture_links())
+        return obj.versions.select_related("knowledge_point").prefetch_related(picture_links(),
+                                                                                "explanation_image_links")
 
     @staticmethod
     def resolve_digest(obj):
@@ -284,7 +290,7 @@ def list_questions(request, bank_id: int, type: QuestionType | None = None, know
                    q: str = "", retired: bool = False):
     bank = _bank(request.user, bank_id)
     questions = bank.questions.filter(is_active=not retired).select_related(
-        "current__knowledge_point").prefetch_related(picture_links("current__"))
+        "current__knowledge_point").prefetch_related(picture_links("current__"), "current__explanation_image_links")
     if type:
         questions = questions.filter(type=type)
     if knowledge_point:
@@ -364,6 +370,8 @@ def edit_question(request, response: HttpResponse, question_id: int, data: Quest
     q = _question_data(data)
     if data.images is None:
         q.images = [image.pk for image in question.current.pictures()]
+    # Not part of QuestionIn: an edit here keeps the explanation's pictures, in their order.
+    q.explanation_images = services.explanation_images([question.current_id]).get(question.current_id, [])
     tags = _if_match(request)
     # The digests the save may be made on: with both an If-Match and a base, only one both name.
     accepted = tags if data.base is None else [data.base] if tags is None or data.base in tags else []
@@ -962,14 +970,16 @@ def _practice_view(practice):
     round's count of right answers is left out too)."""
     items = list(practice.items.select_related("version__knowledge_point"))
     kept = bool(services.practice_answers_kept([practice.bank]))
+    explained = {} if kept else services.explanation_images({i.version_id for i in items if i.answered_at})
     out = []
     for item, view in zip(items, services.practice_item_views(items, image_url), strict=True):
         if item.answered_at and kept:
-            view.update(response=item.response, correct=None, answer=None, explanation=None)
+            view.update(response=item.response, correct=None, answer=None, explanation=None, explanation_images=None)
         elif item.answered_at:
             view.update(response=item.response, correct=item.correct,
                         answer=scoring.correct_response(item.version.type, item.version.answer),
-                        explanation=item.version.explanation)
+                        explanation=item.version.explanation,
+                        explanation_images=[image_url(pk) for pk in explained.get(item.version_id, [])])
         out.append(view)
     return {"id": practice.pk, "bank": practice.bank_id, "mode": practice.mode, "total": practice.total,
             "answered": practice.answered, "correct": None if kept else practice.correct, "answers_kept": kept,
@@ -1047,5 +1057,6 @@ def answer_practice(request, practice_id: int, data: PracticeAnswerIn):
     item = get_object_or_404(PracticeItem, practice=practice, position=data.position)
     item = services.answer_practice(request.user.person, item, data.response)
     version = item.version
+    explained = services.explanation_images([version.pk]).get(version.pk, [])
     return {"correct": item.correct, "answer": scoring.correct_response(version.type, version.answer),
-            "explanation": version.explanation}
+            "explanation": version.explanation, "explanation_images": [image_url(pk) for pk in explained]}

@@ -55,6 +55,8 @@ class QuestionData:
     difficulty: int = Difficulty.MEDIUM
     title: str = ""
     images: list = field(default_factory=list)  # ImageData to store, or stored image pks
+    # The explanation's pictures, in their order: ImageData to store, or stored image pks.
+    explanation_images: list = field(default_factory=list)
     where: str = ""
 
 
@@ -148,13 +150,14 @@ def check(q):
     problems += _about("answer", given, answer_problems)
     if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE) and not answer_problems and not option_problems:
         _compact_keys(q)  # letters A to H: more options than that are refused above
-    for image in q.images:
-        if isinstance(image, ImageData):
-            if image.kind is None:
-                problems += _about("images", None, [_("The image “%(name)s” is not a PNG, JPEG, GIF or WebP picture.")
-                                                    % {"name": image.name}])
-            elif len(image.data) > MAX_IMAGE_BYTES:
-                problems += _about("images", None, [_("The image “%(name)s” is larger than 2 MB.")
+    for name in ("images", "explanation_images"):
+        for image in getattr(q, name):
+            if isinstance(image, ImageData):
+                if image.kind is None:
+                    problems += _about(name, None, [_("The image “%(name)s” is not a PNG, JPEG, GIF or WebP "
+                                                      "picture.") % {"name": image.name}])
+                elif len(image.data) > MAX_IMAGE_BYTES:
+                    problems += _about(name, None, [_("The image “%(name)s” is larger than 2 MB.")
                                                     % {"name": image.name}])
     return problems
 

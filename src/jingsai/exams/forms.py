@@ -53,6 +53,11 @@ class QuestionForm(StyledForm, forms.Form):
         label=_("add pictures"), required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
     )
+    explanation_pictures = forms.FileField(
+        label=_("add pictures to the explanation"), required=False,
+        help_text=_("Shown after the explanation's text, where the explanation is shown: never during an exam."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+    )
     reason = forms.CharField(label=_("reason for the change"), required=False, max_length=500)
 
     def __init__(self, *args, **kwargs):
@@ -62,7 +67,8 @@ class QuestionForm(StyledForm, forms.Form):
                                                            max_length=2000)
             self.fields[f"option_{key}"].widget.attrs["class"] = "form-control"
         self.order_fields(["type", "knowledge_point", "difficulty", "title", "stem",
-                           *[f"option_{k}" for k in KEYS], "answer", "explanation", "pictures", "reason"])
+                           *[f"option_{k}" for k in KEYS], "answer", "explanation", "explanation_pictures", "pictures",
+                           "reason"])
 
 
 class SessionForm(StyledForm, forms.Form):

@@ -4,7 +4,12 @@ only through exams.views.image, which asks may_view() first.
 A picture is exam content: before an exam it must stay as secret as the question, so it
 is never public. Those who may see it: the bank's viewers (organizers); any worker while
 the bank is open for practice; a candidate or practising worker shown a question that
-uses it; the invigilators and graders of a competition whose attempts show it."""
+uses it; the invigilators and graders of a competition whose attempts show it.
+
+A picture of an explanation alone (in no question's text) is kept back as the explanation
+is: besides the bank's viewers, only workers see it, while the bank is open for practice
+and does not keep its answers back (services.practice_answers_kept: no exam drawn from it
+under way). Candidates, invigilators and graders are never shown explanations."""
 
 import hashlib
 from pathlib import Path
@@ -43,9 +48,9 @@ def may_view(user, image):
         return True
     if not getattr(user, "is_authenticated", False):
         return False
-    if bank.practice_open and user.person_id:
-        return True
     versions = image.versions.all()
+    if bank.practice_open and user.person_id and (versions.exists() or not _explanation_kept(bank)):
+        return True
     if user.person_id and (
         AttemptItem.objects.filter(attempt__person_id=user.person_id, version__in=versions).exists()
         or PracticeItem.objects.filter(practice__person_id=user.person_id, version__in=versions).exists()
@@ -55,3 +60,9 @@ def may_view(user, image):
     return bool(competitions) and AttemptItem.objects.filter(
         attempt__session__competition_id__in=competitions, version__in=versions
     ).exists()
+
+
+def _explanation_kept(bank):
+    from .services import practice_answers_kept  # services stores pictures through this module
+
+    return bool(practice_answers_kept([bank]))

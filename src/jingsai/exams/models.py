@@ -149,7 +149,8 @@ class QuestionVersion(models.Model):
               multiple: ["A", "C"]; judge: true/false;
               fill: [[{"text": "...", "fraction": "1"}, ...], ...] one list per blank;
               short: the reference answer shown to graders
-    images    pictures shown with the question; pictures() lists them in the author's order"""
+    images    pictures shown with the question; pictures() lists them in the author's order
+    explanation_images  pictures shown after the explanation, in their order (ExplanationImage)"""
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveSmallIntegerField(_("version"))
@@ -165,6 +166,8 @@ class QuestionVersion(models.Model):
     answer = models.JSONField(_("answer"), null=True, blank=True)
     explanation = models.TextField(_("explanation"), blank=True)
     images = models.ManyToManyField(QuestionImage, blank=True, related_name="versions", through="QuestionVersionImage")
+    explanation_images = models.ManyToManyField(QuestionImage, blank=True, through="ExplanationImage",
+                                                related_name="explained_versions")
     fingerprint = models.CharField(max_length=64, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
@@ -213,6 +216,26 @@ def picture_links(prefix=""):
     """For prefetch_related(): the pictures of versions (reached by `prefix`, e.g. "current__")
     in their order, for QuestionVersion.pictures()."""
     return models.Prefetch(f"{prefix}image_links", queryset=QuestionVersionImage.objects.select_related("image"))
+
+
+class ExplanationImage(models.Model):
+    """A picture of a version's explanation (Moodle's general feedback), at its place
+    among them. The explanation is what an exam keeps back: its pictures are shown only
+    where the explanation is (see images.may_view)."""
+
+    version = models.ForeignKey(QuestionVersion, on_delete=models.CASCADE, related_name="explanation_image_links")
+    image = models.ForeignKey(QuestionImage, on_delete=models.CASCADE, related_name="explanation_links")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["version_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "position"], name="unique_explanation_image_position"),
+            models.UniqueConstraint(fields=["version", "image"], name="unique_explanation_image"),
+        ]
+
+    def __str__(self):
+        return f"{self.version_id}:{self.position}"
 
 
 class Paper(models.Model):

@@ -48,6 +48,7 @@ from .models import (
     Difficulty,
     EndedBy,
     ExamSession,
+    ExplanationImage,
     Grading,
     KnowledgePoint,
     Paper,
@@ -179,15 +180,32 @@ def _image_pks(bank, q):
                               for image in q.images))
 
 
-def _links(version_id, image_pks):
-    return [QuestionVersionImage(version_id=version_id, image_id=pk, position=position)
-            for position, pk in enumerate(image_pks)]
+def _links(version_id, image_pks, model=QuestionVersionImage):
+    """Rows of a version's ordered pictures (model: QuestionVersionImage for the question's,
+    ExplanationImage for the explanation's)."""
+    return [model(version_id=version_id, image_id=pk, position=position) for position, pk in enumerate(image_pks)]
 
 
-def _set_pictures(version, image_pks):
+def _set_pictures(version, image_pks, model=QuestionVersionImage):
     """A version's pictures, in this order (they replace any it had)."""
-    QuestionVersionImage.objects.filter(version=version).delete()
-    QuestionVersionImage.objects.bulk_create(_links(version.pk, image_pks))
+    model.objects.filter(version=version).delete()
+    model.objects.bulk_create(_links(version.pk, image_pks, model))
+
+
+def _explanation_image_pks(bank, q):
+    """The stored pks of the explanation's pictures, in their order, each once (the first
+    place it is shown)."""
+    pks = [image if isinstance(image, int) else images.store(bank, image).pk for image in q.explanation_images]
+    return list(dict.fromkeys(pks))
+
+
+def explanation_images(version_ids):
+    """{version id: [explanation picture ids in their order]}, in one query."""
+    found = {}
+    for version_id, image_id in (ExplanationImage.objects.filter(version_id__in=list(version_ids))
+                                 .order_by("version_id", "position").values_list("version_id", "image_id")):
+        found.setdefault(version_id, []).append(image_id)
+    return found
 
 
 @transaction.atomic
@@ -209,6 +227,7 @@ def add_question(actor, bank, q, *, reason=""):
     version = _version(question, 1, q, kp, actor, digest)
     version.save()
     _set_pictures(version, _image_pks(bank, q))
+    _set_pictures(version, _explanation_image_pks(bank, q), ExplanationImage)
     question.current = version
     question.save(update_fields=["current"])
     audit.record(actor, "exams.add_question", question, reason=reason, data={"bank": bank.pk, "type": q.type})
@@ -224,17 +243,22 @@ def version_used(version):
 
 def question_data(version, *, with_image_data=False):
     """The content.QuestionData of a stored version (image pks, or ImageData for export), its
-    pictures in the author's order."""
+    pictures and its explanation's in the author's order."""
     stored = version.pictures()
+    explained = [link.image for link in version.explanation_image_links.select_related("image").order_by("position")]
     if with_image_data:
         pictures = [content.ImageData(name=i.name, data=images.path_of(i).read_bytes()) for i in stored]
+        explanation_pictures = [content.ImageData(name=i.name, data=images.path_of(i).read_bytes())
+                                for i in explained]
     else:
         pictures = [i.pk for i in stored]
+        explanation_pictures = [i.pk for i in explained]
     return content.QuestionData(
         type=version.type, stem=version.stem, options=[dict(o) for o in version.options],
         answer=json.loads(json.dumps(version.answer)), explanation=version.explanation,
         knowledge_point=version.knowledge_point.name if version.knowledge_point_id else "",
         difficulty=version.difficulty, title=version.title, images=pictures,
+        explanation_images=explanation_pictures,
     )
 
 
@@ -255,6 +279,8 @@ def question_digest(version):
     that a save over someone else's later change is refused rather than undoing it. The
     pictures count in their order: putting them in another order is a change."""
     said = vars(question_data(version)) | {"where": ""}
+    if not said["explanation_images"]:  # left out, so that a version without them keeps the digest it had
+        del said["explanation_images"]
     return hashlib.sha256(json.dumps(said, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
@@ -280,10 +306,13 @@ def edit_question(actor, question, q, *, reason="", base=None):
     kp = knowledge_points(bank, [q.knowledge_point]).get(q.knowledge_point)
     before = question_data(current)
     image_pks = _image_pks(bank, q)
+    explanation_pks = _explanation_image_pks(bank, q)
     fields = ("type", "stem", "options", "answer", "explanation", "knowledge_point", "difficulty", "title")
     changes = audit.changes_between(vars(before), vars(q), fields)
     if before.images != image_pks:  # in another order too: they are shown in this one
         changes["images"] = [before.images, image_pks]
+    if before.explanation_images != explanation_pks:  # their order is what the explanation shows
+        changes["explanation_images"] = [before.explanation_images, explanation_pks]
     if not changes:  # saved as it was: no new version (its statistics would split in two), nothing to record
         return current
     if version_used(current):
@@ -296,6 +325,7 @@ def edit_question(actor, question, q, *, reason="", base=None):
         version.save()
         action = "exams.edit_question"
     _set_pictures(version, image_pks)
+    _set_pictures(version, explanation_pks, ExplanationImage)
     question.current, question.type, question.knowledge_point, question.difficulty = version, q.type, kp, q.difficulty
     question.save(update_fields=["current", "type", "knowledge_point", "difficulty"])
     audit.record(actor, action, question, reason=reason, changes=changes, data={"version": version.number})
@@ -381,6 +411,9 @@ def add_questions(actor, bank, questions, *, fmt="", filename="", skipped=0, rea
     for version, q in zip(versions, fresh, strict=True):
         links += _links(version.pk, _image_pks(bank, q))
     QuestionVersionImage.objects.bulk_create(links)
+    ExplanationImage.objects.bulk_create([link for version, q in zip(versions, fresh, strict=True)
+                                          for link in _links(version.pk, _explanation_image_pks(bank, q),
+                                                             ExplanationImage)])
     for question, version in zip(questions, versions, strict=True):
         question.current_id = version.pk
     Question.objects.bulk_update(questions, ["current"], batch_size=1000)

@@ -70,6 +70,10 @@ def image_url(image):
     return reverse("exams:image", args=[getattr(image, "pk", image)])
 
 
+def _explanation_image_urls(version_id):
+    return [image_url(pk) for pk in services.explanation_images([version_id]).get(version_id, [])]
+
+
 # ---------------------------------------------------------------- question banks
 
 
@@ -215,7 +219,7 @@ def _question(request, pk, perm="exams.view_bank"):
     return question
 
 
-def _form_to_data(form, existing_images=()):
+def _form_to_data(form, existing_images=(), existing_explanation_images=()):
     data = form.cleaned_data
     q = content.QuestionData(
         type=data["type"], stem=data["stem"], options=[data.get(f"option_{k}", "") for k in content.KEYS],
@@ -224,6 +228,7 @@ def _form_to_data(form, existing_images=()):
     )
     q.answer = xlsx_format.parse_answer(q.type, data["answer"])
     q.images = list(existing_images)
+    q.explanation_images = list(existing_explanation_images)
     return q
 
 
@@ -240,12 +245,18 @@ def _kept_pictures(post, keep, shown):
 
 def _save_question(request, form, bank, question=None):
     keep = [int(pk) for pk in request.POST.getlist("keep_image") if pk.isdigit()]
-    existing = []
+    # The explanation's pictures stay unless asked to go: a form without the boxes keeps them.
+    drop = {int(pk) for pk in request.POST.getlist("remove_explanation_image") if pk.isdigit()}
+    existing, explained = [], []
     if question is not None:
         existing = _kept_pictures(request.POST, keep, [image.pk for image in question.current.pictures()])
-    q = _form_to_data(form, existing)
+        explained = [pk for pk in services.explanation_images([question.current_id]).get(question.current_id, [])
+                     if pk not in drop]
+    q = _form_to_data(form, existing, explained)
     for upload in request.FILES.getlist("pictures"):
         q.images.append(content.ImageData(name=upload.name, data=upload.read()))
+    for upload in request.FILES.getlist("explanation_pictures"):
+        q.explanation_images.append(content.ImageData(name=upload.name, data=upload.read()))
     try:
         if question is None:
             return services.add_question(request.user, bank, q, reason=form.cleaned_data["reason"])
@@ -283,6 +294,7 @@ def question(request, pk):
         "used": services.version_used(question.current),
         "can_manage": permissions.has_perm(request.user, "exams.manage_bank", question.bank),
         "answer_text": xlsx_format.answer_text(services.question_data(question.current)),
+        "explanation_images": _explanation_image_urls(question.current_id),
     })
 
 
@@ -302,6 +314,7 @@ def question_edit(request, pk):
     return render(request, "exams/question_form.html", {
         "form": form, "bank": question.bank, "question": question, "used": services.version_used(current),
         "images": current.pictures(), "kps": question.bank.knowledge_points.all(),
+        "explanation_images": [link.image for link in current.explanation_image_links.select_related("image")],
         # The content this form was opened on; kept through a refused save, so that a save
         # refused because someone changed the question stays refused until it is reopened.
         "base": request.POST.get("base") or services.question_digest(current),
@@ -958,13 +971,16 @@ def _practice(request, pk):
     return practice
 
 
-def _practice_item_context(item, kept=False):
+def _practice_item_context(item, kept=False, explained=None):
+    """`explained`: {version id: explanation picture ids} of a whole round, read at once."""
     view = _with_saved(services.practice_item_view(item, image_url), item.response)
     context = {"item": item, "view": view, "kept": kept and item.answered_at is not None}
     if item.answered_at and not kept:
         version = item.version
         context["right"] = scoring.correct_response(version.type, version.answer)
         context["explanation"] = version.explanation
+        context["explanation_images"] = ([image_url(pk) for pk in explained.get(version.pk, [])]
+                                         if explained is not None else _explanation_image_urls(version.pk))
         context["feedback"] = [o.get("feedback") for o in version.options if o.get("feedback")
                                and o["key"] in _chosen(item.response)]
     return context
@@ -979,10 +995,11 @@ def _chosen(response):
 @permission_required("exams.practice")
 def practice_round(request, pk):
     practice = _practice(request, pk)
-    items = practice.items.select_related("version").prefetch_related(picture_links("version__"))
+    items = list(practice.items.select_related("version").prefetch_related(picture_links("version__")))
     kept = bool(services.practice_answers_kept([practice.bank]))
+    explained = {} if kept else services.explanation_images({i.version_id for i in items if i.answered_at})
     return render(request, "exams/practice_round.html", {
-        "practice": practice, "items": [_practice_item_context(i, kept) for i in items], "kept": kept,
+        "practice": practice, "items": [_practice_item_context(i, kept, explained) for i in items], "kept": kept,
     })
 
 
@@ -1016,10 +1033,12 @@ def wrong_book(request):
     banks = {}
     # Opened, an entry shows the question as practice does: options in their own order, the
     # right answer and the explanation (the pictures in one query for the whole book).
+    explained = services.explanation_images([row.question.current_id for row in rows])
     for row, view in zip(rows, services.version_views([row.question.current for row in rows], image_url),
                          strict=True):
         version = row.question.current
         row.view, row.right = view, scoring.correct_response(version.type, version.answer)
+        row.explanation_images = [image_url(pk) for pk in explained.get(version.pk, [])]
         banks.setdefault(row.question.bank, []).append(row)
     return render(request, "exams/wrong_book.html", {"banks": banks, "held": held})
 

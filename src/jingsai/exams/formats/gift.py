@@ -5,7 +5,8 @@ text, multiple choice with one right answer (=) or several (~%weight%), partial 
 per-answer #feedback and ####general feedback (explanation), true-false ({T}, {FALSE}),
 short answer ({=a =b}, as a fill-in; in mid-sentence a "missing word" blank; * a
 wildcard and \\* an asterisk, as Moodle reads short answers), essay ({}),
-pictures as data: URIs in [html] text, and two comment lines of our own that Moodle
+pictures as data: URIs in [html] text (those of the general feedback as the explanation's
+pictures), and two comment lines of our own that Moodle
 ignores: `// difficulty: N` and `// reference: ...` (an essay's reference answer). A
 question with several short-answer blocks is a fill-in with several blanks, which
 Moodle's GIFT cannot express; everything else reads in Moodle too.
@@ -166,7 +167,10 @@ class _Question:
             index = block.find("####", index + 1)
         if index < 0:
             return block
+        # Its pictures are the explanation's, kept back with it during an exam, not the question's.
+        collected, self.images = self.images, []
         self.q.explanation = self.text(block[index + 4:])
+        self.q.explanation_images, self.images = self.images, collected
         return block[:index]
 
     def _items(self, block):
@@ -350,14 +354,17 @@ def write(questions):
         if q.type == QuestionType.SHORT and q.answer:
             out.append(f"// reference: {escape(q.answer)}")
         title = f"::{escape(q.title)}::" if q.title else ""
-        if q.images:  # the question text is HTML, and so, in Moodle's reading, the rest but short answers
-            stem = "[html]" + escape(text_to_html(q.stem, [to_data_uri(i.kind[0], i.data) for i in q.images if i.kind]))
+        if q.images or q.explanation_images:  # the question text is HTML, and so, in Moodle's reading, the rest
+            stem = "[html]" + escape(text_to_html(q.stem, _uris(q.images)))  # but short answers
 
             def written(text):
                 return escape(_html(text))
         else:
             stem, written = "[plain]" + escape(q.stem), escape
-        feedback = f"\t####{written(q.explanation)}" if q.explanation else ""
+        if q.explanation_images:
+            feedback = "\t####" + escape(text_to_html(q.explanation, _uris(q.explanation_images)))
+        else:
+            feedback = f"\t####{written(q.explanation)}" if q.explanation else ""
         if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
             out += [f"{title}{stem}{{", *_option_answers(q, written), *([feedback] if feedback else []), "}"]
         elif q.type == QuestionType.JUDGE:
@@ -374,3 +381,7 @@ def write(questions):
             out.append(title + blanks.fill(stem, blocks))
         out.append("")
     return "\n".join(out).encode("utf-8")
+
+
+def _uris(images):
+    return [to_data_uri(i.kind[0], i.data) for i in images if i.kind]

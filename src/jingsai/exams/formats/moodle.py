@@ -5,8 +5,9 @@ shortanswer (a fill-in with one blank; * a wildcard and \\* an asterisk, as in M
 essay (short answer, the grader information as reference), and cloze (multianswer) made
 only of short-answer blanks (a fill-in with several blanks); answer fractions, per-answer
 feedback, general feedback (explanation), pictures embedded as base64 files referenced by
-@@PLUGINFILE@@, and a tag "difficulty:N". Description items are skipped; other types are
-refused by name.
+@@PLUGINFILE@@ (those of the general feedback as the explanation's pictures, in their order;
+per-answer feedback and the information for graders hold text only), and a tag
+"difficulty:N". Description items are skipped; other types are refused by name.
 
 Write: the same constructs, so a file written here reads back to the same questions."""
 
@@ -68,9 +69,10 @@ class _Reader:
                 self.problem(_("The embedded file “%(name)s” is not valid base64.") % {"name": file.get("name")})
         return out
 
-    def text(self, path, *, no_pictures=None):
-        """Plain text of a Moodle text element (any format), pictures collected; or, for a
-        part that holds text only, each picture reported with the message `no_pictures`."""
+    def text(self, path, *, no_pictures=None, into=None):
+        """Plain text of a Moodle text element (any format), pictures collected (into the list
+        `into`, the question's own by default); or, for a part that holds text only, each
+        picture reported with the message `no_pictures`."""
         element = self.element.find(path)
         if element is None:
             return ""
@@ -81,17 +83,17 @@ class _Reader:
         if no_pictures:
             self.not_imported(sources, no_pictures)
         else:
-            self.collect(element, sources)
+            self.collect(element, sources, into)
         return text
 
-    def collect(self, element, sources):
+    def collect(self, element, sources, into=None):
         files = self.files(element)
         for src in sources:
             name = plugin_file_name(src)
             if name is None or name not in files:
                 self.problem(_("The picture “%(src)s” is not embedded in the file.") % {"src": src[:80]})
             else:
-                self.images.append(ImageData(name=name, data=files[name]))
+                (self.images if into is None else into).append(ImageData(name=name, data=files[name]))
 
     def not_imported(self, sources, message):
         for src in sources:
@@ -139,16 +141,15 @@ def _parse_question(element, qtype, where, category):
     reader = _Reader(element, where)
     name = _text(element, "name/text").strip()
     stem = reader.text("questiontext")
-    explanation = reader.text("generalfeedback", no_pictures=_(
-        "The general feedback holds a picture (“%(src)s”), which is not imported: the explanation holds text only. "
-        "Remove the picture, or move it into the question text."))
+    explanation_images = []
+    explanation = reader.text("generalfeedback", into=explanation_images)
     difficulty = 3
     for tag in element.findall("tags/tag"):
         match = DIFFICULTY_TAG.match(_text(tag).strip())
         if match:
             difficulty = int(match.group(1))
     q = QuestionData(type="", stem=stem, explanation=explanation, knowledge_point=category,
-                     difficulty=difficulty, title=name, where=where)
+                     difficulty=difficulty, title=name, where=where, explanation_images=explanation_images)
     if qtype == "multichoice":
         answers = reader.answers()
         # Moodle's own default: a multichoice question without <single> has one right answer.
@@ -312,7 +313,7 @@ def write(questions):
                 for a in blank
             ) + "}" for blank in q.answer])
         _text_element(element, "questiontext", stem, q.images)
-        _text_element(element, "generalfeedback", q.explanation)
+        _text_element(element, "generalfeedback", q.explanation, q.explanation_images)
         _sub(element, "defaultgrade", "1")
         _sub(element, "hidden", "0")
         if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
