@@ -162,15 +162,18 @@ def test_the_sheet_of_scores_api_refuses_an_unknown_format_and_people_without_th
 # ---------------------------------------------------------------- text too long is refused, not cut
 
 
-@pytest.mark.parametrize(("field", "message"), [("options", "选项"), ("knowledge_point", "知识点")])
-def test_an_option_or_knowledge_point_too_long_is_refused_not_cut(world, field, message):
-    """Regression: an option over 2,000 characters and a knowledge point over 200 were cut
-    without a word (the API, an import): the question then said something else, and two long
-    knowledge points could become one."""
+@pytest.mark.parametrize(("field", "message"), [("options", "选项"), ("knowledge_point", "知识点"), ("title", "名称")])
+def test_an_option_knowledge_point_or_title_too_long_is_refused_not_cut(world, field, message):
+    """Regression: an option over 2,000 characters, a knowledge point over 200 and a title
+    over 200 were cut without a word (the API, an import): the question then said something
+    else, and two long knowledge points could become one. A title now holds 255 characters,
+    as Moodle's question name does, so a Moodle bank's names come in whole."""
     body = {"type": "single", "stem": "长文本测试题", "options": ["甲", "乙"], "answer": "A",
             "knowledge_point": "焊接安全"}
     if field == "options":
         body["options"] = ["甲" * 2001, "乙"]
+    elif field == "title":
+        body["title"] = "题" * 256
     else:
         body["knowledge_point"] = "焊" * 201
     before = world["bank"].questions.count()
@@ -180,6 +183,8 @@ def test_an_option_or_knowledge_point_too_long_is_refused_not_cut(world, field, 
     assert world["bank"].questions.count() == before
     if field == "options":  # at the limit: kept whole
         body["options"] = ["甲" * 2000, "乙"]
+    elif field == "title":
+        body["title"] = "题" * 255
     else:
         body["knowledge_point"] = "焊" * 200
     made = _post(world["client"], f"/api/exams/banks/{world['bank'].pk}/questions", body)
@@ -187,6 +192,8 @@ def test_an_option_or_knowledge_point_too_long_is_refused_not_cut(world, field, 
     current = made.json()["current"]
     if field == "options":
         assert current["options"][0]["text"] == "甲" * 2000
+    elif field == "title":
+        assert current["title"] == "题" * 255
     else:
         assert current["knowledge_point"] == "焊" * 200
 

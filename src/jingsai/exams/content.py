@@ -20,6 +20,7 @@ KEYS = string.ascii_uppercase[:8]
 MAX_STEM = 10000
 MAX_OPTION = 2000
 MAX_KNOWLEDGE_POINT = 200  # KnowledgePoint.name
+MAX_TITLE = 255  # QuestionVersion.title, as long as Moodle's question name
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 IMAGE_TYPES = {  # magic bytes -> content type; SVG is refused (it can carry scripts)
     b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
@@ -110,7 +111,7 @@ def check(q):
     """Normalize `q` in place; return the list of messages (Said) saying what is wrong."""
     problems = []
     q.stem = (q.stem or "").strip()
-    q.title = (q.title or "").strip()[:200]
+    q.title = (q.title or "").strip()
     q.explanation = (q.explanation or "").strip()
     q.knowledge_point = "/".join(p.strip() for p in (q.knowledge_point or "").split("/") if p.strip())
     for name in ("stem", "options", "answer", "explanation", "knowledge_point", "title"):
@@ -123,6 +124,8 @@ def check(q):
     if len(q.knowledge_point) > MAX_KNOWLEDGE_POINT:  # cut, two long names could become one
         problems += _about("knowledge_point", None, [_("The knowledge point is longer than %(max)s characters.")
                                                      % {"max": MAX_KNOWLEDGE_POINT}])
+    if len(q.title) > MAX_TITLE:  # cut, a title could come to name another question
+        problems += _about("title", None, [_("The title is longer than %(max)s characters.") % {"max": MAX_TITLE}])
     if len(q.stem) > MAX_STEM:
         problems += _about("stem", None, [_("The question text is longer than %(max)s characters.")
                                           % {"max": MAX_STEM}])

@@ -38,7 +38,7 @@ class QuestionForm(StyledForm, forms.Form):
     knowledge_point = forms.CharField(label=_("knowledge point"), max_length=200, required=False)
     difficulty = forms.TypedChoiceField(label=_("difficulty"), choices=Difficulty.choices, coerce=int,
                                         initial=Difficulty.MEDIUM)
-    title = forms.CharField(label=_("title"), max_length=200, required=False)
+    title = forms.CharField(label=_("title"), max_length=255, required=False)
     # Not required here: a question may be a picture alone; content.check refuses one with neither.
     stem = forms.CharField(label=_("question"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     answer = forms.CharField(

@@ -160,7 +160,7 @@ class QuestionVersion(models.Model):
         verbose_name=_("knowledge point"),
     )
     difficulty = models.SmallIntegerField(_("difficulty"), choices=Difficulty.choices, default=Difficulty.MEDIUM)
-    title = models.CharField(_("title"), max_length=200, blank=True)
+    title = models.CharField(_("title"), max_length=255, blank=True)
     stem = models.TextField(_("question"))
     options = models.JSONField(_("options"), default=list, blank=True)
     answer = models.JSONField(_("answer"), null=True, blank=True)
