@@ -447,3 +447,42 @@ def test_a_knowledge_point_the_bank_does_not_have_is_refused_not_a_round_over_th
     assert response.status_code == 400 and response.json()["detail"] == "题库中没有知识点“不存在”。"
     page = client.post("/work/exams/practice/start/", {"bank": bank.pk, "knowledge_point": "不存在"}, follow=True)
     assert "题库中没有知识点“不存在”。" in page.content.decode()
+
+
+def test_practice_counts_for_the_groups_the_worker_was_in_when_they_practised(practice_world):
+    """Regression: activity by group followed the worker's groups now: a young worker who
+    turned 36 (青年职工 no more) took every round they had practised as one with them into
+    their new group, and the youth group's statistics lost them. A round now keeps the groups
+    of when it began, as it keeps the unit."""
+    from django.apps import apps
+    from django.db import connection
+
+    from jingsai.people.models import GroupTag
+
+    bank, worker = practice_world["bank"], practice_world["worker"]
+    youth, migrant = (GroupTag.objects.get_or_create(code=code, defaults={"name": name})[0]
+                      for code, name in (("test-youth", "测试青年"), ("test-migrant", "测试农民工")))
+    worker.groups.set([youth])
+    first = services.start_practice(worker, bank, count=3)
+    worker.groups.set([migrant])
+    second = services.start_practice(worker, bank, count=3)
+    for practice in (first, second):
+        for item in practice.items.select_related("version").exclude(version__type="short"):
+            services.answer_practice(worker, item, _right(item))
+    rows = {r["name"]: r["rounds"] for r in services.practice_activity(PracticeItem.objects.all(), by="group")}
+    assert rows["测试青年"] == 1 and rows["测试农民工"] == 1
+
+    # Rounds from before the groups were kept take the worker's groups now (the migration).
+    migration = __import__("jingsai.exams.migrations.0013_practice_round_groups", fromlist=["groups_as_now"])
+    type(first).groups.through.objects.all().delete()
+
+    class Editor:  # the two things the function asks of a schema editor, inside the test's transaction
+        quote_name = staticmethod(connection.ops.quote_name)
+
+        @staticmethod
+        def execute(sql):
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+    migration.groups_as_now(apps, Editor())
+    assert set(first.groups.values_list("name", flat=True)) == {"测试农民工"}

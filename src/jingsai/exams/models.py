@@ -560,6 +560,9 @@ class PracticeSet(models.Model):
     knowledge_point = models.ForeignKey(KnowledgePoint, null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="+")
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.PRACTICE)
+    # The worker's groups (农民工, 青年职工…) when the round began, as `unit` is their employer:
+    # practice counts for the groups they were in, after they leave one or join another.
+    groups = models.ManyToManyField("people.GroupTag", blank=True, related_name="+", verbose_name=_("groups"))
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     total = models.PositiveSmallIntegerField(default=0)
     answered = models.PositiveSmallIntegerField(default=0)

@@ -2433,6 +2433,10 @@ def start_practice(person, bank, *, knowledge_point=None, count=10, mode=Practic
     practice = PracticeSet.objects.create(person=person, unit_id=person.employer_id, bank=bank,
                                           knowledge_point=knowledge_point, mode=mode,
                                           total=len(chosen))
+    groups = list(person.groups.values_list("pk", flat=True))
+    if groups:
+        PracticeSet.groups.through.objects.bulk_create(
+            [PracticeSet.groups.through(practiceset_id=practice.pk, grouptag_id=pk) for pk in groups])
     options = _version_options(chosen)
     items = []
     for position, version_id in enumerate(chosen):
@@ -2536,14 +2540,14 @@ def practice_table(rows, by="unit"):
 def practice_activity(items, by="unit"):
     """Practice activity grouped by unit (the worker's employer when each round began, so
     a worker who moves leaves their practice with the unit they did it at) or by group tag
-    (the worker's groups now): people, rounds,
+    (the worker's groups when each round began, likewise): people, rounds,
     answers, correct answers and accuracy. `items` is a PracticeItem queryset already
     narrowed to what the viewer may see (and to a period). Accuracy is of the answers
     checked: a short answer has no verdict (the worker compares it with the reference), so
     it counts as an answer, not as a wrong one."""
     answered = items.filter(answered_at__isnull=False)
     if by == "group":
-        key, label = "practice__person__groups__pk", "practice__person__groups__name"
+        key, label = "practice__groups__pk", "practice__groups__name"
     else:
         key, label = "practice__unit_id", "practice__unit__name"
     rows = (
