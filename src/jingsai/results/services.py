@@ -135,6 +135,7 @@ def set_component_score(actor, entry, component, value, *, time_seconds=None, so
     return score
 
 
+@transaction.atomic
 def clear_absence_if_complete(actor, entry, *, reason):
     """Clear the entry's 缺考 mark once every component of its competition has a score: a
     make-up exam graded for someone marked absent. A mark that still explains a missing
