@@ -262,3 +262,25 @@ def test_gift_reads_a_picture_of_the_general_feedback_as_the_explanations_and_wr
     assert wiring.current.images.count() == 1 and wiring.current.explanation.endswith("对照正接：")
     ground = Question.objects.select_related("current").get(bank=again, current__title="接地线")
     assert [p.sha256 for p in _explained(ground.current)] == [_sha(REVERSE)] and not ground.current.images.exists()
+
+
+def test_an_export_reads_every_question_s_pictures_in_a_fixed_number_of_queries():
+    """Regression: an export read each question's explanation pictures with a query of its
+    own (5,000 questions, 5,000 queries)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jingsai.exams.content import ImageData
+
+    counts = []
+    for copies in (1, 4):
+        bank = ex.bank(occupation=f"4-0{copies}-01-01")
+        for index in range(copies):
+            services.add_question(factories.actor(), bank, ex.question(
+                "judge", explanation=f"解析{index}", explanation_images=[
+                    ImageData(name="a.png", data=base64.b64decode(FORWARD)),
+                    ImageData(name="b.png", data=base64.b64decode(REVERSE))]))
+        with CaptureQueriesContext(connection) as queries:
+            services.export_questions(bank, "moodle-xml")
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

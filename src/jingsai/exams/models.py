@@ -191,6 +191,14 @@ class QuestionVersion(models.Model):
             links = links.select_related("image")
         return [link.image for link in links]
 
+    def explanation_pictures(self):
+        """The explanation's pictures in their order: from links prefetched with
+        picture_links(kind="explanation"), or in one query."""
+        links = self.explanation_image_links.all()
+        if "explanation_image_links" not in getattr(self, "_prefetched_objects_cache", {}):
+            links = links.select_related("image")
+        return [link.image for link in links]
+
 
 class QuestionVersionImage(models.Model):
     """A picture of a question version, at its place among the version's pictures (0 first)."""
@@ -202,7 +210,7 @@ class QuestionVersionImage(models.Model):
     class Meta:
         verbose_name = _("picture of a question version")
         verbose_name_plural = _("pictures of question versions")
-        ordering = ["version", "position"]
+        ordering = ["version_id", "position"]  # the column: "version" would join in the version's own ordering
         constraints = [
             models.UniqueConstraint(fields=["version", "position"], name="unique_picture_position"),
             models.UniqueConstraint(fields=["version", "image"], name="unique_picture_per_version"),
@@ -212,9 +220,13 @@ class QuestionVersionImage(models.Model):
         return f"{self.version} #{self.position + 1}"
 
 
-def picture_links(prefix=""):
+def picture_links(prefix="", kind="question"):
     """For prefetch_related(): the pictures of versions (reached by `prefix`, e.g. "current__")
-    in their order, for QuestionVersion.pictures()."""
+    in their order, for QuestionVersion.pictures(); with kind="explanation", the
+    explanation's, for explanation_pictures()."""
+    if kind == "explanation":
+        return models.Prefetch(f"{prefix}explanation_image_links",
+                               queryset=ExplanationImage.objects.select_related("image"))
     return models.Prefetch(f"{prefix}image_links", queryset=QuestionVersionImage.objects.select_related("image"))
 
 

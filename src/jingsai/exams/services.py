@@ -245,7 +245,7 @@ def question_data(version, *, with_image_data=False):
     """The content.QuestionData of a stored version (image pks, or ImageData for export), its
     pictures and its explanation's in the author's order."""
     stored = version.pictures()
-    explained = [link.image for link in version.explanation_image_links.select_related("image").order_by("position")]
+    explained = version.explanation_pictures()
     if with_image_data:
         pictures = [content.ImageData(name=i.name, data=images.path_of(i).read_bytes()) for i in stored]
         explanation_pictures = [content.ImageData(name=i.name, data=images.path_of(i).read_bytes())
@@ -433,7 +433,7 @@ def export_questions(bank, fmt, *, include_retired=False):
         questions = questions.filter(is_active=True)
     versions = (
         QuestionVersion.objects.filter(pk__in=questions.values("current_id"))
-        .select_related("knowledge_point").prefetch_related(picture_links())
+        .select_related("knowledge_point").prefetch_related(picture_links(), picture_links(kind="explanation"))
         .order_by(F("knowledge_point__name").asc(nulls_first=True), "question__number")
     )
     return write(fmt, [question_data(v, with_image_data=True) for v in versions])

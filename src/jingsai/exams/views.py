@@ -313,7 +313,7 @@ def question_edit(request, pk):
     return render(request, "exams/question_form.html", {
         "form": form, "bank": question.bank, "question": question, "used": services.version_used(current),
         "images": current.pictures(), "kps": question.bank.knowledge_points.all(),
-        "explanation_images": [link.image for link in current.explanation_image_links.select_related("image")],
+        "explanation_images": current.explanation_pictures(),
         # The content this form was opened on; kept through a refused save, so that a save
         # refused because someone changed the question stays refused until it is reopened.
         "base": request.POST.get("base") or services.question_digest(current),
