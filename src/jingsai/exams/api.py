@@ -611,11 +611,16 @@ class ReasonIn(Schema):
     reason: str
 
 
-class MonitorRow(Schema):
+class CandidateRow(Schema):
+    """A candidate as the live list and the list of extra time name them."""
+
     entry: int = Field(description="the candidate's entry number (numbers repeat from stage to stage)")
     entry_id: int = Field(description="the entry's id, which POST .../allowances takes")
     stage: str = Field(description="the entry's stage (its key)")
     name: str
+
+
+class MonitorRow(CandidateRow):
     unit: str
     state: str
     attempt: int | None
@@ -827,11 +832,7 @@ def monitor(request, session_id: int, group: str = "", q: str = ""):
     return LiveRows([row for row in rows if not group or row["group"] == group], totals)
 
 
-class AllowanceOut(Schema):
-    entry: int = Field(description="the candidate's entry number in this session")
-    entry_id: int = Field(description="the entry's id, which POST .../allowances takes")
-    stage: str = Field(description="the entry's stage (its key)")
-    name: str
+class AllowanceOut(CandidateRow):
     extra_minutes: int
     reason: str
     set_at: datetime
