@@ -239,7 +239,7 @@ def test_an_invigilator_is_not_shown_the_right_answers_while_the_exam_is_under_w
     url = f"/work/exams/attempts/{attempt.pk}/"
     invigilator = _client(world["invigilator"]).get(url).content.decode()
     assert "right-answer" not in invigilator
-    assert "每题得分和正确答案，要等用这个题库出题的考试都结束后才显示" in invigilator
+    assert "每题得分、正确答案和解析，要等用这个题库出题的考试都结束后才显示" in invigilator
     organizer = _client(world["organizer"]).get(url).content.decode()
     assert "right-answer" in organizer
     started = attempt.events.get(kind="start").at

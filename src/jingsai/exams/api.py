@@ -875,7 +875,7 @@ def start(request, session_id: int, data: StartIn):
 
 def _attempt(user, attempt_id, perm="exams.view_attempt"):
     attempt = get_object_or_404(
-        Attempt.objects.select_related("session__competition__host", "entry__unit"), pk=attempt_id
+        Attempt.objects.select_related("session__competition__host", "session__paper", "entry__unit"), pk=attempt_id
     )
     permissions.require(user, perm, attempt)
     return attempt
@@ -883,13 +883,37 @@ def _attempt(user, attempt_id, perm="exams.view_attempt"):
 
 @router.get("/attempts/{attempt_id}")
 def get_attempt(request, attempt_id: int):
+    """The attempt as its candidate answers it: the questions as drawn, the saved answers and
+    the time left. On review, where the page shows them (the organizers always; invigilators,
+    and the candidate once handed in if the exam shows scores, while no exam drawn from the
+    bank is under way), `answers_shown` is true and each item carries its `score` (null
+    until graded), the right `answer`, the `explanation` and the addresses of the
+    explanation's pictures (`explanation_images`, in order)."""
     attempt = services.finalize_if_due(_attempt(request.user, attempt_id))
     state = services.attempt_state(attempt, image_url=image_url)
     own = attempt.person_id == request.user.person_id
     if attempt.status == AttemptStatus.GRADED and (attempt.session.show_score or not own):
         state["score"] = str(attempt.score)
         state["max_score"] = str(attempt.max_score)
+    shown = services.review_shows_answers(request.user, attempt)
+    state["answers_shown"] = shown
+    if shown:
+        _with_answers(state["items"], attempt)
     return state
+
+
+def _with_answers(views, attempt):
+    """Each item's score, right answer and explanation with its pictures, added to its view
+    (services.item_view), in two queries for the whole attempt."""
+    drawn = {item.position: item for item in attempt.items.select_related("version").only(
+        "position", "score", "version_id", "version__type", "version__answer", "version__explanation")}
+    explained = services.explanation_images({item.version_id for item in drawn.values()})
+    for view in views:
+        item = drawn[view["position"]]
+        view.update(score=None if item.score is None else str(item.score),
+                    answer=scoring.correct_response(item.version.type, item.version.answer),
+                    explanation=item.version.explanation,
+                    explanation_images=[image_url(pk) for pk in explained.get(item.version_id, [])])
 
 
 @router.post("/attempts/{attempt_id}/extend")

@@ -7,18 +7,21 @@ the bank is open for practice; a candidate or practising worker shown a question
 uses it; the invigilators and graders of a competition whose attempts show it.
 
 A picture of an explanation alone (in no question's text) is kept back as the explanation
-is: besides the bank's viewers, only workers see it, while the bank is open for practice
-and does not keep its answers back (services.practice_answers_kept: no exam drawn from it
-under way). Candidates, invigilators and graders are never shown explanations."""
+is: besides the bank's viewers, workers see it while the bank is open for practice and does
+not keep its answers back (services.practice_answers_kept: no exam drawn from it under way);
+and the candidate and the invigilators of an attempt whose paper holds the question see it
+when the attempt's review shows the explanation (services.review_shows_answers, which the
+review asks too). Graders never see attempts, nor explanations."""
 
 import hashlib
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Min, Q
 
 from jingsai.accounts import permissions
 
-from .models import AttemptItem, PracticeItem, QuestionImage
+from .models import Attempt, AttemptItem, PracticeItem, QuestionImage
 
 
 def path_of(image):
@@ -57,9 +60,29 @@ def may_view(user, image):
     ):
         return True
     competitions = permissions.competition_ids(user, permissions.INVIGILATOR, permissions.GRADER)
-    return bool(competitions) and AttemptItem.objects.filter(
+    if competitions and AttemptItem.objects.filter(
         attempt__session__competition_id__in=competitions, version__in=versions
-    ).exists()
+    ).exists():
+        return True
+    return _explained_on_review(user, image)
+
+
+def _explained_on_review(user, image):
+    """Whether a review `user` may see shows the explanation that `image` belongs to: one of
+    their own attempts, or one attempt of each session they invigilate (the review shows an
+    invigilator the same in every attempt of a session), whose paper holds the question."""
+    from .services import review_shows_answers  # services stores pictures through this module
+
+    explained = image.explanation_links.values("version_id")
+    own = Attempt.objects.none()
+    if user.person_id:
+        own = Attempt.objects.filter(person_id=user.person_id, items__version__in=explained).values("pk")
+    competitions = permissions.competition_ids(user, permissions.INVIGILATOR)
+    invigilated = (Attempt.objects.filter(session__competition_id__in=competitions, items__version__in=explained)
+                   .order_by().values("session_id").annotate(first=Min("pk")).values("first"))
+    reviews = Attempt.objects.filter(Q(pk__in=own) | Q(pk__in=invigilated)).select_related(
+        "session__paper", "session__competition__host", "entry__unit")
+    return any(review_shows_answers(user, attempt) for attempt in reviews.order_by("pk"))
 
 
 def _explanation_kept(bank):

@@ -2331,6 +2331,27 @@ def answers_kept_back(bank_id, now=None):
     return bank_id in banks_keeping_answers([bank_id], now)
 
 
+def review_shows_answers(user, attempt, now=None):
+    """Whether the review of `attempt` shows `user` (one who may see the attempt) each
+    question's score, the right answers and the explanations with their pictures. The
+    organizers always; invigilators, and the candidate once handed in if the exam shows
+    scores, only while no exam drawn from the same bank is under way (answers_kept_back):
+    another sitting may be answering the same questions, and a true-or-false question's score
+    is its right answer. An invigilator in the hall is not told the key while candidates
+    answer. The review page, the API and images.may_view (an explanation's picture) all ask
+    here, so that what is shown and what may be loaded stay the same."""
+    from jingsai.accounts import permissions
+
+    if permissions.has_perm(user, "exams.manage", attempt):
+        return True
+    session = attempt.session
+    staff = permissions.has_perm(user, "exams.invigilate", session)
+    own = user.person_id is not None and attempt.person_id == user.person_id
+    if not (staff or (own and session.show_score and attempt.status != AttemptStatus.IN_PROGRESS)):
+        return False
+    return not answers_kept_back(session.paper.bank_id, now)
+
+
 def banks_keeping_answers(bank_ids, now=None):
     """Of these banks, the ids of those whose answers are kept back now (answers_kept_back),
     in one query."""

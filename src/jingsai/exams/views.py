@@ -620,21 +620,21 @@ def attempt(request, pk):
     if own and not staff and attempt.status == AttemptStatus.IN_PROGRESS:
         return redirect("exams:take", pk=attempt.session_id)
     answers = dict(attempt.answers.values_list("position", "response"))
-    items = []
-    drawn = list(attempt.items.select_related("version", "section").prefetch_related("gradings"))
-    for item, view in zip(drawn, services.item_views(drawn, image_url), strict=True):
-        view = _with_saved(view, answers.get(item.position))
-        items.append({"item": item, "view": view, "correct": scoring.correct_response(
-            item.version.type, item.version.answer)})
     show_score = staff or attempt.session.show_score
     manager = permissions.has_perm(request.user, "exams.manage", attempt)
-    # Each question's score and the right answers: the organizers always; invigilators, and
-    # the candidate once handed in if the exam shows scores, only while no exam drawn from the
-    # same bank is under way (another sitting may be answering the same questions, and a
-    # true-or-false question's score is its right answer). An invigilator in the hall is
-    # not told the key while candidates answer.
-    show_right = manager or ((staff or (attempt.session.show_score and attempt.status != AttemptStatus.IN_PROGRESS))
-                             and not services.answers_kept_back(attempt.session.paper.bank_id))
+    # Each question's score, the right answers and the explanations: services.review_shows_answers.
+    show_right = services.review_shows_answers(request.user, attempt)
+    items = []
+    drawn = list(attempt.items.select_related("version", "section").prefetch_related("gradings"))
+    # The explanations' pictures of the whole paper in one query, and only where they show.
+    explained = services.explanation_images({item.version_id for item in drawn}) if show_right else {}
+    for item, view in zip(drawn, services.item_views(drawn, image_url), strict=True):
+        view = _with_saved(view, answers.get(item.position))
+        row = {"item": item, "view": view, "correct": scoring.correct_response(item.version.type, item.version.answer)}
+        if show_right:
+            row.update(explanation=item.version.explanation,
+                       explanation_images=[image_url(pk) for pk in explained.get(item.version_id, [])])
+        items.append(row)
     return render(request, "exams/attempt.html", {
         "attempt": attempt, "items": items, "staff": staff, "show_score": show_score, "show_right": show_right,
         "events": attempt.events.select_related("actor") if staff else [],
