@@ -346,3 +346,31 @@ def test_extra_time_given_in_one_sitting_follows_the_person_to_a_make_up(world):
     code, out, err = run_command("exams", "allowances", str(third.pk))
     assert code == 0, err
     assert "+30" in out and "补考场" in out
+
+
+def test_extra_time_given_in_another_sitting_reaches_the_attempt_running_in_the_make_up(world):
+    """Regression: extra time follows the person to the exam's other sittings, but a change
+    moved only a running attempt of the sitting it was given in. Given in the main sitting
+    while the candidate was answering in the make-up (which had none of its own), the make-up's
+    page and API listed the +20 as counting there, yet the attempt kept its deadline; and +20
+    then set in the make-up itself moved nothing either (the difference was taken from the
+    carried 20), so the candidate never had the time the lists showed."""
+    user, entry = world["candidates"][0]
+    main, invigilator = world["session"], world["invigilator"]
+    make_up = ex.session(world["competition"], world["paper"], name="补考场")
+    attempt = services.start(user, make_up, device="d1")
+    plain = datetime.timedelta(minutes=make_up.duration_minutes)
+    assert attempt.deadline - attempt.started_at == plain
+
+    services.set_allowance(invigilator, main, entry, 20, reason="视力残疾")
+    attempt.refresh_from_db()
+    assert services.allowance_for(make_up, entry).extra_minutes == 20
+    assert attempt.deadline - attempt.started_at == plain + datetime.timedelta(minutes=20)
+
+    services.set_allowance(invigilator, make_up, entry, 25, reason="视力残疾，补考加长")
+    attempt.refresh_from_db()
+    assert attempt.deadline - attempt.started_at == plain + datetime.timedelta(minutes=25)
+    # Set in the make-up, it overrides: a change in the main sitting no longer moves it.
+    services.set_allowance(invigilator, main, entry, 0, reason="主场不需要")
+    attempt.refresh_from_db()
+    assert attempt.deadline - attempt.started_at == plain + datetime.timedelta(minutes=25)

@@ -992,7 +992,8 @@ def candidate_entry(session, person_id):
 
 @transaction.atomic
 def set_allowance(actor, session, entry, minutes, *, reason):
-    """Extra time for one candidate; an attempt already running gets the difference."""
+    """Extra time for one candidate; an attempt already running gets the difference (here, or
+    in another sitting of the exam whose extra time this one gives: allowance_for)."""
     if not reason.strip():
         raise UserError(_("Give a reason for the extra time."), code="reason")
     if not candidates(session).filter(pk=entry.pk).exists():
@@ -1007,16 +1008,25 @@ def set_allowance(actor, session, entry, minutes, *, reason):
     Entry.objects.select_for_update(no_key=True).filter(pk=entry.pk).exists()
     allowance = Allowance.objects.filter(session=session, entry=entry).first()
     old = _allowance_minutes(session, entry)  # what the candidate has now, maybe given by an earlier entry
+    # Extra time follows the person to the exam's other sittings (allowance_for): an attempt
+    # running in one of them (a make-up with none of its own) gets the difference too.
+    running = [(attempt, _allowance_minutes(attempt.session, attempt.entry)) for attempt in
+               Attempt.objects.filter(entry__person_id=entry.person_id, status=AttemptStatus.IN_PROGRESS,
+                                      session__competition_id=session.competition_id,
+                                      session__component=session.component)
+               .select_related("session", "entry").order_by("pk")]
     if allowance is None:
         allowance = Allowance(session=session, entry=entry)
     allowance.extra_minutes, allowance.reason = minutes, reason
     allowance.set_by, allowance.set_at = actor, timezone.now()
     allowance.save()
-    attempt = Attempt.objects.filter(session=session, entry=entry, status=AttemptStatus.IN_PROGRESS).first()
-    if attempt is not None:
+    for attempt, before in running:
+        after = _allowance_minutes(attempt.session, attempt.entry)
+        if after == before:
+            continue
         attempt = finalize_if_due(attempt)  # time already up: handed in, not reopened by the extra time
-    if attempt is not None and attempt.status == AttemptStatus.IN_PROGRESS and minutes != old:
-        _move_deadline(actor, attempt, minutes - old, reason)
+        if attempt.status == AttemptStatus.IN_PROGRESS:
+            _move_deadline(actor, attempt, after - before, reason)
     audit.record(actor, "exams.allowance", session, reason=reason,
                  changes={"extra_minutes": [old, minutes]}, data={"entry": entry.pk})
     return allowance
