@@ -262,3 +262,26 @@ def test_gift_reads_a_picture_of_the_general_feedback_as_the_explanations_and_wr
     assert wiring.current.images.count() == 1 and wiring.current.explanation.endswith("对照正接：")
     ground = Question.objects.select_related("current").get(bank=again, current__title="接地线")
     assert [p.sha256 for p in _explained(ground.current)] == [_sha(REVERSE)] and not ground.current.images.exists()
+
+
+def test_an_export_reads_the_explanations_pictures_in_a_fixed_number_of_queries():
+    """Regression: export_questions() prefetched the questions' pictures, but question_data()
+    read each version's explanation pictures with a query of its own: a bank of 2,000
+    questions took 2,000 more queries to export."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jingsai.exams.content import ImageData, QuestionData
+
+    def exported(n):
+        bank = ex.bank(occupation=f"6-18-02-0{n}")
+        for i in range(n):
+            services.add_question(factories.actor(), bank, QuestionData(
+                type="judge", stem=f"焊条直流反接第{i}题", answer=True, explanation="见图",
+                explanation_images=[ImageData(name="reverse.png", data=base64.b64decode(REVERSE))]))
+        with CaptureQueriesContext(connection) as queries:
+            data = services.export_questions(bank, "moodle-xml")
+        assert data.decode().count("@@PLUGINFILE@@/reverse.png") == n
+        return len(queries)
+
+    assert exported(5) == exported(2)

@@ -24,7 +24,7 @@ import psycopg
 from django.core import signing
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, When
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Prefetch, Q, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -245,7 +245,10 @@ def question_data(version, *, with_image_data=False):
     """The content.QuestionData of a stored version (image pks, or ImageData for export), its
     pictures and its explanation's in the author's order."""
     stored = version.pictures()
-    explained = [link.image for link in version.explanation_image_links.select_related("image").order_by("position")]
+    links = version.explanation_image_links.all()  # in their order (ExplanationImage.Meta.ordering)
+    if "explanation_image_links" not in getattr(version, "_prefetched_objects_cache", {}):
+        links = links.select_related("image")
+    explained = [link.image for link in links]
     if with_image_data:
         pictures = [content.ImageData(name=i.name, data=images.path_of(i).read_bytes()) for i in stored]
         explanation_pictures = [content.ImageData(name=i.name, data=images.path_of(i).read_bytes())
@@ -433,7 +436,9 @@ def export_questions(bank, fmt, *, include_retired=False):
         questions = questions.filter(is_active=True)
     versions = (
         QuestionVersion.objects.filter(pk__in=questions.values("current_id"))
-        .select_related("knowledge_point").prefetch_related(picture_links())
+        .select_related("knowledge_point")
+        .prefetch_related(picture_links(), Prefetch("explanation_image_links",
+                                                    queryset=ExplanationImage.objects.select_related("image")))
         .order_by(F("knowledge_point__name").asc(nulls_first=True), "question__number")
     )
     return write(fmt, [question_data(v, with_image_data=True) for v in versions])
