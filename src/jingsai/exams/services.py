@@ -171,13 +171,17 @@ def _version(question, number, q, kp, actor, fingerprint=None):
 def _image_pks(bank, q):
     """The pks of a question's pictures in the author's order, storing the new ones; a picture
     given twice is kept where it first comes. A pk must be a picture of the bank."""
-    given = {image for image in q.images if isinstance(image, int)}
+    _refuse_unknown_pictures(bank, q.images)
+    return list(dict.fromkeys(image if isinstance(image, int) else images.store(bank, image).pk
+                              for image in q.images))
+
+
+def _refuse_unknown_pictures(bank, pictures):
+    given = {image for image in pictures if isinstance(image, int)}
     if given:
         known = set(QuestionImage.objects.filter(bank=bank, pk__in=given).values_list("pk", flat=True))
         if given - known:
             raise UserError(_("The question bank holds no picture %(id)s.") % {"id": min(given - known)})
-    return list(dict.fromkeys(image if isinstance(image, int) else images.store(bank, image).pk
-                              for image in q.images))
 
 
 def _links(version_id, image_pks, model=QuestionVersionImage):
@@ -194,7 +198,8 @@ def _set_pictures(version, image_pks, model=QuestionVersionImage):
 
 def _explanation_image_pks(bank, q):
     """The stored pks of the explanation's pictures, in their order, each once (the first
-    place it is shown)."""
+    place it is shown). A pk must be a picture of the bank."""
+    _refuse_unknown_pictures(bank, q.explanation_images)
     pks = [image if isinstance(image, int) else images.store(bank, image).pk for image in q.explanation_images]
     return list(dict.fromkeys(pks))
 
