@@ -279,3 +279,23 @@ def test_a_score_in_a_cell_formatted_as_a_percentage_is_refused_as_it_shows(worl
         imports.import_marks(None, world["competition"], world["stage"], table, filename="成绩.xlsx")
     assert [(p.row, p.code, p.value) for p in caught.value.problems] == [(2, "not_a_number", "85%")]
     assert not ComponentScore.objects.exists()
+
+
+def test_an_imported_score_equal_to_one_typed_by_hand_is_recorded_as_the_imports(world):
+    """Regression: set_component_score() records a score equal to the one recorded but from
+    another source as that source's (a graded exam equalling a score typed by hand), but
+    record_scores(), which imports and the judges' unblinding write through, counted it as
+    unchanged: a practical score typed by hand and then equalled by the judges' marks stayed
+    "entered by hand", and the results' explanation left out the judges' aspects."""
+    from jingsai.results.models import ScoreSource
+
+    a, b, _c = ids(world)
+    services.set_component_score(factories.actor(), world["entries"][0], "theory", Decimal("80"), reason="先录入")
+    summary = run(world, ["身份证号", "theory"], [[a, 80], [b, 70]])
+    assert (summary["created"], summary["updated"], summary["unchanged"]) == (1, 1, 0)
+    score = ComponentScore.objects.get(entry=world["entries"][0], component="theory")
+    assert (score.value, score.source) == (Decimal("80"), ScoreSource.IMPORT)
+    record = AuditRecord.objects.filter(action="results.scores").get()
+    assert record.changes[f"{world['entries'][0].number} theory source"] == ["manual", "import"]
+    assert f"{world['entries'][0].number} theory" not in record.changes  # the value did not change
+    assert run(world, ["身份证号", "theory"], [[a, 80], [b, 70]])["unchanged"] == 2  # the same again: nothing new

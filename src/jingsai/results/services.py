@@ -232,13 +232,15 @@ def record_scores(actor, stage, changes, *, source=ScoreSource.IMPORT, reason=""
                 if seconds is not None:
                     audit_changes[f"{label} time"] = [None, seconds]
                 continue
-            if score.value == value and score.time_seconds == seconds:
+            if score.value == value and score.time_seconds == seconds and score.source == source:
                 unchanged += 1
                 continue
             if score.value != value:
                 audit_changes[label] = [_shown(score.value), _shown(value)]
             if score.time_seconds != seconds:
                 audit_changes[f"{label} time"] = [score.time_seconds, seconds]
+            if score.source != source:  # the same value from another source is that source's (set_component_score)
+                audit_changes[f"{label} source"] = [score.source, source]
             score.value, score.time_seconds = value, seconds
             score.source, score.recorded_by, score.recorded_at = source, actor, now
             update.append(score)
