@@ -374,3 +374,27 @@ def test_extra_time_given_in_another_sitting_reaches_the_attempt_running_in_the_
     services.set_allowance(invigilator, main, entry, 0, reason="主场不需要")
     attempt.refresh_from_db()
     assert attempt.deadline - attempt.started_at == plain + datetime.timedelta(minutes=25)
+
+
+def test_the_page_and_the_command_line_say_an_attempt_ended_in_its_grace_period_was_a_time_out(world):
+    """Regression: an attempt ended in its grace period is recorded as the time-out it was,
+    and the API's end says so (ended_by), but the live list's page said "the attempt of … was
+    ended" and `jingsai exams end` "Ended the attempt of …", as for an attempt cut short."""
+    from jingsai.exams.models import Attempt
+
+    (user, _entry), (other, other_entry) = world["candidates"]
+    session = world["session"]
+    first = services.start(user, session, device="d1")
+    services.start(other, session, device="d2")
+    now = timezone.now()  # the time is up; the grace period for answers in flight is not over
+    Attempt.objects.filter(session=session).update(deadline=now - datetime.timedelta(seconds=5),
+                                                   accept_until=now + datetime.timedelta(seconds=60))
+    client = ex.logged_in(world["invigilator"])
+    page = client.post(f"/work/exams/attempts/{first.pk}/end/", {"reason": "考生离场"}, follow=True).content.decode()
+    assert "考试时间已到：试卷已按到时自动交卷记录" in page and "已收取" not in page
+    assert Attempt.objects.get(pk=first.pk).ended_by == EndedBy.TIMEOUT
+
+    code, out, err = run_command("exams", "end", str(session.pk), "--entry", str(other_entry.number),
+                                 "--reason", "考生离场")
+    assert code == 0, err
+    assert "考试时间已到：试卷已按到时自动交卷记录" in out and "已结束" not in out
