@@ -532,6 +532,8 @@ def problems_xlsx(table, problems_by_row, **kwargs):
 
 
 def _cell_out(value):
+    if isinstance(value, PercentCell):  # refused as the "85%" it shows: written back so, not as 0.85
+        return value.shown()
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)
     return value
