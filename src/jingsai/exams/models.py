@@ -202,7 +202,9 @@ class QuestionVersionImage(models.Model):
     class Meta:
         verbose_name = _("picture of a question version")
         verbose_name_plural = _("pictures of question versions")
-        ordering = ["version", "position"]
+        # By the column: ordering by the relation would order by the version's own ordering,
+        # joining its question and bank to every read of a version's pictures.
+        ordering = ["version_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["version", "position"], name="unique_picture_position"),
             models.UniqueConstraint(fields=["version", "image"], name="unique_picture_per_version"),
