@@ -1248,17 +1248,32 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
 
 def _draw_current(paper, rng, tries=3):
     """The candidate's draw and its questions' current versions, locked. The draw reads the
-    questions' types from the bank before the versions are locked: an edit committed in
-    between that changes a question's type would place it in a section of another type. A
-    blueprint's draw is then made again, from the bank as it now is. A fixed paper keeps its
-    questions (its page warns of such an edit)."""
+    questions' types, knowledge points and difficulties from the bank before the versions
+    are locked: an edit committed in between that changes one would place the question in a
+    section that does not hold it. A blueprint's draw is then made again, from the bank as
+    it now is. A fixed paper keeps its questions (its page warns of such an edit)."""
     for _try in range(tries):
         drawn = draw_paper(paper, rng)
         current = _current_versions([pk for _s, pk in drawn])
-        if paper.kind == Paper.Kind.FIXED or all(current[pk][1] == section.type for section, pk in drawn):
+        if paper.kind == Paper.Kind.FIXED or _drawn_still_fit(drawn, current):
             return drawn, current
         log.info("exams: paper %s changed while a start drew it; drawing again", paper.pk)
     raise UserError(_("The paper's questions are being edited; start again in a moment."), code="busy")
+
+
+def _drawn_still_fit(drawn, current):
+    """Whether each drawn question is still what its section asks for, read after its
+    version is locked (an edit changes the question's knowledge point and difficulty in the
+    transaction that changes its version, which the lock has waited for)."""
+    if not all(current[pk][1] == section.type for section, pk in drawn):
+        return False
+    narrowed = [(s, pk) for s, pk in drawn if s.knowledge_point_id or s.difficulty is not None]
+    if not narrowed:
+        return True
+    now = {pk: (kp, level) for pk, kp, level in Question.objects.filter(pk__in=[pk for _s, pk in narrowed])
+           .values_list("pk", "knowledge_point_id", "difficulty")}
+    return all((not s.knowledge_point_id or now[pk][0] == s.knowledge_point_id)
+               and (s.difficulty is None or now[pk][1] == s.difficulty) for s, pk in narrowed)
 
 
 SESSION_TIMES = ("opens_at", "closes_at", "duration_minutes", "grace_seconds")
