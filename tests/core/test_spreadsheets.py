@@ -259,3 +259,20 @@ def test_a_part_declaring_entities_is_not_parsed():
     with pytest.raises(ValueError):
         sheets._xml(laughs)
     assert sheets._xml(b'<?xml version="1.0"?><!-- a comment --><styleSheet/>').tag == "styleSheet"
+
+
+def test_the_error_file_shows_a_percentage_cell_as_the_person_typed_it():
+    """Regression: a cell formatted as a percentage is refused as a number ("85%"), but the
+    file of problems written back (problems_xlsx) held the bare 0.85 in a column formatted as
+    text: the person saw 0.85 beside "must be a number" instead of the 85% they typed."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["身份证号", "theory"])
+    sheet.append(["110101199001011234", 0.85])
+    sheet["B2"].number_format = "0%"
+    out = io.BytesIO()
+    book.save(out)
+    table = sheets.read_table(out.getvalue(), "a.xlsx")
+    written = sheets.problems_xlsx(table, {2: ["成绩必须是数字。"]})
+    back = sheets.read_table(written, "errors.xlsx")
+    assert [sheets.text(v) for v in back.rows[0]] == ["110101199001011234", "85%", "成绩必须是数字。"]

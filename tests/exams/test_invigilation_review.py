@@ -346,3 +346,55 @@ def test_extra_time_given_in_one_sitting_follows_the_person_to_a_make_up(world):
     code, out, err = run_command("exams", "allowances", str(third.pk))
     assert code == 0, err
     assert "+30" in out and "补考场" in out
+
+
+def test_extra_time_given_in_another_sitting_reaches_the_attempt_running_in_the_make_up(world):
+    """Regression: extra time follows the person to the exam's other sittings, but a change
+    moved only a running attempt of the sitting it was given in. Given in the main sitting
+    while the candidate was answering in the make-up (which had none of its own), the make-up's
+    page and API listed the +20 as counting there, yet the attempt kept its deadline; and +20
+    then set in the make-up itself moved nothing either (the difference was taken from the
+    carried 20), so the candidate never had the time the lists showed."""
+    user, entry = world["candidates"][0]
+    main, invigilator = world["session"], world["invigilator"]
+    make_up = ex.session(world["competition"], world["paper"], name="补考场")
+    attempt = services.start(user, make_up, device="d1")
+    plain = datetime.timedelta(minutes=make_up.duration_minutes)
+    assert attempt.deadline - attempt.started_at == plain
+
+    services.set_allowance(invigilator, main, entry, 20, reason="视力残疾")
+    attempt.refresh_from_db()
+    assert services.allowance_for(make_up, entry).extra_minutes == 20
+    assert attempt.deadline - attempt.started_at == plain + datetime.timedelta(minutes=20)
+
+    services.set_allowance(invigilator, make_up, entry, 25, reason="视力残疾，补考加长")
+    attempt.refresh_from_db()
+    assert attempt.deadline - attempt.started_at == plain + datetime.timedelta(minutes=25)
+    # Set in the make-up, it overrides: a change in the main sitting no longer moves it.
+    services.set_allowance(invigilator, main, entry, 0, reason="主场不需要")
+    attempt.refresh_from_db()
+    assert attempt.deadline - attempt.started_at == plain + datetime.timedelta(minutes=25)
+
+
+def test_the_page_and_the_command_line_say_an_attempt_ended_in_its_grace_period_was_a_time_out(world):
+    """Regression: an attempt ended in its grace period is recorded as the time-out it was,
+    and the API's end says so (ended_by), but the live list's page said "the attempt of … was
+    ended" and `jingsai exams end` "Ended the attempt of …", as for an attempt cut short."""
+    from jingsai.exams.models import Attempt
+
+    (user, _entry), (other, other_entry) = world["candidates"]
+    session = world["session"]
+    first = services.start(user, session, device="d1")
+    services.start(other, session, device="d2")
+    now = timezone.now()  # the time is up; the grace period for answers in flight is not over
+    Attempt.objects.filter(session=session).update(deadline=now - datetime.timedelta(seconds=5),
+                                                   accept_until=now + datetime.timedelta(seconds=60))
+    client = ex.logged_in(world["invigilator"])
+    page = client.post(f"/work/exams/attempts/{first.pk}/end/", {"reason": "考生离场"}, follow=True).content.decode()
+    assert "考试时间已到：试卷已按到时自动交卷记录" in page and "已收取" not in page
+    assert Attempt.objects.get(pk=first.pk).ended_by == EndedBy.TIMEOUT
+
+    code, out, err = run_command("exams", "end", str(session.pk), "--entry", str(other_entry.number),
+                                 "--reason", "考生离场")
+    assert code == 0, err
+    assert "考试时间已到：试卷已按到时自动交卷记录" in out and "已结束" not in out

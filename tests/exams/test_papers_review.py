@@ -168,3 +168,35 @@ def test_a_start_draws_again_when_an_edit_changed_a_drawn_question_s_type_in_bet
     assert len(items) == 3
     assert {item.version.type for item in items} == {"single"}
     assert edited[0] not in {item.version.question_id for item in items}
+
+
+def test_a_start_draws_again_when_an_edit_moved_a_drawn_question_to_another_knowledge_point(monkeypatch):
+    """Regression: the start drew again when an edit committed between the draw and the
+    version lock changed a drawn question's type, but not when it moved the question to
+    another knowledge point or difficulty: a section of "焊接安全" questions then held one on
+    "焊接工艺" (the paper's composition and the item analysis by knowledge point wrong)."""
+    from tests import factories
+
+    data = ex.exam(n_candidates=1)
+    paper = ex.paper(data["competition"], data["bank"], sections=[
+        {"type": "single", "count": 3, "points": "5", "knowledge_point": "焊接安全"}])
+    session = ex.session(data["competition"], paper)
+    real = services._current_versions
+    edited = []
+
+    def edit_then_read(question_ids):
+        if not edited:
+            question = Question.objects.get(pk=question_ids[0])
+            moved = services.question_data(question.current)
+            moved.knowledge_point = "焊接工艺"
+            services.edit_question(factories.actor(), question, moved, reason="知识点改了")
+            edited.append(question.pk)
+        return real(question_ids)
+
+    monkeypatch.setattr(services, "_current_versions", edit_then_read)
+    user, _entry = data["candidates"][0]
+    attempt = services.start(user, session, device="d")
+    items = list(AttemptItem.objects.filter(attempt=attempt).select_related("version__knowledge_point"))
+    assert len(items) == 3
+    assert {item.version.knowledge_point.name for item in items} == {"焊接安全"}
+    assert edited[0] not in {item.version.question_id for item in items}

@@ -158,3 +158,23 @@ def test_the_migration_carries_every_link_over_in_the_order_shown_until_now():
     migration.carry_back(apps, editor)
     assert sorted(old.objects.values_list("questionversion_id", "questionimage_id")) == sorted([
         (pictured.current_id, a_pk), (pictured.current_id, b_pk), (one.current_id, a_pk)])
+
+
+def test_a_versions_pictures_are_read_without_joining_the_question_and_its_bank():
+    """Regression: QuestionVersionImage was ordered by ["version", "position"], and ordering
+    by a relation orders by that model's own ordering (the version's question, then the
+    question's bank): every read of a version's pictures, and every prefetch of them for a
+    list (the API's questions, a practice round), joined three more tables and sorted on the
+    bank's occupation and level, to order the pictures of a single version."""
+    from django.test.utils import CaptureQueriesContext
+
+    from jingsai.exams.models import QuestionVersion, picture_links
+
+    bank = ex.bank()
+    a_pk, b_pk, question = _written_b_then_a(bank)
+    with CaptureQueriesContext(connection) as queries:
+        assert [p.pk for p in question.current.pictures()] == [b_pk, a_pk]
+        versions = list(QuestionVersion.objects.filter(question__bank=bank).prefetch_related(picture_links()))
+    assert {v.question_id: [p.pk for p in v.pictures()] for v in versions}[question.pk] == [b_pk, a_pk]
+    read = [q["sql"] for q in queries if "exams_questionversionimage" in q["sql"]]
+    assert len(read) == 2 and not [sql for sql in read if "exams_bank" in sql or "exams_question\"" in sql], read

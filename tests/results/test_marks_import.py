@@ -282,3 +282,32 @@ def test_a_score_in_a_cell_formatted_as_a_percentage_is_refused_as_it_shows(worl
     # The file sent back with the errors shows the cell as the person's sheet did.
     returned = sheets.read_table(sheets.problems_xlsx(table, sheets.problems_by_row(caught.value.problems)), "e.xlsx")
     assert returned.rows[0][1] == "85%"
+
+
+def test_a_judged_score_equal_to_an_imported_one_is_recorded_as_the_judges_and_an_import_relabels_nothing(world):
+    """Regression: set_component_score() records a score equal to the one recorded but from
+    another source as that source's (a graded exam equalling a score typed by hand), but
+    record_scores(), which the judges' unblinding writes through, counted it as unchanged:
+    a practical score imported and then equalled by the judges' marks stayed "imported", and
+    the results' explanation left out the judges' aspects. An import of the same values
+    again (a sheet filled in from the results) still leaves each score whose it was."""
+    from jingsai.results.models import ScoreSource
+
+    a, b, _c = ids(world)
+    first, second = world["entries"][:2]
+    run(world, ["身份证号", "practical", "theory"], [[a, 80, 90], [b, 70, 60]])
+    services.set_component_score(factories.actor(), second, "theory", Decimal("60"), source=ScoreSource.EXAM,
+                                 reason="理论考试阅卷")
+    counts = services.record_scores(factories.actor(), world["stage"], [
+        services.ScoreChange(entry=first, scores={"practical": Decimal("80")}),
+        services.ScoreChange(entry=second, scores={"practical": Decimal("71")})], source=ScoreSource.JUDGING)
+    assert (counts["updated"], counts["unchanged"]) == (2, 0)
+    sources = {(s.entry_id, s.component): s.source for s in ComponentScore.objects.all()}
+    assert sources[(first.pk, "practical")] == sources[(second.pk, "practical")] == ScoreSource.JUDGING
+    record = AuditRecord.objects.filter(action="results.scores").order_by("-pk").first()
+    assert record.changes[f"{first.number} practical source"] == ["import", "judging"]
+    assert f"{first.number} practical" not in record.changes  # the value did not change
+
+    again = run(world, ["身份证号", "practical", "theory"], [[a, 80, 90], [b, 71, 60]])
+    assert (again["updated"], again["unchanged"]) == (0, 4)
+    assert {(s.entry_id, s.component): s.source for s in ComponentScore.objects.all()} == sources

@@ -158,6 +158,9 @@ class QuestionIn(Schema):
     images: list[int] | None = Field(None, description=(
         "the question's pictures, in the order they are to be shown: ids of pictures in the bank (image_ids "
         "of a version); left out, an edit keeps the pictures the question has, in their order"))
+    explanation_images: list[int] | None = Field(None, description=(
+        "the explanation's pictures, in their order: ids of pictures in the bank (explanation_image_ids of a "
+        "version); left out, an edit keeps those the explanation has, in their order"))
     reason: str = ""
 
 
@@ -174,6 +177,8 @@ class VersionOut(Schema):
     images: list[str] = Field(description="the addresses of the pictures, in the order they are shown")
     image_ids: list[int] = Field(description="the same pictures by id, which a question's images takes")
     explanation_images: list[str] = Field(description="the addresses of the explanation's pictures, in order")
+    explanation_image_ids: list[int] = Field(description="the same pictures by id, which a question's "
+                                                         "explanation_images takes")
     created_at: datetime
 
     @staticmethod
@@ -191,6 +196,10 @@ class VersionOut(Schema):
     @staticmethod
     def resolve_explanation_images(obj):
         return [image_url(link.image_id) for link in obj.explanation_image_links.all()]
+
+    @staticmethod
+    def resolve_explanation_image_ids(obj):
+        return [link.image_id for link in obj.explanation_image_links.all()]
 
 
 class QuestionOut(Schema):
@@ -243,7 +252,7 @@ def _question_data(data):
     return content.QuestionData(
         type=data.type, stem=data.stem, options=list(data.options), answer=data.answer,
         explanation=data.explanation, knowledge_point=data.knowledge_point, difficulty=data.difficulty,
-        title=data.title, images=list(data.images or []),
+        title=data.title, images=list(data.images or []), explanation_images=list(data.explanation_images or []),
     )
 
 
@@ -358,7 +367,8 @@ def get_question(request, response: HttpResponse, question_id: int):
 
 @router.put("/questions/{question_id}", response={200: QuestionDetail, 409: dict, 412: dict})
 def edit_question(request, response: HttpResponse, question_id: int, data: QuestionEdit):
-    """Replace the question's content (its pictures stay unless `images` names them). Send
+    """Replace the question's content (its pictures and the explanation's stay unless `images`
+    and `explanation_images` name them). Send
     what it was changed from, as the edit page does, so that a save made on content someone
     has changed since is refused rather than undoing their change: the `digest` (or ETag) of
     GET, as an If-Match header (refused with 412) or as `base` (refused with 409); nothing is
@@ -370,8 +380,8 @@ def edit_question(request, response: HttpResponse, question_id: int, data: Quest
     q = _question_data(data)
     if data.images is None:
         q.images = [image.pk for image in question.current.pictures()]
-    # Not part of QuestionIn: an edit here keeps the explanation's pictures, in their order.
-    q.explanation_images = services.explanation_images([question.current_id]).get(question.current_id, [])
+    if data.explanation_images is None:
+        q.explanation_images = services.explanation_images([question.current_id]).get(question.current_id, [])
     tags = _if_match(request)
     # The digests the save may be made on: with both an If-Match and a base, only one both name.
     accepted = tags if data.base is None else [data.base] if tags is None or data.base in tags else []

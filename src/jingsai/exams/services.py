@@ -171,13 +171,17 @@ def _version(question, number, q, kp, actor, fingerprint=None):
 def _image_pks(bank, q):
     """The pks of a question's pictures in the author's order, storing the new ones; a picture
     given twice is kept where it first comes. A pk must be a picture of the bank."""
-    given = {image for image in q.images if isinstance(image, int)}
+    _refuse_unknown_pictures(bank, q.images)
+    return list(dict.fromkeys(image if isinstance(image, int) else images.store(bank, image).pk
+                              for image in q.images))
+
+
+def _refuse_unknown_pictures(bank, pictures):
+    given = {image for image in pictures if isinstance(image, int)}
     if given:
         known = set(QuestionImage.objects.filter(bank=bank, pk__in=given).values_list("pk", flat=True))
         if given - known:
             raise UserError(_("The question bank holds no picture %(id)s.") % {"id": min(given - known)})
-    return list(dict.fromkeys(image if isinstance(image, int) else images.store(bank, image).pk
-                              for image in q.images))
 
 
 def _links(version_id, image_pks, model=QuestionVersionImage):
@@ -194,7 +198,8 @@ def _set_pictures(version, image_pks, model=QuestionVersionImage):
 
 def _explanation_image_pks(bank, q):
     """The stored pks of the explanation's pictures, in their order, each once (the first
-    place it is shown)."""
+    place it is shown). A pk must be a picture of the bank."""
+    _refuse_unknown_pictures(bank, q.explanation_images)
     pks = [image if isinstance(image, int) else images.store(bank, image).pk for image in q.explanation_images]
     return list(dict.fromkeys(pks))
 
@@ -992,7 +997,8 @@ def candidate_entry(session, person_id):
 
 @transaction.atomic
 def set_allowance(actor, session, entry, minutes, *, reason):
-    """Extra time for one candidate; an attempt already running gets the difference."""
+    """Extra time for one candidate; an attempt already running gets the difference (here, or
+    in another sitting of the exam whose extra time this one gives: allowance_for)."""
     if not reason.strip():
         raise UserError(_("Give a reason for the extra time."), code="reason")
     if not candidates(session).filter(pk=entry.pk).exists():
@@ -1007,16 +1013,25 @@ def set_allowance(actor, session, entry, minutes, *, reason):
     Entry.objects.select_for_update(no_key=True).filter(pk=entry.pk).exists()
     allowance = Allowance.objects.filter(session=session, entry=entry).first()
     old = _allowance_minutes(session, entry)  # what the candidate has now, maybe given by an earlier entry
+    # Extra time follows the person to the exam's other sittings (allowance_for): an attempt
+    # running in one of them (a make-up with none of its own) gets the difference too.
+    running = [(attempt, _allowance_minutes(attempt.session, attempt.entry)) for attempt in
+               Attempt.objects.filter(entry__person_id=entry.person_id, status=AttemptStatus.IN_PROGRESS,
+                                      session__competition_id=session.competition_id,
+                                      session__component=session.component)
+               .select_related("session", "entry").order_by("pk")]
     if allowance is None:
         allowance = Allowance(session=session, entry=entry)
     allowance.extra_minutes, allowance.reason = minutes, reason
     allowance.set_by, allowance.set_at = actor, timezone.now()
     allowance.save()
-    attempt = Attempt.objects.filter(session=session, entry=entry, status=AttemptStatus.IN_PROGRESS).first()
-    if attempt is not None:
+    for attempt, before in running:
+        after = _allowance_minutes(attempt.session, attempt.entry)
+        if after == before:
+            continue
         attempt = finalize_if_due(attempt)  # time already up: handed in, not reopened by the extra time
-    if attempt is not None and attempt.status == AttemptStatus.IN_PROGRESS and minutes != old:
-        _move_deadline(actor, attempt, minutes - old, reason)
+        if attempt.status == AttemptStatus.IN_PROGRESS:
+            _move_deadline(actor, attempt, after - before, reason)
     audit.record(actor, "exams.allowance", session, reason=reason,
                  changes={"extra_minutes": [old, minutes]}, data={"entry": entry.pk})
     return allowance
@@ -1228,17 +1243,32 @@ def _begin(user, session, entry, *, device, ip, access_code, user_agent, now):
 
 def _draw_current(paper, rng, tries=3):
     """The candidate's draw and its questions' current versions, locked. The draw reads the
-    questions' types from the bank before the versions are locked: an edit committed in
-    between that changes a question's type would place it in a section of another type. A
-    blueprint's draw is then made again, from the bank as it now is. A fixed paper keeps its
-    questions (its page warns of such an edit)."""
+    questions' types, knowledge points and difficulties from the bank before the versions
+    are locked: an edit committed in between that changes one would place the question in a
+    section that does not hold it. A blueprint's draw is then made again, from the bank as
+    it now is. A fixed paper keeps its questions (its page warns of such an edit)."""
     for _try in range(tries):
         drawn = draw_paper(paper, rng)
         current = _current_versions([pk for _s, pk in drawn])
-        if paper.kind == Paper.Kind.FIXED or all(current[pk][1] == section.type for section, pk in drawn):
+        if paper.kind == Paper.Kind.FIXED or _drawn_still_fit(drawn, current):
             return drawn, current
         log.info("exams: paper %s changed while a start drew it; drawing again", paper.pk)
     raise UserError(_("The paper's questions are being edited; start again in a moment."), code="busy")
+
+
+def _drawn_still_fit(drawn, current):
+    """Whether each drawn question is still what its section asks for, read after its
+    version is locked (an edit changes the question's knowledge point and difficulty in the
+    transaction that changes its version, which the lock has waited for)."""
+    if not all(current[pk][1] == section.type for section, pk in drawn):
+        return False
+    narrowed = [(s, pk) for s, pk in drawn if s.knowledge_point_id or s.difficulty is not None]
+    if not narrowed:
+        return True
+    now = {pk: (kp, level) for pk, kp, level in Question.objects.filter(pk__in=[pk for _s, pk in narrowed])
+           .values_list("pk", "knowledge_point_id", "difficulty")}
+    return all((not s.knowledge_point_id or now[pk][0] == s.knowledge_point_id)
+               and (s.difficulty is None or now[pk][1] == s.difficulty) for s, pk in narrowed)
 
 
 SESSION_TIMES = ("opens_at", "closes_at", "duration_minutes", "grace_seconds")

@@ -685,11 +685,15 @@ def attempt_end(request, pk):
     try:
         if not form.is_valid():
             raise UserError(_("Give a reason for ending the attempt."))
-        services.end_attempt(request.user, attempt, reason=form.cleaned_data["reason"])
+        ended = services.end_attempt(request.user, attempt, reason=form.cleaned_data["reason"])
     except UserError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("The attempt of %(name)s was ended.") % {"name": attempt.entry.person.name})
+        if ended.ended_by == EndedBy.TIMEOUT:  # in the grace period: recorded as the time-out it was, as the API says
+            messages.success(request, _("The time of %(name)s was already up: the attempt was handed in as a "
+                                        "time-out.") % {"name": attempt.entry.person.name})
+        else:
+            messages.success(request, _("The attempt of %(name)s was ended.") % {"name": attempt.entry.person.name})
     return redirect(next_url(request, reverse("exams:monitor", args=[attempt.session_id])))
 
 

@@ -195,6 +195,10 @@ def _shown(value):
     return None if value is None else f"{value.normalize():f}"
 
 
+# Sources that work a score out (rather than take it as given): a score they equal is theirs.
+COMPUTED_SOURCES = (ScoreSource.EXAM, ScoreSource.JUDGING)
+
+
 @transaction.atomic
 def record_scores(actor, stage, changes, *, source=ScoreSource.IMPORT, reason="", data=None):
     """Record many entries' scores, times and absences at once (imports, exams, demo data).
@@ -233,13 +237,18 @@ def record_scores(actor, stage, changes, *, source=ScoreSource.IMPORT, reason=""
                 if seconds is not None:
                     audit_changes[f"{label} time"] = [None, seconds]
                 continue
-            if score.value == value and score.time_seconds == seconds:
+            # The same value worked out by the judges' marks or an exam is theirs (as in
+            # set_component_score); the same value imported again leaves it whose it was.
+            relabelled = score.source != source and source in COMPUTED_SOURCES
+            if score.value == value and score.time_seconds == seconds and not relabelled:
                 unchanged += 1
                 continue
             if score.value != value:
                 audit_changes[label] = [_shown(score.value), _shown(value)]
             if score.time_seconds != seconds:
                 audit_changes[f"{label} time"] = [score.time_seconds, seconds]
+            if score.source != source:
+                audit_changes[f"{label} source"] = [score.source, source]
             score.value, score.time_seconds = value, seconds
             score.source, score.recorded_by, score.recorded_at = source, actor, now
             update.append(score)

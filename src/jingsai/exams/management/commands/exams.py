@@ -17,7 +17,7 @@ from jingsai.core.files import replacing, write_file
 from jingsai.core.middleware import holds_nul
 from jingsai.exams import analysis, services
 from jingsai.exams.api import PaperIn, SessionIn, SessionPatch
-from jingsai.exams.models import AttemptStatus, Bank, ExamSession, Paper
+from jingsai.exams.models import AttemptStatus, Bank, EndedBy, ExamSession, Paper
 from jingsai.judging.management.commands._common import competition_and_stage
 
 
@@ -209,7 +209,12 @@ class Command(JingsaiCommand):
         item = self._session(session, "exams.invigilate")
         candidate, attempt = self._attempt(item, entry, stage, _("%(name)s (entry %(n)s) has not started "
                                                                  "“%(session)s”."))
-        services.end_attempt(self.user, attempt, reason=reason)
+        ended = services.end_attempt(self.user, attempt, reason=reason)
+        if ended.ended_by == EndedBy.TIMEOUT:  # in the grace period: recorded as the time-out it was
+            self.stdout.write(_("The time of %(name)s (entry %(n)s) in “%(session)s” was already up: the attempt was "
+                                "handed in as a time-out.") % {"name": candidate.person.name, "n": entry,
+                                                               "session": item.name})
+            return
         self.stdout.write(_("Ended the attempt of %(name)s (entry %(n)s) in “%(session)s”.") % {
             "name": candidate.person.name, "n": entry, "session": item.name})
 
