@@ -207,3 +207,19 @@ def test_an_exam_score_equal_to_one_typed_by_hand_is_recorded_as_the_exams():
     assert score.source == ScoreSource.EXAM
     record = AuditRecord.objects.filter(action="results.score").order_by("-pk").first()
     assert record.changes == {"source": ["manual", "exam"]}
+
+
+def test_the_same_score_typed_by_hand_leaves_an_exam_s_score_the_exam_s():
+    """The same value given again by hand changes nothing: the score stays the exam's (its
+    explanation names the exam, and voiding the attempt still clears it)."""
+    from jingsai.results import services as results
+    from jingsai.results.models import ComponentScore, ScoreSource
+
+    world = ex.exam_with_organizer(n_candidates=1)
+    attempt = _graded(world)
+    _user, entry = world["candidates"][0]
+    score = ComponentScore.objects.get(entry=entry, component="theory")
+    results.set_component_score(world["organizer"], entry, "theory", score.value,
+                                time_seconds=services.time_used(attempt), reason="核对")
+    again = ComponentScore.objects.get(entry=entry, component="theory")
+    assert (again.source, again.recorded_at) == (ScoreSource.EXAM, score.recorded_at)

@@ -103,6 +103,10 @@ def require_scores_open(stage):
         )
 
 
+# Sources that work a score out (rather than take it as given): a score they equal is theirs.
+COMPUTED_SOURCES = (ScoreSource.EXAM, ScoreSource.JUDGING)
+
+
 @transaction.atomic
 def set_component_score(actor, entry, component, value, *, time_seconds=None, source=ScoreSource.MANUAL, reason=""):
     """Record one component score (None clears it). Returns the ComponentScore."""
@@ -123,9 +127,10 @@ def set_component_score(actor, entry, component, value, *, time_seconds=None, so
         changes[component] = [_shown(score.value), _shown(number)]
     if score.time_seconds != time_seconds:
         changes["time"] = [score.time_seconds, time_seconds]
-    if score.source != source:
-        # The same value from another source (a graded exam equalling a score typed by
-        # hand) is recorded as that source's: the explanation says where the score came from.
+    if score.source != source and (changes or source in COMPUTED_SOURCES):
+        # The same value worked out by an exam or the judges' marks (a graded exam equalling
+        # a score typed by hand) is theirs: the explanation says where the score came from.
+        # The same value given again by hand or by an import leaves it whose it was.
         changes["source"] = [score.source, source]
     if changes:
         score.value, score.time_seconds, score.source, score.recorded_by = number, time_seconds, source, actor
@@ -193,10 +198,6 @@ class ScoreChange:
 def _shown(value):
     """A score as the audit log shows it: 80.000000 and 80.0 are both 80."""
     return None if value is None else f"{value.normalize():f}"
-
-
-# Sources that work a score out (rather than take it as given): a score they equal is theirs.
-COMPUTED_SOURCES = (ScoreSource.EXAM, ScoreSource.JUDGING)
 
 
 @transaction.atomic
