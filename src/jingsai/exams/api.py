@@ -367,15 +367,15 @@ def get_question(request, response: HttpResponse, question_id: int):
 
 @router.put("/questions/{question_id}", response={200: QuestionDetail, 409: dict, 412: dict})
 def edit_question(request, response: HttpResponse, question_id: int, data: QuestionEdit):
-    """Replace the question's content (its pictures and the explanation's stay unless `images`
-    and `explanation_images` name them). Send
-    what it was changed from, as the edit page does, so that a save made on content someone
-    has changed since is refused rather than undoing their change: the `digest` (or ETag) of
-    GET, as an If-Match header (refused with 412) or as `base` (refused with 409); nothing is
-    saved then, and the answer's `code` is `stale`. Without either the save is made whatever
-    changed since (last write wins), as before these existed, for the scripts and clients
-    that edit questions without reading them first; a client that shows a question to
-    someone to edit should send one. The answer carries the new digest and ETag."""
+    """Replace the question's content (its pictures and the explanation's stay unless
+    `images` and `explanation_images` name them). Send what it was changed from, as the edit
+    page does, so that a save made on content someone has changed since is refused rather
+    than undoing their change: the `digest` (or ETag) of GET, as an If-Match header (refused
+    with 412) or as `base` (refused with 409); nothing is saved then, and the answer's `code`
+    is `stale`. Without either the save is made whatever changed since (last write wins), as
+    before these existed, for the scripts and clients that edit questions without reading
+    them first; a client that shows a question to someone to edit should send one. The
+    answer carries the new digest and ETag."""
     question = _question(request.user, question_id, "exams.manage_bank")
     q = _question_data(data)
     if data.images is None:
