@@ -140,15 +140,14 @@ def test_a_fixed_section_s_knowledge_point_and_difficulty_must_match_its_questio
     assert paper.sections.get().questions == [safety.pk]
 
 
-def test_a_start_draws_again_when_an_edit_changed_a_drawn_question_s_type_in_between(monkeypatch):
-    """Regression: a start read the questions' types for its draw before it locked their
-    versions; an edit committed in between that made a drawn single-choice question a
-    true-or-false one put it in the single-choice section (its points, its heading). The
-    edit is made here at the moment the start locks the versions."""
+def _start_with_an_edit_in_between(monkeypatch, section, change, related="version"):
+    """Start the one candidate of a new exam on a paper of one `section`, with `change`
+    (question -> QuestionData) saved as an edit of the first drawn question at the moment
+    the start locks the drawn versions. Returns (the attempt's items, the edited question's id)."""
     from tests import factories
 
     data = ex.exam(n_candidates=1)
-    paper = ex.paper(data["competition"], data["bank"], sections=[{"type": "single", "count": 3, "points": "5"}])
+    paper = ex.paper(data["competition"], data["bank"], sections=[section])
     session = ex.session(data["competition"], paper)
     real = services._current_versions
     edited = []
@@ -156,18 +155,28 @@ def test_a_start_draws_again_when_an_edit_changed_a_drawn_question_s_type_in_bet
     def edit_then_read(question_ids):
         if not edited:
             question = Question.objects.get(pk=question_ids[0])
-            services.edit_question(factories.actor(), question, ex.question("judge", stem="改为判断题。"),
-                                   reason="题型改了")
+            services.edit_question(factories.actor(), question, change(question), reason="编辑")
             edited.append(question.pk)
         return real(question_ids)
 
     monkeypatch.setattr(services, "_current_versions", edit_then_read)
     user, _entry = data["candidates"][0]
     attempt = services.start(user, session, device="d")
-    items = list(AttemptItem.objects.filter(attempt=attempt).select_related("version"))
-    assert len(items) == 3
-    assert {item.version.type for item in items} == {"single"}
+    items = list(AttemptItem.objects.filter(attempt=attempt).select_related(related))
+    assert len(items) == section["count"]
     assert edited[0] not in {item.version.question_id for item in items}
+    return items, edited[0]
+
+
+def test_a_start_draws_again_when_an_edit_changed_a_drawn_question_s_type_in_between(monkeypatch):
+    """Regression: a start read the questions' types for its draw before it locked their
+    versions; an edit committed in between that made a drawn single-choice question a
+    true-or-false one put it in the single-choice section (its points, its heading). The
+    edit is made here at the moment the start locks the versions."""
+    items, _edited = _start_with_an_edit_in_between(
+        monkeypatch, {"type": "single", "count": 3, "points": "5"},
+        lambda question: ex.question("judge", stem="改为判断题。"))
+    assert {item.version.type for item in items} == {"single"}
 
 
 def test_a_start_draws_again_when_an_edit_moved_a_drawn_question_to_another_knowledge_point(monkeypatch):
@@ -175,28 +184,12 @@ def test_a_start_draws_again_when_an_edit_moved_a_drawn_question_to_another_know
     version lock changed a drawn question's type, but not when it moved the question to
     another knowledge point or difficulty: a section of "焊接安全" questions then held one on
     "焊接工艺" (the paper's composition and the item analysis by knowledge point wrong)."""
-    from tests import factories
+    def moved(question):
+        data = services.question_data(question.current)
+        data.knowledge_point = "焊接工艺"
+        return data
 
-    data = ex.exam(n_candidates=1)
-    paper = ex.paper(data["competition"], data["bank"], sections=[
-        {"type": "single", "count": 3, "points": "5", "knowledge_point": "焊接安全"}])
-    session = ex.session(data["competition"], paper)
-    real = services._current_versions
-    edited = []
-
-    def edit_then_read(question_ids):
-        if not edited:
-            question = Question.objects.get(pk=question_ids[0])
-            moved = services.question_data(question.current)
-            moved.knowledge_point = "焊接工艺"
-            services.edit_question(factories.actor(), question, moved, reason="知识点改了")
-            edited.append(question.pk)
-        return real(question_ids)
-
-    monkeypatch.setattr(services, "_current_versions", edit_then_read)
-    user, _entry = data["candidates"][0]
-    attempt = services.start(user, session, device="d")
-    items = list(AttemptItem.objects.filter(attempt=attempt).select_related("version__knowledge_point"))
-    assert len(items) == 3
+    items, _edited = _start_with_an_edit_in_between(
+        monkeypatch, {"type": "single", "count": 3, "points": "5", "knowledge_point": "焊接安全"}, moved,
+        related="version__knowledge_point")
     assert {item.version.knowledge_point.name for item in items} == {"焊接安全"}
-    assert edited[0] not in {item.version.question_id for item in items}
