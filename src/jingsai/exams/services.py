@@ -168,20 +168,17 @@ def _version(question, number, q, kp, actor, fingerprint=None):
     )
 
 
-def _image_pks(bank, q):
-    """The pks of a question's pictures in the author's order, storing the new ones; a picture
-    given twice is kept where it first comes. A pk must be a picture of the bank."""
-    _refuse_unknown_pictures(bank, q.images)
-    return list(dict.fromkeys(image if isinstance(image, int) else images.store(bank, image).pk
-                              for image in q.images))
-
-
-def _refuse_unknown_pictures(bank, pictures):
+def _picture_pks(bank, pictures):
+    """The pks of pictures (a question's or its explanation's) in the author's order, storing
+    the new ones; a picture given twice is kept where it first comes. A pk must be a picture
+    of the bank."""
     given = {image for image in pictures if isinstance(image, int)}
     if given:
         known = set(QuestionImage.objects.filter(bank=bank, pk__in=given).values_list("pk", flat=True))
         if given - known:
             raise UserError(_("The question bank holds no picture %(id)s.") % {"id": min(given - known)})
+    return list(dict.fromkeys(image if isinstance(image, int) else images.store(bank, image).pk
+                              for image in pictures))
 
 
 def _links(version_id, image_pks, model=QuestionVersionImage):
@@ -194,14 +191,6 @@ def _set_pictures(version, image_pks, model=QuestionVersionImage):
     """A version's pictures, in this order (they replace any it had)."""
     model.objects.filter(version=version).delete()
     model.objects.bulk_create(_links(version.pk, image_pks, model))
-
-
-def _explanation_image_pks(bank, q):
-    """The stored pks of the explanation's pictures, in their order, each once (the first
-    place it is shown). A pk must be a picture of the bank."""
-    _refuse_unknown_pictures(bank, q.explanation_images)
-    pks = [image if isinstance(image, int) else images.store(bank, image).pk for image in q.explanation_images]
-    return list(dict.fromkeys(pks))
 
 
 def explanation_images(version_ids):
@@ -231,8 +220,8 @@ def add_question(actor, bank, q, *, reason=""):
                                        difficulty=q.difficulty)
     version = _version(question, 1, q, kp, actor, digest)
     version.save()
-    _set_pictures(version, _image_pks(bank, q))
-    _set_pictures(version, _explanation_image_pks(bank, q), ExplanationImage)
+    _set_pictures(version, _picture_pks(bank, q.images))
+    _set_pictures(version, _picture_pks(bank, q.explanation_images), ExplanationImage)
     question.current = version
     question.save(update_fields=["current"])
     audit.record(actor, "exams.add_question", question, reason=reason, data={"bank": bank.pk, "type": q.type})
@@ -310,8 +299,8 @@ def edit_question(actor, question, q, *, reason="", base=None):
                           "to see their change, then make yours."), code="stale")
     kp = knowledge_points(bank, [q.knowledge_point]).get(q.knowledge_point)
     before = question_data(current)
-    image_pks = _image_pks(bank, q)
-    explanation_pks = _explanation_image_pks(bank, q)
+    image_pks = _picture_pks(bank, q.images)
+    explanation_pks = _picture_pks(bank, q.explanation_images)
     fields = ("type", "stem", "options", "answer", "explanation", "knowledge_point", "difficulty", "title")
     changes = audit.changes_between(vars(before), vars(q), fields)
     if before.images != image_pks:  # in another order too: they are shown in this one
@@ -414,10 +403,10 @@ def add_questions(actor, bank, questions, *, fmt="", filename="", skipped=0, rea
             version.pk = by_question[version.question_id]
     links = []
     for version, q in zip(versions, fresh, strict=True):
-        links += _links(version.pk, _image_pks(bank, q))
+        links += _links(version.pk, _picture_pks(bank, q.images))
     QuestionVersionImage.objects.bulk_create(links)
     ExplanationImage.objects.bulk_create([link for version, q in zip(versions, fresh, strict=True)
-                                          for link in _links(version.pk, _explanation_image_pks(bank, q),
+                                          for link in _links(version.pk, _picture_pks(bank, q.explanation_images),
                                                              ExplanationImage)])
     for question, version in zip(questions, versions, strict=True):
         question.current_id = version.pk
