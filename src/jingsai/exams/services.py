@@ -449,9 +449,7 @@ def question_pool(bank):
     """Every question a blueprint may draw from the bank, as draw.PoolRow. Read at each
     start, so the rows come straight from the cursor: the query set's own iteration cost
     three times as much CPU per row (0.59 against 0.17 ms for a 400-question bank)."""
-    query = Question.objects.filter(
-        bank_id=getattr(bank, "pk", bank), is_active=True, current__isnull=False,
-    ).values_list("pk", "type", "knowledge_point_id", "difficulty", "times_drawn")
+    query = _drawable(bank_id=getattr(bank, "pk", bank)).values_list(*POOL_FIELDS)
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -463,10 +461,17 @@ def question_pools(bank_ids):
     list of papers, however many there are."""
     pools = {bank_id: [] for bank_id in bank_ids}
     if pools:
-        for bank_id, *row in Question.objects.filter(bank_id__in=list(pools), is_active=True, current__isnull=False) \
-                .values_list("bank_id", "pk", "type", "knowledge_point_id", "difficulty", "times_drawn"):
+        for bank_id, *row in _drawable(bank_id__in=list(pools)).values_list("bank_id", *POOL_FIELDS):
             pools[bank_id].append(draw.PoolRow._make(row))
     return pools
+
+
+POOL_FIELDS = ("pk", "type", "knowledge_point_id", "difficulty", "times_drawn")  # draw.PoolRow's
+
+
+def _drawable(**where):
+    """The questions a blueprint may draw: in use, with a version."""
+    return Question.objects.filter(is_active=True, current__isnull=False, **where)
 
 
 def _clean_sections(bank, kind, sections):
