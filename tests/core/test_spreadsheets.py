@@ -1,5 +1,7 @@
 import datetime
 import io
+import re
+import zipfile
 from decimal import Decimal
 
 import openpyxl
@@ -231,6 +233,96 @@ def test_number_cells_formatted_as_percentages_read_as_they_show_and_are_no_numb
             sheets.decimal(value)
     assert sheets.decimal(first[4]) == Decimal("85")
     assert [sheets.decimal(v) for v in second[2:]] == [Decimal("12"), Decimal("0.5"), Decimal("7")]
+
+
+def test_xls_cells_formatted_as_percentages_read_as_they_show_and_are_no_numbers():
+    """Regression: only an .xlsx's percentage cells were found; an .xls (Excel 97–2003, and
+    WPS's default) showing 85% gave the number 0.85, so a score typed into a percentage
+    column was silently a hundredth of what the sheet showed."""
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("成绩")
+    for column, header in enumerate(["编码", "名称", "人数", "比例", "字面", "文字"]):
+        sheet.write(0, column, header)
+    sheet.write(1, 0, "A-1")
+    sheet.write(1, 2, 0.855, xlwt.easyxf(num_format_str="0.00%"))
+    sheet.write(1, 3, 1, xlwt.easyxf(num_format_str="0.0%;[Red]-0.0%"))
+    sheet.write(1, 4, 85, xlwt.easyxf(num_format_str='0"%"'))  # only shows the sign: a number
+    sheet.write(1, 5, "12%", xlwt.easyxf(num_format_str="0%"))  # text in a percentage column stays text
+    sheet.write(2, 2, 12)
+    sheet.write(2, 3, 0.5)  # a style is per cell
+    book.add_sheet("另一页").write(2, 2, 0.5, xlwt.easyxf(num_format_str="0%"))
+    out = io.BytesIO()
+    book.save(out)
+    first, second = sheets.read_table(out.getvalue(), "a.xls").rows
+    assert [sheets.text(v) for v in first] == ["A-1", "", "85.5%", "100%", "85", "12%"]
+    for value in first[2:4]:
+        with pytest.raises(sheets.PercentValue):
+            sheets.decimal(value)
+    assert sheets.decimal(first[4]) == Decimal("85")
+    assert [sheets.decimal(v) for v in second[2:4]] == [Decimal("12"), Decimal("0.5")]
+
+
+ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+  xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+  xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">
+<office:body><office:spreadsheet><table:table table:name="成绩">
+<table:table-column table:number-columns-repeated="5"/>
+<table:table-header-rows><table:table-row>{headers}</table:table-row></table:table-header-rows>
+<table:table-row><table:table-cell office:value-type="string"><text:p>A-1</text:p></table:table-cell>
+ <table:table-cell table:number-columns-spanned="2" office:value-type="string"><text:p>甲</text:p></table:table-cell>
+ <table:covered-table-cell/>
+ <table:table-cell office:value-type="percentage" office:value="0.855"><text:p>85.50%</text:p></table:table-cell>
+ <table:table-cell office:value-type="float" office:value="85"><text:p>85</text:p></table:table-cell></table:table-row>
+<table:table-row table:number-rows-repeated="2"><table:table-cell office:value-type="string"><text:p>A-2</text:p>
+ </table:table-cell><table:table-cell office:value-type="percentage" office:value="0.5"
+ table:number-columns-repeated="2"><text:p>50%</text:p></table:table-cell>
+ <table:table-cell office:value-type="float" office:value="0.5"/>
+ <table:table-cell office:value-type="string"><text:p>12%</text:p></table:table-cell></table:table-row>
+<table:table-row table:number-rows-repeated="1048572"><table:table-cell table:number-columns-repeated="1024"/>
+</table:table-row>
+</table:table><table:table table:name="另一页"><table:table-row>
+<table:table-cell office:value-type="percentage" office:value="0.1"/></table:table-row></table:table>
+</office:spreadsheet></office:body></office:document-content>"""
+
+
+def ods(content):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        package.writestr("META-INF/manifest.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+            '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry '
+            'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            "</manifest:manifest>"))
+        # On one line, as LibreOffice writes it (calamine does not read spaces between the cells).
+        package.writestr("content.xml", re.sub(r">\s+<", "><", content))
+    return out.getvalue()
+
+
+def test_ods_cells_formatted_as_percentages_read_as_they_show_and_are_no_numbers():
+    """Regression: an .ods (LibreOffice's own format) showing 85% gave the number 0.85. The
+    cells are placed as calamine places them: merged (covered) cells take their column,
+    repeated cells and rows stand for that many, header rows are rows."""
+    headers = "".join(f'<table:table-cell office:value-type="string"><text:p>{h}</text:p></table:table-cell>'
+                      for h in ["编码", "名称", "空", "比例", "人数"])
+    table = sheets.read_table(ods(ODS_CONTENT.format(headers=headers)), "a.ods")
+    assert table.headers == ["编码", "名称", "空", "比例", "人数"]
+    first, second, third = table.rows
+    assert [sheets.text(v) for v in first] == ["A-1", "甲", "", "85.5%", "85"]
+    assert [sheets.text(v) for v in second] == [sheets.text(v) for v in third] == ["A-2", "50%", "50%", "0.5", "12%"]
+    with pytest.raises(sheets.PercentValue):
+        sheets.integer(second[1])
+    assert sheets.decimal(first[4]) == Decimal("85") and sheets.decimal(third[3]) == Decimal("0.5")
+
+
+def test_a_percentage_cell_refused_as_a_number_says_what_it_shows_and_holds():
+    error = sheets.PercentValue(sheets.PercentCell(0.855))
+    assert (error.shown, error.held) == ("85.5%", "0.855")
+    assert "85.5%" in error.message and "0.855" in error.message
+    assert sheets.number_message(error, "the column's own") == error.message
+    assert sheets.number_message(ValueError("x"), "the column's own") == "the column's own"
 
 
 @pytest.mark.parametrize("code, percent", [("0%", True), ("0.0%;[Red]-0.0%", True), ('0"%"', False),

@@ -278,6 +278,8 @@ def test_a_score_in_a_cell_formatted_as_a_percentage_is_refused_as_it_shows(worl
     with pytest.raises(Rejected) as caught:
         imports.import_marks(None, world["competition"], world["stage"], table, filename="成绩.xlsx")
     assert [(p.row, p.code, p.value) for p in caught.value.problems] == [(2, "not_a_number", "85%")]
+    # Said as what it is, where "A score must be a number." beside "85%" left the person guessing.
+    assert "85%" in caught.value.problems[0].message and "0.85" in caught.value.problems[0].message
     assert not ComponentScore.objects.exists()
     # The file sent back with the errors shows the cell as the person's sheet did.
     returned = sheets.read_table(sheets.problems_xlsx(table, sheets.problems_by_row(caught.value.problems)), "e.xlsx")

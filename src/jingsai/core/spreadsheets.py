@@ -5,7 +5,8 @@ WPS and LibreOffice write) or a .csv in UTF-8 (with or without BOM) or GBK/GB180
 holds headers, matched to columns by Chinese label or English key, case-insensitively,
 ignoring surrounding spaces. A number cell is read as the decimal it displays (the shortest
 decimal that round-trips the stored binary value), never the binary expansion. A number cell
-of an .xlsx formatted as a percentage is text ("85%") and not a number, as in a CSV.
+formatted as a percentage (in an .xlsx, .xls or .ods) is text ("85%") and not a number, as in a
+CSV.
 
 Writing: .xlsx through XlsxWriter, streaming (constant memory), with text-formatted
 identity columns so that Excel does not turn them into numbers again.
@@ -22,6 +23,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import python_calamine
+import xlrd
 import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -130,12 +132,34 @@ def _read_workbook(data):
                 "(Excel, WPS or LibreOffice) and upload that."
             )
         ) from None
-    if data.startswith(XLSX_MAGIC):
-        for row, column in _percent_cells(data):
-            if row < len(rows) and column < len(rows[row]) and isinstance(rows[row][column], float | int) \
-                    and not isinstance(rows[row][column], bool):
-                rows[row][column] = PercentCell(rows[row][column])
+    height, width = len(rows), max((len(r) for r in rows), default=0)
+    for row, column in _percent_cells(data, height, width):
+        if row < height and column < len(rows[row]) and isinstance(rows[row][column], float | int) \
+                and not isinstance(rows[row][column], bool):
+            rows[row][column] = PercentCell(rows[row][column])
     return rows
+
+
+def _percent_cells(data, height, width):
+    """(row, column), from 0, of the first sheet's number cells formatted as a percentage,
+    within `height` rows and `width` columns. calamine gives values, not formats, so the
+    formats are read here, from each kind of workbook's own parts; only when a percentage
+    format exists at all. A part that cannot be read leaves the values as calamine read them
+    (it has read the file already)."""
+    if data.startswith(OLE_MAGIC):
+        return _xls_percent_cells(data, height, width)
+    if not data.startswith(XLSX_MAGIC):
+        return []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            names = set(package.namelist())
+            if "xl/styles.xml" in names:
+                return _xlsx_percent_cells(package, names)
+            if "content.xml" in names:
+                return _ods_percent_cells(package.read("content.xml"), height, width)
+            return []
+    except (zipfile.BadZipFile, KeyError, ValueError, ElementTree.ParseError):
+        return []
 
 
 # Built-in number formats that show a percentage (ECMA-376 18.8.30): 0% and 0.00%.
@@ -143,6 +167,8 @@ PERCENT_FORMATS = {9, 10}
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PACKAGE_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+OFFICE_NS = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 
 
@@ -152,33 +178,81 @@ def _shows_percent(code):
     return "%" in code
 
 
-def _percent_cells(data):
-    """(row, column), from 0, of the first sheet's number cells formatted as a percentage.
-    calamine gives values, not formats, so the workbook's styles and the sheet's cells are
-    read here; only when a percentage style exists at all. A part that cannot be read
-    leaves the values as calamine read them."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            names = set(package.namelist())
-            if "xl/styles.xml" not in names:
-                return []
-            styles = _xml(package.read("xl/styles.xml"))
-            custom = {int(f.get("numFmtId")): f.get("formatCode", "")
-                      for f in styles.iter(f"{MAIN_NS}numFmt")}
-            cell_xfs = styles.find(f"{MAIN_NS}cellXfs")
-            percent = set()
-            for index, xf in enumerate(cell_xfs if cell_xfs is not None else []):
-                number_format = int(xf.get("numFmtId", "0"))
-                if number_format in PERCENT_FORMATS or _shows_percent(custom.get(number_format, "")):
-                    percent.add(str(index))
-            if not percent:
-                return []
-            sheet = _first_sheet_part(package, names)
-            if sheet is None:
-                return []
-            return _styled_cells(package.read(sheet), percent)
-    except (zipfile.BadZipFile, KeyError, ValueError, ElementTree.ParseError):
+def _xlsx_percent_cells(package, names):
+    """An .xlsx: the cell styles (cellXfs) whose number format shows a percentage, then the
+    first sheet's number cells of those styles."""
+    styles = _xml(package.read("xl/styles.xml"))
+    custom = {int(f.get("numFmtId")): f.get("formatCode", "") for f in styles.iter(f"{MAIN_NS}numFmt")}
+    cell_xfs = styles.find(f"{MAIN_NS}cellXfs")
+    percent = set()
+    for index, xf in enumerate(cell_xfs if cell_xfs is not None else []):
+        number_format = int(xf.get("numFmtId", "0"))
+        if number_format in PERCENT_FORMATS or _shows_percent(custom.get(number_format, "")):
+            percent.add(str(index))
+    if not percent:
         return []
+    sheet = _first_sheet_part(package, names)
+    if sheet is None:
+        return []
+    return _styled_cells(package.read(sheet), percent)
+
+
+def _ods_percent_cells(content, height, width):
+    """An .ods (OpenDocument): a cell says what its value is, and office:value-type
+    "percentage" is a number shown as one. The first table's rows and cells are counted as
+    calamine lays them out: covered cells (under a merged one) take their column, and a
+    repeated row or cell (number-rows-repeated, number-columns-repeated) stands for that
+    many, counted only as far as calamine's grid goes."""
+    if b"percentage" not in content:
+        return []
+    _refuse_declarations(content)
+    cells = {f"{TABLE_NS}table-cell", f"{TABLE_NS}covered-table-cell"}
+    found, tables, row = [], 0, 0
+    for event, element in ElementTree.iterparse(io.BytesIO(content), events=("start", "end")):  # noqa: S314 - see above
+        if element.tag == f"{TABLE_NS}table":
+            tables += 1 if event == "start" else -1
+            if tables == 0:
+                break  # the first sheet is read: the others do not matter
+        elif element.tag == f"{TABLE_NS}table-row" and event == "end" and tables == 1:
+            # A row of the sheet (a table inside a cell has its own rows, at a deeper level).
+            columns, column = [], 0
+            for cell in element:
+                if cell.tag not in cells:
+                    continue
+                span = int(cell.get(f"{TABLE_NS}number-columns-repeated") or 1)
+                if cell.get(f"{OFFICE_NS}value-type") == "percentage":
+                    columns.extend(range(column, min(column + span, width)))
+                column += span
+            repeat = int(element.get(f"{TABLE_NS}number-rows-repeated") or 1)
+            found.extend((r, c) for r in range(row, min(row + repeat, height)) for c in columns)
+            row += repeat
+            element.clear()
+    return found
+
+
+def _xls_percent_cells(data, height, width):
+    """An .xls (BIFF, Excel 97–2003 and WPS): the cell formats (XF records) whose number
+    format shows a percentage, then the first sheet's number cells of those formats, read
+    with xlrd (which keeps formats where calamine does not), the sheet only when such a
+    format exists."""
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO())
+    except Exception:  # xlrd's own errors for every kind of file it cannot follow
+        return []
+    try:
+        percent = {index for index, xf in enumerate(book.xf_list)
+                   if not xf.is_style and xf.format_key in book.format_map
+                   and _shows_percent(book.format_map[xf.format_key].format_str)}
+        if not percent:
+            return []
+        sheet = book.sheet_by_index(0)
+        return [(row, column) for row in range(min(sheet.nrows, height))
+                for column in range(min(sheet.row_len(row), width))
+                if sheet.cell_type(row, column) == xlrd.XL_CELL_NUMBER and sheet.cell_xf_index(row, column) in percent]
+    except Exception:
+        return []
+    finally:
+        book.release_resources()
 
 
 def _styled_cells(xml, styles):
@@ -343,12 +417,35 @@ def text(value):
     return str(value).strip()
 
 
+class PercentValue(ValueError):
+    """A number cell formatted as a percentage where a number was wanted: it shows 85% and
+    holds 0.85, and which the person meant cannot be told, so it is neither."""
+
+    def __init__(self, cell):
+        self.shown, self.held = cell.shown(), text(float(cell))
+        super().__init__(self.shown)
+
+    @property
+    def message(self):
+        return _(
+            "The cell is formatted as a percentage: it shows %(shown)s and holds %(held)s. Format the "
+            "column as numbers and type the number itself."
+        ) % {"shown": self.shown, "held": self.held}
+
+
+def number_message(error, message):
+    """The message for a cell that `decimal` or `integer` refused: a percentage cell's own, or
+    `message`, the column's."""
+    return error.message if isinstance(error, PercentValue) else message
+
+
 def decimal(value):
-    """A cell as a Decimal, or ValueError. Accepts numbers and text like " 85.5 "."""
+    """A cell as a Decimal, or ValueError (PercentValue for a percentage cell). Accepts
+    numbers and text like " 85.5 "."""
     if isinstance(value, bool):
         raise ValueError("boolean")
     if isinstance(value, PercentCell):  # shown as 85%: not 0.85, and not to be guessed as 85
-        raise ValueError(value.shown())
+        raise PercentValue(value)
     if isinstance(value, float | int):
         return shortest_decimal(value)
     try:

@@ -113,8 +113,8 @@ def _import(actor, competition, stage, table):
             try:
                 value = marking.parse_value(aspect, sheets.decimal(raw) if not sheets.is_blank(raw) else "")
             except (UserError, ValueError) as error:
-                message = error.message if isinstance(error, UserError) else _("“%(value)s” is not a number.") % {
-                    "value": sheets.text(raw)}
+                message = error.message if isinstance(error, UserError) else sheets.number_message(
+                    error, _("“%(value)s” is not a number.") % {"value": sheets.text(raw)})
                 problem(message, "分数", sheets.text(raw))
         if contestant is not None and judge is not None:
             if contestant.pk in plan.blocked(judge):
@@ -175,8 +175,9 @@ def _contestant(cell, people, by_person, by_number, by_station, problem, *, allo
             continue
         try:
             number = sheets.integer(raw)
-        except ValueError:
-            problem(_("“%(value)s” is not a whole number.") % {"value": sheets.text(raw)}, column, sheets.text(raw))
+        except ValueError as error:
+            problem(sheets.number_message(error, _("“%(value)s” is not a whole number.") % {"value": sheets.text(raw)}),
+                    column, sheets.text(raw))
             return None
         found = index.get(number)
         if found is None:

@@ -169,9 +169,9 @@ def _parse_row(number, cells, mapping, problems):
             count = sheets.integer(raw_count)
             if not 0 <= count <= MAX_EMPLOYEES:
                 raise ValueError(count)
-        except ValueError:
-            bad("职工人数", sheets.text(raw_count),
-                _("The number of employees is a whole number from 0 to %(max)s.") % {"max": f"{MAX_EMPLOYEES:,}"})
+        except ValueError as error:
+            message = _("The number of employees is a whole number from 0 to %(max)s.") % {"max": f"{MAX_EMPLOYEES:,}"}
+            bad("职工人数", sheets.text(raw_count), sheets.number_message(error, message))
     row["employee_count"] = count
     return row
 

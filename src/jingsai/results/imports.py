@@ -204,8 +204,9 @@ def _read_score(competition, change, key, component, raw, row, problems):
     try:
         value = sheets.decimal(raw)
         change.scores[key] = services.check_score(competition, key, value)
-    except ValueError:
-        problems.append(Problem(_("A score must be a number."), row=row, column=component["name"],
+    except ValueError as error:
+        problems.append(Problem(sheets.number_message(error, _("A score must be a number.")), row=row,
+                                column=component["name"],
                                 value=sheets.text(raw), code="not_a_number"))
     except UserError as error:
         problems.append(Problem(error.message, row=row, column=component["name"], value=sheets.text(raw),
@@ -219,8 +220,9 @@ def _read_time(change, key, component, raw, row, problems):
         seconds = sheets.integer(raw)
         if seconds < 0:
             raise ValueError(seconds)
-    except ValueError:
-        problems.append(Problem(_("A time is a whole number of seconds, 0 or more."), row=row,
+    except ValueError as error:
+        problems.append(Problem(sheets.number_message(error, _("A time is a whole number of seconds, 0 or more.")),
+                                row=row,
                                 column=f"{key}_time", value=sheets.text(raw), code="time"))
         return
     change.times[key] = seconds
