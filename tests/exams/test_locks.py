@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from jingsai.exams import services
 from jingsai.exams.models import Question, QuestionVersion
+from tests import factories
 from tests.exams import factories as ex
 
 pytestmark = [
@@ -79,6 +80,21 @@ def test_extra_time_for_a_candidate_waits_for_another_change_to_the_same_candida
     _waits_while_held("SELECT 1 FROM registration_entry WHERE id = %s FOR NO KEY UPDATE", [entry.pk],
                       lambda: services.set_allowance(ex.factories.actor(), world["session"], entry, 10, reason="听障"))
     assert services.set_allowance(ex.factories.actor(), world["session"], entry, 10, reason="听障").extra_minutes == 10
+
+
+def test_extra_time_through_one_of_a_persons_entries_waits_for_a_change_through_another():
+    """Regression: extra time follows the person (allowance_for), so a change given through
+    an advanced candidate's final entry moves a running attempt by the difference from what
+    the qualifier entry gave; but it locked only its own entry, so a change through the
+    qualifier entry at the same moment read the same "before" and both moved the attempt.
+    It now locks every entry of the person, in order."""
+    w = ex.two_stage_exam()  # open to every stage
+    advanced = factories.person(employer=w.orgs["unit_a"])
+    qualifier_entry = factories.entry(w.competition, advanced, stage=w.qualifier, number=1)
+    final_entry = factories.entry(w.competition, advanced, stage=w.final, number=1)
+    _waits_while_held("SELECT 1 FROM registration_entry WHERE id = %s FOR NO KEY UPDATE", [qualifier_entry.pk],
+                      lambda: services.set_allowance(ex.factories.actor(), w.session, final_entry, 10, reason="听障"))
+    assert services.set_allowance(ex.factories.actor(), w.session, final_entry, 10, reason="听障").extra_minutes == 10
 
 
 def test_extra_time_and_a_hand_in_that_records_the_first_score_do_not_deadlock():

@@ -1000,11 +1000,14 @@ def set_allowance(actor, session, entry, minutes, *, reason):
     minutes = _whole(minutes)
     if not 0 <= minutes <= 600:
         raise UserError(_("Extra time must be 0 to 600 minutes."))
-    # One change at a time per candidate: the running attempt gets the difference from the
-    # allowance as it stands, which a concurrent change would otherwise read stale.
-    # NO KEY UPDATE: a hand-in that records the entry's first score takes KEY SHARE on it
-    # while holding the attempt, and must not deadlock with this.
-    Entry.objects.select_for_update(no_key=True).filter(pk=entry.pk).exists()
+    # One change at a time per person: the running attempt gets the difference from the
+    # allowance as it stands, which a concurrent change would otherwise read stale. Extra
+    # time follows the person (allowance_for), so a change through another of their entries
+    # (an advanced candidate's) counts too: every entry of theirs, in order, so that two
+    # changes never deadlock. NO KEY UPDATE: a hand-in that records the entry's first score
+    # takes KEY SHARE on it while holding the attempt, and must not deadlock with this.
+    list(Entry.objects.select_for_update(no_key=True).filter(person_id=entry.person_id).order_by("pk")
+         .values_list("pk", flat=True))
     allowance = Allowance.objects.filter(session=session, entry=entry).first()
     old = _allowance_minutes(session, entry)  # what the candidate has now, maybe given by an earlier entry
     # Extra time follows the person to the exam's other sittings (allowance_for): an attempt
