@@ -332,6 +332,24 @@ def test_papers_are_listed_and_lead_to_their_sessions_and_a_new_one(world):
     assert f'<option value="{paper.pk}" selected>' in form and 'name="reason"' not in form
 
 
+def test_the_list_of_exam_sessions_says_which_are_open_now(world):
+    """The list named each session with its window only: an invigilator looking for the
+    sitting under way had to compare the times with the clock."""
+    import re
+
+    later = ex.session(world["competition"], world["paper"], name="补考场",
+                       opens=timezone.now() + datetime.timedelta(days=2))
+    earlier = ex.session(world["competition"], world["paper"], name="上一场",
+                         opens=timezone.now() - datetime.timedelta(days=2))
+    page = _client(world["organizer"]).get("/work/exams/sessions/").content.decode()
+
+    def state(session):
+        row = re.search(rf'<tr><td><a href="/work/exams/sessions/{session.pk}/">.*?</tr>', page, re.S).group()
+        return re.search(r'<td class="session-state"><span class="badge[^"]*">([^<]+)</span>', row).group(1)
+
+    assert [state(s) for s in (world["session"], later, earlier)] == ["正在进行", "未开始", "已关闭"]
+
+
 def test_the_session_page_shows_its_graders_and_their_marks(world):
     _handed_in_with_a_short_answer(world)
     first = world["graders"][0]
