@@ -237,6 +237,7 @@ ROUTES = {
                                                        data={"reason": "违纪"}),
     "POST /api/exams/attempts/{attempt_id}/void": Route(allow=MANAGE, kwargs=pk("attempt", "attempt_id"),
                                                         data={"reason": "电脑死机"}),
+    "GET /api/exams/grading": Route(allow=GRADE),
     "GET /api/exams/sessions/{session_id}/grading/next": Route(allow=GRADE, kwargs=pk("essays", "session_id")),
     "POST /api/exams/grading/{item_id}": Route(allow=GRADE, kwargs=pk("item", "item_id"), data={"score": "6"}),
     "POST /api/exams/practice": Route(allow=WORKER, data=_practice_start),

@@ -1,10 +1,12 @@
 """Scoring each type, partial credit, blind double grading with a third grader on
 disagreement, the theory score reaching results, and the lifecycle guards."""
 
+import datetime
 import json
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from jingsai.competitions import services as competition_services
 from jingsai.core.errors import UserError
@@ -109,6 +111,46 @@ def test_double_blind_grading_with_a_third_grader_on_disagreement():
     assert score.value == Decimal("97") and score.source == "exam"
     with pytest.raises(UserError):
         services.grade(world["graders"][0], essay_b, "1")
+
+
+@pytest.mark.django_db
+def test_a_grader_sees_which_sessions_wait_for_their_marks_and_how_many_answers():
+    """The list of exam sessions named every session of a grader's competitions alike, so a
+    grader had to open each to find work. Each now counts the answers waiting for this
+    grader's mark (what next_to_grade gives one by one), those sessions first; the API
+    lists the same."""
+    world = ex.exam(graders_per_answer=2, disagreement_percent=20)
+    session = world["session"]
+    later = ex.session(world["competition"], world["paper"], name="补考场",
+                       opens=timezone.now() + datetime.timedelta(days=1))  # the newest: listed first without work
+    user, _entry = world["candidates"][0]
+    attempt = services.start(user, session, device="d")
+    _answer_everything(attempt)
+    services.submit(user, attempt, device="d")
+    first, second, third = world["graders"]
+
+    def waiting(grader):
+        queue = services.grading_queue(grader)
+        assert (queue[0].waiting > 0) == (services.next_to_grade(session, grader) is not None)
+        return [(s.pk, s.waiting) for s in queue]
+
+    assert waiting(first) == waiting(second) == waiting(third) == [(session.pk, 2), (later.pk, 0)]
+    essay_a = services.next_to_grade(session, first)
+    services.grade(first, essay_a, "8")
+    assert waiting(first)[0] == (session.pk, 1) and waiting(second)[0] == (session.pk, 2)
+    services.grade(second, essay_a, "9")  # agreed: resolved
+    essay_b = services.next_to_grade(session, first)
+    services.grade(first, essay_b, "3")
+    services.grade(second, essay_b, "9")  # too far apart: a third grader's mark is wanted
+    assert waiting(first) == waiting(second) == [(later.pk, 0), (session.pk, 0)]
+    assert waiting(third) == [(session.pk, 1), (later.pk, 0)]
+
+    page = ex.logged_in(third).get("/work/exams/sessions/").content.decode()
+    assert "1 道待你评阅" in page and "暂无待你评阅的答案" in page
+    grade_links = [page.index(f"/work/exams/sessions/{s.pk}/grade/") for s in (session, later)]
+    assert grade_links == sorted(grade_links)
+    api = ex.logged_in(third).get("/api/exams/grading").json()
+    assert [(row["session"], row["waiting"]) for row in api] == [(session.pk, 1), (later.pk, 0)]
 
 
 @pytest.mark.django_db

@@ -967,6 +967,23 @@ def _blind(item):
             "images": [image_url(i) for i in version.pictures()], "response": response or ""}
 
 
+class GradingQueueOut(Schema):
+    session: int
+    name: str
+    competition: str
+    opens_at: str
+    waiting: int = Field(description="short answers waiting for your mark now (what grading/next gives one by one)")
+
+
+@router.get("/grading", response=list[GradingQueueOut])
+def grading_queue(request):
+    """The exam sessions of the competitions you grade in, newest first, those with short
+    answers waiting for your mark before the others."""
+    permissions.require(request.user, "exams.grade")
+    return [{"session": s.pk, "name": s.name, "competition": s.competition.name, "opens_at": s.opens_at.isoformat(),
+             "waiting": s.waiting} for s in services.grading_queue(request.user)]
+
+
 @router.get("/sessions/{session_id}/grading/next")
 def next_to_grade(request, session_id: int):
     session = _session(request.user, session_id, "exams.grade")

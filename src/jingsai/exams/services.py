@@ -24,8 +24,8 @@ import psycopg
 from django.core import signing
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, When
-from django.db.models.functions import TruncDate
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -2062,6 +2062,27 @@ def next_to_grade(session, grader):
         .order_by("attempt_id", "position")
         .first()
     )
+
+
+def grading_queue(grader):
+    """The exam sessions of the competitions `grader` grades in (newest first), each with
+    `waiting`: how many short answers wait for their mark now (next_to_grade's, counted), in
+    one query for them all; those with answers waiting first."""
+    from jingsai.accounts import permissions
+
+    sessions = list(ExamSession.objects.filter(
+        competition_id__in=permissions.competition_ids(grader, permissions.GRADER)
+    ).select_related("competition").order_by("-opens_at", "-pk"))
+    marks = (Grading.objects.filter(item=OuterRef("pk")).order_by().values("item")
+             .annotate(n=Count("pk")).values("n"))
+    waiting = dict(
+        waiting_for(grader, AttemptItem.objects.filter(attempt__session__in=sessions,
+                                                       attempt__status=AttemptStatus.SUBMITTED))
+        .annotate(done=Coalesce(Subquery(marks), 0)).filter(done__lt=F("gradings_needed"))
+        .order_by().values("attempt__session_id").annotate(n=Count("pk")).values_list("attempt__session_id", "n"))
+    for session in sessions:
+        session.waiting = waiting.get(session.pk, 0)
+    return sorted(sessions, key=lambda session: session.waiting == 0)
 
 
 def grading_progress(session):

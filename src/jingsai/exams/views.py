@@ -377,9 +377,7 @@ def sessions(request):
     visible = permissions.filter_queryset(
         request.user, "exams.invigilate", ExamSession.objects.select_related("competition", "paper")
     )
-    grading = ExamSession.objects.filter(
-        competition_id__in=permissions.competition_ids(request.user, permissions.GRADER)
-    ).select_related("competition")
+    grading = services.grading_queue(request.user)
     managed = permissions.filter_queryset(request.user, "exams.manage", Competition.objects.order_by("-created_at"))
     papers = (Paper.objects.filter(competition__in=managed).select_related("competition", "bank")
               .annotate(n=Count("sessions")).order_by("-created_at")[:100])
