@@ -190,6 +190,28 @@ def test_may_view_asks_the_same_rule_as_the_review(world):
         _close(world["session"])
 
 
+def test_whether_an_invigilator_may_load_a_picture_is_read_once_for_all_their_sessions(world):
+    """Regression: loading an explanation's picture asked, for each session the invigilator
+    watches that drew the question, whether answers are kept back, with a query each time
+    (while they are kept, every session was asked). Now once for them all."""
+    picture = world["bank"].images.get(pk=world["pictures"]["judge"][0])
+    invigilator = world["invigilator"]
+    _start(world)  # under way: answers kept back, so every session is looked at
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert images.may_view(invigilator, picture) is False
+        return len(captured)
+
+    queries()  # the invigilator's roles are read once and kept
+    one = queries()
+    for n in range(3):
+        sitting = ex.session(world["competition"], world["paper"], name=f"第{n + 2}考场")
+        user, _entry = ex.candidate(world["competition"], employer=world["orgs"]["unit_a"])
+        services.start(user, sitting, device=f"d{n}")
+    assert queries() == one
+
+
 def test_the_review_reads_every_explanation_picture_at_once(world):
     """The review of a paper with four questions explained by pictures takes as many
     queries as that of one with two."""

@@ -71,7 +71,7 @@ def _explained_on_review(user, image):
     """Whether a review `user` may see shows the explanation that `image` belongs to: one of
     their own attempts, or one attempt of each session they invigilate (the review shows an
     invigilator the same in every attempt of a session), whose paper holds the question."""
-    from .services import review_shows_answers  # services stores pictures through this module
+    from .services import banks_keeping_answers, review_shows_answers  # services stores pictures through this module
 
     explained = image.explanation_links.values("version_id")
     own = Attempt.objects.none()
@@ -82,7 +82,11 @@ def _explained_on_review(user, image):
                    .order_by().values("session_id").annotate(first=Min("pk")).values("first"))
     reviews = Attempt.objects.filter(Q(pk__in=own) | Q(pk__in=invigilated)).select_related(
         "session__paper", "session__competition__host", "entry__unit")
-    return any(review_shows_answers(user, attempt) for attempt in reviews.order_by("pk"))
+    reviews = list(reviews.order_by("pk"))
+    # Whether answers are kept back, read once for the banks of all those attempts (one per
+    # invigilated session), not once for each.
+    kept = banks_keeping_answers({attempt.session.paper.bank_id for attempt in reviews}) if reviews else set()
+    return any(review_shows_answers(user, attempt, kept=kept) for attempt in reviews)
 
 
 def _explanation_kept(bank):

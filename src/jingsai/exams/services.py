@@ -2379,7 +2379,7 @@ def answers_kept_back(bank_id, now=None):
     return bank_id in banks_keeping_answers([bank_id], now)
 
 
-def review_shows_answers(user, attempt, now=None):
+def review_shows_answers(user, attempt, now=None, *, kept=None):
     """Whether the review of `attempt` shows `user` (one who may see the attempt) each
     question's score, the right answers and the explanations with their pictures. The
     organizers always; invigilators, and the candidate once handed in if the exam shows
@@ -2387,7 +2387,9 @@ def review_shows_answers(user, attempt, now=None):
     another sitting may be answering the same questions, and a true-or-false question's score
     is its right answer. An invigilator in the hall is not told the key while candidates
     answer. The review page, the API and images.may_view (an explanation's picture) all ask
-    here, so that what is shown and what may be loaded stay the same."""
+    here, so that what is shown and what may be loaded stay the same. `kept`: the banks
+    keeping their answers back now (banks_keeping_answers), when already read for many
+    attempts."""
     from jingsai.accounts import permissions
 
     if permissions.has_perm(user, "exams.manage", attempt):
@@ -2397,6 +2399,8 @@ def review_shows_answers(user, attempt, now=None):
     own = user.person_id is not None and attempt.person_id == user.person_id
     if not (staff or (own and session.show_score and attempt.status != AttemptStatus.IN_PROGRESS)):
         return False
+    if kept is not None:
+        return session.paper.bank_id not in kept
     return not answers_kept_back(session.paper.bank_id, now)
 
 
