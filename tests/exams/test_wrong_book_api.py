@@ -1,6 +1,7 @@
 """The wrong-answer book through the API, as the page shows it: each entry's question with
-its options and pictures, the right answer, the explanation and its pictures. Tests named
-"Regression" failed before the change their docstring describes."""
+its options and pictures, the right answer, the explanation and its pictures, and the
+Remove button's POST /api/exams/practice/wrong/{id}/remove. Tests named "Regression"
+failed before the change their docstring describes."""
 
 import base64
 
@@ -9,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from jingsai.core.models import AuditRecord
 from jingsai.exams import services
 from jingsai.exams.content import ImageData
 from jingsai.exams.models import WrongAnswer
@@ -19,6 +21,10 @@ pytestmark = pytest.mark.django_db
 
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgaPgPAAIDAYAkYfWXAAAAAElFTkSuQmCC")
 BOOK = "/api/exams/practice/wrong"
+
+
+def _remove(client, entry):
+    return client.post(f"{BOOK}/{entry.pk}/remove", content_type="application/json")
 
 
 @pytest.fixture
@@ -90,3 +96,28 @@ def test_the_books_queries_do_not_grow_with_its_entries(world):
         assert len(body["entries"]) == n and all(e["images"] and e["explanation_images"] for e in body["entries"])
         counts[n] = len(queries)
     assert counts[6] == counts[2], counts
+
+
+def test_removing_an_entry_through_the_api_is_recorded_and_harmless_twice(world):
+    client, entry = world["client"], world["entry"]
+    answer = _remove(client, entry)
+    assert answer.status_code == 200, answer.content
+    entry.refresh_from_db()
+    assert entry.mastered_at is not None
+    assert answer.json()["id"] == entry.pk and answer.json()["mastered_at"]
+    assert client.get(BOOK).json()["entries"] == []
+    record = AuditRecord.objects.get(action="exams.remove_wrong_answer")
+    assert record.actor_id == world["user"].pk and record.data == {"question": entry.question_id}
+    again = _remove(client, entry)
+    assert again.status_code == 200 and again.json() == answer.json()
+    assert AuditRecord.objects.filter(action="exams.remove_wrong_answer").count() == 1
+
+
+def test_someone_elses_entry_is_not_found_and_stays(world):
+    entry = world["entry"]
+    assert _remove(world["other"], entry).status_code == 404
+    assert _remove(world["client"], WrongAnswer(pk=entry.pk + 1000)).status_code == 404
+    entry.refresh_from_db()
+    assert entry.mastered_at is None
+    assert not AuditRecord.objects.filter(action="exams.remove_wrong_answer").exists()
+    assert [e["id"] for e in world["client"].get(BOOK).json()["entries"]] == [entry.pk]

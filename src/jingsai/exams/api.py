@@ -46,6 +46,7 @@ from .models import (
     PracticeSet,
     Question,
     QuestionType,
+    WrongAnswer,
     picture_links,
 )
 
@@ -1082,6 +1083,21 @@ def wrong_answers(request, limit: int = 500):
                 "last_wrong_at": w.last_wrong_at.isoformat()}
                for w, view in zip(rows, services.wrong_entry_views(rows, image_url), strict=True)]
     return {"entries": entries, "held": [{"bank": bank.pk, "name": bank.name, "count": n} for bank, n in held.items()]}
+
+
+class WrongRemovedOut(Schema):
+    id: int
+    mastered_at: datetime
+
+
+@router.post("/practice/wrong/{entry_id}/remove", response=WrongRemovedOut)
+def remove_wrong_answer(request, entry_id: int):
+    """Take an entry out of the worker's wrong-answer book, as the page's Remove button does
+    (it counts as mastered: `mastered_at`). Only the worker's own entries are found; doing
+    it twice changes nothing."""
+    permissions.require(request.user, "exams.practice")
+    wrong = get_object_or_404(WrongAnswer, pk=entry_id, person_id=request.user.person_id)
+    return services.remove_wrong_answer(request.user, wrong)
 
 
 @router.get("/practice/stats")
