@@ -242,6 +242,8 @@ ROUTES = {
     "POST /api/exams/grading/{item_id}": Route(allow=GRADE, kwargs=pk("item", "item_id"), data={"score": "6"}),
     "POST /api/exams/practice": Route(allow=WORKER, data=_practice_start),
     "GET /api/exams/practice/wrong": Route(allow=WORKER),
+    "POST /api/exams/practice/wrong/{entry_id}/remove": Route(allow=WORKER, allow_out=NOBODY,
+                                                             kwargs=pk("wrong", "entry_id")),
     "GET /api/exams/practice/stats": Route(allow=STATS),
     "GET /api/exams/practice/{practice_id}": Route(allow=WORKER, allow_out=NOBODY,
                                                    kwargs=pk("practice", "practice_id")),

@@ -46,6 +46,7 @@ from .models import (
     PracticeSet,
     Question,
     QuestionType,
+    WrongAnswer,
     picture_links,
 )
 
@@ -1048,12 +1049,28 @@ def start_practice(request, data: PracticeIn):
     return Status(201, _practice_view(practice))
 
 
+class OptionOut(Schema):
+    key: str
+    text: str
+    label: str = Field(description="the letter shown before it (A, B, …), in the written order")
+
+
 class WrongEntryOut(Schema):
+    id: int = Field(description="the entry: POST /api/exams/practice/wrong/{id}/remove takes it out of the book")
     question: int
     bank: int
     stem: str
     times_wrong: int
     last_wrong_at: str
+    type: str = Field(description="the question's type, as in a practice round's items")
+    options: list[OptionOut] = Field(description="choice questions: the options in their written order")
+    blanks: int = Field(description="fill-in questions: how many blanks")
+    images: list[str] = Field(description="the addresses of the question's pictures, in order")
+    answer: Any = Field(description="the right answer, as a practice round gives it once answered: an "
+                                    "option's keys, true or false, each blank's accepted texts, or the "
+                                    "reference answer")
+    explanation: str
+    explanation_images: list[str] = Field(description="the addresses of the explanation's pictures, in order")
 
 
 class HeldOut(Schema):
@@ -1072,14 +1089,32 @@ def wrong_answers(request, limit: int = 500):
     """The worker's wrong-answer book, newest first (at most `limit` entries, 1–500), as the
     page shows it: `entries` leaves out the banks that keep their answers back now (closed
     to practice, or under an exam), and `held` says how many entries of each of those wait
-    until the bank shows its answers again."""
+    until the bank shows its answers again. Each entry shows its question as a practice
+    round's answered items do (type, stem, options, blanks, pictures) with the right
+    `answer`, the `explanation` and its pictures."""
     permissions.require(request.user, "exams.practice")
     if not 1 <= limit <= 500:
         raise UserError(_("limit must be between 1 and 500."))
     rows, held = services.wrong_book(request.user.person, limit=limit)
-    return {"entries": [{"question": w.question_id, "bank": w.question.bank_id, "stem": w.question.current.stem,
-                         "times_wrong": w.times_wrong, "last_wrong_at": w.last_wrong_at.isoformat()} for w in rows],
-            "held": [{"bank": bank.pk, "name": bank.name, "count": n} for bank, n in held.items()]}
+    entries = [{**view, "id": w.pk, "question": w.question_id, "bank": w.question.bank_id, "times_wrong": w.times_wrong,
+                "last_wrong_at": w.last_wrong_at.isoformat()}
+               for w, view in zip(rows, services.wrong_entry_views(rows, image_url), strict=True)]
+    return {"entries": entries, "held": [{"bank": bank.pk, "name": bank.name, "count": n} for bank, n in held.items()]}
+
+
+class WrongRemovedOut(Schema):
+    id: int
+    mastered_at: datetime
+
+
+@router.post("/practice/wrong/{entry_id}/remove", response=WrongRemovedOut)
+def remove_wrong_answer(request, entry_id: int):
+    """Take an entry out of the worker's wrong-answer book, as the page's Remove button does
+    (it counts as mastered: `mastered_at`). Only the worker's own entries are found; doing
+    it twice changes nothing."""
+    permissions.require(request.user, "exams.practice")
+    wrong = get_object_or_404(WrongAnswer, pk=entry_id, person_id=request.user.person_id)
+    return services.remove_wrong_answer(request.user, wrong)
 
 
 @router.get("/practice/stats")

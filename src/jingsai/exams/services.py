@@ -1519,6 +1519,21 @@ def version_views(versions, image_url=None):
                                image_url)
 
 
+def wrong_entry_views(entries, image_url=None):
+    """Each wrong-answer book entry's question as practice shows it once answered:
+    version_views() of its current version with the right answer (`answer`, from
+    scoring.correct_response), `explanation` and `explanation_images` added. The page and
+    the API both show the book through this; its pictures take one query for the whole book
+    and its explanations' pictures one more."""
+    versions = [entry.question.current for entry in entries]
+    explained = explanation_images([version.pk for version in versions])
+    views = version_views(versions, image_url)
+    for version, view in zip(versions, views, strict=True):
+        view.update(answer=scoring.correct_response(version.type, version.answer), explanation=version.explanation,
+                    explanation_images=[image_url(pk) if image_url else pk for pk in explained.get(version.pk, [])])
+    return views
+
+
 def _valid_response(value):
     if value is None or isinstance(value, bool):
         return True

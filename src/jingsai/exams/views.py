@@ -1034,12 +1034,8 @@ def wrong_book(request):
     banks = {}
     # Opened, an entry shows the question as practice does: options in their own order, the
     # right answer and the explanation (the pictures in one query for the whole book).
-    explained = services.explanation_images([row.question.current_id for row in rows])
-    for row, view in zip(rows, services.version_views([row.question.current for row in rows], image_url),
-                         strict=True):
-        version = row.question.current
-        row.view, row.right = view, scoring.correct_response(version.type, version.answer)
-        row.explanation_images = [image_url(pk) for pk in explained.get(version.pk, [])]
+    for row, view in zip(rows, services.wrong_entry_views(rows, image_url), strict=True):
+        row.view, row.right, row.explanation_images = view, view["answer"], view["explanation_images"]
         banks.setdefault(row.question.bank, []).append(row)
     return render(request, "exams/wrong_book.html", {"banks": banks, "held": held})
 
