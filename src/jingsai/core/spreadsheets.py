@@ -249,7 +249,7 @@ def _xls_percent_cells(data, height, width):
         return [(row, column) for row in range(min(sheet.nrows, height))
                 for column in range(min(sheet.row_len(row), width))
                 if sheet.cell_type(row, column) == xlrd.XL_CELL_NUMBER and sheet.cell_xf_index(row, column) in percent]
-    except Exception:
+    except Exception:  # a sheet xlrd cannot follow: its values stay as calamine read them
         return []
     finally:
         book.release_resources()
