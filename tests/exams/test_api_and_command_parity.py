@@ -208,4 +208,4 @@ def test_a_fixed_paper_s_page_lists_its_questions_by_their_numbers_as_the_api_do
         "sections": [{"type": "single", "points": "5", "questions": numbers}]})
     assert made.status_code == 201, made.content
     page = world["client"].get(f"/work/exams/papers/{made.json()['id']}/").content.decode()
-    assert f"题库题号: {numbers[0]}、{numbers[1]}" in page
+    assert f"题库题号：{numbers[0]}、{numbers[1]}" in page

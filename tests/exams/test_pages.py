@@ -242,7 +242,7 @@ def test_the_review_shows_the_right_answers_to_organizers_and_to_the_others_afte
     services.submit(user, attempt, device="d")
     url = f"/work/exams/attempts/{attempt.pk}/"
     staff = _client(world["organizer"]).get(url).content.decode()
-    assert staff.count("right-answer") == 14 and "正确答案" in staff and "参考答案" in staff and "作答:" in staff
+    assert staff.count("right-answer") == 14 and "正确答案" in staff and "参考答案" in staff and "作答：" in staff
     invigilator = _client(world["invigilator"])
     assert "right-answer" not in invigilator.get(url).content.decode()  # not while candidates answer
     own = _client(user)

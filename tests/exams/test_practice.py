@@ -310,7 +310,7 @@ def test_the_wrong_answer_book_opens_each_question_with_its_right_answer(practic
     client.force_login(practice_world["user"])
     page = client.get("/work/exams/practice/wrong/").content.decode()
     right = "正确" if judge.version.answer else "错误"
-    assert 'class="flex-grow-1 wrong-entry"' in page and f"正确答案:\n  {right}" in page
+    assert 'class="flex-grow-1 wrong-entry"' in page and f"正确答案：\n  {right}" in page
     assert 'href="/work/exams/practice/"' in page and "return confirm(" in page
 
 
