@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from jingsai.exams import services
 from jingsai.exams.models import Attempt, Question
+from tests.commands import run_command
 from tests.exams import factories as ex
 
 pytestmark = pytest.mark.django_db
@@ -348,6 +349,15 @@ def test_the_list_of_exam_sessions_says_which_are_open_now(world):
         return re.search(r'<td class="session-state"><span class="badge[^"]*">([^<]+)</span>', row).group(1)
 
     assert [state(s) for s in (world["session"], later, earlier)] == ["正在进行", "未开始", "已关闭"]
+    # The API and the command line say the same.
+    api = _client(world["organizer"]).get(f"/api/exams/sessions?competition={world['competition'].code}").json()
+    assert {row["id"]: row["window"] for row in api} == {
+        world["session"].pk: "open", later.pk: "not_open", earlier.pk: "closed"}
+    code, out, err = run_command("exams", "sessions", world["competition"].code)
+    assert code == 0, err
+    lines = {line.split()[0]: line for line in out.splitlines()}
+    assert "（正在进行）" in lines[str(world["session"].pk)] and "（未开始）" in lines[str(later.pk)]
+    assert "（已关闭）" in lines[str(earlier.pk)]
 
 
 def test_the_session_page_shows_its_graders_and_their_marks(world):

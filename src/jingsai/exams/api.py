@@ -584,10 +584,15 @@ class SessionOut(Schema):
     disagreement_percent: int
     show_score: bool
     candidates: int
+    window: str = Field(description="where the sitting's window stands now: not_open, open or closed")
 
     @staticmethod
     def resolve_competition(obj):
         return obj.competition.code
+
+    @staticmethod
+    def resolve_window(obj):
+        return obj.window().value
 
     @staticmethod
     def resolve_stage(obj):

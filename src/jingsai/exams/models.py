@@ -372,6 +372,18 @@ class ExamSession(models.Model):
         now = now or timezone.now()
         return self.opens_at <= now < self.closes_at
 
+    class Window(models.TextChoices):
+        NOT_OPEN = "not_open", _("Not open yet")
+        OPEN = "open", _("Open now")
+        CLOSED = "closed", _("Closed")
+
+    def window(self, now=None):
+        """Where the sitting's window stands now: not open yet, open or closed (is_open)."""
+        now = now or timezone.now()
+        if now < self.opens_at:
+            return self.Window.NOT_OPEN
+        return self.Window.OPEN if now < self.closes_at else self.Window.CLOSED
+
 
 class Allowance(models.Model):
     """Extra time granted to one candidate before or during the exam (e.g. a disability)."""

@@ -385,7 +385,7 @@ def sessions(request):
         # People who started: an attempt voided for a new one is not a second person.
         "sessions": visible.annotate(n=Count("attempts", filter=~Q(attempts__status=AttemptStatus.VOIDED)))
         .order_by("-opens_at"), "grading": grading,
-        "competitions": managed[:50], "papers": papers, "now": timezone.now(),
+        "competitions": managed[:50], "papers": papers,
     })
 
 

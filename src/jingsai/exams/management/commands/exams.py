@@ -284,10 +284,11 @@ class Command(JingsaiCommand):
             services.sweep(session=session)
             counts = dict.fromkeys(AttemptStatus.values, 0)
             counts |= dict(session.attempts.order_by().values_list("status").annotate(n=Count("pk")))
-            self.stdout.write(_("%(id)s  %(name)s  %(opens)s – %(closes)s, %(minutes)s min, paper %(paper)s: "
-                                "%(running)s in progress, %(submitted)s to grade, %(graded)s graded, %(voided)s "
-                                "voided") % {
+            self.stdout.write(_("%(id)s  %(name)s  %(opens)s – %(closes)s (%(window)s), %(minutes)s min, paper "
+                                "%(paper)s: %(running)s in progress, %(submitted)s to grade, %(graded)s graded, "
+                                "%(voided)s voided") % {
                 "id": session.pk, "name": session.name, "opens": _local(session.opens_at),
+                "window": session.window().label,
                 "closes": _local(session.closes_at), "minutes": session.duration_minutes, "paper": session.paper,
                 "running": counts[AttemptStatus.IN_PROGRESS], "submitted": counts[AttemptStatus.SUBMITTED],
                 "graded": counts[AttemptStatus.GRADED], "voided": counts[AttemptStatus.VOIDED]})
