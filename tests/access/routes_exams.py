@@ -178,6 +178,7 @@ ROUTES = {
     "exams:attempt_end": Route(allow=INVIGILATE, kwargs=pk("attempt"), method="post"),
     "exams:attempt_void": Route(allow=MANAGE, kwargs=pk("attempt"), method="post", data={"reason": "电脑死机"}),
     "exams:mine": Route(allow=WORKER),
+    "GET /api/exams/mine": Route(allow=WORKER),
     "exams:take": Route(allow=WORKER, allow_out=NOBODY, kwargs=pk("session")),
     "exams:start": Route(allow=WORKER, allow_out=NOBODY, kwargs=pk("session"), method="post"),
     "exams:submit": Route(allow=WORKER, allow_out=NOBODY, kwargs=pk("session"), method="post"),

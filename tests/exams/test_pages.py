@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jingsai.exams import services
-from jingsai.exams.models import Attempt, Question
+from jingsai.exams.models import Attempt, ExamSession, Question
 from tests.commands import run_command
 from tests.exams import factories as ex
 
@@ -285,6 +285,41 @@ def test_my_exams_list_what_can_still_be_taken_first(world):
     past.save(update_fields=["name"])
     page = _client(user).get("/work/exams/mine/").content.decode()
     assert page.index(session.name) < page.index("上月模拟考试")
+
+
+def test_my_exams_through_the_api_as_the_page_lists_them(world):
+    """The page listed a worker's exams, but an API client had no way to find the sittings
+    it could start. GET /api/exams/mine lists them in the page's order, with where each
+    window stands and the worker's attempt, its score only once graded where the exam
+    shows scores."""
+    (user, _entry), (other, _other_entry) = world["candidates"]
+    session = world["session"]
+    past = ex.session(world["competition"], world["paper"], name="上月模拟考试",
+                      opens=timezone.now() - datetime.timedelta(days=3),
+                      closes_at=timezone.now() - datetime.timedelta(days=2))
+    attempt = services.start(user, session, device="d")
+    listed = _client(user).get("/api/exams/mine").json()
+    assert [(row["session"], row["window"]) for row in listed] == [(session.pk, "open"), (past.pk, "closed")]
+    assert listed[0]["attempt"] == {"id": attempt.pk, "status": "in_progress", "score": None, "max_score": None}
+    assert listed[1]["attempt"] is None
+    page = _client(user).get("/work/exams/mine/").content.decode()
+    assert page.index(session.name) < page.index("上月模拟考试")
+    # Handed in, and its short answers graded.
+    services.submit(user, attempt, device="d")
+    for grader in world["graders"]:
+        while (item := services.next_to_grade(session, grader)) is not None:
+            services.grade(grader, item, "0")
+    attempt.refresh_from_db()
+    assert attempt.status == "graded"
+    mine = _client(user).get("/api/exams/mine").json()
+    # Over for them now: listed with the exams that are over, latest first.
+    assert [row["session"] for row in mine] == [session.pk, past.pk]
+    scored = mine[0]["attempt"]
+    assert (scored["score"], scored["max_score"]) == (str(attempt.score), str(attempt.max_score))
+    ExamSession.objects.filter(pk=session.pk).update(show_score=False)
+    assert _client(user).get("/api/exams/mine").json()[0]["attempt"]["score"] is None
+    # Another worker sees their own: the same sittings, no attempt of theirs.
+    assert [row["attempt"] for row in _client(other).get("/api/exams/mine").json()] == [None, None]
 
 
 def test_the_paper_form_starts_as_a_blueprint_and_keeps_what_was_typed_after_a_refusal(world):

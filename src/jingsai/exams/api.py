@@ -877,6 +877,44 @@ def set_allowance(request, session_id: int, data: AllowanceIn):
             "handed_in": services.handed_in(session, entry)}
 
 
+class MyAttemptOut(Schema):
+    id: int
+    status: str
+    score: str | None = Field(description="once graded, where the exam shows scores")
+    max_score: str | None
+
+
+class MyExamOut(Schema):
+    session: int
+    name: str
+    competition: str
+    opens_at: datetime
+    closes_at: datetime
+    duration_minutes: int
+    window: str = Field(description="where the sitting's window stands now: not_open, open or closed")
+    attempt: MyAttemptOut | None = Field(description="yours in this sitting: null before you start")
+
+
+@router.get("/mine", response=list[MyExamOut])
+def my_exams(request):
+    """Your theory exams, as your list of exams shows them: those you can still take first,
+    soonest first, then those that are over, latest first. Start one with
+    POST /api/exams/sessions/{session}/start; GET /api/exams/attempts/{id} gives an attempt."""
+    permissions.require(request.user, "exams.take")
+    out = []
+    for row in services.my_exams(request.user.person_id):
+        session, attempt = row["session"], row["attempt"]
+        scored = attempt is not None and attempt.status == AttemptStatus.GRADED and session.show_score
+        out.append({
+            "session": session.pk, "name": session.name, "competition": session.competition.name,
+            "opens_at": session.opens_at, "closes_at": session.closes_at,
+            "duration_minutes": session.duration_minutes, "window": session.window().value,
+            "attempt": None if attempt is None else {
+                "id": attempt.pk, "status": attempt.status, "score": str(attempt.score) if scored else None,
+                "max_score": str(attempt.max_score) if scored else None}})
+    return out
+
+
 @router.post("/sessions/{session_id}/start")
 def start(request, session_id: int, data: StartIn):
     session = get_object_or_404(ExamSession.objects.select_related("competition", "paper"), pk=session_id)

@@ -2079,6 +2079,29 @@ def next_to_grade(session, grader):
     )
 
 
+def my_exams(person_id, now=None):
+    """A worker's theory exams, as their list shows them: [{"session", "attempt"}] for every
+    sitting of the competitions (or the stages) they have an approved entry in, with their
+    attempt there (None before they start; a voided one is not theirs any more). What can
+    still be taken comes first, soonest first; then the exams that are over, latest first."""
+    now = now or timezone.now()
+    entries = Entry.objects.filter(person_id=person_id, status=EntryStatus.APPROVED)
+    sessions = ExamSession.objects.filter(
+        Q(stage__isnull=True, competition_id__in=entries.values("competition_id"))
+        | Q(stage_id__in=entries.values("stage_id"))
+    ).select_related("competition").order_by("opens_at")
+    attempts = {a.session_id: a for a in Attempt.objects.filter(person_id=person_id)
+                .exclude(status=AttemptStatus.VOIDED)}
+
+    def open_to_them(session):
+        attempt = attempts.get(session.pk)
+        return session.closes_at > now and (attempt is None or attempt.status == AttemptStatus.IN_PROGRESS)
+
+    ahead = [s for s in sessions if open_to_them(s)]
+    over = sorted((s for s in sessions if s not in ahead), key=lambda s: s.opens_at, reverse=True)
+    return [{"session": s, "attempt": attempts.get(s.pk)} for s in ahead + over]
+
+
 def grading_queue(grader):
     """The exam sessions of the competitions `grader` grades in (newest first), each with
     `waiting`: how many short answers wait for their mark now (next_to_grade's, counted), in

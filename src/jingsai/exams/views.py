@@ -780,26 +780,7 @@ def grade(request, pk):
 
 @permission_required("exams.take")
 def mine(request):
-    person_id = request.user.person_id
-    from jingsai.registration.models import Entry, EntryStatus
-
-    entries = Entry.objects.filter(person_id=person_id, status=EntryStatus.APPROVED)
-    sessions = ExamSession.objects.filter(
-        Q(stage__isnull=True, competition_id__in=entries.values("competition_id"))
-        | Q(stage_id__in=entries.values("stage_id"))
-    ).select_related("competition").order_by("opens_at")
-    attempts = {a.session_id: a for a in Attempt.objects.filter(person_id=person_id)
-                .exclude(status=AttemptStatus.VOIDED)}
-    now = timezone.now()
-    # What can still be taken first, soonest first; then the exams that are over, latest first.
-    ahead = [s for s in sessions if s.closes_at > now and _open_to_them(attempts.get(s.pk))]
-    over = sorted((s for s in sessions if s not in ahead), key=lambda s: s.opens_at, reverse=True)
-    rows = [{"session": s, "attempt": attempts.get(s.pk)} for s in ahead + over]
-    return render(request, "exams/mine.html", {"rows": rows, "now": now})
-
-
-def _open_to_them(attempt):
-    return attempt is None or attempt.status == AttemptStatus.IN_PROGRESS
+    return render(request, "exams/mine.html", {"rows": services.my_exams(request.user.person_id)})
 
 
 def _device(request):
