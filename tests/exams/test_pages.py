@@ -291,7 +291,7 @@ def test_my_exams_through_the_api_as_the_page_lists_them(world):
     """The page listed a worker's exams, but an API client had no way to find the sittings
     it could start. GET /api/exams/mine lists them in the page's order, with where each
     window stands and the worker's attempt, its score only once graded where the exam
-    shows scores."""
+    shows scores (which the page's list now shows too, where it had to be opened)."""
     (user, _entry), (other, _other_entry) = world["candidates"]
     session = world["session"]
     past = ex.session(world["competition"], world["paper"], name="上月模拟考试",
@@ -316,8 +316,11 @@ def test_my_exams_through_the_api_as_the_page_lists_them(world):
     assert [row["session"] for row in mine] == [session.pk, past.pk]
     scored = mine[0]["attempt"]
     assert (scored["score"], scored["max_score"]) == (str(attempt.score), str(attempt.max_score))
+    shown = f'<span class="my-score">得分：<strong>{attempt.score}</strong> / {attempt.max_score}</span>'
+    assert shown in _client(user).get("/work/exams/mine/").content.decode()  # the page says it too
     ExamSession.objects.filter(pk=session.pk).update(show_score=False)
     assert _client(user).get("/api/exams/mine").json()[0]["attempt"]["score"] is None
+    assert 'class="my-score"' not in _client(user).get("/work/exams/mine/").content.decode()
     # Another worker sees their own: the same sittings, no attempt of theirs.
     assert [row["attempt"] for row in _client(other).get("/api/exams/mine").json()] == [None, None]
 
