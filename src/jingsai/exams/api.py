@@ -568,6 +568,9 @@ class SessionPatch(Schema):
         return {k: v for k, v in self.dict(exclude={"reason"}).items() if v is not None}
 
 
+WINDOW = "where the sitting's window stands now: not_open, open or closed (ExamSession.window)"
+
+
 class SessionOut(Schema):
     id: int
     competition: str
@@ -584,7 +587,7 @@ class SessionOut(Schema):
     disagreement_percent: int
     show_score: bool
     candidates: int
-    window: str = Field(description="where the sitting's window stands now: not_open, open or closed")
+    window: str = Field(description=WINDOW)
 
     @staticmethod
     def resolve_competition(obj):
@@ -891,7 +894,7 @@ class MyExamOut(Schema):
     opens_at: datetime
     closes_at: datetime
     duration_minutes: int
-    window: str = Field(description="where the sitting's window stands now: not_open, open or closed")
+    window: str = Field(description=WINDOW)
     attempt: MyAttemptOut | None = Field(description="yours in this sitting: null before you start")
 
 
@@ -904,7 +907,7 @@ def my_exams(request):
     out = []
     for row in services.my_exams(request.user.person_id):
         session, attempt = row["session"], row["attempt"]
-        scored = attempt is not None and attempt.status == AttemptStatus.GRADED and session.show_score
+        scored = attempt is not None and attempt.score_shown_to_candidate()
         out.append({
             "session": session.pk, "name": session.name, "competition": session.competition.name,
             "opens_at": session.opens_at, "closes_at": session.closes_at,
@@ -946,7 +949,7 @@ def get_attempt(request, attempt_id: int):
     attempt = services.finalize_if_due(_attempt(request.user, attempt_id))
     state = services.attempt_state(attempt, image_url=image_url)
     own = attempt.person_id == request.user.person_id
-    if attempt.status == AttemptStatus.GRADED and (attempt.session.show_score or not own):
+    if attempt.score_shown_to_candidate() if own else attempt.status == AttemptStatus.GRADED:
         state["score"] = str(attempt.score)
         state["max_score"] = str(attempt.max_score)
     shown = services.review_shows_answers(request.user, attempt)
@@ -1015,7 +1018,7 @@ class GradingQueueOut(Schema):
     session: int
     name: str
     competition: str
-    opens_at: str
+    opens_at: datetime
     waiting: int = Field(description="short answers waiting for your mark now (what grading/next gives one by one)")
 
 
@@ -1024,7 +1027,7 @@ def grading_queue(request):
     """The exam sessions of the competitions you grade in, newest first, those with short
     answers waiting for your mark before the others."""
     permissions.require(request.user, "exams.grade")
-    return [{"session": s.pk, "name": s.name, "competition": s.competition.name, "opens_at": s.opens_at.isoformat(),
+    return [{"session": s.pk, "name": s.name, "competition": s.competition.name, "opens_at": s.opens_at,
              "waiting": s.waiting} for s in services.grading_queue(request.user)]
 
 

@@ -467,6 +467,11 @@ class Attempt(models.Model):
     def __str__(self):
         return f"{self.session} · {self.entry}"
 
+    def score_shown_to_candidate(self):
+        """Whether the candidate is told their score: once graded, where the exam shows
+        scores (the take page, their list of exams and the API say the same)."""
+        return self.status == AttemptStatus.GRADED and self.session.show_score
+
     def permission_scope(self):
         from jingsai.accounts.scopes import Scope
 
