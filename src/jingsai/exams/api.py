@@ -33,7 +33,7 @@ from jingsai.core.pagination import Pages
 from jingsai.orgs.models import Organization
 from jingsai.registration.models import Entry
 
-from . import analysis, content, scoring, services
+from . import analysis, content, services
 from .formats import CONTENT_TYPES, FORMATS, SUFFIXES
 from .models import (
     Attempt,
@@ -960,17 +960,14 @@ def get_attempt(request, attempt_id: int):
 
 
 def _with_answers(views, attempt):
-    """Each item's score, right answer and explanation with its pictures, added to its view
-    (services.item_view), in two queries for the whole attempt."""
+    """Each item's score and its services.answer_keys() (right answer, explanation and its
+    pictures), added to its view (services.item_view), in two queries for the whole attempt."""
     drawn = {item.position: item for item in attempt.items.select_related("version").only(
         "position", "score", "version_id", "version__type", "version__answer", "version__explanation")}
-    explained = services.explanation_images({item.version_id for item in drawn.values()})
+    keys = services.answer_keys([item.version for item in drawn.values()], image_url)
     for view in views:
         item = drawn[view["position"]]
-        view.update(score=None if item.score is None else str(item.score),
-                    answer=scoring.correct_response(item.version.type, item.version.answer),
-                    explanation=item.version.explanation,
-                    explanation_images=[image_url(pk) for pk in explained.get(item.version_id, [])])
+        view.update(score=None if item.score is None else str(item.score), **keys[item.version_id])
 
 
 @router.post("/attempts/{attempt_id}/extend")
@@ -1069,16 +1066,13 @@ def _practice_view(practice):
     round's count of right answers is left out too)."""
     items = list(practice.items.select_related("version__knowledge_point"))
     kept = bool(services.practice_answers_kept([practice.bank]))
-    explained = {} if kept else services.explanation_images({i.version_id for i in items if i.answered_at})
+    keys = {} if kept else services.answer_keys([i.version for i in items if i.answered_at], image_url)
     out = []
     for item, view in zip(items, services.practice_item_views(items, image_url), strict=True):
         if item.answered_at and kept:
             view.update(response=item.response, correct=None, answer=None, explanation=None, explanation_images=None)
         elif item.answered_at:
-            view.update(response=item.response, correct=item.correct,
-                        answer=scoring.correct_response(item.version.type, item.version.answer),
-                        explanation=item.version.explanation,
-                        explanation_images=[image_url(pk) for pk in explained.get(item.version_id, [])])
+            view.update(response=item.response, correct=item.correct, **keys[item.version_id])
         out.append(view)
     return {"id": practice.pk, "bank": practice.bank_id, "mode": practice.mode, "total": practice.total,
             "answered": practice.answered, "correct": None if kept else practice.correct, "answers_kept": kept,
@@ -1189,7 +1183,4 @@ def answer_practice(request, practice_id: int, data: PracticeAnswerIn):
     permissions.require(request.user, "exams.practice", practice)
     item = get_object_or_404(PracticeItem, practice=practice, position=data.position)
     item = services.answer_practice(request.user.person, item, data.response)
-    version = item.version
-    explained = services.explanation_images([version.pk]).get(version.pk, [])
-    return {"correct": item.correct, "answer": scoring.correct_response(version.type, version.answer),
-            "explanation": version.explanation, "explanation_images": [image_url(pk) for pk in explained]}
+    return {"correct": item.correct, **services.answer_keys([item.version], image_url)[item.version_id]}

@@ -1519,18 +1519,30 @@ def version_views(versions, image_url=None):
                                image_url)
 
 
+def answer_keys(versions, image_url=None):
+    """{version pk: {"answer", "explanation", "explanation_images"}}: each version's right
+    answer (scoring.correct_response), its explanation and the explanation's pictures (their
+    addresses through `image_url`, else their pks), the pictures in one query for them all.
+    What a review, an answered practice item and the wrong-answer book show once answers
+    may be shown."""
+    versions = {version.pk: version for version in versions}
+    explained = explanation_images(list(versions))
+    return {pk: {"answer": scoring.correct_response(version.type, version.answer),
+                 "explanation": version.explanation,
+                 "explanation_images": [image_url(i) if image_url else i for i in explained.get(pk, [])]}
+            for pk, version in versions.items()}
+
+
 def wrong_entry_views(entries, image_url=None):
     """Each wrong-answer book entry's question as practice shows it once answered:
-    version_views() of its current version with the right answer (`answer`, from
-    scoring.correct_response), `explanation` and `explanation_images` added. The page and
-    the API both show the book through this; its pictures take one query for the whole book
-    and its explanations' pictures one more."""
+    version_views() of its current version with its answer_keys() added. The page and the
+    API both show the book through this; its pictures take one query for the whole book and
+    its explanations' pictures one more."""
     versions = [entry.question.current for entry in entries]
-    explained = explanation_images([version.pk for version in versions])
+    keys = answer_keys(versions, image_url)
     views = version_views(versions, image_url)
     for version, view in zip(versions, views, strict=True):
-        view.update(answer=scoring.correct_response(version.type, version.answer), explanation=version.explanation,
-                    explanation_images=[image_url(pk) if image_url else pk for pk in explained.get(version.pk, [])])
+        view.update(keys[version.pk])
     return views
 
 

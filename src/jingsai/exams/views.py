@@ -26,7 +26,7 @@ from jingsai.core.middleware import client_ip
 from jingsai.orgs.models import Organization
 from jingsai.registration.models import EntryStatus
 
-from . import analysis, content, images, scoring, services
+from . import analysis, content, images, services
 from .formats import CONTENT_TYPES, FORMATS, SUFFIXES
 from .formats import xlsx as xlsx_format
 from .forms import (
@@ -624,15 +624,11 @@ def attempt(request, pk):
     show_right = services.review_shows_answers(request.user, attempt)
     items = []
     drawn = list(attempt.items.select_related("version", "section").prefetch_related("gradings"))
-    # The explanations' pictures of the whole paper in one query, and only where they show.
-    explained = services.explanation_images({item.version_id for item in drawn}) if show_right else {}
+    # The right answers and explanations (their pictures in one query for the whole paper), only where they show.
+    keys = services.answer_keys([item.version for item in drawn], image_url) if show_right else {}
     for item, view in zip(drawn, services.item_views(drawn, image_url), strict=True):
-        view = _with_saved(view, answers.get(item.position))
-        row = {"item": item, "view": view, "correct": scoring.correct_response(item.version.type, item.version.answer)}
-        if show_right:
-            row.update(explanation=item.version.explanation,
-                       explanation_images=[image_url(pk) for pk in explained.get(item.version_id, [])])
-        items.append(row)
+        items.append({"item": item, "view": _with_saved(view, answers.get(item.position)),
+                      **keys.get(item.version_id, {})})
     return render(request, "exams/attempt.html", {
         "attempt": attempt, "items": items, "staff": staff, "show_score": show_score, "show_right": show_right,
         "events": attempt.events.select_related("actor") if staff else [],
@@ -953,16 +949,15 @@ def _practice(request, pk):
     return practice
 
 
-def _practice_item_context(item, kept=False, explained=None):
-    """`explained`: {version id: explanation picture ids} of a whole round, read at once."""
+def _practice_item_context(item, kept=False, keys=None):
+    """`keys`: services.answer_keys() of a whole round's answered items, read at once."""
     view = _with_saved(services.practice_item_view(item, image_url), item.response)
     context = {"item": item, "view": view, "kept": kept and item.answered_at is not None}
     if item.answered_at and not kept:
         version = item.version
-        context["right"] = scoring.correct_response(version.type, version.answer)
-        context["explanation"] = version.explanation
-        context["explanation_images"] = ([image_url(pk) for pk in explained.get(version.pk, [])]
-                                         if explained is not None else _explanation_image_urls(version.pk))
+        key = (keys if keys is not None else services.answer_keys([version], image_url))[version.pk]
+        context.update(right=key["answer"], explanation=key["explanation"],
+                       explanation_images=key["explanation_images"])
         context["feedback"] = [o.get("feedback") for o in version.options if o.get("feedback")
                                and o["key"] in _chosen(item.response)]
     return context
@@ -979,9 +974,9 @@ def practice_round(request, pk):
     practice = _practice(request, pk)
     items = list(practice.items.select_related("version").prefetch_related(picture_links("version__")))
     kept = bool(services.practice_answers_kept([practice.bank]))
-    explained = {} if kept else services.explanation_images({i.version_id for i in items if i.answered_at})
+    keys = {} if kept else services.answer_keys([i.version for i in items if i.answered_at], image_url)
     return render(request, "exams/practice_round.html", {
-        "practice": practice, "items": [_practice_item_context(i, kept, explained) for i in items], "kept": kept,
+        "practice": practice, "items": [_practice_item_context(i, kept, keys) for i in items], "kept": kept,
     })
 
 
